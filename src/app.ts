@@ -1,0 +1,111 @@
+import path from 'node:path';
+import { FlowProducer, Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { PHASES, type ForgeConfig, type Phase } from './config/index.js';
+import { FsBlobStore, type BlobStore } from './blobs/blob-store.js';
+import { DEAD_LETTER_QUEUE, QUEUE_OF } from './flows/request-flow.js';
+import { ExtractiveIntelligence, type Intelligence } from './intelligence/intelligence.js';
+import { RequestService } from './producers/requests.js';
+import { forgeKeys, type ForgeKeys } from './redis/keys.js';
+import { HashingEmbedder, type Embedder } from './search/embedder.js';
+import { CapsuleService } from './services/capsules.js';
+import type { Caller, GraphStore } from './store/graph-store.js';
+import { SqliteGraphStore } from './store/sqlite/sqlite-graph-store.js';
+import { createPhaseHandlers, type PhaseHandlers } from './workers/phases.js';
+import { startPipelineWorkers, type PipelineWorkers } from './workers/pipeline-workers.js';
+
+/** Adapters and seams the composition root accepts instead of its embedded defaults. */
+export interface ForgeOverrides {
+  readonly store?: GraphStore;
+  readonly blobs?: BlobStore;
+  readonly embedder?: Embedder;
+  readonly intelligence?: Intelligence;
+  /** Replace built-in phase handlers (tests inject failures here). */
+  readonly handlers?: Partial<PhaseHandlers>;
+}
+
+/** A running Forge: every port built once from the config, shared by the ingress and the workers. */
+export interface Forge {
+  readonly config: ForgeConfig;
+  readonly redis: Redis;
+  readonly keys: ForgeKeys;
+  readonly store: GraphStore;
+  readonly blobs: BlobStore;
+  readonly embedder: Embedder;
+  readonly intelligence: Intelligence;
+  readonly capsules: CapsuleService;
+  readonly requests: RequestService;
+  readonly queues: Readonly<Record<Phase, Queue>>;
+  readonly deadLetters: Queue;
+  /** The caller used while authentication is not configured: role admin, trust FORGE_LOCAL_TRUST. */
+  readonly localCaller: Caller;
+  /** Starts the phase workers in this process. */
+  startWorkers(phases?: readonly Phase[]): PipelineWorkers;
+  /** Closes workers started here, queues, connections and the store. */
+  close(): Promise<void>;
+}
+
+/**
+ * The composition root. Requires `config.redisUrl` (the CLI starts a local redis-server and fills it in
+ * when the user gave none).
+ */
+export async function createForge(config: ForgeConfig, overrides: ForgeOverrides = {}): Promise<Forge> {
+  if (!config.redisUrl) throw new TypeError('createForge: config.redisUrl is required (forge start provides a local Redis)');
+  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3 });
+  const workerConnection = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+  const subscriber = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+  for (const c of [redis, workerConnection, subscriber]) c.on('error', () => undefined); // ioredis reconnects; callers see command errors
+  const keys = forgeKeys(config.queuePrefix);
+
+  const store = overrides.store ?? (await SqliteGraphStore.open({ file: path.join(config.dataDir, 'forge.db') }));
+  const blobs = overrides.blobs ?? new FsBlobStore(path.join(config.dataDir, 'blobs'));
+  const embedder = overrides.embedder ?? new HashingEmbedder(config.embeddingDim);
+  const intelligence = overrides.intelligence ?? new ExtractiveIntelligence();
+  const capsules = new CapsuleService({ store, embedder, redis, keys });
+
+  const queues = {} as Record<Phase, Queue>;
+  for (const phase of PHASES) queues[phase] = new Queue(QUEUE_OF[phase], { connection: redis, prefix: config.queuePrefix });
+  const deadLetters = new Queue(DEAD_LETTER_QUEUE, { connection: redis, prefix: config.queuePrefix });
+  const flows = new FlowProducer({ connection: redis, prefix: config.queuePrefix });
+  const requests = new RequestService({ config, store, flows, subscriber, keys });
+  const handlers: PhaseHandlers = {
+    ...createPhaseHandlers({ config, store, capsules, embedder, intelligence, redis, keys, queues }),
+    ...overrides.handlers,
+  };
+  const started: PipelineWorkers[] = [];
+
+  return {
+    config,
+    redis,
+    keys,
+    store,
+    blobs,
+    embedder,
+    intelligence,
+    capsules,
+    requests,
+    queues,
+    deadLetters,
+    localCaller: { id: 'local', roles: ['admin'], trust_level: config.localTrust },
+    startWorkers(phases) {
+      const workers = startPipelineWorkers({
+        config,
+        connection: workerConnection,
+        redis,
+        keys,
+        store,
+        handlers,
+        deadLetters,
+        ...(phases ? { phases } : {}),
+      });
+      started.push(workers);
+      return workers;
+    },
+    async close() {
+      await Promise.all(started.map((w) => w.close()));
+      await Promise.all([...Object.values(queues), deadLetters, flows].map((q) => q.close()));
+      await store.close();
+      for (const c of [redis, workerConnection, subscriber]) c.disconnect();
+    },
+  };
+}

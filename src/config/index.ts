@@ -1,0 +1,165 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { ConfigError, type FieldIssue } from '../errors.js';
+
+/** The seven phases of a request, in the order they finish. */
+export const PHASES = ['context', 'analysis', 'security', 'optimization', 'intelligence', 'metrics', 'storage'] as const;
+export type Phase = (typeof PHASES)[number];
+
+/** Kernel-spec timeouts, in milliseconds. */
+const DEFAULT_TIMEOUT_MS: Record<Phase, number> = {
+  context: 3000,
+  analysis: 10000,
+  security: 5000,
+  optimization: 5000,
+  intelligence: 10000,
+  metrics: 5000,
+  storage: 3000,
+};
+
+const DEFAULT_CONCURRENCY: Record<Phase, number> = {
+  context: 16,
+  analysis: 16,
+  security: 16,
+  optimization: 16,
+  intelligence: 16,
+  metrics: 32,
+  storage: 16,
+};
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const envKey = (phase: Phase, what: string) => `FORGE_${phase.toUpperCase()}_${what}`;
+
+const phaseShape: Record<string, z.ZodType> = {};
+for (const phase of PHASES) {
+  phaseShape[envKey(phase, 'CONCURRENCY')] = int(1, 1000).default(DEFAULT_CONCURRENCY[phase]);
+  phaseShape[envKey(phase, 'TIMEOUT_MS')] = int(10, 600_000).default(DEFAULT_TIMEOUT_MS[phase]);
+  phaseShape[envKey(phase, 'ATTEMPTS')] = int(1, 50).optional();
+}
+
+/**
+ * Every setting Forge reads, keyed by its environment variable so that an error names exactly what the
+ * user wrote. CLI flags are mapped onto these names before parsing (see `FLAG_TO_ENV`).
+ */
+const EnvSchema = z
+  .object({
+    /** Redis to use. Unset: `forge start` runs a private redis-server in the data dir. */
+    REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+    /** @defaultValue `./forge-data` */
+    FORGE_DATA_DIR: z.string().min(1).default('forge-data'),
+    /** @defaultValue 8080; 0 picks a free port */
+    PORT: int(0, 65535).default(8080),
+    /** @defaultValue 127.0.0.1 */
+    HOST: z.string().min(1).default('127.0.0.1'),
+    /** Redis key prefix for every queue; a `{hash tag}` keeps a flow's keys in one Redis Cluster slot. */
+    FORGE_QUEUE_PREFIX: z
+      .string()
+      .regex(/^\{[A-Za-z0-9_-]+\}$/, 'must be a Redis Cluster hash tag such as {forge}')
+      .default('{forge}'),
+    /** Attempts for every phase unless FORGE_<PHASE>_ATTEMPTS says otherwise. @defaultValue 3 */
+    FORGE_ATTEMPTS: int(1, 50).default(3),
+    /** First retry delay; doubles on each retry. @defaultValue 200 */
+    FORGE_BACKOFF_MS: int(0, 600_000).default(200),
+    /** Largest JSON body the ingress accepts. @defaultValue 1mb */
+    FORGE_BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/, 'use a size such as 512kb or 1mb').default('1mb'),
+    /** How long an optimization-phase cached answer lives. @defaultValue 300 */
+    FORGE_CACHE_TTL_S: int(0, 86_400).default(300),
+    /** Trust level of the default local caller (STANDARD). @defaultValue 60 */
+    FORGE_LOCAL_TRUST: int(0, 100).default(60),
+    /** Dimensions of the built-in feature-hashing embedder. @defaultValue 256 */
+    FORGE_EMBEDDING_DIM: int(16, 4096).default(256),
+    /** Dead letters kept before the oldest are trimmed. @defaultValue 10000 */
+    FORGE_DLQ_MAX: int(100, 10_000_000).default(10_000),
+    /** The redis-server binary `forge start` runs when REDIS_URL is unset. */
+    FORGE_REDIS_SERVER: z.string().min(1).default('redis-server'),
+    ...phaseShape,
+  })
+  .loose();
+
+export interface PhaseSettings {
+  readonly concurrency: number;
+  readonly timeoutMs: number;
+  readonly attempts: number;
+  readonly backoffMs: number;
+}
+
+/** Configuration with every default applied. Build it with `loadConfig`. */
+export interface ForgeConfig {
+  readonly redisUrl: string | undefined;
+  readonly redisServerBinary: string;
+  readonly dataDir: string;
+  readonly http: { readonly host: string; readonly port: number; readonly bodyLimit: string };
+  readonly queuePrefix: string;
+  readonly phases: Readonly<Record<Phase, PhaseSettings>>;
+  readonly cacheTtlSeconds: number;
+  readonly localTrust: number;
+  readonly embeddingDim: number;
+  readonly deadLetterMax: number;
+}
+
+/** CLI flags and the environment variables they override. */
+export const FLAG_TO_ENV = {
+  port: 'PORT',
+  host: 'HOST',
+  'data-dir': 'FORGE_DATA_DIR',
+  'redis-url': 'REDIS_URL',
+  prefix: 'FORGE_QUEUE_PREFIX',
+} as const;
+export type ConfigFlag = keyof typeof FLAG_TO_ENV;
+
+/**
+ * Parses the environment (and flags, which win) into a `ForgeConfig`.
+ * @throws ConfigError naming every field that is wrong.
+ */
+export function loadConfig(
+  env: Record<string, string | undefined> = process.env,
+  flags: Partial<Record<ConfigFlag, string | number | undefined>> = {},
+): ForgeConfig {
+  const raw: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+  const flagOf: Record<string, string> = {};
+  for (const [flag, value] of Object.entries(flags)) {
+    if (value === undefined) continue;
+    const key = FLAG_TO_ENV[flag as ConfigFlag];
+    raw[key] = value;
+    flagOf[key] = `--${flag}`;
+  }
+  const parsed = EnvSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issues: FieldIssue[] = parsed.error.issues.map((issue) => {
+      const key = String(issue.path[0] ?? '(config)');
+      return { field: flagOf[key] ? `${flagOf[key]} (${key})` : key, message: issue.message };
+    });
+    throw new ConfigError(issues);
+  }
+  const e = parsed.data as Record<string, unknown>;
+  const num = (key: string): number => e[key] as number;
+  const phases = {} as Record<Phase, PhaseSettings>;
+  for (const phase of PHASES) {
+    phases[phase] = {
+      concurrency: num(envKey(phase, 'CONCURRENCY')),
+      timeoutMs: num(envKey(phase, 'TIMEOUT_MS')),
+      attempts: (e[envKey(phase, 'ATTEMPTS')] as number | undefined) ?? num('FORGE_ATTEMPTS'),
+      backoffMs: num('FORGE_BACKOFF_MS'),
+    };
+  }
+  return {
+    redisUrl: e.REDIS_URL as string | undefined,
+    redisServerBinary: e.FORGE_REDIS_SERVER as string,
+    dataDir: path.resolve(e.FORGE_DATA_DIR as string),
+    http: { host: e.HOST as string, port: num('PORT'), bodyLimit: e.FORGE_BODY_LIMIT as string },
+    queuePrefix: e.FORGE_QUEUE_PREFIX as string,
+    phases,
+    cacheTtlSeconds: num('FORGE_CACHE_TTL_S'),
+    localTrust: num('FORGE_LOCAL_TRUST'),
+    embeddingDim: num('FORGE_EMBEDDING_DIM'),
+    deadLetterMax: num('FORGE_DLQ_MAX'),
+  };
+}
+
+/** Every environment variable Forge reads, for `forge help`. */
+export function configKeys(): string[] {
+  return Object.keys(EnvSchema.shape);
+}

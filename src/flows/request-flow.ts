@@ -1,0 +1,157 @@
+import type { FlowJob, JobsOptions } from 'bullmq';
+import type { ForgeConfig, Phase } from '../config/index.js';
+import type { Caller, PhaseTiming } from '../store/graph-store.js';
+
+/**
+ * The shape of a request as BullMQ jobs, and everything that must agree between the producer that adds
+ * the flow and the workers that run it: queue names, job ids, job data and each phase's output.
+ *
+ *   intelligence (root; its return value is the answer)
+ *     └─ optimization                     failParentOnFailure
+ *          ├─ context                     failParentOnFailure      (fatal after its retries)
+ *          ├─ analysis                    ignoreDependencyOnFailure (optimization gets a fallback marker)
+ *          └─ security                    failParentOnFailure      (denial = UnrecoverableError)
+ *   on the root's success: metrics + storage jobs, added by the intelligence worker.
+ *
+ * With these options every failure of a child either fails its parent or is ignored by it, so no parent
+ * can wait in `waiting-children` for a child that has ended.
+ */
+
+/** Queue of each phase. Names carry no `:`; every queue shares the configured `{hash tag}` prefix. */
+export const QUEUE_OF: Readonly<Record<Phase, string>> = {
+  context: 'context',
+  analysis: 'analysis',
+  security: 'security',
+  optimization: 'optimization',
+  intelligence: 'intelligence',
+  metrics: 'metrics',
+  storage: 'storage',
+};
+export const DEAD_LETTER_QUEUE = 'dead-letter';
+
+/** Phases whose final failure ends the request as failed (security's denial ends it as rejected). */
+export const FATAL_PHASES: ReadonlySet<Phase> = new Set(['context', 'security', 'optimization', 'intelligence']);
+
+/**
+ * Job id of a request's phase: `<requestId>.<phase>`. Deterministic, so re-adding a request's flow or a
+ * retry never creates a second job. (BullMQ reserves `:` in custom ids, hence the dot.)
+ */
+export function phaseJobId(requestId: string, phase: Phase): string {
+  return `${requestId}.${phase}`;
+}
+
+/** Data every job of a request carries. Small by design: phases pass results through return values. */
+export interface RequestJobData {
+  readonly request_id: string;
+  readonly correlation_id: string;
+  readonly query: string;
+  readonly caller: Caller;
+  readonly required_trust: number;
+  readonly save_as_capsule: boolean;
+}
+
+export interface TimedOutput {
+  readonly timing: PhaseTiming;
+}
+
+export interface ContextOutput extends TimedOutput {
+  readonly capsules: ReadonlyArray<{ id: string; content: string; version: string; trust_level: number; score: number }>;
+  readonly profile: { readonly caller_id: string; readonly roles: readonly string[]; readonly trust_level: number };
+}
+
+export interface AnalysisOutput extends TimedOutput {
+  /** 0 (trivial) to 1 (complex). */
+  readonly complexity: number;
+  readonly keywords: readonly string[];
+  readonly entities: readonly string[];
+  readonly word_count: number;
+}
+
+/** What optimization sees in place of analysis when analysis failed after its retries. */
+export interface AnalysisFallback {
+  readonly fallback: true;
+  readonly error: string;
+}
+
+export interface SecurityOutput extends TimedOutput {
+  readonly allowed: true;
+  readonly checks: readonly string[];
+}
+
+export interface OptimizationOutput extends TimedOutput {
+  readonly context: ContextOutput;
+  readonly analysis: AnalysisOutput | AnalysisFallback;
+  readonly security: SecurityOutput;
+  readonly parameters: { readonly max_sentences: number; readonly max_citations: number };
+  readonly cache_key: string;
+  /** Present on a cache hit. */
+  readonly cached: { readonly answer: string; readonly citations: readonly string[] } | null;
+}
+
+export interface IntelligenceOutput extends TimedOutput {
+  readonly answer: string;
+  readonly citations: readonly string[];
+}
+
+export interface MetricsJobData {
+  readonly request_id: string;
+  readonly status: string;
+  readonly total_ms: number;
+  readonly phase_timings: Readonly<Record<string, PhaseTiming>>;
+}
+
+export interface StorageJobData {
+  readonly request_id: string;
+}
+
+/** A job that exhausted its attempts, as kept in the dead-letter queue. */
+export interface DeadLetter {
+  readonly queue: string;
+  readonly job_id: string;
+  readonly job_name: string;
+  readonly request_id: string | null;
+  readonly data: unknown;
+  readonly error: { readonly name: string; readonly code: string | null; readonly message: string; readonly stack: string | null };
+  readonly attempts: number;
+  readonly failed_at: string;
+}
+
+/** Retry and retention options of one phase's jobs. */
+export function phaseJobOptions(config: ForgeConfig, phase: Phase): JobsOptions {
+  const settings = config.phases[phase];
+  return {
+    attempts: settings.attempts,
+    backoff: { type: 'exponential', delay: settings.backoffMs },
+    removeOnComplete: { age: 3600, count: 2000 },
+    removeOnFail: { age: 7 * 24 * 3600 },
+  };
+}
+
+/** The flow of one request. */
+export function buildRequestFlow(config: ForgeConfig, data: RequestJobData): FlowJob {
+  const prefix = config.queuePrefix;
+  const child = (phase: Phase, failure: JobsOptions): FlowJob => ({
+    name: phase,
+    queueName: QUEUE_OF[phase],
+    prefix,
+    data,
+    opts: { ...phaseJobOptions(config, phase), ...failure, jobId: phaseJobId(data.request_id, phase) },
+  });
+  return {
+    name: 'intelligence',
+    queueName: QUEUE_OF.intelligence,
+    prefix,
+    data,
+    opts: { ...phaseJobOptions(config, 'intelligence'), jobId: phaseJobId(data.request_id, 'intelligence') },
+    children: [
+      {
+        ...child('optimization', { failParentOnFailure: true }),
+        children: [
+          child('context', { failParentOnFailure: true }),
+          child('analysis', { ignoreDependencyOnFailure: true }),
+          child('security', { failParentOnFailure: true }),
+        ],
+      },
+    ],
+  };
+}

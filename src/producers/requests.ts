@@ -1,0 +1,125 @@
+import { randomUUID } from 'node:crypto';
+import type { FlowProducer } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { ForgeConfig } from '../config/index.js';
+import { NotFoundError } from '../errors.js';
+import { buildRequestFlow } from '../flows/request-flow.js';
+import type { ForgeKeys, RequestEvent } from '../redis/keys.js';
+import { TERMINAL_STATUSES, type Caller, type GraphStore, type JsonObject, type RequestRecord } from '../store/graph-store.js';
+
+export interface SubmitInput {
+  readonly query: string;
+  readonly required_trust?: number;
+  readonly save_as_capsule?: boolean;
+  readonly metadata?: JsonObject;
+}
+
+export interface SubmitOptions {
+  readonly idempotencyKey?: string | null;
+  readonly correlationId?: string | null;
+}
+
+/**
+ * Accepts requests: records each one, then adds its flow. A request is accepted only once both are done;
+ * if the flow cannot be added the record ends `failed` with the reason and the error propagates, so the
+ * caller never gets an id for work that will not run.
+ */
+export class RequestService {
+  private readonly config: ForgeConfig;
+  private readonly store: GraphStore;
+  private readonly flows: FlowProducer;
+  private readonly subscriber: Redis;
+  private readonly keys: ForgeKeys;
+  private readonly waiters = new Map<string, Set<() => void>>();
+  private subscribed: Promise<unknown> | null = null;
+
+  constructor(deps: { config: ForgeConfig; store: GraphStore; flows: FlowProducer; subscriber: Redis; keys: ForgeKeys }) {
+    this.config = deps.config;
+    this.store = deps.store;
+    this.flows = deps.flows;
+    this.subscriber = deps.subscriber;
+    this.keys = deps.keys;
+  }
+
+  async submit(caller: Caller, input: SubmitInput, options: SubmitOptions = {}): Promise<{ record: RequestRecord; created: boolean }> {
+    const id = randomUUID();
+    const { record, created } = await this.store.createRequest({
+      id,
+      correlation_id: options.correlationId ?? randomUUID(),
+      caller,
+      query: input.query,
+      required_trust: input.required_trust ?? 0,
+      save_as_capsule: input.save_as_capsule ?? false,
+      metadata: input.metadata ?? {},
+      idempotency_key: options.idempotencyKey ?? null,
+    });
+    if (!created) return { record, created };
+    try {
+      await this.flows.add(
+        buildRequestFlow(this.config, {
+          request_id: record.id,
+          correlation_id: record.correlation_id,
+          query: record.query,
+          caller: record.caller,
+          required_trust: record.required_trust,
+          save_as_capsule: record.save_as_capsule,
+        }),
+      );
+    } catch (err) {
+      await this.store.finishRequest(record.id, {
+        status: 'failed',
+        error: { phase: 'submit', code: 'enqueue_failed', message: err instanceof Error ? err.message : String(err) },
+      });
+      throw err;
+    }
+    return { record, created };
+  }
+
+  async get(id: string): Promise<RequestRecord> {
+    const record = await this.store.getRequest(id);
+    if (!record) throw new NotFoundError('request', id);
+    return record;
+  }
+
+  private ensureSubscribed(): Promise<unknown> {
+    this.subscribed ??= (async () => {
+      this.subscriber.on('message', (channel: string, message: string) => {
+        if (channel !== this.keys.events) return;
+        let event: RequestEvent;
+        try {
+          event = JSON.parse(message) as RequestEvent;
+        } catch {
+          return;
+        }
+        const waiting = this.waiters.get(event.request_id);
+        if (waiting) for (const wake of waiting) wake();
+      });
+      await this.subscriber.subscribe(this.keys.events);
+    })();
+    return this.subscribed;
+  }
+
+  /** Resolves with the record once the request has ended, or after `timeoutMs` with its current state. */
+  async waitFor(id: string, timeoutMs: number): Promise<RequestRecord> {
+    const first = await this.get(id);
+    if (TERMINAL_STATUSES.has(first.status) || timeoutMs <= 0) return first;
+    await this.ensureSubscribed();
+    let wake!: () => void;
+    const woken = new Promise<void>((resolve) => (wake = resolve));
+    const set = this.waiters.get(id) ?? new Set();
+    set.add(wake);
+    this.waiters.set(id, set);
+    const timer = setTimeout(wake, timeoutMs);
+    try {
+      // Re-read after subscribing: the request may have ended in between.
+      const again = await this.get(id);
+      if (TERMINAL_STATUSES.has(again.status)) return again;
+      await woken;
+      return await this.get(id);
+    } finally {
+      clearTimeout(timer);
+      set.delete(wake);
+      if (set.size === 0) this.waiters.delete(id);
+    }
+  }
+}

@@ -1,0 +1,268 @@
+/**
+ * The graph store port: capsules and their DERIVED_FROM lineage, request records and the audit log.
+ * Business code sees only this interface; SQL and Cypher stay inside adapters. Every adapter must pass
+ * `test/conformance/graph-store-conformance.ts`.
+ *
+ * Every mutation takes a `MutationContext` and writes its audit entry in the same transaction, so a
+ * change without its audit entry cannot exist.
+ */
+
+export const CAPSULE_TYPES = ['knowledge', 'code', 'decision', 'insight', 'config'] as const;
+export type CapsuleType = (typeof CAPSULE_TYPES)[number];
+
+export type JsonObject = Record<string, unknown>;
+
+export interface Capsule {
+  readonly id: string;
+  readonly content: string;
+  readonly type: CapsuleType;
+  /** Semver of this version. */
+  readonly version: string;
+  /** The capsule this one was derived from first (previous version, fork source, or first cited source). */
+  readonly parent_id: string | null;
+  readonly owner_id: string;
+  /** 0-100: QUARANTINE 0, SANDBOX 40, STANDARD 60, TRUSTED 80, CORE 100. */
+  readonly trust_level: number;
+  readonly metadata: JsonObject;
+  readonly tags: readonly string[];
+  readonly created_at: string;
+  readonly updated_at: string;
+  readonly archived: boolean;
+  /** Set when an update made a newer version; the old version stays readable. */
+  readonly superseded_by: string | null;
+}
+
+export interface DerivationInput {
+  readonly parent_id: string;
+  /** e.g. `update`, `fork`, `cited` */
+  readonly reason: string;
+  /** What changed relative to the parent, free-form. */
+  readonly changes?: JsonObject;
+}
+
+export interface NewCapsule {
+  /** Fixed id for idempotent creation; a second create with the same id returns the existing capsule. */
+  readonly id?: string;
+  readonly content: string;
+  readonly type: CapsuleType;
+  readonly version?: string;
+  readonly owner_id: string;
+  readonly trust_level: number;
+  readonly metadata?: JsonObject;
+  readonly tags?: readonly string[];
+  readonly embedding: Float32Array;
+  /** DERIVED_FROM edges; the first becomes `parent_id`. */
+  readonly derived_from?: readonly DerivationInput[];
+}
+
+export interface CapsulePatch {
+  readonly content?: string;
+  /** Required whenever `content` is given. */
+  readonly embedding?: Float32Array;
+  readonly type?: CapsuleType;
+  readonly trust_level?: number;
+  readonly metadata?: JsonObject;
+  readonly tags?: readonly string[];
+  /** Must be greater than the current version; default: the next patch version. */
+  readonly version?: string;
+  readonly reason?: string;
+}
+
+export interface ForkInput {
+  readonly owner_id: string;
+  readonly content?: string;
+  readonly embedding?: Float32Array;
+  readonly trust_level?: number;
+  readonly metadata?: JsonObject;
+  readonly tags?: readonly string[];
+  readonly reason?: string;
+}
+
+/** Filters applied before any ranking or limit. Trust bounds are inclusive. */
+export interface CapsuleFilter {
+  readonly type?: CapsuleType;
+  readonly owner_id?: string;
+  readonly tag?: string;
+  readonly min_trust?: number;
+  /** The reader's trust level: capsules above it are invisible. */
+  readonly max_trust?: number;
+  /** Include archived capsules. @defaultValue false */
+  readonly include_archived?: boolean;
+  /** Include versions that a newer version superseded. @defaultValue false */
+  readonly include_superseded?: boolean;
+}
+
+export interface Page<T> {
+  readonly items: readonly T[];
+  /** Pass back as `cursor` for the next page; null on the last page. */
+  readonly next_cursor: string | null;
+}
+
+export interface LineageEntry {
+  readonly capsule: Capsule;
+  /** 1 = direct parent (or child, for descendants). */
+  readonly depth: number;
+  /** The edge that reached this capsule. */
+  readonly edge: { readonly child_id: string; readonly parent_id: string; readonly reason: string; readonly changes: JsonObject; readonly created_at: string };
+}
+
+export interface SearchQuery {
+  readonly text: string;
+  readonly embedding: Float32Array;
+  /** @defaultValue 10 */
+  readonly limit?: number;
+  readonly filter?: CapsuleFilter;
+  /** Vector-only candidates below this cosine similarity are not matches. @defaultValue 0.1 */
+  readonly min_similarity?: number;
+}
+
+export interface SearchHit {
+  readonly capsule: Capsule;
+  /** Reciprocal-rank-fusion score. */
+  readonly score: number;
+  readonly vector_score: number | null;
+  readonly text_score: number | null;
+}
+
+export const REQUEST_STATUSES = ['queued', 'running', 'completed', 'rejected', 'failed'] as const;
+export type RequestStatus = (typeof REQUEST_STATUSES)[number];
+export const TERMINAL_STATUSES: ReadonlySet<RequestStatus> = new Set(['completed', 'rejected', 'failed']);
+
+export interface Caller {
+  readonly id: string;
+  readonly roles: readonly string[];
+  readonly trust_level: number;
+}
+
+export interface PhaseTiming {
+  readonly started_at: string;
+  readonly duration_ms: number;
+  readonly attempt: number;
+}
+
+export interface RequestError {
+  readonly phase: string;
+  readonly code: string;
+  readonly message: string;
+}
+
+export interface RequestRecord {
+  readonly id: string;
+  readonly status: RequestStatus;
+  readonly correlation_id: string;
+  readonly caller: Caller;
+  readonly query: string;
+  readonly required_trust: number;
+  readonly save_as_capsule: boolean;
+  readonly metadata: JsonObject;
+  readonly idempotency_key: string | null;
+  readonly answer: string | null;
+  readonly citations: readonly string[];
+  readonly phase_timings: Readonly<Record<string, PhaseTiming>>;
+  /** Extra facts about how the answer was made: cache hit, analysis fallback, saved capsule id. */
+  readonly result: JsonObject;
+  readonly error: RequestError | null;
+  readonly created_at: string;
+  readonly updated_at: string;
+  readonly finished_at: string | null;
+}
+
+export interface NewRequest {
+  readonly id: string;
+  readonly correlation_id: string;
+  readonly caller: Caller;
+  readonly query: string;
+  readonly required_trust: number;
+  readonly save_as_capsule: boolean;
+  readonly metadata: JsonObject;
+  readonly idempotency_key: string | null;
+}
+
+export interface RequestOutcome {
+  readonly status: RequestStatus;
+  readonly answer?: string | null;
+  readonly citations?: readonly string[];
+  readonly phase_timings?: Readonly<Record<string, PhaseTiming>>;
+  readonly result?: JsonObject;
+  readonly error?: RequestError | null;
+}
+
+export interface AuditEntry {
+  readonly seq: number;
+  readonly id: string;
+  readonly at: string;
+  readonly actor_id: string;
+  readonly action: string;
+  readonly entity_type: string;
+  readonly entity_id: string;
+  readonly details: JsonObject;
+  /** sha256 of the previous entry's hash and this entry's fields: editing any entry breaks the chain. */
+  readonly hash: string;
+  readonly prev_hash: string;
+}
+
+export interface NewAuditEntry {
+  readonly actor_id: string;
+  readonly action: string;
+  readonly entity_type: string;
+  readonly entity_id: string;
+  readonly details?: JsonObject;
+  /** When set, a second entry with the same key is not written (idempotent retries). */
+  readonly dedupe_key?: string;
+}
+
+export interface MutationContext {
+  readonly actor_id: string;
+}
+
+export interface StoreStats {
+  readonly capsules: number;
+  readonly requests: number;
+  readonly audit_entries: number;
+}
+
+export interface GraphStore {
+  /** Adapter name, for health output. */
+  readonly kind: string;
+
+  createCapsule(input: NewCapsule, ctx: MutationContext): Promise<Capsule>;
+  getCapsule(id: string): Promise<Capsule | null>;
+  listCapsules(filter: CapsuleFilter, page: { limit: number; cursor?: string | null }): Promise<Page<Capsule>>;
+  /**
+   * Writes a new version DERIVED_FROM `id` (reason `update`) and marks `id` superseded.
+   * @throws NotFoundError; ConflictError when `id` is archived or already superseded.
+   */
+  updateCapsule(id: string, patch: CapsulePatch, ctx: MutationContext): Promise<Capsule>;
+  archiveCapsule(id: string, ctx: MutationContext): Promise<Capsule>;
+  /** A new capsule (version 1.0.0) DERIVED_FROM `id` with reason `fork`. */
+  forkCapsule(id: string, input: ForkInput, ctx: MutationContext): Promise<Capsule>;
+  /** Every ancestor, nearest first, each once at its smallest depth. */
+  getLineage(id: string): Promise<LineageEntry[]>;
+  /** Every descendant, nearest first. */
+  getDescendants(id: string): Promise<LineageEntry[]>;
+  /** Hybrid search: vector cosine and BM25, fused by reciprocal rank; filters apply before the limit. */
+  searchCapsules(query: SearchQuery): Promise<SearchHit[]>;
+
+  /** Inserts a request, or returns the existing one with the same id or (caller, idempotency key). */
+  createRequest(input: NewRequest): Promise<{ record: RequestRecord; created: boolean }>;
+  getRequest(id: string): Promise<RequestRecord | null>;
+  /** Moves a queued request to running; a no-op in any other state. */
+  markRequestRunning(id: string): Promise<void>;
+  /** Records how a request ended. A request that already ended keeps its first outcome. */
+  finishRequest(id: string, outcome: RequestOutcome): Promise<RequestRecord>;
+  /** Merges facts into `result` (e.g. the id of the capsule saved from the answer). */
+  annotateRequest(id: string, result: JsonObject): Promise<void>;
+
+  appendAudit(entry: NewAuditEntry): Promise<AuditEntry>;
+  listAudit(options: { limit: number; before_seq?: number; entity_id?: string; action?: string }): Promise<AuditEntry[]>;
+  /** Recomputes the hash chain. */
+  verifyAudit(): Promise<{ ok: boolean; checked: number; broken_at: number | null }>;
+
+  stats(): Promise<StoreStats>;
+  close(): Promise<void>;
+}
+
+/** Clearance rule: a reader of trust `t` may read capsules whose trust level is at most `t`. */
+export function canRead(readerTrust: number, capsule: Pick<Capsule, 'trust_level'>): boolean {
+  return capsule.trust_level <= readerTrust;
+}

@@ -1,0 +1,78 @@
+/**
+ * Versioned schema migrations for the SQLite graph store. `PRAGMA user_version` holds the number of the
+ * last one applied. Append new migrations; never edit one that has shipped.
+ */
+export const MIGRATIONS: readonly string[] = [
+  // 1: capsules, lineage, full-text index, requests, audit log
+  `
+  CREATE TABLE capsules (
+    id TEXT PRIMARY KEY,
+    content TEXT NOT NULL,
+    type TEXT NOT NULL,
+    version TEXT NOT NULL,
+    parent_id TEXT REFERENCES capsules(id),
+    owner_id TEXT NOT NULL,
+    trust_level INTEGER NOT NULL CHECK (trust_level BETWEEN 0 AND 100),
+    embedding BLOB NOT NULL,
+    metadata TEXT NOT NULL DEFAULT '{}',
+    tags TEXT NOT NULL DEFAULT '[]',
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    archived INTEGER NOT NULL DEFAULT 0,
+    superseded_by TEXT REFERENCES capsules(id)
+  );
+  CREATE INDEX capsules_by_time ON capsules(created_at DESC, id DESC);
+  CREATE INDEX capsules_by_owner ON capsules(owner_id);
+  CREATE INDEX capsules_by_type ON capsules(type);
+  CREATE TABLE capsule_tags (
+    tag TEXT NOT NULL,
+    capsule_id TEXT NOT NULL REFERENCES capsules(id),
+    PRIMARY KEY (tag, capsule_id)
+  ) WITHOUT ROWID;
+  CREATE TABLE derived_from (
+    child_id TEXT NOT NULL REFERENCES capsules(id),
+    parent_id TEXT NOT NULL REFERENCES capsules(id),
+    reason TEXT NOT NULL,
+    changes TEXT NOT NULL DEFAULT '{}',
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (child_id, parent_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX derived_from_by_parent ON derived_from(parent_id);
+  CREATE VIRTUAL TABLE capsule_fts USING fts5(content, tags, tokenize = 'porter unicode61');
+  CREATE TABLE requests (
+    id TEXT PRIMARY KEY,
+    status TEXT NOT NULL,
+    correlation_id TEXT NOT NULL,
+    caller_id TEXT NOT NULL,
+    caller TEXT NOT NULL,
+    query TEXT NOT NULL,
+    required_trust INTEGER NOT NULL,
+    save_as_capsule INTEGER NOT NULL,
+    metadata TEXT NOT NULL,
+    idempotency_key TEXT,
+    answer TEXT,
+    citations TEXT NOT NULL DEFAULT '[]',
+    phase_timings TEXT NOT NULL DEFAULT '{}',
+    result TEXT NOT NULL DEFAULT '{}',
+    error TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    finished_at TEXT
+  );
+  CREATE UNIQUE INDEX requests_by_idempotency_key ON requests(caller_id, idempotency_key) WHERE idempotency_key IS NOT NULL;
+  CREATE TABLE audit_log (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    at TEXT NOT NULL,
+    actor_id TEXT NOT NULL,
+    action TEXT NOT NULL,
+    entity_type TEXT NOT NULL,
+    entity_id TEXT NOT NULL,
+    details TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    dedupe_key TEXT UNIQUE
+  );
+  CREATE INDEX audit_by_entity ON audit_log(entity_id);
+  `,
+];

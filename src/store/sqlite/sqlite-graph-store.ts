@@ -1,0 +1,646 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { ConflictError, NotFoundError } from '../../errors.js';
+import { cosine } from '../../search/embedder.js';
+import { reciprocalRankFusion } from '../../search/fusion.js';
+import { words, isStopword } from '../../search/text.js';
+import {
+  TERMINAL_STATUSES,
+  type AuditEntry,
+  type Capsule,
+  type CapsuleFilter,
+  type CapsulePatch,
+  type CapsuleType,
+  type DerivationInput,
+  type ForkInput,
+  type GraphStore,
+  type JsonObject,
+  type LineageEntry,
+  type MutationContext,
+  type NewAuditEntry,
+  type NewCapsule,
+  type NewRequest,
+  type Page,
+  type RequestOutcome,
+  type RequestRecord,
+  type RequestStatus,
+  type SearchHit,
+  type SearchQuery,
+  type StoreStats,
+} from '../graph-store.js';
+import { compareVersions, isSemver, nextPatch } from '../versions.js';
+import { MIGRATIONS } from './migrations.js';
+
+export interface SqliteGraphStoreOptions {
+  /** Database file; `:memory:` for a throwaway store. */
+  readonly file: string;
+  /** @defaultValue 5000 */
+  readonly busyTimeoutMs?: number;
+}
+
+interface CapsuleRow {
+  rowid: number;
+  id: string;
+  content: string;
+  type: string;
+  version: string;
+  parent_id: string | null;
+  owner_id: string;
+  trust_level: number;
+  metadata: string;
+  tags: string;
+  created_at: string;
+  updated_at: string;
+  archived: number;
+  superseded_by: string | null;
+}
+
+interface RequestRow {
+  id: string;
+  status: string;
+  correlation_id: string;
+  caller: string;
+  query: string;
+  required_trust: number;
+  save_as_capsule: number;
+  metadata: string;
+  idempotency_key: string | null;
+  answer: string | null;
+  citations: string;
+  phase_timings: string;
+  result: string;
+  error: string | null;
+  created_at: string;
+  updated_at: string;
+  finished_at: string | null;
+}
+
+interface AuditRow {
+  seq: number;
+  id: string;
+  at: string;
+  actor_id: string;
+  action: string;
+  entity_type: string;
+  entity_id: string;
+  details: string;
+  prev_hash: string;
+  hash: string;
+}
+
+const CAPSULE_COLUMNS =
+  'c.rowid AS rowid, c.id, c.content, c.type, c.version, c.parent_id, c.owner_id, c.trust_level, c.metadata, c.tags, c.created_at, c.updated_at, c.archived, c.superseded_by';
+const GENESIS_HASH = '0'.repeat(64);
+
+function toCapsule(row: CapsuleRow): Capsule {
+  return {
+    id: row.id,
+    content: row.content,
+    type: row.type as CapsuleType,
+    version: row.version,
+    parent_id: row.parent_id,
+    owner_id: row.owner_id,
+    trust_level: row.trust_level,
+    metadata: JSON.parse(row.metadata) as JsonObject,
+    tags: JSON.parse(row.tags) as string[],
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+    archived: row.archived === 1,
+    superseded_by: row.superseded_by,
+  };
+}
+
+function toRequest(row: RequestRow): RequestRecord {
+  return {
+    id: row.id,
+    status: row.status as RequestStatus,
+    correlation_id: row.correlation_id,
+    caller: JSON.parse(row.caller) as RequestRecord['caller'],
+    query: row.query,
+    required_trust: row.required_trust,
+    save_as_capsule: row.save_as_capsule === 1,
+    metadata: JSON.parse(row.metadata) as JsonObject,
+    idempotency_key: row.idempotency_key,
+    answer: row.answer,
+    citations: JSON.parse(row.citations) as string[],
+    phase_timings: JSON.parse(row.phase_timings) as RequestRecord['phase_timings'],
+    result: JSON.parse(row.result) as JsonObject,
+    error: row.error === null ? null : (JSON.parse(row.error) as RequestRecord['error']),
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+    finished_at: row.finished_at,
+  };
+}
+
+function toAudit(row: AuditRow): AuditEntry {
+  return { ...row, details: JSON.parse(row.details) as JsonObject };
+}
+
+function blobOf(vector: Float32Array): Buffer {
+  return Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength);
+}
+
+function vectorOf(blob: Buffer): Float32Array {
+  // Copy: a Buffer's offset into its pool need not be 4-byte aligned.
+  const copy = new Uint8Array(blob.byteLength);
+  copy.set(blob);
+  return new Float32Array(copy.buffer);
+}
+
+function auditHash(prev: string, e: Omit<AuditEntry, 'seq' | 'hash' | 'prev_hash'>): string {
+  return createHash('sha256')
+    .update(prev)
+    .update('\n')
+    .update(JSON.stringify([e.id, e.at, e.actor_id, e.action, e.entity_type, e.entity_id, e.details]))
+    .digest('hex');
+}
+
+/** FTS5 query: every content word, quoted (so user text can never be FTS syntax), OR-ed. */
+function ftsQuery(text: string): string | null {
+  const tokens = [...new Set(words(text).filter((w) => !isStopword(w)))].slice(0, 32);
+  return tokens.length === 0 ? null : tokens.map((t) => `"${t.replaceAll('"', '""')}"`).join(' OR ');
+}
+
+function encodeCursor(row: { created_at: string; id: string }): string {
+  return Buffer.from(JSON.stringify([row.created_at, row.id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): [string, string] {
+  try {
+    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as unknown;
+    if (Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === 'string')) return value as [string, string];
+  } catch {
+    // fall through
+  }
+  throw new ConflictError('cursor', cursor, 'not a cursor this store issued');
+}
+
+/**
+ * The embedded graph store: one SQLite file in WAL mode, shared safely by the processes of one machine.
+ * Writes that read-then-write (audit chain, versioning) take the write lock up front (`BEGIN IMMEDIATE`).
+ */
+export class SqliteGraphStore implements GraphStore {
+  readonly kind = 'sqlite';
+  readonly file: string;
+  private readonly db: Database.Database;
+
+  protected constructor(db: Database.Database, file: string) {
+    this.db = db;
+    this.file = file;
+  }
+
+  static async open(options: SqliteGraphStoreOptions): Promise<SqliteGraphStore> {
+    if (options.file !== ':memory:') mkdirSync(path.dirname(path.resolve(options.file)), { recursive: true });
+    const db = new Database(options.file);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+    db.pragma('foreign_keys = ON');
+    const migrate = db.transaction(() => {
+      const current = db.pragma('user_version', { simple: true }) as number;
+      for (let v = current; v < MIGRATIONS.length; v++) {
+        db.exec(MIGRATIONS[v] as string);
+        db.pragma(`user_version = ${v + 1}`);
+      }
+    });
+    migrate.immediate();
+    return new SqliteGraphStore(db, options.file);
+  }
+
+  // ---- capsules -------------------------------------------------------------------------------
+
+  private now(): string {
+    return new Date().toISOString();
+  }
+
+  private row(id: string): CapsuleRow | undefined {
+    return this.db.prepare<[string], CapsuleRow>(`SELECT ${CAPSULE_COLUMNS} FROM capsules c WHERE c.id = ?`).get(id);
+  }
+
+  private mustRow(id: string): CapsuleRow {
+    const row = this.row(id);
+    if (!row) throw new NotFoundError('capsule', id);
+    return row;
+  }
+
+  private insertCapsule(input: NewCapsule, ctx: MutationContext, action: string): Capsule {
+    const id = input.id ?? randomUUID();
+    const existing = this.row(id);
+    if (existing) return toCapsule(existing);
+    const version = input.version ?? '1.0.0';
+    if (!isSemver(version)) throw new ConflictError('capsule', id, `version "${version}" is not semver`);
+    const parents = input.derived_from ?? [];
+    for (const p of parents) this.mustRow(p.parent_id);
+    const at = this.now();
+    const tags = [...new Set(input.tags ?? [])];
+    const info = this.db
+      .prepare(
+        `INSERT INTO capsules (id, content, type, version, parent_id, owner_id, trust_level, embedding, metadata, tags, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        id,
+        input.content,
+        input.type,
+        version,
+        parents[0]?.parent_id ?? null,
+        input.owner_id,
+        input.trust_level,
+        blobOf(input.embedding),
+        JSON.stringify(input.metadata ?? {}),
+        JSON.stringify(tags),
+        at,
+        at,
+      );
+    this.db.prepare('INSERT INTO capsule_fts (rowid, content, tags) VALUES (?, ?, ?)').run(info.lastInsertRowid, input.content, tags.join(' '));
+    const tagInsert = this.db.prepare('INSERT OR IGNORE INTO capsule_tags (tag, capsule_id) VALUES (?, ?)');
+    for (const tag of tags) tagInsert.run(tag, id);
+    this.insertEdges(id, parents, at);
+    this.audit({
+      actor_id: ctx.actor_id,
+      action,
+      entity_type: 'capsule',
+      entity_id: id,
+      details: { version, trust_level: input.trust_level, derived_from: parents.map((p) => ({ id: p.parent_id, reason: p.reason })) },
+    });
+    return toCapsule(this.mustRow(id));
+  }
+
+  private insertEdges(childId: string, parents: readonly DerivationInput[], at: string): void {
+    const edge = this.db.prepare(
+      'INSERT OR IGNORE INTO derived_from (child_id, parent_id, reason, changes, created_at) VALUES (?, ?, ?, ?, ?)',
+    );
+    for (const p of parents) edge.run(childId, p.parent_id, p.reason, JSON.stringify(p.changes ?? {}), at);
+  }
+
+  async createCapsule(input: NewCapsule, ctx: MutationContext): Promise<Capsule> {
+    return this.db.transaction(() => this.insertCapsule(input, ctx, 'capsule.create')).immediate();
+  }
+
+  async getCapsule(id: string): Promise<Capsule | null> {
+    const row = this.row(id);
+    return row ? toCapsule(row) : null;
+  }
+
+  private filterSql(filter: CapsuleFilter): { sql: string; params: unknown[] } {
+    const clauses: string[] = [];
+    const params: unknown[] = [];
+    if (!filter.include_archived) clauses.push('c.archived = 0');
+    if (!filter.include_superseded) clauses.push('c.superseded_by IS NULL');
+    if (filter.type) (clauses.push('c.type = ?'), params.push(filter.type));
+    if (filter.owner_id) (clauses.push('c.owner_id = ?'), params.push(filter.owner_id));
+    if (filter.min_trust !== undefined) (clauses.push('c.trust_level >= ?'), params.push(filter.min_trust));
+    if (filter.max_trust !== undefined) (clauses.push('c.trust_level <= ?'), params.push(filter.max_trust));
+    if (filter.tag) (clauses.push('c.id IN (SELECT capsule_id FROM capsule_tags WHERE tag = ?)'), params.push(filter.tag));
+    return { sql: clauses.length ? clauses.join(' AND ') : '1', params };
+  }
+
+  async listCapsules(filter: CapsuleFilter, page: { limit: number; cursor?: string | null }): Promise<Page<Capsule>> {
+    const { sql, params } = this.filterSql(filter);
+    let where = sql;
+    if (page.cursor) {
+      const [at, id] = decodeCursor(page.cursor);
+      where += ' AND (c.created_at < ? OR (c.created_at = ? AND c.id < ?))';
+      params.push(at, at, id);
+    }
+    const rows = this.db
+      .prepare<unknown[], CapsuleRow>(`SELECT ${CAPSULE_COLUMNS} FROM capsules c WHERE ${where} ORDER BY c.created_at DESC, c.id DESC LIMIT ?`)
+      .all(...params, page.limit + 1);
+    const items = rows.slice(0, page.limit).map(toCapsule);
+    const last = items[items.length - 1];
+    return { items, next_cursor: rows.length > page.limit && last ? encodeCursor(last) : null };
+  }
+
+  async updateCapsule(id: string, patch: CapsulePatch, ctx: MutationContext): Promise<Capsule> {
+    return this.db
+      .transaction(() => {
+        const current = this.mustRow(id);
+        if (current.archived) throw new ConflictError('capsule', id, 'is archived');
+        if (current.superseded_by) throw new ConflictError('capsule', id, `was superseded by ${current.superseded_by}; update the latest version`);
+        if (patch.content !== undefined && !patch.embedding) throw new TypeError('updateCapsule: content changed without an embedding');
+        const version = patch.version ?? nextPatch(current.version);
+        if (!isSemver(version) || compareVersions(version, current.version) <= 0) {
+          throw new ConflictError('capsule', id, `version ${version} must be a semantic version greater than ${current.version}`);
+        }
+        const changes: string[] = [];
+        const previous = toCapsule(current);
+        if (patch.content !== undefined && patch.content !== previous.content) changes.push('content');
+        if (patch.type !== undefined && patch.type !== previous.type) changes.push('type');
+        if (patch.trust_level !== undefined && patch.trust_level !== previous.trust_level) changes.push('trust_level');
+        if (patch.metadata !== undefined) changes.push('metadata');
+        if (patch.tags !== undefined) changes.push('tags');
+        const next = this.insertCapsule(
+          {
+            content: patch.content ?? previous.content,
+            embedding: patch.embedding ?? vectorOf(this.embeddingOf(id)),
+            type: patch.type ?? previous.type,
+            version,
+            owner_id: previous.owner_id,
+            trust_level: patch.trust_level ?? previous.trust_level,
+            metadata: patch.metadata ?? previous.metadata,
+            tags: patch.tags ?? previous.tags,
+            derived_from: [{ parent_id: id, reason: patch.reason ?? 'update', changes: { fields: changes, from_version: previous.version } }],
+          },
+          ctx,
+          'capsule.update',
+        );
+        this.db.prepare('UPDATE capsules SET superseded_by = ?, updated_at = ? WHERE id = ?').run(next.id, next.created_at, id);
+        return next;
+      })
+      .immediate();
+  }
+
+  private embeddingOf(id: string): Buffer {
+    return (this.db.prepare<[string], { embedding: Buffer }>('SELECT embedding FROM capsules WHERE id = ?').get(id) as { embedding: Buffer }).embedding;
+  }
+
+  async archiveCapsule(id: string, ctx: MutationContext): Promise<Capsule> {
+    return this.db
+      .transaction(() => {
+        const current = this.mustRow(id);
+        if (!current.archived) {
+          this.db.prepare('UPDATE capsules SET archived = 1, updated_at = ? WHERE id = ?').run(this.now(), id);
+          this.audit({ actor_id: ctx.actor_id, action: 'capsule.archive', entity_type: 'capsule', entity_id: id });
+        }
+        return toCapsule(this.mustRow(id));
+      })
+      .immediate();
+  }
+
+  async forkCapsule(id: string, input: ForkInput, ctx: MutationContext): Promise<Capsule> {
+    return this.db
+      .transaction(() => {
+        const source = toCapsule(this.mustRow(id));
+        if (input.content !== undefined && !input.embedding) throw new TypeError('forkCapsule: content given without an embedding');
+        return this.insertCapsule(
+          {
+            content: input.content ?? source.content,
+            embedding: input.embedding ?? vectorOf(this.embeddingOf(id)),
+            type: source.type,
+            version: '1.0.0',
+            owner_id: input.owner_id,
+            trust_level: input.trust_level ?? source.trust_level,
+            metadata: input.metadata ?? source.metadata,
+            tags: input.tags ?? source.tags,
+            derived_from: [{ parent_id: id, reason: input.reason ?? 'fork', changes: { forked_from_version: source.version } }],
+          },
+          ctx,
+          'capsule.fork',
+        );
+      })
+      .immediate();
+  }
+
+  private walk(id: string, direction: 'up' | 'down'): LineageEntry[] {
+    this.mustRow(id);
+    const [from, to] = direction === 'up' ? ['child_id', 'parent_id'] : ['parent_id', 'child_id'];
+    // Depth is capped so a corrupted cycle cannot loop forever; UNION drops repeated rows.
+    const rows = this.db
+      .prepare<[string], { node: string; depth: number; child_id: string; parent_id: string; reason: string; changes: string; edge_at: string }>(
+        `WITH RECURSIVE walk(node, depth, child_id, parent_id, reason, changes, edge_at) AS (
+           SELECT d.${to}, 1, d.child_id, d.parent_id, d.reason, d.changes, d.created_at FROM derived_from d WHERE d.${from} = ?
+           UNION
+           SELECT d.${to}, w.depth + 1, d.child_id, d.parent_id, d.reason, d.changes, d.created_at
+             FROM derived_from d JOIN walk w ON d.${from} = w.node WHERE w.depth < 10000
+         )
+         SELECT * FROM walk ORDER BY depth, edge_at`,
+      )
+      .all(id);
+    const seen = new Set<string>([id]);
+    const out: LineageEntry[] = [];
+    for (const r of rows) {
+      if (seen.has(r.node)) continue;
+      seen.add(r.node);
+      out.push({
+        capsule: toCapsule(this.mustRow(r.node)),
+        depth: r.depth,
+        edge: { child_id: r.child_id, parent_id: r.parent_id, reason: r.reason, changes: JSON.parse(r.changes) as JsonObject, created_at: r.edge_at },
+      });
+    }
+    return out;
+  }
+
+  async getLineage(id: string): Promise<LineageEntry[]> {
+    return this.walk(id, 'up');
+  }
+
+  async getDescendants(id: string): Promise<LineageEntry[]> {
+    return this.walk(id, 'down');
+  }
+
+  async searchCapsules(query: SearchQuery): Promise<SearchHit[]> {
+    const limit = query.limit ?? 10;
+    const pool = Math.max(limit * 4, 50);
+    const minSimilarity = query.min_similarity ?? 0.1;
+    const { sql, params } = this.filterSql(query.filter ?? {});
+
+    // Vector side: exact cosine over every capsule that passes the filter (filter first, then rank).
+    const vectorScores = new Map<string, number>();
+    const candidates = this.db
+      .prepare<unknown[], { id: string; embedding: Buffer }>(`SELECT c.id, c.embedding FROM capsules c WHERE ${sql}`)
+      .all(...params);
+    const ranked: Array<[string, number]> = [];
+    for (const c of candidates) {
+      const score = cosine(query.embedding, vectorOf(c.embedding));
+      if (score >= minSimilarity) ranked.push([c.id, score]);
+    }
+    ranked.sort((a, b) => b[1] - a[1]);
+    const vectorRanking = ranked.slice(0, pool).map(([id, score]) => (vectorScores.set(id, score), id));
+
+    // Text side: BM25 (lower is better in FTS5) over the same filter.
+    const textScores = new Map<string, number>();
+    const match = ftsQuery(query.text);
+    const textRanking: string[] = [];
+    if (match) {
+      const rows = this.db
+        .prepare<unknown[], { id: string; score: number }>(
+          `SELECT c.id AS id, bm25(capsule_fts) AS score FROM capsule_fts JOIN capsules c ON c.rowid = capsule_fts.rowid
+           WHERE capsule_fts MATCH ? AND ${sql} ORDER BY score LIMIT ?`,
+        )
+        .all(match, ...params, pool);
+      for (const r of rows) {
+        textScores.set(r.id, -r.score);
+        textRanking.push(r.id);
+      }
+    }
+
+    const fused = [...reciprocalRankFusion([vectorRanking, textRanking])].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, limit);
+    return fused.map(([id, score]) => ({
+      capsule: toCapsule(this.mustRow(id)),
+      score,
+      vector_score: vectorScores.get(id) ?? null,
+      text_score: textScores.get(id) ?? null,
+    }));
+  }
+
+  // ---- requests -------------------------------------------------------------------------------
+
+  private requestRow(id: string): RequestRow | undefined {
+    return this.db.prepare<[string], RequestRow>('SELECT * FROM requests WHERE id = ?').get(id);
+  }
+
+  async createRequest(input: NewRequest): Promise<{ record: RequestRecord; created: boolean }> {
+    return this.db
+      .transaction(() => {
+        if (input.idempotency_key !== null) {
+          const prior = this.db
+            .prepare<[string, string], RequestRow>('SELECT * FROM requests WHERE caller_id = ? AND idempotency_key = ?')
+            .get(input.caller.id, input.idempotency_key);
+          if (prior) return { record: toRequest(prior), created: false };
+        }
+        const same = this.requestRow(input.id);
+        if (same) return { record: toRequest(same), created: false };
+        const at = this.now();
+        this.db
+          .prepare(
+            `INSERT INTO requests (id, status, correlation_id, caller_id, caller, query, required_trust, save_as_capsule, metadata, idempotency_key, created_at, updated_at)
+             VALUES (?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          )
+          .run(
+            input.id,
+            input.correlation_id,
+            input.caller.id,
+            JSON.stringify(input.caller),
+            input.query,
+            input.required_trust,
+            input.save_as_capsule ? 1 : 0,
+            JSON.stringify(input.metadata),
+            input.idempotency_key,
+            at,
+            at,
+          );
+        this.audit({ actor_id: input.caller.id, action: 'request.submit', entity_type: 'request', entity_id: input.id, details: { correlation_id: input.correlation_id } });
+        return { record: toRequest(this.requestRow(input.id) as RequestRow), created: true };
+      })
+      .immediate();
+  }
+
+  async getRequest(id: string): Promise<RequestRecord | null> {
+    const row = this.requestRow(id);
+    return row ? toRequest(row) : null;
+  }
+
+  async markRequestRunning(id: string): Promise<void> {
+    this.db.prepare("UPDATE requests SET status = 'running', updated_at = ? WHERE id = ? AND status = 'queued'").run(this.now(), id);
+  }
+
+  async finishRequest(id: string, outcome: RequestOutcome): Promise<RequestRecord> {
+    return this.db
+      .transaction(() => {
+        const row = this.requestRow(id);
+        if (!row) throw new NotFoundError('request', id);
+        if (TERMINAL_STATUSES.has(row.status as RequestStatus)) return toRequest(row);
+        const at = this.now();
+        const previous = toRequest(row);
+        this.db
+          .prepare(
+            `UPDATE requests SET status = ?, answer = ?, citations = ?, phase_timings = ?, result = ?, error = ?, updated_at = ?, finished_at = ? WHERE id = ?`,
+          )
+          .run(
+            outcome.status,
+            outcome.answer ?? null,
+            JSON.stringify(outcome.citations ?? []),
+            JSON.stringify({ ...previous.phase_timings, ...outcome.phase_timings }),
+            JSON.stringify({ ...previous.result, ...outcome.result }),
+            outcome.error ? JSON.stringify(outcome.error) : null,
+            at,
+            TERMINAL_STATUSES.has(outcome.status) ? at : null,
+            id,
+          );
+        // A completed request's audit entry is written by the storage phase, off the request's path.
+        if (outcome.status !== 'completed') {
+          this.audit({
+            actor_id: 'system',
+            action: `request.${outcome.status}`,
+            entity_type: 'request',
+            entity_id: id,
+            details: outcome.error ? { error: outcome.error } : {},
+          });
+        }
+        return toRequest(this.requestRow(id) as RequestRow);
+      })
+      .immediate();
+  }
+
+  async annotateRequest(id: string, result: JsonObject): Promise<void> {
+    this.db.transaction(() => {
+      const row = this.requestRow(id);
+      if (!row) throw new NotFoundError('request', id);
+      const merged = { ...(JSON.parse(row.result) as JsonObject), ...result };
+      this.db.prepare('UPDATE requests SET result = ?, updated_at = ? WHERE id = ?').run(JSON.stringify(merged), this.now(), id);
+    }).immediate();
+  }
+
+  // ---- audit ----------------------------------------------------------------------------------
+
+  /** Call inside a transaction that holds the write lock. */
+  private audit(entry: NewAuditEntry): AuditEntry {
+    if (entry.dedupe_key) {
+      const prior = this.db.prepare<[string], AuditRow>('SELECT * FROM audit_log WHERE dedupe_key = ?').get(entry.dedupe_key);
+      if (prior) return toAudit(prior);
+    }
+    const last = this.db.prepare<[], { hash: string }>('SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1').get();
+    const prev = last?.hash ?? GENESIS_HASH;
+    const base = {
+      id: randomUUID(),
+      at: this.now(),
+      actor_id: entry.actor_id,
+      action: entry.action,
+      entity_type: entry.entity_type,
+      entity_id: entry.entity_id,
+      details: entry.details ?? {},
+    };
+    const hash = auditHash(prev, base);
+    const info = this.db
+      .prepare(
+        'INSERT INTO audit_log (id, at, actor_id, action, entity_type, entity_id, details, prev_hash, hash, dedupe_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(base.id, base.at, base.actor_id, base.action, base.entity_type, base.entity_id, JSON.stringify(base.details), prev, hash, entry.dedupe_key ?? null);
+    return { ...base, seq: Number(info.lastInsertRowid), prev_hash: prev, hash };
+  }
+
+  async appendAudit(entry: NewAuditEntry): Promise<AuditEntry> {
+    return this.db.transaction(() => this.audit(entry)).immediate();
+  }
+
+  async listAudit(options: { limit: number; before_seq?: number; entity_id?: string; action?: string }): Promise<AuditEntry[]> {
+    const clauses: string[] = [];
+    const params: unknown[] = [];
+    if (options.before_seq !== undefined) (clauses.push('seq < ?'), params.push(options.before_seq));
+    if (options.entity_id) (clauses.push('entity_id = ?'), params.push(options.entity_id));
+    if (options.action) (clauses.push('action = ?'), params.push(options.action));
+    const where = clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';
+    return this.db
+      .prepare<unknown[], AuditRow>(`SELECT seq, id, at, actor_id, action, entity_type, entity_id, details, prev_hash, hash FROM audit_log ${where} ORDER BY seq DESC LIMIT ?`)
+      .all(...params, options.limit)
+      .map(toAudit);
+  }
+
+  async verifyAudit(): Promise<{ ok: boolean; checked: number; broken_at: number | null }> {
+    let prev = GENESIS_HASH;
+    let checked = 0;
+    for (const row of this.db.prepare<[], AuditRow>('SELECT * FROM audit_log ORDER BY seq').iterate()) {
+      const entry = toAudit(row);
+      if (entry.prev_hash !== prev || auditHash(prev, entry) !== entry.hash) return { ok: false, checked, broken_at: entry.seq };
+      prev = entry.hash;
+      checked++;
+    }
+    return { ok: true, checked, broken_at: null };
+  }
+
+  async stats(): Promise<StoreStats> {
+    const count = (table: string) => (this.db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+    return { capsules: count('capsules'), requests: count('requests'), audit_entries: count('audit_log') };
+  }
+
+  /** For tests of tamper evidence only: rewrites one audit entry's details in place. */
+  tamperAuditForTest(seq: number, details: JsonObject): void {
+    this.db.prepare('UPDATE audit_log SET details = ? WHERE seq = ?').run(JSON.stringify(details), seq);
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}

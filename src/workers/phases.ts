@@ -1,0 +1,233 @@
+import { createHash } from 'node:crypto';
+import type { Job, Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { ForgeConfig, Phase } from '../config/index.js';
+import { SecurityDeniedError } from '../errors.js';
+import {
+  phaseJobId,
+  phaseJobOptions,
+  type AnalysisFallback,
+  type AnalysisOutput,
+  type ContextOutput,
+  type IntelligenceOutput,
+  type MetricsJobData,
+  type OptimizationOutput,
+  type RequestJobData,
+  type SecurityOutput,
+  type StorageJobData,
+} from '../flows/request-flow.js';
+import type { Intelligence } from '../intelligence/intelligence.js';
+import type { ForgeKeys, RequestEvent } from '../redis/keys.js';
+import type { Embedder } from '../search/embedder.js';
+import { normalizeQuery } from '../search/text.js';
+import type { CapsuleService } from '../services/capsules.js';
+import type { GraphStore, PhaseTiming } from '../store/graph-store.js';
+import { uuidV5 } from '../util/ids.js';
+import { analyzeText, screenForInjection } from './builtin-checks.js';
+
+/** What a phase handler gets for one attempt of one job. */
+export interface PhaseContext<D> {
+  readonly job: Job<D>;
+  readonly data: D;
+  /** Aborted when the phase's timeout fires; long work should stop then. */
+  readonly signal: AbortSignal;
+  /** 1 on the first attempt. */
+  readonly attempt: number;
+  /** The phase's timing so far (the runner adds the final timing to every output). */
+  timing(): PhaseTiming;
+}
+
+type Untimed<T> = Omit<T, 'timing'>;
+
+/** One function per phase. Tests and later overlays replace entries through `PipelineWorkerOptions.handlers`. */
+export interface PhaseHandlers {
+  context(ctx: PhaseContext<RequestJobData>): Promise<Untimed<ContextOutput>>;
+  analysis(ctx: PhaseContext<RequestJobData>): Promise<Untimed<AnalysisOutput>>;
+  security(ctx: PhaseContext<RequestJobData>): Promise<Untimed<SecurityOutput>>;
+  optimization(ctx: PhaseContext<RequestJobData>): Promise<Untimed<OptimizationOutput>>;
+  intelligence(ctx: PhaseContext<RequestJobData>): Promise<Untimed<IntelligenceOutput>>;
+  metrics(ctx: PhaseContext<MetricsJobData>): Promise<{ recorded: number }>;
+  storage(ctx: PhaseContext<StorageJobData>): Promise<{ audit_seq: number; saved_capsule_id: string | null }>;
+}
+
+export interface PhaseDeps {
+  readonly config: ForgeConfig;
+  readonly store: GraphStore;
+  readonly capsules: CapsuleService;
+  readonly embedder: Embedder;
+  readonly intelligence: Intelligence;
+  readonly redis: Redis;
+  readonly keys: ForgeKeys;
+  readonly queues: Readonly<Record<Phase, Queue>>;
+}
+
+/** Retrieved capsule content passed between phases is capped; the store keeps the whole text. */
+const MAX_CONTENT_CHARS = 4000;
+const RETRIEVAL_LIMIT = 5;
+
+/** `getChildrenValues` keys are `<prefix>:<queue>:<jobId>`; find the value of one phase. */
+function childValue<T>(values: Record<string, unknown>, phase: Phase): T | undefined {
+  for (const [key, value] of Object.entries(values)) if (key.endsWith(`.${phase}`)) return value as T;
+  return undefined;
+}
+
+/**
+ * Cache lookup in one round trip.
+ * KEYS[1] knowledge-generation counter. ARGV[1] cache key prefix, ARGV[2] digest.
+ * Returns { full cache key, cached JSON or false }.
+ */
+const CACHE_LOOKUP = `
+local generation = redis.call('GET', KEYS[1]) or '0'
+local key = ARGV[1] .. generation .. ':' .. ARGV[2]
+return { key, redis.call('GET', key) }
+`;
+
+export function createPhaseHandlers(deps: PhaseDeps): PhaseHandlers {
+  const { config, store, capsules, embedder, intelligence, redis, keys, queues } = deps;
+  const cachePrefix = keys.cache('', '').slice(0, -1); // `<prefix>:cache:`
+  const publish = (event: RequestEvent) => redis.publish(keys.events, JSON.stringify(event));
+
+  return {
+    async context({ data }) {
+      void store.markRequestRunning(data.request_id);
+      const [embedding] = await embedder.embed([data.query]);
+      const hits = await store.searchCapsules({
+        text: data.query,
+        embedding: embedding as Float32Array,
+        limit: RETRIEVAL_LIMIT,
+        filter: { max_trust: data.caller.trust_level },
+      });
+      return {
+        capsules: hits.map((h) => ({
+          id: h.capsule.id,
+          content: h.capsule.content.slice(0, MAX_CONTENT_CHARS),
+          version: h.capsule.version,
+          trust_level: h.capsule.trust_level,
+          score: h.score,
+        })),
+        profile: { caller_id: data.caller.id, roles: data.caller.roles, trust_level: data.caller.trust_level },
+      };
+    },
+
+    async analysis({ data }) {
+      return analyzeText(data.query);
+    },
+
+    async security({ data }) {
+      if (data.caller.trust_level < data.required_trust) {
+        throw new SecurityDeniedError(`caller trust ${data.caller.trust_level} is below the required ${data.required_trust}`);
+      }
+      const rule = screenForInjection(data.query);
+      if (rule) throw new SecurityDeniedError(`query matched the ${rule} screen`);
+      return { allowed: true, checks: ['trust', 'injection-screen'] };
+    },
+
+    async optimization({ job, data }) {
+      const values = await job.getChildrenValues();
+      const context = childValue<ContextOutput>(values, 'context');
+      const security = childValue<SecurityOutput>(values, 'security');
+      if (!context || !security) throw new Error(`optimization ran without ${context ? 'security' : 'context'} output`);
+      let analysis: AnalysisOutput | AnalysisFallback | undefined = childValue<AnalysisOutput>(values, 'analysis');
+      if (!analysis) {
+        const failures = await job.getIgnoredChildrenFailures();
+        analysis = { fallback: true, error: Object.values(failures)[0] ?? 'analysis produced no output' };
+      }
+      const complexity = 'fallback' in analysis ? 0.5 : analysis.complexity;
+      const parameters = { max_sentences: 2 + Math.round(complexity * 4), max_citations: 3 + Math.round(complexity * 2) };
+      const digest = createHash('sha256')
+        .update(JSON.stringify([normalizeQuery(data.query), data.caller.trust_level, parameters]))
+        .digest('hex');
+      const [cacheKey, hit] = (await redis.eval(CACHE_LOOKUP, 1, keys.knowledgeGeneration, cachePrefix, digest)) as [string, string | null];
+      const cached = hit ? (JSON.parse(hit) as { answer: string; citations: string[] }) : null;
+      return { context, analysis, security, parameters, cache_key: cacheKey, cached };
+    },
+
+    async intelligence({ job, data, timing }) {
+      const optimization = childValue<OptimizationOutput>(await job.getChildrenValues(), 'optimization');
+      if (!optimization) throw new Error('intelligence ran without optimization output');
+      const answer = optimization.cached
+        ? { text: optimization.cached.answer, citations: optimization.cached.citations, model: 'cache' }
+        : await intelligence.answer({ query: data.query, capsules: optimization.context.capsules, parameters: optimization.parameters });
+      const ownTiming = timing();
+      const phase_timings: Record<string, PhaseTiming> = {
+        context: optimization.context.timing,
+        security: optimization.security.timing,
+        optimization: optimization.timing,
+        intelligence: ownTiming,
+      };
+      if (!('fallback' in optimization.analysis)) phase_timings.analysis = optimization.analysis.timing;
+      const record = await store.finishRequest(data.request_id, {
+        status: 'completed',
+        answer: answer.text,
+        citations: answer.citations,
+        phase_timings,
+        result: {
+          cache: optimization.cached ? 'hit' : 'miss',
+          model: answer.model,
+          analysis: 'fallback' in optimization.analysis ? { fallback: true, error: optimization.analysis.error } : { complexity: optimization.analysis.complexity, keywords: optimization.analysis.keywords },
+        },
+      });
+      const fills: Array<Promise<unknown>> = [
+        queues.metrics.add(
+          'metrics',
+          { request_id: data.request_id, status: 'completed', total_ms: Date.parse(record.finished_at ?? record.updated_at) - Date.parse(record.created_at), phase_timings },
+          { ...phaseJobOptions(config, 'metrics'), jobId: phaseJobId(data.request_id, 'metrics') },
+        ),
+        queues.storage.add('storage', { request_id: data.request_id }, { ...phaseJobOptions(config, 'storage'), jobId: phaseJobId(data.request_id, 'storage') }),
+        publish({ type: 'request.finished', request_id: data.request_id, status: 'completed' }),
+      ];
+      if (!optimization.cached && config.cacheTtlSeconds > 0) {
+        fills.push(redis.set(optimization.cache_key, JSON.stringify({ answer: answer.text, citations: answer.citations }), 'EX', config.cacheTtlSeconds));
+      }
+      await Promise.all(fills);
+      return { answer: answer.text, citations: answer.citations };
+    },
+
+    async metrics({ data }) {
+      const tx = redis.multi();
+      for (const [phase, t] of Object.entries(data.phase_timings)) {
+        tx.hincrby(keys.phaseMetrics(phase), 'count', 1);
+        tx.hincrbyfloat(keys.phaseMetrics(phase), 'total_ms', t.duration_ms);
+      }
+      tx.hincrby(keys.requestMetrics, `status:${data.status}`, 1);
+      tx.hincrbyfloat(keys.requestMetrics, 'total_ms', data.total_ms);
+      await tx.exec();
+      return { recorded: Object.keys(data.phase_timings).length };
+    },
+
+    async storage({ data }) {
+      const record = await store.getRequest(data.request_id);
+      if (!record) throw new Error(`storage: request ${data.request_id} is not in the store`);
+      let saved: string | null = null;
+      if (record.save_as_capsule && record.answer) {
+        const cited = await Promise.all(record.citations.map((id) => store.getCapsule(id)));
+        const trust = Math.min(record.caller.trust_level, ...cited.map((c) => c?.trust_level ?? 0));
+        const capsule = await capsules.create(record.caller, {
+          id: uuidV5(`answer:${record.id}`),
+          content: record.answer,
+          type: 'insight',
+          trust_level: trust,
+          metadata: { request_id: record.id, query: record.query, correlation_id: record.correlation_id },
+          tags: ['answer'],
+          derived_from: record.citations.map((id) => ({ parent_id: id, reason: 'cited', changes: { request_id: record.id } })),
+        });
+        saved = capsule.id;
+        await store.annotateRequest(record.id, { saved_capsule_id: saved });
+      }
+      const entry = await store.appendAudit({
+        actor_id: record.caller.id,
+        action: 'request.complete',
+        entity_type: 'request',
+        entity_id: record.id,
+        dedupe_key: `request.complete:${record.id}`,
+        details: {
+          correlation_id: record.correlation_id,
+          citations: [...record.citations],
+          answer_sha256: createHash('sha256').update(record.answer ?? '').digest('hex'),
+          saved_capsule_id: saved,
+        },
+      });
+      return { audit_seq: entry.seq, saved_capsule_id: saved };
+    },
+  };
+}

@@ -1,0 +1,141 @@
+import { UnrecoverableError, Worker, type Job, type Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { PHASES, type ForgeConfig, type Phase } from '../config/index.js';
+import { ForgeError, PhaseTimeoutError, SecurityDeniedError } from '../errors.js';
+import { DEAD_LETTER_QUEUE, FATAL_PHASES, QUEUE_OF, type DeadLetter, type RequestJobData } from '../flows/request-flow.js';
+import type { ForgeKeys, RequestEvent } from '../redis/keys.js';
+import type { GraphStore, PhaseTiming } from '../store/graph-store.js';
+import type { PhaseContext, PhaseHandlers } from './phases.js';
+
+export interface PipelineWorkerOptions {
+  readonly config: ForgeConfig;
+  /** Worker connection; must have `maxRetriesPerRequest: null`. BullMQ duplicates it for blocking calls. */
+  readonly connection: Redis;
+  /** Connection for Forge's own writes (events, metrics). */
+  readonly redis: Redis;
+  readonly keys: ForgeKeys;
+  readonly store: GraphStore;
+  readonly handlers: PhaseHandlers;
+  readonly deadLetters: Queue;
+  /** Phases to run here. @defaultValue every phase */
+  readonly phases?: readonly Phase[];
+}
+
+export interface PipelineWorkers {
+  readonly workers: ReadonlyMap<Phase, Worker>;
+  /** Stops taking jobs and waits for the active ones to finish. */
+  close(): Promise<void>;
+}
+
+/** Errors the runner already dead-lettered and recorded, so the `failed` event does not do it twice. */
+const finalized = new WeakSet<Error>();
+
+function isFinalAttempt(job: Job, err: unknown): boolean {
+  if (err instanceof ForgeError && !err.retryable) return true;
+  if (err instanceof Error && err.name === 'UnrecoverableError') return true;
+  return job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+}
+
+function requestIdOf(job: Job): string | null {
+  const data = job.data as Partial<RequestJobData> | undefined;
+  return typeof data?.request_id === 'string' ? data.request_id : null;
+}
+
+/**
+ * Runs every pipeline phase as a BullMQ worker. Each attempt runs under the phase's timeout; an attempt
+ * that throws is retried with exponential backoff; the final failure is copied to the dead-letter queue
+ * (before BullMQ records it as failed, so a crash in between cannot lose it) and, for a fatal phase,
+ * ends the request as failed or rejected.
+ */
+export function startPipelineWorkers(options: PipelineWorkerOptions): PipelineWorkers {
+  const { config, connection, redis, keys, store, handlers, deadLetters } = options;
+
+  async function finalizeFailure(phase: Phase, job: Job, err: Error, attempts: number): Promise<void> {
+    const requestId = requestIdOf(job);
+    const denied = err instanceof SecurityDeniedError;
+    if (!denied) {
+      const letter: DeadLetter = {
+        queue: job.queueName,
+        job_id: String(job.id),
+        job_name: job.name,
+        request_id: requestId,
+        data: job.data,
+        error: { name: err.name, code: err instanceof ForgeError ? err.code : null, message: err.message, stack: err.stack ?? null },
+        attempts,
+        failed_at: new Date().toISOString(),
+      };
+      await deadLetters.add(job.queueName, letter, { jobId: String(job.id), removeOnComplete: true });
+    }
+    if (requestId && FATAL_PHASES.has(phase)) {
+      const status = denied ? 'rejected' : 'failed';
+      const record = await store.finishRequest(requestId, {
+        status,
+        error: { phase, code: err instanceof ForgeError ? err.code : 'phase_failed', message: err.message },
+      });
+      if (record.status === status) {
+        const event: RequestEvent = { type: 'request.finished', request_id: requestId, status };
+        await Promise.all([redis.publish(keys.events, JSON.stringify(event)), redis.hincrby(keys.requestMetrics, `status:${status}`, 1)]);
+      }
+    }
+  }
+
+  function processorFor(phase: Phase) {
+    const handler = handlers[phase] as (ctx: PhaseContext<unknown>) => Promise<object>;
+    const { timeoutMs } = config.phases[phase];
+    return async (job: Job): Promise<object> => {
+      const started = Date.now();
+      const startedAt = new Date(started).toISOString();
+      const attempt = job.attemptsMade + 1;
+      const timing = (): PhaseTiming => ({ started_at: startedAt, duration_ms: Date.now() - started, attempt });
+      const controller = new AbortController();
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          controller.abort();
+          reject(new PhaseTimeoutError(phase, timeoutMs));
+        }, timeoutMs);
+      });
+      try {
+        const output = await Promise.race([handler({ job, data: job.data, signal: controller.signal, attempt, timing }), deadline]);
+        return { ...output, timing: timing() };
+      } catch (caught) {
+        const err = caught instanceof Error ? caught : new Error(String(caught));
+        if (!isFinalAttempt(job, err)) throw err;
+        await finalizeFailure(phase, job, err, attempt);
+        // BullMQ must not retry what cannot succeed; keep the original message and class name visible.
+        const thrown = err instanceof ForgeError && !err.retryable ? new UnrecoverableError(`${err.name}: ${err.message}`) : err;
+        finalized.add(thrown);
+        throw thrown;
+      } finally {
+        clearTimeout(timer);
+      }
+    };
+  }
+
+  const workers = new Map<Phase, Worker>();
+  for (const phase of options.phases ?? PHASES) {
+    const worker = new Worker(QUEUE_OF[phase], processorFor(phase), {
+      connection,
+      prefix: config.queuePrefix,
+      concurrency: config.phases[phase].concurrency,
+    });
+    // Failures that never reached the processor's catch (a job that stalled too often) are finalized here.
+    worker.on('failed', (job, err) => {
+      if (!job || finalized.has(err) || job.attemptsMade < (job.opts.attempts ?? 1)) return;
+      finalizeFailure(phase, job, err, job.attemptsMade).catch((e: unknown) => worker.emit('error', e as Error));
+    });
+    worker.on('error', (err) => {
+      // Connection errors are retried by ioredis; surface everything else.
+      if ((err as NodeJS.ErrnoException).code !== 'ECONNREFUSED') console.error(`[forge] ${phase} worker error:`, err.message);
+    });
+    workers.set(phase, worker);
+  }
+  return {
+    workers,
+    async close() {
+      await Promise.all([...workers.values()].map((w) => w.close()));
+    },
+  };
+}
+
+export { DEAD_LETTER_QUEUE };
