@@ -45,27 +45,38 @@ export class ExtractiveIntelligence implements Intelligence {
 
   async answer(input: AnswerInput): Promise<Answer> {
     const queryTerms = new Set(terms(input.query));
-    type Candidate = { capsule: number; order: number; text: string; score: number };
+    type Candidate = { capsule: number; order: number; text: string; terms: Set<string>; score: number };
     const candidates: Candidate[] = [];
+    const seen = new Set<string>();
     input.capsules.forEach((capsule, capsuleIndex) => {
-      sentences(capsule.content).forEach((text, order) => {
-        const sentenceTerms = new Set(terms(text));
-        let overlap = 0;
-        for (const t of sentenceTerms) if (queryTerms.has(t)) overlap++;
-        if (overlap === 0 && !(capsuleIndex === 0 && order === 0)) return;
-        // Rank within capsules by overlap; across capsules, the retrieval rank breaks ties.
-        const score = overlap / Math.sqrt(sentenceTerms.size + 1) + 1 / (capsuleIndex + 2);
-        candidates.push({ capsule: capsuleIndex, order, text, score });
+      // Citation markers of answers saved as capsules are not part of what they say.
+      sentences(capsule.content.replace(/\s*\[\d+\]/g, '')).forEach((text, order) => {
+        const key = text.toLowerCase();
+        if (seen.has(key)) return;
+        seen.add(key);
+        const sentenceTerms = new Set(terms(text).filter((t) => queryTerms.has(t)));
+        if (sentenceTerms.size > 0) candidates.push({ capsule: capsuleIndex, order, text, terms: sentenceTerms, score: 0 });
       });
     });
     if (candidates.length === 0) {
       return { text: `No capsule you can read answers "${input.query}".`, citations: [], model: this.name };
     }
+    // A query term found in few sentences says more than one found everywhere (inverse document frequency).
+    const df = new Map<string, number>();
+    for (const c of candidates) for (const t of c.terms) df.set(t, (df.get(t) ?? 0) + 1);
+    const topRetrieval = Math.max(...input.capsules.map((c) => c.score), Number.MIN_VALUE);
+    for (const c of candidates) {
+      for (const t of c.terms) c.score += Math.log(1 + candidates.length / (df.get(t) as number));
+      // Sentences from better-retrieved capsules weigh more; the retrieval rank breaks ties.
+      const retrieval = (input.capsules[c.capsule] as RetrievedCapsule).score / topRetrieval;
+      c.score = c.score * (0.5 + 0.5 * retrieval) + 0.01 / (c.capsule + 1);
+    }
     candidates.sort((a, b) => b.score - a.score);
+    const floor = (candidates[0] as Candidate).score * 0.5;
     const chosen: Candidate[] = [];
     const cited = new Set<number>();
     for (const c of candidates) {
-      if (chosen.length >= input.parameters.max_sentences) break;
+      if (chosen.length >= input.parameters.max_sentences || c.score < floor) break;
       if (!cited.has(c.capsule) && cited.size >= input.parameters.max_citations) continue;
       cited.add(c.capsule);
       chosen.push(c);

@@ -41,9 +41,10 @@ export function normalizeQuery(text: string): string {
   return words(text).join(' ');
 }
 
-/** Splits prose into sentences, keeping each sentence's punctuation. */
+/** Splits prose into sentences, keeping each sentence's punctuation ("0.8" and "v1.2" do not end one). */
 export function sentences(text: string): string[] {
-  return (text.match(/[^.!?\n]+(?:[.!?]+|$)/g) ?? [])
+  return text
+    .split(/(?<=[.!?])\s+|\n+/)
     .map((s) => s.trim())
     .filter((s) => s.length > 0);
 }

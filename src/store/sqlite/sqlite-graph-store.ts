@@ -287,13 +287,17 @@ export class SqliteGraphStore implements GraphStore {
   private filterSql(filter: CapsuleFilter): { sql: string; params: unknown[] } {
     const clauses: string[] = [];
     const params: unknown[] = [];
+    const add = (clause: string, value: unknown) => {
+      clauses.push(clause);
+      params.push(value);
+    };
     if (!filter.include_archived) clauses.push('c.archived = 0');
     if (!filter.include_superseded) clauses.push('c.superseded_by IS NULL');
-    if (filter.type) (clauses.push('c.type = ?'), params.push(filter.type));
-    if (filter.owner_id) (clauses.push('c.owner_id = ?'), params.push(filter.owner_id));
-    if (filter.min_trust !== undefined) (clauses.push('c.trust_level >= ?'), params.push(filter.min_trust));
-    if (filter.max_trust !== undefined) (clauses.push('c.trust_level <= ?'), params.push(filter.max_trust));
-    if (filter.tag) (clauses.push('c.id IN (SELECT capsule_id FROM capsule_tags WHERE tag = ?)'), params.push(filter.tag));
+    if (filter.type) add('c.type = ?', filter.type);
+    if (filter.owner_id) add('c.owner_id = ?', filter.owner_id);
+    if (filter.min_trust !== undefined) add('c.trust_level >= ?', filter.min_trust);
+    if (filter.max_trust !== undefined) add('c.trust_level <= ?', filter.max_trust);
+    if (filter.tag) add('c.id IN (SELECT capsule_id FROM capsule_tags WHERE tag = ?)', filter.tag);
     return { sql: clauses.length ? clauses.join(' AND ') : '1', params };
   }
 
@@ -608,9 +612,13 @@ export class SqliteGraphStore implements GraphStore {
   async listAudit(options: { limit: number; before_seq?: number; entity_id?: string; action?: string }): Promise<AuditEntry[]> {
     const clauses: string[] = [];
     const params: unknown[] = [];
-    if (options.before_seq !== undefined) (clauses.push('seq < ?'), params.push(options.before_seq));
-    if (options.entity_id) (clauses.push('entity_id = ?'), params.push(options.entity_id));
-    if (options.action) (clauses.push('action = ?'), params.push(options.action));
+    const add = (clause: string, value: unknown) => {
+      clauses.push(clause);
+      params.push(value);
+    };
+    if (options.before_seq !== undefined) add('seq < ?', options.before_seq);
+    if (options.entity_id) add('entity_id = ?', options.entity_id);
+    if (options.action) add('action = ?', options.action);
     const where = clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';
     return this.db
       .prepare<unknown[], AuditRow>(`SELECT seq, id, at, actor_id, action, entity_type, entity_id, details, prev_hash, hash FROM audit_log ${where} ORDER BY seq DESC LIMIT ?`)

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# One command: install what is missing, build, and run Forge on its embedded defaults with the sample
+# knowledge base loaded and a few questions answered. Stays up until Ctrl-C.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/ensure-redis.sh
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then npm ci --no-audit --no-fund; fi
+npm run --silent build
+exec node dist/src/cli/main.js start --demo "$@"

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Runs the test suite. The tests start their own private redis-server (or use REDIS_URL when set).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/ensure-redis.sh
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then npm ci --no-audit --no-fund; fi
+exec npx vitest run "$@"

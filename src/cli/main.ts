@@ -1,0 +1,210 @@
+#!/usr/bin/env node
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { createForge, type Forge } from '../app.js';
+import { configKeys, loadConfig, PHASES, type ForgeConfig, type Phase } from '../config/index.js';
+import { ConfigError, ForgeError } from '../errors.js';
+import { createIngressApp, listen } from '../producers/ingress.js';
+import { runLoad, type LoadProgress } from '../producers/load.js';
+import { startLocalRedis, type LocalRedis } from '../redis/local-redis.js';
+import { packageRoot } from '../util/package-root.js';
+import { loadSampleKnowledge, readSampleFile } from './sample.js';
+
+const HELP = `forge — institutional memory engine
+
+usage:
+  forge start   [--port N] [--host H] [--data-dir DIR] [--redis-url URL] [--demo]
+                all-in-one: ingress + every worker; starts a private redis-server when REDIS_URL is unset.
+                --demo loads the sample knowledge base and answers a few questions.
+  forge ingress [--port N] [--host H] [--data-dir DIR] [--redis-url URL]
+                the HTTP API and Bull Board only (needs REDIS_URL)
+  forge worker  [--queues context,analysis,...] [--data-dir DIR] [--redis-url URL]
+                pipeline workers only (needs REDIS_URL)
+  forge load    --rate R --duration S [--concurrency C] [--target URL] [--json]
+                submits R requests/s for S seconds and reports throughput and latency percentiles
+  forge help
+
+environment (flags win): ${configKeys().join(', ')}
+`;
+
+const FLAGS = {
+  port: { type: 'string' },
+  host: { type: 'string' },
+  'data-dir': { type: 'string' },
+  'redis-url': { type: 'string' },
+  demo: { type: 'boolean' },
+  queues: { type: 'string' },
+  rate: { type: 'string' },
+  duration: { type: 'string' },
+  concurrency: { type: 'string' },
+  target: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+type Flags = ReturnType<typeof parseArgs<{ options: typeof FLAGS; allowPositionals: true }>>['values'];
+
+function configFrom(flags: Flags): ForgeConfig {
+  return loadConfig(process.env, { port: flags.port, host: flags.host, 'data-dir': flags['data-dir'], 'redis-url': flags['redis-url'] });
+}
+
+function requireRedisUrl(config: ForgeConfig, command: string): void {
+  if (!config.redisUrl) {
+    throw new ConfigError([{ field: 'REDIS_URL', message: `forge ${command} needs a shared Redis; set REDIS_URL or --redis-url (forge start runs everything with a private Redis)` }]);
+  }
+}
+
+/** Runs `stop` once on SIGINT/SIGTERM, then exits. */
+function onShutdown(stop: () => Promise<void>): void {
+  let stopping = false;
+  const handler = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.error(`\n[forge] ${signal}: finishing in-flight jobs and shutting down…`);
+    stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        console.error('[forge] shutdown failed:', err);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => handler('SIGINT'));
+  process.on('SIGTERM', () => handler('SIGTERM'));
+}
+
+async function runDemo(forge: Forge): Promise<void> {
+  const sample = readSampleFile(path.join(packageRoot(), 'samples', 'knowledge.json'));
+  const loaded = await loadSampleKnowledge(forge, sample);
+  console.log(loaded.skipped ? 'Sample knowledge base already loaded.' : `Loaded ${loaded.loaded} sample capsules (with versions, forks and derivations).`);
+  for (const q of sample.questions) {
+    const { record } = await forge.requests.submit(forge.localCaller, q);
+    const done = await forge.requests.waitFor(record.id, 15_000);
+    console.log(`\nQ: ${q.query}`);
+    console.log(`   request ${done.id} → ${done.status}`);
+    if (done.answer) console.log(`A: ${done.answer}`);
+    for (const [i, id] of done.citations.entries()) {
+      const c = await forge.store.getCapsule(id);
+      console.log(`   [${i + 1}] capsule ${id} v${c?.version ?? '?'} (trust ${c?.trust_level ?? '?'})`);
+    }
+    if (done.error) console.log(`   error: ${done.error.message}`);
+    if (q.save_as_capsule) {
+      const deadline = Date.now() + 5000;
+      let saved: string | undefined;
+      while (!saved && Date.now() < deadline) {
+        saved = (await forge.store.getRequest(done.id))?.result.saved_capsule_id as string | undefined;
+        if (!saved) await new Promise((r) => setTimeout(r, 50));
+      }
+      if (saved) {
+        const lineage = await forge.store.getLineage(saved);
+        console.log(`   saved as capsule ${saved}; its lineage (isnad):`);
+        for (const e of lineage) console.log(`     ${'  '.repeat(e.depth - 1)}← ${e.edge.reason}: ${e.capsule.id} v${e.capsule.version} "${e.capsule.content.slice(0, 60)}…"`);
+      }
+    }
+  }
+  console.log('');
+}
+
+async function start(flags: Flags, role: 'start' | 'ingress' | 'worker'): Promise<void> {
+  let config = configFrom(flags);
+  let localRedis: LocalRedis | undefined;
+  if (role !== 'start') requireRedisUrl(config, role);
+  if (!config.redisUrl) {
+    localRedis = await startLocalRedis({ dir: path.join(config.dataDir, 'redis'), binary: config.redisServerBinary });
+    config = { ...config, redisUrl: localRedis.url };
+  }
+  const forge = await createForge(config);
+  let phases: Phase[] | undefined;
+  if (flags.queues) {
+    phases = flags.queues.split(',').map((q) => q.trim()) as Phase[];
+    const unknown = phases.filter((p) => !PHASES.includes(p));
+    if (unknown.length) throw new ConfigError([{ field: '--queues', message: `unknown queue ${unknown.join(', ')}; choose from ${PHASES.join(', ')}` }]);
+  }
+  const workers = role === 'ingress' ? undefined : forge.startWorkers(phases);
+  const http = role === 'worker' ? undefined : await listen(createIngressApp(forge), config.http.host, config.http.port);
+
+  onShutdown(async () => {
+    await new Promise<void>((resolve) => (http ? http.server.close(() => resolve()) : resolve()));
+    await workers?.close();
+    await forge.close();
+    await localRedis?.stop();
+  });
+
+  if (flags.demo && role === 'start') await runDemo(forge);
+  const where = [
+    http ? `API ${http.url}/v2` : null,
+    http ? `Bull Board ${http.url}/admin/queues` : null,
+    workers ? `workers: ${(phases ?? PHASES).join(',')}` : null,
+    `Redis ${localRedis ? `${config.redisUrl} (private, data in ${path.join(config.dataDir, 'redis')})` : config.redisUrl}`,
+  ].filter(Boolean);
+  console.log(`Forge ready · ${where.join(' · ')} · Ctrl-C to stop`);
+}
+
+function positiveNumber(value: string | undefined, flag: string, fallback?: number): number {
+  if (value === undefined) {
+    if (fallback !== undefined) return fallback;
+    throw new ConfigError([{ field: `--${flag}`, message: 'is required' }]);
+  }
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new ConfigError([{ field: `--${flag}`, message: `must be a positive number, got "${value}"` }]);
+  return n;
+}
+
+async function load(flags: Flags): Promise<void> {
+  const rate = positiveNumber(flags.rate, 'rate');
+  const duration = positiveNumber(flags.duration, 'duration');
+  const concurrency = Math.floor(positiveNumber(flags.concurrency, 'concurrency', 50));
+  const target = flags.target ?? `http://127.0.0.1:${configFrom(flags).http.port}`;
+  const sample = readSampleFile(path.join(packageRoot(), 'samples', 'knowledge.json'));
+  const tty = process.stderr.isTTY;
+  let lastLine = 0;
+  const show = (p: LoadProgress) => {
+    const line = `sent ${p.sent}/${p.planned} · finished ${p.finished} · in flight ${p.in_flight} · ${p.throughput_rps} req/s · p95 ${p.p95_ms ?? '-'} ms · errors ${p.errors} · ${p.elapsed_s}s`;
+    if (tty) process.stderr.write(`\r${line}\x1b[K`);
+    else if (Date.now() - lastLine > 2000 || p.finished === p.planned) {
+      lastLine = Date.now();
+      process.stderr.write(`${line}\n`);
+    }
+  };
+  const summary = await runLoad({ target, rate, durationSeconds: duration, concurrency, queries: sample.questions.map((q) => q.query), onProgress: show });
+  if (tty) process.stderr.write('\n');
+  if (flags.json) {
+    console.log(JSON.stringify(summary));
+  } else {
+    const l = summary.latency_ms;
+    console.log(
+      `\n${summary.sent} sent to ${summary.target} in ${summary.duration_s}s\n` +
+        `  completed ${summary.completed} · rejected ${summary.rejected} · failed ${summary.failed} · errors ${summary.errors}\n` +
+        `  throughput ${summary.throughput_rps} req/s\n` +
+        `  latency p50 ${l.p50} ms · p95 ${l.p95} ms · p99 ${l.p99} ms · max ${l.max} ms`,
+    );
+    for (const e of summary.error_samples) console.log(`  error: ${e}`);
+  }
+  if (summary.errors > 0 || summary.failed > 0) process.exitCode = 1;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const { values: flags, positionals } = parseArgs({ args: argv, options: FLAGS, allowPositionals: true, strict: true });
+  const command = positionals[0] ?? 'help';
+  if (flags.help || command === 'help') {
+    console.log(HELP);
+    return;
+  }
+  switch (command) {
+    case 'start':
+    case 'ingress':
+    case 'worker':
+      return start(flags, command);
+    case 'load':
+      return load(flags);
+    default:
+      throw new ConfigError([{ field: 'command', message: `unknown command "${command}"; run forge help` }]);
+  }
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  if (err instanceof ForgeError) console.error(`forge: ${err.message}`);
+  else if (err instanceof TypeError && (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) console.error(`forge: ${err.message}\n\n${HELP}`);
+  else console.error('forge:', err);
+  process.exit(2);
+});

@@ -1,0 +1,87 @@
+import { z } from 'zod';
+import { CAPSULE_TYPES } from '../store/graph-store.js';
+
+/** Request and query schemas of the `/v2` API. Parsed once, in the handler; unknown fields are errors. */
+
+const trust = z.number().int().min(0).max(100);
+const metadata = z.record(z.string(), z.unknown()).refine((m) => JSON.stringify(m).length <= 16_384, 'metadata must serialise to at most 16384 characters');
+const tags = z.array(z.string().min(1).max(64).regex(/^[\p{L}\p{N}_:./-]+$/u, 'tags are letters, digits and _ : . / -')).max(32);
+const semver = z.string().regex(/^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?$/, 'must be a semantic version such as 1.2.0');
+const content = z.string().min(1).max(100_000);
+const queryInt = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+export const SubmitRequestBody = z.strictObject({
+  query: z.string().trim().min(1).max(10_000),
+  required_trust: trust.optional(),
+  save_as_capsule: z.boolean().optional(),
+  metadata: metadata.optional(),
+});
+
+export const RequestHeaders = z.object({
+  'idempotency-key': z.string().min(1).max(200).regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces').optional(),
+  'x-correlation-id': z.string().min(1).max(200).regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces').optional(),
+});
+
+export const GetRequestQuery = z.strictObject({
+  /** Long-poll: wait up to this many ms for the request to end. */
+  wait: queryInt(0, 60_000).optional(),
+});
+
+export const CreateCapsuleBody = z.strictObject({
+  content,
+  type: z.enum(CAPSULE_TYPES).default('knowledge'),
+  version: semver.optional(),
+  trust_level: trust.optional(),
+  metadata: metadata.optional(),
+  tags: tags.optional(),
+  derived_from: z
+    .array(z.strictObject({ parent_id: z.string().min(1).max(100), reason: z.string().min(1).max(200).default('derived') }))
+    .max(100)
+    .optional(),
+});
+
+export const UpdateCapsuleBody = z
+  .strictObject({
+    content: content.optional(),
+    type: z.enum(CAPSULE_TYPES).optional(),
+    version: semver.optional(),
+    trust_level: trust.optional(),
+    metadata: metadata.optional(),
+    tags: tags.optional(),
+    reason: z.string().min(1).max(200).optional(),
+  })
+  .refine((b) => Object.keys(b).some((k) => k !== 'reason' && k !== 'version'), 'give at least one of content, type, trust_level, metadata, tags');
+
+export const ForkCapsuleBody = z.strictObject({
+  content: content.optional(),
+  trust_level: trust.optional(),
+  metadata: metadata.optional(),
+  tags: tags.optional(),
+  reason: z.string().min(1).max(200).optional(),
+});
+
+export const ListCapsulesQuery = z.strictObject({
+  type: z.enum(CAPSULE_TYPES).optional(),
+  owner: z.string().min(1).max(200).optional(),
+  tag: z.string().min(1).max(64).optional(),
+  min_trust: queryInt(0, 100).optional(),
+  include_archived: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+  limit: queryInt(1, 100).default(20),
+  cursor: z.string().min(1).max(1000).optional(),
+});
+
+export const SearchCapsulesQuery = z.strictObject({
+  q: z.string().trim().min(1).max(2000),
+  limit: queryInt(1, 100).default(10),
+  min_trust: queryInt(0, 100).optional(),
+  type: z.enum(CAPSULE_TYPES).optional(),
+  tag: z.string().min(1).max(64).optional(),
+});
+
+export const AuditLogQuery = z.strictObject({
+  limit: queryInt(1, 500).default(50),
+  before: queryInt(1, Number.MAX_SAFE_INTEGER).optional(),
+  entity_id: z.string().min(1).max(200).optional(),
+  action: z.string().min(1).max(100).optional(),
+  verify: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+});

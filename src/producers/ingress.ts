@@ -1,0 +1,266 @@
+import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
+import express, { type ErrorRequestHandler, type NextFunction, type Request, type Response } from 'express';
+import { z } from 'zod';
+import { createBullBoardRouter } from '../../bull-board/index.js';
+import type { Forge } from '../app.js';
+import { PHASES } from '../config/index.js';
+import { ForgeError, type ForgeErrorCode } from '../errors.js';
+import type { Caller, RequestRecord } from '../store/graph-store.js';
+import {
+  AuditLogQuery,
+  CreateCapsuleBody,
+  ForkCapsuleBody,
+  GetRequestQuery,
+  ListCapsulesQuery,
+  RequestHeaders,
+  SearchCapsulesQuery,
+  SubmitRequestBody,
+  UpdateCapsuleBody,
+} from './api-schemas.js';
+
+const STATUS_OF: Partial<Record<ForgeErrorCode, number>> = {
+  validation_failed: 400,
+  not_found: 404,
+  conflict: 409,
+  forbidden: 403,
+  security_denied: 403,
+};
+
+/** Thrown by `parse` so the error handler can answer 400 with the zod issues. */
+class InputError extends Error {
+  readonly where: string;
+  readonly issues: z.core.$ZodIssue[];
+  constructor(where: string, issues: z.core.$ZodIssue[]) {
+    super(`invalid ${where}`);
+    this.where = where;
+    this.issues = issues;
+  }
+}
+
+function parse<S extends z.ZodType>(schema: S, value: unknown, where: string): z.output<S> {
+  const result = schema.safeParse(value ?? {});
+  if (!result.success) throw new InputError(where, result.error.issues);
+  return result.data;
+}
+
+/** The caller of an HTTP request. Until authentication lands, everyone is the local identity. */
+function callerOf(res: Response): Caller {
+  return res.locals.caller as Caller;
+}
+
+function requestView(r: RequestRecord) {
+  return {
+    id: r.id,
+    status: r.status,
+    correlation_id: r.correlation_id,
+    query: r.query,
+    answer: r.answer,
+    citations: r.citations,
+    phase_timings: r.phase_timings,
+    result: r.result,
+    error: r.error,
+    created_at: r.created_at,
+    finished_at: r.finished_at,
+  };
+}
+
+/** The `/v2` API, Bull Board at `/admin/queues`, and `/healthz`, as one Express app. */
+export function createIngressApp(forge: Forge): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    res.locals.caller = forge.localCaller;
+    res.locals.correlationId = req.get('x-correlation-id') ?? randomUUID();
+    next();
+  });
+  app.use(express.json({ limit: forge.config.http.bodyLimit, strict: true }));
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ ok: true });
+  });
+
+  const board = createBullBoardRouter({ queues: Object.values(forge.queues), readOnlyQueues: [forge.deadLetters] });
+  app.use(board.basePath, board.router);
+
+  const v2 = express.Router();
+
+  // ---- requests ----------------------------------------------------------------------------------
+  v2.post('/requests', async (req, res) => {
+    const headers = parse(RequestHeaders, req.headers, 'headers');
+    const body = parse(SubmitRequestBody, req.body, 'body');
+    const { record, created } = await forge.requests.submit(callerOf(res), body, {
+      idempotencyKey: headers['idempotency-key'] ?? null,
+      correlationId: headers['x-correlation-id'] ?? null,
+    });
+    res.status(created ? 202 : 200).location(`/v2/requests/${record.id}`);
+    if (!created) res.set('Idempotent-Replayed', 'true');
+    res.json({ id: record.id, status: record.status, correlation_id: record.correlation_id });
+  });
+
+  v2.get('/requests/:id', async (req, res) => {
+    const query = parse(GetRequestQuery, req.query, 'query');
+    const record = await forge.requests.waitFor(req.params.id as string, query.wait ?? 0);
+    res.json(requestView(record));
+  });
+
+  // ---- capsules ----------------------------------------------------------------------------------
+  v2.get('/capsules', async (req, res) => {
+    const q = parse(ListCapsulesQuery, req.query, 'query');
+    const page = await forge.capsules.list(
+      callerOf(res),
+      {
+        ...(q.type ? { type: q.type } : {}),
+        ...(q.owner ? { owner_id: q.owner } : {}),
+        ...(q.tag ? { tag: q.tag } : {}),
+        ...(q.min_trust !== undefined ? { min_trust: q.min_trust } : {}),
+        ...(q.include_archived ? { include_archived: true } : {}),
+      },
+      { limit: q.limit, cursor: q.cursor ?? null },
+    );
+    res.json(page);
+  });
+
+  v2.post('/capsules', async (req, res) => {
+    const body = parse(CreateCapsuleBody, req.body, 'body');
+    const capsule = await forge.capsules.create(callerOf(res), body);
+    res.status(201).location(`/v2/capsules/${capsule.id}`).json(capsule);
+  });
+
+  v2.get('/capsules/search', async (req, res) => {
+    const q = parse(SearchCapsulesQuery, req.query, 'query');
+    const hits = await forge.capsules.search(callerOf(res), q);
+    res.json({ query: q.q, results: hits });
+  });
+
+  v2.get('/capsules/:id', async (req, res) => {
+    res.json(await forge.capsules.get(callerOf(res), req.params.id as string));
+  });
+
+  v2.put('/capsules/:id', async (req, res) => {
+    const body = parse(UpdateCapsuleBody, req.body, 'body');
+    const next = await forge.capsules.update(callerOf(res), req.params.id as string, body);
+    res.location(`/v2/capsules/${next.id}`).json(next);
+  });
+
+  v2.delete('/capsules/:id', async (req, res) => {
+    res.json(await forge.capsules.archive(callerOf(res), req.params.id as string));
+  });
+
+  v2.get('/capsules/:id/lineage', async (req, res) => {
+    const id = req.params.id as string;
+    res.json({ capsule_id: id, ancestors: await forge.capsules.lineage(callerOf(res), id) });
+  });
+
+  v2.get('/capsules/:id/descendants', async (req, res) => {
+    const id = req.params.id as string;
+    res.json({ capsule_id: id, descendants: await forge.capsules.descendants(callerOf(res), id) });
+  });
+
+  v2.post('/capsules/:id/fork', async (req, res) => {
+    const body = parse(ForkCapsuleBody, req.body, 'body');
+    const fork = await forge.capsules.fork(callerOf(res), req.params.id as string, body);
+    res.status(201).location(`/v2/capsules/${fork.id}`).json(fork);
+  });
+
+  // ---- system ------------------------------------------------------------------------------------
+  v2.get('/system/health', async (_req, res) => {
+    const started = Date.now();
+    let redis: { ok: boolean; latency_ms?: number; error?: string };
+    try {
+      await forge.redis.ping();
+      redis = { ok: true, latency_ms: Date.now() - started };
+    } catch (err) {
+      redis = { ok: false, error: (err as Error).message };
+    }
+    let store: { ok: boolean; kind: string; error?: string; [k: string]: unknown };
+    try {
+      store = { ok: true, kind: forge.store.kind, ...(await forge.store.stats()) };
+    } catch (err) {
+      store = { ok: false, kind: forge.store.kind, error: (err as Error).message };
+    }
+    const queues: Record<string, Record<string, number>> = {};
+    if (redis.ok) {
+      for (const phase of PHASES) {
+        queues[phase] = await forge.queues[phase].getJobCounts('waiting', 'active', 'delayed', 'waiting-children', 'prioritized', 'failed');
+      }
+      queues['dead-letter'] = { size: await forge.deadLetters.count() };
+    }
+    const ok = redis.ok && store.ok;
+    res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'degraded', redis, store, queues });
+  });
+
+  v2.get('/system/metrics', async (_req, res) => {
+    const phases: Record<string, { count: number; mean_ms: number }> = {};
+    for (const phase of PHASES) {
+      const h = await forge.redis.hgetall(forge.keys.phaseMetrics(phase));
+      const count = Number(h.count ?? 0);
+      phases[phase] = { count, mean_ms: count ? Number(h.total_ms ?? 0) / count : 0 };
+    }
+    const requests = await forge.redis.hgetall(forge.keys.requestMetrics);
+    res.json({ phases, requests });
+  });
+
+  v2.get('/system/audit-log', async (req, res) => {
+    const q = parse(AuditLogQuery, req.query, 'query');
+    const entries = await forge.store.listAudit({
+      limit: q.limit,
+      ...(q.before !== undefined ? { before_seq: q.before } : {}),
+      ...(q.entity_id ? { entity_id: q.entity_id } : {}),
+      ...(q.action ? { action: q.action } : {}),
+    });
+    const last = entries[entries.length - 1];
+    res.json({
+      entries,
+      next_before: entries.length === q.limit && last ? last.seq : null,
+      ...(q.verify ? { verification: await forge.store.verifyAudit() } : {}),
+    });
+  });
+
+  app.use('/v2', v2);
+
+  app.use((req, res) => {
+    res.status(404).json({ error: 'not_found', message: `no route for ${req.method} ${req.path}` });
+  });
+
+  const onError: ErrorRequestHandler = (err: unknown, _req, res, _next) => {
+    void _next;
+    if (err instanceof InputError) {
+      res.status(400).json({ error: 'validation_failed', message: err.message, where: err.where, issues: err.issues });
+      return;
+    }
+    if (err instanceof ForgeError) {
+      const status = STATUS_OF[err.code];
+      if (status) {
+        res.status(status).json({ error: err.code, message: err.message });
+        return;
+      }
+    }
+    // body-parser errors carry `type` and an HTTP status (413 too large, 400 bad JSON, 415 charset).
+    const parserError = err as { type?: unknown; status?: unknown; message?: unknown };
+    if (typeof parserError.type === 'string' && typeof parserError.status === 'number' && parserError.status < 500) {
+      res.status(parserError.status).json({ error: parserError.type.replaceAll('.', '_'), message: String(parserError.message) });
+      return;
+    }
+    const id = res.locals.correlationId as string;
+    console.error(`[forge] ${id} unhandled error:`, err);
+    res.status(500).json({ error: 'internal', message: 'internal error; see the server log', correlation_id: id });
+  };
+  app.use(onError);
+  return app;
+}
+
+/** Listens on the configured host and port (0 = a free port). */
+export async function listen(app: express.Express, host: string, port: number): Promise<{ server: Server; url: string }> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(port, host);
+    server.once('error', reject);
+    server.once('listening', () => {
+      const address = server.address();
+      const actual = typeof address === 'object' && address ? address.port : port;
+      resolve({ server, url: `http://${host.includes(':') ? `[${host}]` : host}:${actual}` });
+    });
+  });
+}
