@@ -93,6 +93,7 @@ interface AuditRow {
 const CAPSULE_COLUMNS =
   'c.rowid AS rowid, c.id, c.content, c.type, c.version, c.parent_id, c.owner_id, c.trust_level, c.metadata, c.tags, c.created_at, c.updated_at, c.archived, c.superseded_by';
 const GENESIS_HASH = '0'.repeat(64);
+const AUDIT_COLUMNS = 'seq, id, at, actor_id, action, entity_type, entity_id, details, prev_hash, hash';
 
 function toCapsule(row: CapsuleRow): Capsule {
   return {
@@ -582,7 +583,7 @@ export class SqliteGraphStore implements GraphStore {
   /** Call inside a transaction that holds the write lock. */
   private audit(entry: NewAuditEntry): AuditEntry {
     if (entry.dedupe_key) {
-      const prior = this.db.prepare<[string], AuditRow>('SELECT * FROM audit_log WHERE dedupe_key = ?').get(entry.dedupe_key);
+      const prior = this.db.prepare<[string], AuditRow>(`SELECT ${AUDIT_COLUMNS} FROM audit_log WHERE dedupe_key = ?`).get(entry.dedupe_key);
       if (prior) return toAudit(prior);
     }
     const last = this.db.prepare<[], { hash: string }>('SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1').get();
@@ -621,7 +622,7 @@ export class SqliteGraphStore implements GraphStore {
     if (options.action) add('action = ?', options.action);
     const where = clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';
     return this.db
-      .prepare<unknown[], AuditRow>(`SELECT seq, id, at, actor_id, action, entity_type, entity_id, details, prev_hash, hash FROM audit_log ${where} ORDER BY seq DESC LIMIT ?`)
+      .prepare<unknown[], AuditRow>(`SELECT ${AUDIT_COLUMNS} FROM audit_log ${where} ORDER BY seq DESC LIMIT ?`)
       .all(...params, options.limit)
       .map(toAudit);
   }
@@ -629,7 +630,7 @@ export class SqliteGraphStore implements GraphStore {
   async verifyAudit(): Promise<{ ok: boolean; checked: number; broken_at: number | null }> {
     let prev = GENESIS_HASH;
     let checked = 0;
-    for (const row of this.db.prepare<[], AuditRow>('SELECT * FROM audit_log ORDER BY seq').iterate()) {
+    for (const row of this.db.prepare<[], AuditRow>(`SELECT ${AUDIT_COLUMNS} FROM audit_log ORDER BY seq`).iterate()) {
       const entry = toAudit(row);
       if (entry.prev_hash !== prev || auditHash(prev, entry) !== entry.hash) return { ok: false, checked, broken_at: entry.seq };
       prev = entry.hash;

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config/index.js';
+import { ConfigError } from '../src/errors.js';
+
+describe('config', () => {
+  it('applies the kernel-spec defaults', () => {
+    const c = loadConfig({});
+    expect(c.http.port).toBe(8080);
+    expect(c.queuePrefix).toBe('{forge}');
+    expect(c.redisUrl).toBeUndefined();
+    expect(Object.fromEntries(Object.entries(c.phases).map(([p, s]) => [p, s.timeoutMs]))).toEqual({
+      context: 3000,
+      analysis: 10000,
+      security: 5000,
+      optimization: 5000,
+      intelligence: 10000,
+      metrics: 5000,
+      storage: 3000,
+    });
+    expect(c.phases.context.attempts).toBe(3);
+  });
+
+  it('reads per-phase settings and lets flags win over the environment', () => {
+    const c = loadConfig({ PORT: '9000', FORGE_ATTEMPTS: '5', FORGE_SECURITY_ATTEMPTS: '1', FORGE_ANALYSIS_CONCURRENCY: '3' }, { port: 0 });
+    expect(c.http.port).toBe(0);
+    expect(c.phases.context.attempts).toBe(5);
+    expect(c.phases.security.attempts).toBe(1);
+    expect(c.phases.analysis.concurrency).toBe(3);
+  });
+
+  it('stops with a message naming every bad field', () => {
+    let error: unknown;
+    try {
+      loadConfig({ PORT: 'eighty', FORGE_CONTEXT_TIMEOUT_MS: '-1', REDIS_URL: 'http://nope', FORGE_QUEUE_PREFIX: 'forge' }, { 'data-dir': '' });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const fields = (error as ConfigError).issues.map((i) => i.field).sort();
+    expect(fields).toEqual(['--data-dir (FORGE_DATA_DIR)', 'FORGE_CONTEXT_TIMEOUT_MS', 'FORGE_QUEUE_PREFIX', 'PORT', 'REDIS_URL']);
+    expect((error as ConfigError).message).toContain('PORT:');
+  });
+
+  it('names the flag when a flag is wrong', () => {
+    expect(() => loadConfig({}, { port: '70000' })).toThrow(/--port \(PORT\)/);
+  });
+});

@@ -1,0 +1,216 @@
+import { randomUUID } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ConflictError, NotFoundError } from '../../src/errors.js';
+import { HashingEmbedder } from '../../src/search/embedder.js';
+import type { Caller, CapsuleType, GraphStore, NewCapsule } from '../../src/store/graph-store.js';
+
+/**
+ * The behaviour every GraphStore adapter must have. Call from one test file per adapter with a factory
+ * that returns a fresh, empty store (and cleans it up in `destroy`).
+ */
+export function describeGraphStoreConformance(name: string, factory: () => Promise<{ store: GraphStore; destroy: () => Promise<void> }>): void {
+  describe(`GraphStore conformance: ${name}`, () => {
+    const embedder = new HashingEmbedder(256);
+    const ctx = { actor_id: 'tester' };
+    let store: GraphStore;
+    let destroy: () => Promise<void>;
+
+    beforeEach(async () => {
+      ({ store, destroy } = await factory());
+    });
+    afterEach(async () => destroy());
+
+    const capsule = (content: string, extra: Partial<Omit<NewCapsule, 'content' | 'embedding'>> = {}): NewCapsule => ({
+      content,
+      type: 'knowledge',
+      owner_id: 'owner-a',
+      trust_level: 60,
+      embedding: embedder.embedOne(content),
+      ...extra,
+    });
+
+    it('creates and reads a capsule with every V2 field', async () => {
+      const c = await store.createCapsule(capsule('Kafka retains messages for seven days.', { tags: ['kafka', 'retention'], metadata: { source: 'wiki' } }), ctx);
+      expect(c.id).toMatch(/^[0-9a-f-]{36}$/);
+      const got = await store.getCapsule(c.id);
+      expect(got).toEqual(c);
+      expect(got).toMatchObject({ version: '1.0.0', parent_id: null, owner_id: 'owner-a', trust_level: 60, archived: false, superseded_by: null, tags: ['kafka', 'retention'], metadata: { source: 'wiki' } });
+      expect(await store.getCapsule(randomUUID())).toBeNull();
+    });
+
+    it('treats a create with an existing id as already done', async () => {
+      const id = randomUUID();
+      const first = await store.createCapsule(capsule('first text', { id }), ctx);
+      const second = await store.createCapsule(capsule('different text', { id }), ctx);
+      expect(second).toEqual(first);
+      expect((await store.stats()).capsules).toBe(1);
+    });
+
+    it('lists with filters and a cursor that visits every capsule once', async () => {
+      const types: CapsuleType[] = ['knowledge', 'decision', 'code'];
+      for (let i = 0; i < 25; i++) {
+        await store.createCapsule(capsule(`note number ${i}`, { type: types[i % 3] as CapsuleType, owner_id: i % 2 ? 'odd' : 'even', trust_level: i * 4, tags: i % 5 === 0 ? ['fives'] : [] }), ctx);
+      }
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const page = await store.listCapsules({}, { limit: 7, cursor });
+        seen.push(...page.items.map((c) => c.id));
+        cursor = page.next_cursor;
+      } while (cursor);
+      expect(seen).toHaveLength(25);
+      expect(new Set(seen).size).toBe(25);
+      expect((await store.listCapsules({ type: 'decision' }, { limit: 100 })).items.every((c) => c.type === 'decision')).toBe(true);
+      expect((await store.listCapsules({ owner_id: 'odd' }, { limit: 100 })).items).toHaveLength(12);
+      expect((await store.listCapsules({ tag: 'fives' }, { limit: 100 })).items).toHaveLength(5);
+      const trusted = (await store.listCapsules({ min_trust: 40, max_trust: 60 }, { limit: 100 })).items;
+      expect(trusted.map((c) => c.trust_level).sort((a, b) => a - b)).toEqual([40, 44, 48, 52, 56, 60]);
+    });
+
+    it('updates by writing a new version DERIVED_FROM the previous one, which stays readable', async () => {
+      const v1 = await store.createCapsule(capsule('Deploys happen on Tuesdays.'), ctx);
+      const v2 = await store.updateCapsule(v1.id, { content: 'Deploys happen on Tuesdays and Thursdays.', embedding: embedder.embedOne('Deploys happen on Tuesdays and Thursdays.'), reason: 'second window' }, ctx);
+      expect(v2.id).not.toBe(v1.id);
+      expect(v2).toMatchObject({ version: '1.0.1', parent_id: v1.id, content: 'Deploys happen on Tuesdays and Thursdays.' });
+      expect(await store.getCapsule(v1.id)).toMatchObject({ content: 'Deploys happen on Tuesdays.', superseded_by: v2.id });
+      const v3 = await store.updateCapsule(v2.id, { trust_level: 80, version: '2.0.0' }, ctx);
+      expect(v3).toMatchObject({ version: '2.0.0', trust_level: 80, content: v2.content });
+      // Only the newest version is listed by default.
+      expect((await store.listCapsules({}, { limit: 10 })).items.map((c) => c.id)).toEqual([v3.id]);
+      await expect(store.updateCapsule(v1.id, { trust_level: 10 }, ctx)).rejects.toBeInstanceOf(ConflictError);
+      await expect(store.updateCapsule(v3.id, { trust_level: 10, version: '1.9.9' }, ctx)).rejects.toBeInstanceOf(ConflictError);
+      await expect(store.updateCapsule(randomUUID(), { trust_level: 10 }, ctx)).rejects.toBeInstanceOf(NotFoundError);
+    });
+
+    it('archives: hidden from lists and search, still readable, no longer updatable', async () => {
+      const c = await store.createCapsule(capsule('Archived knowledge about zebras.'), ctx);
+      const archived = await store.archiveCapsule(c.id, ctx);
+      expect(archived.archived).toBe(true);
+      expect((await store.getCapsule(c.id))?.archived).toBe(true);
+      expect((await store.listCapsules({}, { limit: 10 })).items).toHaveLength(0);
+      expect((await store.listCapsules({ include_archived: true }, { limit: 10 })).items).toHaveLength(1);
+      expect(await store.searchCapsules({ text: 'zebras', embedding: embedder.embedOne('zebras') })).toHaveLength(0);
+      await expect(store.updateCapsule(c.id, { trust_level: 1 }, ctx)).rejects.toBeInstanceOf(ConflictError);
+    });
+
+    it('forks into a new capsule at 1.0.0 DERIVED_FROM the source', async () => {
+      const source = await store.createCapsule(capsule('Runbook for the payments API.'), ctx);
+      const updated = await store.updateCapsule(source.id, { tags: ['runbook'] }, ctx);
+      const fork = await store.forkCapsule(updated.id, { owner_id: 'owner-b', content: 'EU runbook for the payments API.', embedding: embedder.embedOne('EU runbook'), reason: 'eu' }, ctx);
+      expect(fork).toMatchObject({ version: '1.0.0', parent_id: updated.id, owner_id: 'owner-b', tags: ['runbook'] });
+      const lineage = await store.getLineage(fork.id);
+      expect(lineage.map((e) => [e.capsule.id, e.depth, e.edge.reason])).toEqual([
+        [updated.id, 1, 'eu'],
+        [source.id, 2, 'update'],
+      ]);
+    });
+
+    it('walks full ancestry nearest first, each ancestor once, and descendants the other way', async () => {
+      const a = await store.createCapsule(capsule('root A'), ctx);
+      const b = await store.createCapsule(capsule('root B'), ctx);
+      const c = await store.createCapsule(capsule('child of A and B', { derived_from: [{ parent_id: a.id, reason: 'cited' }, { parent_id: b.id, reason: 'cited' }] }), ctx);
+      const d = await store.createCapsule(capsule('grandchild', { derived_from: [{ parent_id: c.id, reason: 'cited' }, { parent_id: a.id, reason: 'cited' }] }), ctx);
+      expect(c.parent_id).toBe(a.id);
+      const lineage = await store.getLineage(d.id);
+      expect(lineage.map((e) => e.capsule.id).sort()).toEqual([a.id, b.id, c.id].sort());
+      expect(lineage.find((e) => e.capsule.id === a.id)?.depth).toBe(1);
+      expect(lineage.find((e) => e.capsule.id === b.id)?.depth).toBe(2);
+      const depths = lineage.map((e) => e.depth);
+      expect(depths).toEqual([...depths].sort((x, y) => x - y));
+      const down = await store.getDescendants(a.id);
+      expect(down.map((e) => [e.capsule.id, e.depth])).toEqual(expect.arrayContaining([[c.id, 1], [d.id, 1]]));
+      expect(await store.getLineage(a.id)).toEqual([]);
+      await expect(store.getLineage(randomUUID())).rejects.toBeInstanceOf(NotFoundError);
+    });
+
+    it('rejects derivation from a capsule that does not exist', async () => {
+      await expect(store.createCapsule(capsule('orphan', { derived_from: [{ parent_id: randomUUID(), reason: 'cited' }] }), ctx)).rejects.toBeInstanceOf(NotFoundError);
+    });
+
+    it('hybrid search ranks related capsules above unrelated ones and reports both scores', async () => {
+      const related = await store.createCapsule(capsule('Redis persistence with AOF: appendfsync everysec loses at most one second of writes.'), ctx);
+      await store.createCapsule(capsule('The cafeteria serves lunch between noon and two.'), ctx);
+      await store.createCapsule(capsule('Quarterly revenue grew in the EU market.'), ctx);
+      const q = 'how does redis persistence work';
+      const hits = await store.searchCapsules({ text: q, embedding: embedder.embedOne(q), limit: 3 });
+      expect(hits[0]?.capsule.id).toBe(related.id);
+      expect(hits[0]?.vector_score).toBeGreaterThan(0);
+      expect(hits[0]?.text_score).not.toBeNull();
+      expect(hits.every((h, i) => i === 0 || h.score <= (hits[i - 1] as typeof h).score)).toBe(true);
+    });
+
+    it('applies the trust filter before top-k, so a filtered search finds the matches that exist', async () => {
+      for (let i = 0; i < 40; i++) await store.createCapsule(capsule(`Settlement batch reconciliation guide part ${i}`, { trust_level: 90 }), ctx);
+      const low = await store.createCapsule(capsule('Settlement batch reconciliation for sandbox merchants', { trust_level: 40 }), ctx);
+      const q = 'settlement batch reconciliation';
+      const hits = await store.searchCapsules({ text: q, embedding: embedder.embedOne(q), limit: 5, filter: { max_trust: 60 } });
+      expect(hits.map((h) => h.capsule.id)).toEqual([low.id]);
+      const high = await store.searchCapsules({ text: q, embedding: embedder.embedOne(q), limit: 5, filter: { min_trust: 80 } });
+      expect(high).toHaveLength(5);
+      expect(high.every((h) => h.capsule.trust_level >= 80)).toBe(true);
+    });
+
+    it('treats search text as words, never as query syntax', async () => {
+      await store.createCapsule(capsule('Quotes "and" parentheses (are) fine: NEAR OR AND * ^'), ctx);
+      for (const text of ['"unbalanced', 'a OR', 'NEAR(', '*', '^x', "'; DROP TABLE capsules; --"]) {
+        await expect(store.searchCapsules({ text, embedding: embedder.embedOne(text) })).resolves.toBeInstanceOf(Array);
+      }
+    });
+
+    const caller: Caller = { id: 'u1', roles: ['user'], trust_level: 60 };
+    const newRequest = (extra: { id?: string; idempotency_key?: string | null } = {}) => ({
+      id: extra.id ?? randomUUID(),
+      correlation_id: randomUUID(),
+      caller,
+      query: 'q?',
+      required_trust: 0,
+      save_as_capsule: false,
+      metadata: { a: 1 },
+      idempotency_key: extra.idempotency_key ?? null,
+    });
+
+    it('records requests, honours idempotency keys per caller, and keeps the first outcome', async () => {
+      const first = await store.createRequest(newRequest({ idempotency_key: 'k1' }));
+      expect(first.created).toBe(true);
+      expect(first.record).toMatchObject({ status: 'queued', caller, metadata: { a: 1 }, citations: [], answer: null });
+      const again = await store.createRequest(newRequest({ idempotency_key: 'k1' }));
+      expect(again).toEqual({ record: first.record, created: false });
+      expect((await store.createRequest(newRequest({ id: first.record.id }))).created).toBe(false);
+      await store.markRequestRunning(first.record.id);
+      expect((await store.getRequest(first.record.id))?.status).toBe('running');
+      const done = await store.finishRequest(first.record.id, {
+        status: 'completed',
+        answer: 'yes',
+        citations: ['c1'],
+        phase_timings: { context: { started_at: new Date().toISOString(), duration_ms: 3, attempt: 1 } },
+        result: { cache: 'miss' },
+      });
+      expect(done).toMatchObject({ status: 'completed', answer: 'yes', citations: ['c1'], result: { cache: 'miss' } });
+      expect(done.finished_at).not.toBeNull();
+      const later = await store.finishRequest(first.record.id, { status: 'failed', error: { phase: 'x', code: 'y', message: 'z' } });
+      expect(later.status).toBe('completed');
+      await store.markRequestRunning(first.record.id);
+      expect((await store.getRequest(first.record.id))?.status).toBe('completed');
+      await store.annotateRequest(first.record.id, { saved_capsule_id: 'c9' });
+      expect((await store.getRequest(first.record.id))?.result).toEqual({ cache: 'miss', saved_capsule_id: 'c9' });
+      expect(await store.getRequest(randomUUID())).toBeNull();
+    });
+
+    it('writes an audit entry for every mutation, in a verifiable hash chain', async () => {
+      const c = await store.createCapsule(capsule('audited'), ctx);
+      const v2 = await store.updateCapsule(c.id, { tags: ['x'] }, ctx);
+      await store.forkCapsule(v2.id, { owner_id: 'o' }, ctx);
+      await store.archiveCapsule(v2.id, ctx);
+      await store.createRequest(newRequest());
+      const entries = await store.listAudit({ limit: 100 });
+      expect(entries.map((e) => e.action)).toEqual(['request.submit', 'capsule.archive', 'capsule.fork', 'capsule.update', 'capsule.create']);
+      expect(entries.every((e) => e.actor_id === 'tester' || e.actor_id === 'u1')).toBe(true);
+      expect(await store.verifyAudit()).toEqual({ ok: true, checked: 5, broken_at: null });
+      const deduped = await store.appendAudit({ actor_id: 'a', action: 'x', entity_type: 't', entity_id: 'e', dedupe_key: 'once' });
+      expect(await store.appendAudit({ actor_id: 'a', action: 'x', entity_type: 't', entity_id: 'e', dedupe_key: 'once' })).toEqual(deduped);
+      expect((await store.listAudit({ limit: 2, entity_id: c.id })).map((e) => e.action)).toEqual(['capsule.create']);
+      const page = await store.listAudit({ limit: 2, before_seq: deduped.seq });
+      expect(page.every((e) => e.seq < deduped.seq)).toBe(true);
+    });
+  });
+}

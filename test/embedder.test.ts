@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { cosine, HashingEmbedder } from '../src/search/embedder.js';
+import { reciprocalRankFusion } from '../src/search/fusion.js';
+import { normalizeQuery, sentences, stem } from '../src/search/text.js';
+
+describe('feature-hashing embedder', () => {
+  const e = new HashingEmbedder(256);
+
+  it('is deterministic and unit length', () => {
+    const a = e.embedOne('Redis keeps queued jobs in memory');
+    expect(Array.from(a)).toEqual(Array.from(e.embedOne('Redis keeps queued jobs in memory')));
+    expect(cosine(a, a)).toBeCloseTo(1, 5);
+    expect(a).toHaveLength(256);
+    expect(Array.from(e.embedOne(''))).toEqual(new Array(256).fill(0));
+  });
+
+  it('scores related texts above unrelated ones', () => {
+    const pairs: Array<[string, string, string]> = [
+      ['How do we deploy the payments service?', 'Deploying the payments service: merge, canary, promote.', 'The cafeteria opens at eight with fresh bread.'],
+      ['redis persistence after a crash', 'Redis AOF persistence loses one second of writes on a crash.', 'Quarterly marketing budget for the EU region.'],
+      ['fraud risk score threshold', 'Fraud screening blocks payments above a risk score of 0.8.', 'Onboarding checklist for new hires and laptops.'],
+    ];
+    for (const [query, related, unrelated] of pairs) {
+      const q = e.embedOne(query);
+      expect(cosine(q, e.embedOne(related))).toBeGreaterThan(cosine(q, e.embedOne(unrelated)) + 0.1);
+    }
+  });
+
+  it('shares features between word forms', () => {
+    expect(stem('deploying')).toBe(stem('deployed'));
+    expect(cosine(e.embedOne('deployments'), e.embedOne('deployment'))).toBeGreaterThan(0.5);
+  });
+});
+
+describe('text helpers', () => {
+  it('splits sentences without breaking decimals', () => {
+    expect(sentences('Block above 0.8. Hold between 0.55 and 0.8! Done')).toEqual(['Block above 0.8.', 'Hold between 0.55 and 0.8!', 'Done']);
+  });
+  it('normalises queries for cache keys', () => {
+    expect(normalizeQuery('  How  does REDIS work?? ')).toBe(normalizeQuery('how does redis work'));
+  });
+});
+
+describe('reciprocal rank fusion', () => {
+  it('rewards documents ranked well by both lists', () => {
+    const fused = reciprocalRankFusion([['a', 'b', 'c'], ['b', 'c', 'a']]);
+    const order = [...fused].sort((x, y) => y[1] - x[1]).map(([id]) => id);
+    expect(order[0]).toBe('b');
+    expect(fused.get('b')).toBeCloseTo(1 / 62 + 1 / 61, 10);
+  });
+});
