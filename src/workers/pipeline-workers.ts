@@ -91,8 +91,9 @@ export function startPipelineWorkers(options: PipelineWorkerOptions): PipelineWo
       let timer: NodeJS.Timeout | undefined;
       const deadline = new Promise<never>((_, reject) => {
         timer = setTimeout(() => {
-          controller.abort();
+          // Reject first: the handler may reject synchronously on abort, and the timeout must win the race.
           reject(new PhaseTimeoutError(phase, timeoutMs));
+          controller.abort();
         }, timeoutMs);
       });
       try {
@@ -120,8 +121,10 @@ export function startPipelineWorkers(options: PipelineWorkerOptions): PipelineWo
       concurrency: config.phases[phase].concurrency,
     });
     // Failures that never reached the processor's catch (a job that stalled too often) are finalized here.
+    // A parent failed by its child (`deferredFailure`) needs nothing: the child was finalized.
     worker.on('failed', (job, err) => {
-      if (!job || finalized.has(err) || job.attemptsMade < (job.opts.attempts ?? 1)) return;
+      if (!job || finalized.has(err) || job.deferredFailure) return;
+      if (err.name !== 'UnrecoverableError' && job.attemptsMade < (job.opts.attempts ?? 1)) return;
       finalizeFailure(phase, job, err, job.attemptsMade).catch((e: unknown) => worker.emit('error', e as Error));
     });
     worker.on('error', (err) => {
