@@ -27,7 +27,7 @@ async function ask(query: string, extra: { required_trust?: number; save_as_caps
 }
 
 async function deadLetters(): Promise<DeadLetter[]> {
-  const jobs = await (t as TestForge).forge.deadLetters.getJobs(['waiting', 'paused', 'prioritized']);
+  const jobs = await (t as TestForge).forge.deadLetters.getJobs(['waiting', 'prioritized']);
   return jobs.map((j: Job<DeadLetter>) => j.data);
 }
 
