@@ -67,7 +67,7 @@ export async function createForge(config: ForgeConfig, overrides: ForgeOverrides
   for (const phase of PHASES) queues[phase] = new Queue(QUEUE_OF[phase], { connection: redis, prefix: config.queuePrefix });
   const deadLetters = new Queue(DEAD_LETTER_QUEUE, { connection: redis, prefix: config.queuePrefix });
   const flows = new FlowProducer({ connection: redis, prefix: config.queuePrefix });
-  const requests = new RequestService({ config, store, flows, subscriber, keys });
+  const requests = new RequestService({ config, store, flows, contextQueue: queues.context, subscriber, keys });
   const handlers: PhaseHandlers = {
     ...createPhaseHandlers({ config, store, capsules, embedder, intelligence, redis, keys, queues }),
     ...overrides.handlers,

@@ -169,9 +169,12 @@ describe('request flow', () => {
     const [letter] = await deadLetters();
     expect(letter).toMatchObject({ queue: 'context', job_id: phaseJobId(done.id, 'context'), request_id: done.id, attempts: 3 });
     expect(letter?.error.stack).toContain('store unreachable');
+    // The failure propagates: each parent is failed by a worker soon after, none stays in waiting-children.
     for (const phase of ['optimization', 'intelligence'] as const) {
-      const job = (await forge.queues[phase].getJob(phaseJobId(done.id, phase))) as Job;
-      expect(await job.getState()).toBe('failed');
+      await eventually(async () => {
+        const job = await forge.queues[phase].getJob(phaseJobId(done.id, phase));
+        return (await job?.getState()) === 'failed' ? true : undefined;
+      }, 10_000, `${phase} failed`);
     }
   });
 

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { FlowProducer } from 'bullmq';
+import type { FlowProducer, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { ForgeConfig } from '../config/index.js';
 import { NotFoundError } from '../errors.js';
-import { buildRequestFlow } from '../flows/request-flow.js';
+import { buildRequestFlow, phaseJobId } from '../flows/request-flow.js';
 import type { ForgeKeys, RequestEvent } from '../redis/keys.js';
 import { TERMINAL_STATUSES, type Caller, type GraphStore, type JsonObject, type RequestRecord } from '../store/graph-store.js';
 
@@ -28,15 +28,17 @@ export class RequestService {
   private readonly config: ForgeConfig;
   private readonly store: GraphStore;
   private readonly flows: FlowProducer;
+  private readonly contextQueue: Queue;
   private readonly subscriber: Redis;
   private readonly keys: ForgeKeys;
   private readonly waiters = new Map<string, Set<() => void>>();
   private subscribed: Promise<unknown> | null = null;
 
-  constructor(deps: { config: ForgeConfig; store: GraphStore; flows: FlowProducer; subscriber: Redis; keys: ForgeKeys }) {
+  constructor(deps: { config: ForgeConfig; store: GraphStore; flows: FlowProducer; contextQueue: Queue; subscriber: Redis; keys: ForgeKeys }) {
     this.config = deps.config;
     this.store = deps.store;
     this.flows = deps.flows;
+    this.contextQueue = deps.contextQueue;
     this.subscriber = deps.subscriber;
     this.keys = deps.keys;
   }
@@ -75,10 +77,16 @@ export class RequestService {
     return { record, created };
   }
 
+  /**
+   * The request's record. A queued request whose first phase has been picked up reads as `running`:
+   * derived here, on read, so the hot path writes the store only when a request is accepted and when it ends.
+   */
   async get(id: string): Promise<RequestRecord> {
     const record = await this.store.getRequest(id);
     if (!record) throw new NotFoundError('request', id);
-    return record;
+    if (record.status !== 'queued') return record;
+    const state = await this.contextQueue.getJobState(phaseJobId(id, 'context'));
+    return state === 'waiting' || state === 'delayed' || state === 'prioritized' || state === 'unknown' ? record : { ...record, status: 'running' };
   }
 
   private ensureSubscribed(): Promise<unknown> {

@@ -148,6 +148,7 @@ export interface RequestError {
 
 export interface RequestRecord {
   readonly id: string;
+  /** The store holds queued and the terminal states; `running` is derived from the queues on read. */
   readonly status: RequestStatus;
   readonly correlation_id: string;
   readonly caller: Caller;
@@ -243,11 +244,12 @@ export interface GraphStore {
   /** Hybrid search: vector cosine and BM25, fused by reciprocal rank; filters apply before the limit. */
   searchCapsules(query: SearchQuery): Promise<SearchHit[]>;
 
-  /** Inserts a request, or returns the existing one with the same id or (caller, idempotency key). */
+  /**
+   * Inserts a request (status `queued`), or returns the existing one with the same id or (caller,
+   * idempotency key). The record is the submission's own record: its audit entry is written when it ends.
+   */
   createRequest(input: NewRequest): Promise<{ record: RequestRecord; created: boolean }>;
   getRequest(id: string): Promise<RequestRecord | null>;
-  /** Moves a queued request to running; a no-op in any other state. */
-  markRequestRunning(id: string): Promise<void>;
   /** Records how a request ended. A request that already ended keeps its first outcome. */
   finishRequest(id: string, outcome: RequestOutcome): Promise<RequestRecord>;
   /** Merges facts into `result` (e.g. the id of the capsule saved from the answer). */

@@ -89,7 +89,6 @@ export function createPhaseHandlers(deps: PhaseDeps): PhaseHandlers {
 
   return {
     async context({ data }) {
-      void store.markRequestRunning(data.request_id);
       const [embedding] = await embedder.embed([data.query]);
       const hits = await store.searchCapsules({
         text: data.query,

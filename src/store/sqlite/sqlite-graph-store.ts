@@ -186,10 +186,35 @@ export class SqliteGraphStore implements GraphStore {
   readonly kind = 'sqlite';
   readonly file: string;
   private readonly db: Database.Database;
+  /** Prepared statements by SQL text; preparing is a large share of a small query's cost. */
+  private readonly statements = new Map<string, Database.Statement>();
+  /** Embeddings by capsule id. A capsule's embedding never changes (an update is a new capsule). */
+  private readonly embeddings = new Map<string, Float32Array>();
 
   protected constructor(db: Database.Database, file: string) {
     this.db = db;
     this.file = file;
+  }
+
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- mirrors better-sqlite3's own bound
+  private stmt<P extends unknown[] | {} = unknown[], R = unknown>(sql: string): Database.Statement<P, R> {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement as unknown as Database.Statement<P, R>;
+  }
+
+  private embeddingOf(id: string): Float32Array {
+    let vector = this.embeddings.get(id);
+    if (!vector) {
+      const row = this.stmt<[string], { embedding: Buffer }>('SELECT embedding FROM capsules WHERE id = ?').get(id);
+      if (!row) throw new NotFoundError('capsule', id);
+      vector = vectorOf(row.embedding);
+      this.embeddings.set(id, vector);
+    }
+    return vector;
   }
 
   static async open(options: SqliteGraphStoreOptions): Promise<SqliteGraphStore> {
@@ -217,7 +242,7 @@ export class SqliteGraphStore implements GraphStore {
   }
 
   private row(id: string): CapsuleRow | undefined {
-    return this.db.prepare<[string], CapsuleRow>(`SELECT ${CAPSULE_COLUMNS} FROM capsules c WHERE c.id = ?`).get(id);
+    return this.stmt<[string], CapsuleRow>(`SELECT ${CAPSULE_COLUMNS} FROM capsules c WHERE c.id = ?`).get(id);
   }
 
   private mustRow(id: string): CapsuleRow {
@@ -236,8 +261,7 @@ export class SqliteGraphStore implements GraphStore {
     for (const p of parents) this.mustRow(p.parent_id);
     const at = this.now();
     const tags = [...new Set(input.tags ?? [])];
-    const info = this.db
-      .prepare(
+    const info = this.stmt(
         `INSERT INTO capsules (id, content, type, version, parent_id, owner_id, trust_level, embedding, metadata, tags, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
@@ -255,8 +279,8 @@ export class SqliteGraphStore implements GraphStore {
         at,
         at,
       );
-    this.db.prepare('INSERT INTO capsule_fts (rowid, content, tags) VALUES (?, ?, ?)').run(info.lastInsertRowid, input.content, tags.join(' '));
-    const tagInsert = this.db.prepare('INSERT OR IGNORE INTO capsule_tags (tag, capsule_id) VALUES (?, ?)');
+    this.stmt('INSERT INTO capsule_fts (rowid, content, tags) VALUES (?, ?, ?)').run(info.lastInsertRowid, input.content, tags.join(' '));
+    const tagInsert = this.stmt('INSERT OR IGNORE INTO capsule_tags (tag, capsule_id) VALUES (?, ?)');
     for (const tag of tags) tagInsert.run(tag, id);
     this.insertEdges(id, parents, at);
     this.audit({
@@ -270,7 +294,7 @@ export class SqliteGraphStore implements GraphStore {
   }
 
   private insertEdges(childId: string, parents: readonly DerivationInput[], at: string): void {
-    const edge = this.db.prepare(
+    const edge = this.stmt(
       'INSERT OR IGNORE INTO derived_from (child_id, parent_id, reason, changes, created_at) VALUES (?, ?, ?, ?, ?)',
     );
     for (const p of parents) edge.run(childId, p.parent_id, p.reason, JSON.stringify(p.changes ?? {}), at);
@@ -310,8 +334,7 @@ export class SqliteGraphStore implements GraphStore {
       where += ' AND (c.created_at < ? OR (c.created_at = ? AND c.id < ?))';
       params.push(at, at, id);
     }
-    const rows = this.db
-      .prepare<unknown[], CapsuleRow>(`SELECT ${CAPSULE_COLUMNS} FROM capsules c WHERE ${where} ORDER BY c.created_at DESC, c.id DESC LIMIT ?`)
+    const rows = this.stmt<unknown[], CapsuleRow>(`SELECT ${CAPSULE_COLUMNS} FROM capsules c WHERE ${where} ORDER BY c.created_at DESC, c.id DESC LIMIT ?`)
       .all(...params, page.limit + 1);
     const items = rows.slice(0, page.limit).map(toCapsule);
     const last = items[items.length - 1];
@@ -339,7 +362,7 @@ export class SqliteGraphStore implements GraphStore {
         const next = this.insertCapsule(
           {
             content: patch.content ?? previous.content,
-            embedding: patch.embedding ?? vectorOf(this.embeddingOf(id)),
+            embedding: patch.embedding ?? this.embeddingOf(id),
             type: patch.type ?? previous.type,
             version,
             owner_id: previous.owner_id,
@@ -351,22 +374,20 @@ export class SqliteGraphStore implements GraphStore {
           ctx,
           'capsule.update',
         );
-        this.db.prepare('UPDATE capsules SET superseded_by = ?, updated_at = ? WHERE id = ?').run(next.id, next.created_at, id);
+        this.stmt('UPDATE capsules SET superseded_by = ?, updated_at = ? WHERE id = ?').run(next.id, next.created_at, id);
         return next;
       })
       .immediate();
   }
 
-  private embeddingOf(id: string): Buffer {
-    return (this.db.prepare<[string], { embedding: Buffer }>('SELECT embedding FROM capsules WHERE id = ?').get(id) as { embedding: Buffer }).embedding;
-  }
+
 
   async archiveCapsule(id: string, ctx: MutationContext): Promise<Capsule> {
     return this.db
       .transaction(() => {
         const current = this.mustRow(id);
         if (!current.archived) {
-          this.db.prepare('UPDATE capsules SET archived = 1, updated_at = ? WHERE id = ?').run(this.now(), id);
+          this.stmt('UPDATE capsules SET archived = 1, updated_at = ? WHERE id = ?').run(this.now(), id);
           this.audit({ actor_id: ctx.actor_id, action: 'capsule.archive', entity_type: 'capsule', entity_id: id });
         }
         return toCapsule(this.mustRow(id));
@@ -382,7 +403,7 @@ export class SqliteGraphStore implements GraphStore {
         return this.insertCapsule(
           {
             content: input.content ?? source.content,
-            embedding: input.embedding ?? vectorOf(this.embeddingOf(id)),
+            embedding: input.embedding ?? this.embeddingOf(id),
             type: source.type,
             version: '1.0.0',
             owner_id: input.owner_id,
@@ -402,8 +423,7 @@ export class SqliteGraphStore implements GraphStore {
     this.mustRow(id);
     const [from, to] = direction === 'up' ? ['child_id', 'parent_id'] : ['parent_id', 'child_id'];
     // Depth is capped so a corrupted cycle cannot loop forever; UNION drops repeated rows.
-    const rows = this.db
-      .prepare<[string], { node: string; depth: number; child_id: string; parent_id: string; reason: string; changes: string; edge_at: string }>(
+    const rows = this.stmt<[string], { node: string; depth: number; child_id: string; parent_id: string; reason: string; changes: string; edge_at: string }>(
         `WITH RECURSIVE walk(node, depth, child_id, parent_id, reason, changes, edge_at) AS (
            SELECT d.${to}, 1, d.child_id, d.parent_id, d.reason, d.changes, d.created_at FROM derived_from d WHERE d.${from} = ?
            UNION
@@ -443,13 +463,11 @@ export class SqliteGraphStore implements GraphStore {
 
     // Vector side: exact cosine over every capsule that passes the filter (filter first, then rank).
     const vectorScores = new Map<string, number>();
-    const candidates = this.db
-      .prepare<unknown[], { id: string; embedding: Buffer }>(`SELECT c.id, c.embedding FROM capsules c WHERE ${sql}`)
-      .all(...params);
+    const candidates = this.stmt<unknown[], string>(`SELECT c.id FROM capsules c WHERE ${sql}`).pluck().all(...params);
     const ranked: Array<[string, number]> = [];
-    for (const c of candidates) {
-      const score = cosine(query.embedding, vectorOf(c.embedding));
-      if (score >= minSimilarity) ranked.push([c.id, score]);
+    for (const id of candidates) {
+      const score = cosine(query.embedding, this.embeddingOf(id));
+      if (score >= minSimilarity) ranked.push([id, score]);
     }
     ranked.sort((a, b) => b[1] - a[1]);
     const vectorRanking = ranked.slice(0, pool).map(([id, score]) => (vectorScores.set(id, score), id));
@@ -459,8 +477,7 @@ export class SqliteGraphStore implements GraphStore {
     const match = ftsQuery(query.text);
     const textRanking: string[] = [];
     if (match) {
-      const rows = this.db
-        .prepare<unknown[], { id: string; score: number }>(
+      const rows = this.stmt<unknown[], { id: string; score: number }>(
           `SELECT c.id AS id, bm25(capsule_fts) AS score FROM capsule_fts JOIN capsules c ON c.rowid = capsule_fts.rowid
            WHERE capsule_fts MATCH ? AND ${sql} ORDER BY score LIMIT ?`,
         )
@@ -483,23 +500,21 @@ export class SqliteGraphStore implements GraphStore {
   // ---- requests -------------------------------------------------------------------------------
 
   private requestRow(id: string): RequestRow | undefined {
-    return this.db.prepare<[string], RequestRow>('SELECT * FROM requests WHERE id = ?').get(id);
+    return this.stmt<[string], RequestRow>('SELECT * FROM requests WHERE id = ?').get(id);
   }
 
   async createRequest(input: NewRequest): Promise<{ record: RequestRecord; created: boolean }> {
     return this.db
       .transaction(() => {
         if (input.idempotency_key !== null) {
-          const prior = this.db
-            .prepare<[string, string], RequestRow>('SELECT * FROM requests WHERE caller_id = ? AND idempotency_key = ?')
+          const prior = this.stmt<[string, string], RequestRow>('SELECT * FROM requests WHERE caller_id = ? AND idempotency_key = ?')
             .get(input.caller.id, input.idempotency_key);
           if (prior) return { record: toRequest(prior), created: false };
         }
         const same = this.requestRow(input.id);
         if (same) return { record: toRequest(same), created: false };
         const at = this.now();
-        this.db
-          .prepare(
+        this.stmt(
             `INSERT INTO requests (id, status, correlation_id, caller_id, caller, query, required_trust, save_as_capsule, metadata, idempotency_key, created_at, updated_at)
              VALUES (?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           )
@@ -516,7 +531,6 @@ export class SqliteGraphStore implements GraphStore {
             at,
             at,
           );
-        this.audit({ actor_id: input.caller.id, action: 'request.submit', entity_type: 'request', entity_id: input.id, details: { correlation_id: input.correlation_id } });
         return { record: toRequest(this.requestRow(input.id) as RequestRow), created: true };
       })
       .immediate();
@@ -527,9 +541,7 @@ export class SqliteGraphStore implements GraphStore {
     return row ? toRequest(row) : null;
   }
 
-  async markRequestRunning(id: string): Promise<void> {
-    this.db.prepare("UPDATE requests SET status = 'running', updated_at = ? WHERE id = ? AND status = 'queued'").run(this.now(), id);
-  }
+
 
   async finishRequest(id: string, outcome: RequestOutcome): Promise<RequestRecord> {
     return this.db
@@ -539,8 +551,7 @@ export class SqliteGraphStore implements GraphStore {
         if (TERMINAL_STATUSES.has(row.status as RequestStatus)) return toRequest(row);
         const at = this.now();
         const previous = toRequest(row);
-        this.db
-          .prepare(
+        this.stmt(
             `UPDATE requests SET status = ?, answer = ?, citations = ?, phase_timings = ?, result = ?, error = ?, updated_at = ?, finished_at = ? WHERE id = ?`,
           )
           .run(
@@ -574,7 +585,7 @@ export class SqliteGraphStore implements GraphStore {
       const row = this.requestRow(id);
       if (!row) throw new NotFoundError('request', id);
       const merged = { ...(JSON.parse(row.result) as JsonObject), ...result };
-      this.db.prepare('UPDATE requests SET result = ?, updated_at = ? WHERE id = ?').run(JSON.stringify(merged), this.now(), id);
+      this.stmt('UPDATE requests SET result = ?, updated_at = ? WHERE id = ?').run(JSON.stringify(merged), this.now(), id);
     }).immediate();
   }
 
@@ -583,10 +594,10 @@ export class SqliteGraphStore implements GraphStore {
   /** Call inside a transaction that holds the write lock. */
   private audit(entry: NewAuditEntry): AuditEntry {
     if (entry.dedupe_key) {
-      const prior = this.db.prepare<[string], AuditRow>(`SELECT ${AUDIT_COLUMNS} FROM audit_log WHERE dedupe_key = ?`).get(entry.dedupe_key);
+      const prior = this.stmt<[string], AuditRow>(`SELECT ${AUDIT_COLUMNS} FROM audit_log WHERE dedupe_key = ?`).get(entry.dedupe_key);
       if (prior) return toAudit(prior);
     }
-    const last = this.db.prepare<[], { hash: string }>('SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1').get();
+    const last = this.stmt<[], { hash: string }>('SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1').get();
     const prev = last?.hash ?? GENESIS_HASH;
     const base = {
       id: randomUUID(),
@@ -598,8 +609,7 @@ export class SqliteGraphStore implements GraphStore {
       details: entry.details ?? {},
     };
     const hash = auditHash(prev, base);
-    const info = this.db
-      .prepare(
+    const info = this.stmt(
         'INSERT INTO audit_log (id, at, actor_id, action, entity_type, entity_id, details, prev_hash, hash, dedupe_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       )
       .run(base.id, base.at, base.actor_id, base.action, base.entity_type, base.entity_id, JSON.stringify(base.details), prev, hash, entry.dedupe_key ?? null);
@@ -621,8 +631,7 @@ export class SqliteGraphStore implements GraphStore {
     if (options.entity_id) add('entity_id = ?', options.entity_id);
     if (options.action) add('action = ?', options.action);
     const where = clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';
-    return this.db
-      .prepare<unknown[], AuditRow>(`SELECT ${AUDIT_COLUMNS} FROM audit_log ${where} ORDER BY seq DESC LIMIT ?`)
+    return this.stmt<unknown[], AuditRow>(`SELECT ${AUDIT_COLUMNS} FROM audit_log ${where} ORDER BY seq DESC LIMIT ?`)
       .all(...params, options.limit)
       .map(toAudit);
   }
@@ -630,7 +639,7 @@ export class SqliteGraphStore implements GraphStore {
   async verifyAudit(): Promise<{ ok: boolean; checked: number; broken_at: number | null }> {
     let prev = GENESIS_HASH;
     let checked = 0;
-    for (const row of this.db.prepare<[], AuditRow>(`SELECT ${AUDIT_COLUMNS} FROM audit_log ORDER BY seq`).iterate()) {
+    for (const row of this.stmt<[], AuditRow>(`SELECT ${AUDIT_COLUMNS} FROM audit_log ORDER BY seq`).iterate()) {
       const entry = toAudit(row);
       if (entry.prev_hash !== prev || auditHash(prev, entry) !== entry.hash) return { ok: false, checked, broken_at: entry.seq };
       prev = entry.hash;
@@ -640,13 +649,13 @@ export class SqliteGraphStore implements GraphStore {
   }
 
   async stats(): Promise<StoreStats> {
-    const count = (table: string) => (this.db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+    const count = (table: string) => (this.stmt<[], { n: number }>(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
     return { capsules: count('capsules'), requests: count('requests'), audit_entries: count('audit_log') };
   }
 
   /** For tests of tamper evidence only: rewrites one audit entry's details in place. */
   tamperAuditForTest(seq: number, details: JsonObject): void {
-    this.db.prepare('UPDATE audit_log SET details = ? WHERE seq = ?').run(JSON.stringify(details), seq);
+    this.stmt('UPDATE audit_log SET details = ? WHERE seq = ?').run(JSON.stringify(details), seq);
   }
 
   async close(): Promise<void> {
