@@ -23,6 +23,7 @@ import { normalizeQuery } from '../search/text.js';
 import type { CapsuleService } from '../services/capsules.js';
 import type { GraphStore, PhaseTiming } from '../store/graph-store.js';
 import { uuidV5 } from '../util/ids.js';
+import { defineScript } from '../redis/script.js';
 import { analyzeText, screenForInjection } from './builtin-checks.js';
 
 /** What a phase handler gets for one attempt of one job. */
@@ -82,10 +83,27 @@ local key = ARGV[1] .. generation .. ':' .. ARGV[2]
 return { key, redis.call('GET', key) }
 `;
 
+/**
+ * Records one request's metrics in one round trip.
+ * KEYS[1] request counters; KEYS[2..n] per-phase counters. ARGV[1] status field, ARGV[2] total ms,
+ * ARGV[3..] each phase's duration, in KEYS order.
+ */
+const RECORD_METRICS = `
+redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
+redis.call('HINCRBYFLOAT', KEYS[1], 'total_ms', ARGV[2])
+for i = 2, #KEYS do
+  redis.call('HINCRBY', KEYS[i], 'count', 1)
+  redis.call('HINCRBYFLOAT', KEYS[i], 'total_ms', ARGV[i + 1])
+end
+return #KEYS - 1
+`;
+
 export function createPhaseHandlers(deps: PhaseDeps): PhaseHandlers {
   const { config, store, capsules, embedder, intelligence, redis, keys, queues } = deps;
   const cachePrefix = keys.cache('', '').slice(0, -1); // `<prefix>:cache:`
   const publish = (event: RequestEvent) => redis.publish(keys.events, JSON.stringify(event));
+  const cacheLookup = defineScript(redis, CACHE_LOOKUP);
+  const recordMetrics = defineScript(redis, RECORD_METRICS);
 
   return {
     async context({ data }) {
@@ -136,7 +154,7 @@ export function createPhaseHandlers(deps: PhaseDeps): PhaseHandlers {
       const digest = createHash('sha256')
         .update(JSON.stringify([normalizeQuery(data.query), data.caller.trust_level, parameters]))
         .digest('hex');
-      const [cacheKey, hit] = (await redis.eval(CACHE_LOOKUP, 1, keys.knowledgeGeneration, cachePrefix, digest)) as [string, string | null];
+      const [cacheKey, hit] = (await cacheLookup([keys.knowledgeGeneration], [cachePrefix, digest])) as [string, string | null];
       const cached = hit ? (JSON.parse(hit) as { answer: string; citations: string[] }) : null;
       return { context, analysis, security, parameters, cache_key: cacheKey, cached };
     },
@@ -183,15 +201,12 @@ export function createPhaseHandlers(deps: PhaseDeps): PhaseHandlers {
     },
 
     async metrics({ data }) {
-      const tx = redis.multi();
-      for (const [phase, t] of Object.entries(data.phase_timings)) {
-        tx.hincrby(keys.phaseMetrics(phase), 'count', 1);
-        tx.hincrbyfloat(keys.phaseMetrics(phase), 'total_ms', t.duration_ms);
-      }
-      tx.hincrby(keys.requestMetrics, `status:${data.status}`, 1);
-      tx.hincrbyfloat(keys.requestMetrics, 'total_ms', data.total_ms);
-      await tx.exec();
-      return { recorded: Object.keys(data.phase_timings).length };
+      const timings = Object.entries(data.phase_timings);
+      await recordMetrics(
+        [keys.requestMetrics, ...timings.map(([phase]) => keys.phaseMetrics(phase))],
+        [`status:${data.status}`, data.total_ms, ...timings.map(([, t]) => t.duration_ms)],
+      );
+      return { recorded: timings.length };
     },
 
     async storage({ data }) {

@@ -93,6 +93,7 @@ interface AuditRow {
 const CAPSULE_COLUMNS =
   'c.rowid AS rowid, c.id, c.content, c.type, c.version, c.parent_id, c.owner_id, c.trust_level, c.metadata, c.tags, c.created_at, c.updated_at, c.archived, c.superseded_by';
 const GENESIS_HASH = '0'.repeat(64);
+const FTS_MERGE_PAGES = 200;
 const AUDIT_COLUMNS = 'seq, id, at, actor_id, action, entity_type, entity_id, details, prev_hash, hash';
 
 function toCapsule(row: CapsuleRow): Capsule {
@@ -280,6 +281,9 @@ export class SqliteGraphStore implements GraphStore {
         at,
       );
     this.stmt('INSERT INTO capsule_fts (rowid, content, tags) VALUES (?, ?, ?)').run(info.lastInsertRowid, input.content, tags.join(' '));
+    // Each insert adds an index segment and every query visits every segment: merge a bounded amount of
+    // work (at most FTS_MERGE_PAGES pages) now, so search cost does not grow with the number of writes.
+    this.stmt(`INSERT INTO capsule_fts (capsule_fts, rank) VALUES ('merge', -${FTS_MERGE_PAGES})`).run();
     const tagInsert = this.stmt('INSERT OR IGNORE INTO capsule_tags (tag, capsule_id) VALUES (?, ?)');
     for (const tag of tags) tagInsert.run(tag, id);
     this.insertEdges(id, parents, at);
@@ -489,8 +493,13 @@ export class SqliteGraphStore implements GraphStore {
     }
 
     const fused = [...reciprocalRankFusion([vectorRanking, textRanking])].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, limit);
+    const rows = new Map(
+      this.stmt<string[], CapsuleRow>(`SELECT ${CAPSULE_COLUMNS} FROM capsules c WHERE c.id IN (${fused.map(() => '?').join(', ') || 'NULL'})`)
+        .all(...fused.map(([id]) => id))
+        .map((r) => [r.id, r]),
+    );
     return fused.map(([id, score]) => ({
-      capsule: toCapsule(this.mustRow(id)),
+      capsule: toCapsule(rows.get(id) as CapsuleRow),
       score,
       vector_score: vectorScores.get(id) ?? null,
       text_score: textScores.get(id) ?? null,
