@@ -2,7 +2,7 @@
  * Pipeline benchmark: Forge's full seven-phase pipeline on embedded defaults against a raw BullMQ flow of
  * the same shape whose processors do nothing, in one run, on the same Redis and the same concurrency.
  *
- *   npm run bench:pipeline [-- --sequential 300 --total 2000 --in-flight 200]
+ *   npm run bench:pipeline [-- --rounds 3 --sequential 300 --total 2000 --in-flight 200]
  *
  * Prints a table, then one line of JSON with the ratios (ours / raw): p95 latency one request at a time,
  * and throughput with `--in-flight` requests outstanding.
@@ -23,8 +23,9 @@ import { startLocalRedis } from '../src/redis/local-redis.js';
 import { packageRoot } from '../src/util/package-root.js';
 
 const { values } = parseArgs({
-  options: { sequential: { type: 'string', default: '300' }, total: { type: 'string', default: '2000' }, 'in-flight': { type: 'string', default: '200' }, warmup: { type: 'string', default: '50' } },
+  options: { rounds: { type: 'string', default: '3' }, sequential: { type: 'string', default: '300' }, total: { type: 'string', default: '2000' }, 'in-flight': { type: 'string', default: '200' }, warmup: { type: 'string', default: '50' } },
 });
+const ROUNDS = Number(values.rounds);
 const SEQUENTIAL = Number(values.sequential);
 const TOTAL = Number(values.total);
 const IN_FLIGHT = Number(values['in-flight']);
@@ -103,12 +104,13 @@ async function forgePipeline(config: ForgeConfig): Promise<Subject> {
   };
 }
 
+let counter = 0;
 async function sequential(subject: Subject): Promise<{ p50: number; p95: number; p99: number }> {
-  for (let i = 0; i < WARMUP; i++) await subject.run(i);
+  for (let i = 0; i < WARMUP; i++) await subject.run(counter++);
   const latencies: number[] = [];
   for (let i = 0; i < SEQUENTIAL; i++) {
     const t0 = performance.now();
-    await subject.run(WARMUP + i);
+    await subject.run(counter++);
     latencies.push(performance.now() - t0);
   }
   await subject.drain();
@@ -120,7 +122,10 @@ async function throughput(subject: Subject): Promise<{ per_s: number; with_drain
   let next = 0;
   const t0 = performance.now();
   const lane = async () => {
-    while (next < TOTAL) await subject.run(1_000_000 + next++);
+    while (next < TOTAL) {
+      next++;
+      await subject.run(counter++);
+    }
   };
   await Promise.all(Array.from({ length: IN_FLIGHT }, lane));
   const elapsed = (performance.now() - t0) / 1000;
@@ -136,40 +141,54 @@ async function main(): Promise<void> {
   const redis = process.env.REDIS_URL ? null : await startLocalRedis({ dir: path.join(dataDir, 'redis') });
   const redisUrl = process.env.REDIS_URL ?? (redis?.url as string);
   const configFor = (prefix: string) => loadConfig({ ...process.env, REDIS_URL: redisUrl, FORGE_DATA_DIR: path.join(dataDir, prefix), FORGE_QUEUE_PREFIX: `{${prefix}}` });
-  const results: Record<string, { seq: Awaited<ReturnType<typeof sequential>>; tp: Awaited<ReturnType<typeof throughput>> }> = {};
+  const raw = { seq: [] as Array<Awaited<ReturnType<typeof sequential>>>, tp: [] as Array<Awaited<ReturnType<typeof throughput>>> };
+  const ours = { seq: [] as typeof raw.seq, tp: [] as typeof raw.tp };
   try {
-    for (const [key, make] of [
-      ['raw', () => rawFlow(configFor(`bench-raw-${randomUUID().slice(0, 6)}`), redisUrl)],
-      ['forge', () => forgePipeline(configFor(`bench-forge-${randomUUID().slice(0, 6)}`))],
-    ] as const) {
-      const subject = await make();
-      process.stderr.write(`${subject.name}: ${SEQUENTIAL} sequential… `);
-      const seq = await sequential(subject);
-      process.stderr.write(`${TOTAL} with ${IN_FLIGHT} in flight… `);
-      const tp = await throughput(subject);
-      process.stderr.write('done\n');
-      results[key] = { seq, tp };
-      await subject.close();
+    // Both subjects live side by side (own prefixes, same Redis) and alternate, round by round, so a
+    // machine that speeds up or slows down during the run affects both alike.
+    const subjects = [
+      [await rawFlow(configFor(`bench-raw-${randomUUID().slice(0, 6)}`), redisUrl), raw],
+      [await forgePipeline(configFor(`bench-forge-${randomUUID().slice(0, 6)}`)), ours],
+    ] as const;
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (const [subject, into] of subjects) {
+        process.stderr.write(`round ${round}/${ROUNDS} ${subject.name}: ${SEQUENTIAL} one at a time… `);
+        into.seq.push(await sequential(subject));
+        process.stderr.write(`${TOTAL} with ${IN_FLIGHT} in flight… `);
+        into.tp.push(await throughput(subject));
+        process.stderr.write('done\n');
+      }
     }
+    for (const [subject] of subjects) await subject.close();
   } finally {
     await redis?.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
-  const raw = results.raw as (typeof results)[string];
-  const ours = results.forge as (typeof results)[string];
+  const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] as number;
+  const summarize = (r: typeof raw) => ({
+    p50: median(r.seq.map((x) => x.p50)),
+    p95: median(r.seq.map((x) => x.p95)),
+    p99: median(r.seq.map((x) => x.p99)),
+    per_s: median(r.tp.map((x) => x.per_s)),
+    with_drain_per_s: median(r.tp.map((x) => x.with_drain_per_s)),
+  });
+  const r = summarize(raw);
+  const o = summarize(ours);
   console.log(`\n${'subject'.padEnd(36)}   p50 ms    p95 ms    p99 ms   flows/s  +drain/s`);
-  for (const [name, r] of [['raw BullMQ flow (no-op)', raw], ['Forge pipeline (embedded defaults)', ours]] as const) {
-    console.log(`${name.padEnd(36)}${fmt(r.seq.p50)} ${fmt(r.seq.p95)} ${fmt(r.seq.p99)} ${fmt(r.tp.per_s)} ${fmt(r.tp.with_drain_per_s)}`);
+  for (const [name, x] of [['raw BullMQ flow (no-op)', r], ['Forge pipeline (embedded defaults)', o]] as const) {
+    console.log(`${name.padEnd(36)}${fmt(x.p50)} ${fmt(x.p95)} ${fmt(x.p99)} ${fmt(x.per_s)} ${fmt(x.with_drain_per_s)}`);
   }
+  console.log(`(medians of ${ROUNDS} alternating rounds; per-round throughput raw ${raw.tp.map((x) => x.per_s.toFixed(0)).join('/')}, ours ${ours.tp.map((x) => x.per_s.toFixed(0)).join('/')})`);
   const summary = {
     bench: 'pipeline',
+    rounds: ROUNDS,
     sequential: SEQUENTIAL,
     total: TOTAL,
     in_flight: IN_FLIGHT,
-    p95_ratio: Number((ours.seq.p95 / raw.seq.p95).toFixed(3)),
-    throughput_ratio: Number((ours.tp.per_s / raw.tp.per_s).toFixed(3)),
-    raw: { p95_ms: Number(raw.seq.p95.toFixed(2)), flows_per_s: Number(raw.tp.per_s.toFixed(1)) },
-    forge: { p95_ms: Number(ours.seq.p95.toFixed(2)), flows_per_s: Number(ours.tp.per_s.toFixed(1)), with_drain_per_s: Number(ours.tp.with_drain_per_s.toFixed(1)) },
+    p95_ratio: Number((o.p95 / r.p95).toFixed(3)),
+    throughput_ratio: Number((o.per_s / r.per_s).toFixed(3)),
+    raw: { p95_ms: Number(r.p95.toFixed(2)), flows_per_s: Number(r.per_s.toFixed(1)) },
+    forge: { p95_ms: Number(o.p95.toFixed(2)), flows_per_s: Number(o.per_s.toFixed(1)), with_drain_per_s: Number(o.with_drain_per_s.toFixed(1)) },
   };
   console.log(JSON.stringify(summary));
 }

@@ -69,7 +69,7 @@ export async function createForge(config: ForgeConfig, overrides: ForgeOverrides
   const flows = new FlowProducer({ connection: redis, prefix: config.queuePrefix });
   const requests = new RequestService({ config, store, flows, contextQueue: queues.context, subscriber, keys });
   const handlers: PhaseHandlers = {
-    ...createPhaseHandlers({ config, store, capsules, embedder, intelligence, redis, keys, queues }),
+    ...createPhaseHandlers({ config, store, capsules, embedder, intelligence, redis, keys, flows }),
     ...overrides.handlers,
   };
   const started: PipelineWorkers[] = [];

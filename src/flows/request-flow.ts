@@ -78,10 +78,12 @@ export interface SecurityOutput extends TimedOutput {
   readonly checks: readonly string[];
 }
 
+/** What intelligence needs, and no more: this value is stored twice in Redis for every request. */
 export interface OptimizationOutput extends TimedOutput {
-  readonly context: ContextOutput;
-  readonly analysis: AnalysisOutput | AnalysisFallback;
-  readonly security: SecurityOutput;
+  readonly capsules: ContextOutput['capsules'];
+  readonly analysis: Omit<AnalysisOutput, 'timing'> | AnalysisFallback;
+  /** Timings of the phases optimization waited for (analysis absent when it fell back). */
+  readonly timings: Readonly<Partial<Record<'context' | 'analysis' | 'security', PhaseTiming>>>;
   readonly parameters: { readonly max_sentences: number; readonly max_citations: number };
   readonly cache_key: string;
   /** Present on a cache hit. */

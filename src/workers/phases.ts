@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import type { Job, Queue } from 'bullmq';
+import type { FlowProducer, Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { ForgeConfig, Phase } from '../config/index.js';
 import { SecurityDeniedError } from '../errors.js';
 import {
+  QUEUE_OF,
   phaseJobId,
   phaseJobOptions,
   type AnalysisFallback,
@@ -59,7 +60,8 @@ export interface PhaseDeps {
   readonly intelligence: Intelligence;
   readonly redis: Redis;
   readonly keys: ForgeKeys;
-  readonly queues: Readonly<Record<Phase, Queue>>;
+  /** Adds the fire-and-forget jobs (metrics, storage) together, in one round trip. */
+  readonly flows: FlowProducer;
 }
 
 /** Retrieved capsule content passed between phases is capped; the store keeps the whole text. */
@@ -99,9 +101,8 @@ return #KEYS - 1
 `;
 
 export function createPhaseHandlers(deps: PhaseDeps): PhaseHandlers {
-  const { config, store, capsules, embedder, intelligence, redis, keys, queues } = deps;
+  const { config, store, capsules, embedder, intelligence, redis, keys, flows } = deps;
   const cachePrefix = keys.cache('', '').slice(0, -1); // `<prefix>:cache:`
-  const publish = (event: RequestEvent) => redis.publish(keys.events, JSON.stringify(event));
   const cacheLookup = defineScript(redis, CACHE_LOOKUP);
   const recordMetrics = defineScript(redis, RECORD_METRICS);
 
@@ -156,7 +157,15 @@ export function createPhaseHandlers(deps: PhaseDeps): PhaseHandlers {
         .digest('hex');
       const [cacheKey, hit] = (await cacheLookup([keys.knowledgeGeneration], [cachePrefix, digest])) as [string, string | null];
       const cached = hit ? (JSON.parse(hit) as { answer: string; citations: string[] }) : null;
-      return { context, analysis, security, parameters, cache_key: cacheKey, cached };
+      const { timing: analysisTiming, ...analysisSummary } = 'fallback' in analysis ? { timing: undefined, ...analysis } : analysis;
+      return {
+        capsules: context.capsules,
+        analysis: analysisSummary,
+        timings: { context: context.timing, security: security.timing, ...(analysisTiming ? { analysis: analysisTiming } : {}) },
+        parameters,
+        cache_key: cacheKey,
+        cached,
+      };
     },
 
     async intelligence({ job, data, timing }) {
@@ -164,15 +173,8 @@ export function createPhaseHandlers(deps: PhaseDeps): PhaseHandlers {
       if (!optimization) throw new Error('intelligence ran without optimization output');
       const answer = optimization.cached
         ? { text: optimization.cached.answer, citations: optimization.cached.citations, model: 'cache' }
-        : await intelligence.answer({ query: data.query, capsules: optimization.context.capsules, parameters: optimization.parameters });
-      const ownTiming = timing();
-      const phase_timings: Record<string, PhaseTiming> = {
-        context: optimization.context.timing,
-        security: optimization.security.timing,
-        optimization: optimization.timing,
-        intelligence: ownTiming,
-      };
-      if (!('fallback' in optimization.analysis)) phase_timings.analysis = optimization.analysis.timing;
+        : await intelligence.answer({ query: data.query, capsules: optimization.capsules, parameters: optimization.parameters });
+      const phase_timings: Record<string, PhaseTiming> = { ...optimization.timings, optimization: optimization.timing, intelligence: timing() };
       const record = await store.finishRequest(data.request_id, {
         status: 'completed',
         answer: answer.text,
@@ -184,19 +186,25 @@ export function createPhaseHandlers(deps: PhaseDeps): PhaseHandlers {
           analysis: 'fallback' in optimization.analysis ? { fallback: true, error: optimization.analysis.error } : { complexity: optimization.analysis.complexity, keywords: optimization.analysis.keywords },
         },
       });
-      const fills: Array<Promise<unknown>> = [
-        queues.metrics.add(
-          'metrics',
-          { request_id: data.request_id, status: 'completed', total_ms: Date.parse(record.finished_at ?? record.updated_at) - Date.parse(record.created_at), phase_timings },
-          { ...phaseJobOptions(config, 'metrics'), jobId: phaseJobId(data.request_id, 'metrics') },
-        ),
-        queues.storage.add('storage', { request_id: data.request_id }, { ...phaseJobOptions(config, 'storage'), jobId: phaseJobId(data.request_id, 'storage') }),
-        publish({ type: 'request.finished', request_id: data.request_id, status: 'completed' }),
-      ];
+      // Fire-and-forget jobs in one MULTI; cache fill and the finished event in another.
+      const metrics: MetricsJobData = {
+        request_id: data.request_id,
+        status: 'completed',
+        total_ms: Date.parse(record.finished_at ?? record.updated_at) - Date.parse(record.created_at),
+        phase_timings,
+      };
+      const storage: StorageJobData = { request_id: data.request_id };
+      const tx = redis.multi().publish(keys.events, JSON.stringify({ type: 'request.finished', request_id: data.request_id, status: 'completed' } satisfies RequestEvent));
       if (!optimization.cached && config.cacheTtlSeconds > 0) {
-        fills.push(redis.set(optimization.cache_key, JSON.stringify({ answer: answer.text, citations: answer.citations }), 'EX', config.cacheTtlSeconds));
+        tx.set(optimization.cache_key, JSON.stringify({ answer: answer.text, citations: answer.citations }), 'EX', config.cacheTtlSeconds);
       }
-      await Promise.all(fills);
+      await Promise.all([
+        flows.addBulk([
+          { name: 'metrics', queueName: QUEUE_OF.metrics, prefix: config.queuePrefix, data: metrics, opts: { ...phaseJobOptions(config, 'metrics'), jobId: phaseJobId(data.request_id, 'metrics') } },
+          { name: 'storage', queueName: QUEUE_OF.storage, prefix: config.queuePrefix, data: storage, opts: { ...phaseJobOptions(config, 'storage'), jobId: phaseJobId(data.request_id, 'storage') } },
+        ]),
+        tx.exec(),
+      ]);
       return { answer: answer.text, citations: answer.citations };
     },
 
