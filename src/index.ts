@@ -1,0 +1,29 @@
+/**
+ * Forge's public surface. Everything not exported here is internal and may change without notice;
+ * in particular the phase handlers' wiring (`workers/pipeline-workers`) and the SQLite schema are
+ * intentionally not exported.
+ */
+export { createForge, type Forge, type ForgeOverrides } from './app.js';
+export { loadConfig, PHASES, type ForgeConfig, type Phase, type PhaseSettings } from './config/index.js';
+export * from './errors.js';
+export type {
+  AuditEntry,
+  Caller,
+  Capsule,
+  CapsuleFilter,
+  CapsuleType,
+  GraphStore,
+  LineageEntry,
+  RequestRecord,
+  RequestStatus,
+  SearchHit,
+} from './store/graph-store.js';
+export { SqliteGraphStore, type SqliteGraphStoreOptions } from './store/sqlite/sqlite-graph-store.js';
+export { FsBlobStore, type BlobStore } from './blobs/blob-store.js';
+export { HashingEmbedder, type Embedder } from './search/embedder.js';
+export { ExtractiveIntelligence, type Intelligence, type Answer, type AnswerInput } from './intelligence/intelligence.js';
+export { buildRequestFlow, phaseJobId, QUEUE_OF, DEAD_LETTER_QUEUE, type DeadLetter } from './flows/request-flow.js';
+export { createIngressApp, listen } from './producers/ingress.js';
+export { runLoad, type LoadOptions, type LoadSummary } from './producers/load.js';
+export { startLocalRedis, type LocalRedis } from './redis/local-redis.js';
+export type { PhaseHandlers, PhaseContext } from './workers/phases.js';
