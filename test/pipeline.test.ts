@@ -233,6 +233,29 @@ describe('request flow', () => {
     expect((await forge.requests.waitFor(a.record.id, 20_000)).status).toBe('completed');
   });
 
+  it('reads as running once its first phase is picked up', async () => {
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    let started!: () => void;
+    const picked = new Promise<void>((r) => (started = r));
+    const { forge } = await setup({}, {
+      handlers: {
+        context: async () => {
+          started();
+          await released;
+          return { capsules: [], profile: { caller_id: 'local', roles: ['admin'], trust_level: 60 } };
+        },
+      },
+    });
+    const { record } = await forge.requests.submit(forge.localCaller, { query: 'anything' });
+    expect((await forge.requests.get(record.id)).status).toBe('queued');
+    forge.startWorkers();
+    await picked;
+    expect((await forge.requests.get(record.id)).status).toBe('running');
+    release();
+    expect((await forge.requests.waitFor(record.id, 20_000)).status).toBe('completed');
+  });
+
   it('saves the answer as a capsule DERIVED_FROM the capsules it cited', async () => {
     const { forge } = await setup();
     forge.startWorkers();

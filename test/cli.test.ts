@@ -1,0 +1,71 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { beforeAll, expect, it } from 'vitest';
+
+const root = path.resolve(import.meta.dirname, '..');
+const cli = path.join(root, 'dist', 'src', 'cli', 'main.js');
+
+beforeAll(() => {
+  // scripts/test.sh builds first; build here too when a test is run on its own.
+  if (!existsSync(cli)) execFileSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: root, stdio: 'inherit' });
+}, 120_000);
+
+function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [cli, ...args], { env: { PATH: process.env.PATH ?? '', ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+it('stops with a message naming the bad setting', async () => {
+  const result = await run(['start'], { PORT: 'eighty', FORGE_QUEUE_PREFIX: 'nohashtag' });
+  expect(result.code).toBe(2);
+  expect(result.stderr).toContain('PORT:');
+  expect(result.stderr).toContain('FORGE_QUEUE_PREFIX: must be a Redis Cluster hash tag');
+});
+
+it('rejects unknown flags and commands with the usage', async () => {
+  const flag = await run(['start', '--prot', '1']);
+  expect(flag.code).toBe(2);
+  expect(flag.stderr).toMatch(/Unknown option '--prot'/);
+  const command = await run(['launch']);
+  expect(command.code).toBe(2);
+  expect(command.stderr).toContain('unknown command "launch"');
+});
+
+it('forge start runs everything with a private Redis, prints its URLs, and shuts down on SIGTERM', async () => {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'forge-cli-'));
+  const child = spawn(process.execPath, [cli, 'start', '--port', '0', '--data-dir', dataDir], { env: { PATH: process.env.PATH ?? '' } });
+  let out = '';
+  const ready = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ready line: ${out}`)), 20_000);
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      const line = out.split('\n').find((l) => l.startsWith('Forge ready'));
+      if (line) {
+        clearTimeout(timer);
+        resolve(line);
+      }
+    });
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  });
+  const api = /API (http:\/\/[^ ]+)\/v2/.exec(ready)?.[1] as string;
+  expect(ready).toContain(`Bull Board ${api}/admin/queues`);
+  expect(ready).toMatch(/Redis redis:\/\/127\.0\.0\.1:\d+ \(private/);
+  const posted = await fetch(`${api}/v2/requests`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: 'hello' }) });
+  const { id } = (await posted.json()) as { id: string };
+  const done = (await (await fetch(`${api}/v2/requests/${id}?wait=10000`)).json()) as { status: string };
+  expect(done.status).toBe('completed');
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  child.kill('SIGTERM');
+  expect(await exited).toBe(0);
+  expect(existsSync(path.join(dataDir, 'redis'))).toBe(true);
+  expect(existsSync(path.join(dataDir, 'forge.db'))).toBe(true);
+  rmSync(dataDir, { recursive: true, force: true });
+});
