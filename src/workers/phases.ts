@@ -100,11 +100,22 @@ end
 return #KEYS - 1
 `;
 
+/**
+ * Announces a finished request and fills the answer cache, in one round trip.
+ * KEYS[1] events channel, KEYS[2] cache key. ARGV[1] event JSON, ARGV[2] cached answer JSON ('' = no
+ * fill), ARGV[3] TTL in seconds.
+ */
+const PUBLISH_AND_CACHE = `
+if ARGV[2] ~= '' then redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[3]) end
+return redis.call('PUBLISH', KEYS[1], ARGV[1])
+`;
+
 export function createPhaseHandlers(deps: PhaseDeps): PhaseHandlers {
   const { config, store, capsules, embedder, intelligence, redis, keys, flows } = deps;
   const cachePrefix = keys.cache('', '').slice(0, -1); // `<prefix>:cache:`
   const cacheLookup = defineScript(redis, CACHE_LOOKUP);
   const recordMetrics = defineScript(redis, RECORD_METRICS);
+  const publishAndCache = defineScript(redis, PUBLISH_AND_CACHE);
 
   return {
     async context({ data }) {
@@ -186,7 +197,7 @@ export function createPhaseHandlers(deps: PhaseDeps): PhaseHandlers {
           analysis: 'fallback' in optimization.analysis ? { fallback: true, error: optimization.analysis.error } : { complexity: optimization.analysis.complexity, keywords: optimization.analysis.keywords },
         },
       });
-      // Fire-and-forget jobs in one MULTI; cache fill and the finished event in another.
+      // Fire-and-forget jobs in one MULTI; the finished event and the cache fill in one script.
       const metrics: MetricsJobData = {
         request_id: data.request_id,
         status: 'completed',
@@ -194,16 +205,14 @@ export function createPhaseHandlers(deps: PhaseDeps): PhaseHandlers {
         phase_timings,
       };
       const storage: StorageJobData = { request_id: data.request_id };
-      const tx = redis.multi().publish(keys.events, JSON.stringify({ type: 'request.finished', request_id: data.request_id, status: 'completed' } satisfies RequestEvent));
-      if (!optimization.cached && config.cacheTtlSeconds > 0) {
-        tx.set(optimization.cache_key, JSON.stringify({ answer: answer.text, citations: answer.citations }), 'EX', config.cacheTtlSeconds);
-      }
+      const cacheValue = !optimization.cached && config.cacheTtlSeconds > 0 ? JSON.stringify({ answer: answer.text, citations: answer.citations }) : '';
+      const event: RequestEvent = { type: 'request.finished', request_id: data.request_id, status: 'completed' };
       await Promise.all([
         flows.addBulk([
           { name: 'metrics', queueName: QUEUE_OF.metrics, prefix: config.queuePrefix, data: metrics, opts: { ...phaseJobOptions(config, 'metrics'), jobId: phaseJobId(data.request_id, 'metrics') } },
           { name: 'storage', queueName: QUEUE_OF.storage, prefix: config.queuePrefix, data: storage, opts: { ...phaseJobOptions(config, 'storage'), jobId: phaseJobId(data.request_id, 'storage') } },
         ]),
-        tx.exec(),
+        publishAndCache([keys.events, optimization.cache_key], [JSON.stringify(event), cacheValue, config.cacheTtlSeconds]),
       ]);
       return { answer: answer.text, citations: answer.citations };
     },

@@ -553,40 +553,42 @@ export class SqliteGraphStore implements GraphStore {
 
 
   async finishRequest(id: string, outcome: RequestOutcome): Promise<RequestRecord> {
-    return this.db
-      .transaction(() => {
-        const row = this.requestRow(id);
-        if (!row) throw new NotFoundError('request', id);
-        if (TERMINAL_STATUSES.has(row.status as RequestStatus)) return toRequest(row);
-        const at = this.now();
-        const previous = toRequest(row);
-        this.stmt(
-            `UPDATE requests SET status = ?, answer = ?, citations = ?, phase_timings = ?, result = ?, error = ?, updated_at = ?, finished_at = ? WHERE id = ?`,
-          )
-          .run(
-            outcome.status,
-            outcome.answer ?? null,
-            JSON.stringify(outcome.citations ?? []),
-            JSON.stringify({ ...previous.phase_timings, ...outcome.phase_timings }),
-            JSON.stringify({ ...previous.result, ...outcome.result }),
-            outcome.error ? JSON.stringify(outcome.error) : null,
-            at,
-            TERMINAL_STATUSES.has(outcome.status) ? at : null,
-            id,
-          );
-        // A completed request's audit entry is written by the storage phase, off the request's path.
-        if (outcome.status !== 'completed') {
-          this.audit({
-            actor_id: 'system',
-            action: `request.${outcome.status}`,
-            entity_type: 'request',
-            entity_id: id,
-            details: outcome.error ? { error: outcome.error } : {},
-          });
-        }
-        return toRequest(this.requestRow(id) as RequestRow);
-      })
-      .immediate();
+    const finish = () => {
+      const at = this.now();
+      // One conditional statement: a request that already ended keeps its first outcome.
+      const row = this.stmt<unknown[], RequestRow>(
+        `UPDATE requests SET status = ?, answer = ?, citations = ?, phase_timings = json_patch(phase_timings, ?),
+           result = json_patch(result, ?), error = ?, updated_at = ?, finished_at = ?
+         WHERE id = ? AND status NOT IN ('completed', 'rejected', 'failed') RETURNING *`,
+      ).get(
+        outcome.status,
+        outcome.answer ?? null,
+        JSON.stringify(outcome.citations ?? []),
+        JSON.stringify(outcome.phase_timings ?? {}),
+        JSON.stringify(outcome.result ?? {}),
+        outcome.error ? JSON.stringify(outcome.error) : null,
+        at,
+        TERMINAL_STATUSES.has(outcome.status) ? at : null,
+        id,
+      );
+      if (!row) {
+        const current = this.requestRow(id);
+        if (!current) throw new NotFoundError('request', id);
+        return toRequest(current);
+      }
+      // A completed request's audit entry is written by the storage phase, off the request's path.
+      if (outcome.status !== 'completed') {
+        this.audit({
+          actor_id: 'system',
+          action: `request.${outcome.status}`,
+          entity_type: 'request',
+          entity_id: id,
+          details: outcome.error ? { error: outcome.error } : {},
+        });
+      }
+      return toRequest(row);
+    };
+    return outcome.status === 'completed' ? finish() : this.db.transaction(finish).immediate();
   }
 
   async annotateRequest(id: string, result: JsonObject): Promise<void> {
