@@ -121,7 +121,13 @@ async function start(flags: Flags, role: 'start' | 'ingress' | 'worker'): Promis
     if (unknown.length) throw new ConfigError([{ field: '--queues', message: `unknown queue ${unknown.join(', ')}; choose from ${PHASES.join(', ')}` }]);
   }
   const workers = role === 'ingress' ? undefined : forge.startWorkers(phases);
-  const http = role === 'worker' ? undefined : await listen(createIngressApp(forge), config.http.host, config.http.port);
+  const http =
+    role === 'worker'
+      ? undefined
+      : await listen(createIngressApp(forge), config.http.host, config.http.port).catch((err: NodeJS.ErrnoException) => {
+          if (err.code !== 'EADDRINUSE' && err.code !== 'EACCES') throw err;
+          throw new ConfigError([{ field: '--port (PORT)', message: `cannot listen on ${config.http.host}:${config.http.port} (${err.code}); choose another port, or 0 for any free one` }]);
+        });
 
   onShutdown(async () => {
     await new Promise<void>((resolve) => (http ? http.server.close(() => resolve()) : resolve()));

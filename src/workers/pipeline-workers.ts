@@ -2,7 +2,7 @@ import { UnrecoverableError, Worker, type Job, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { PHASES, type ForgeConfig, type Phase } from '../config/index.js';
 import { ForgeError, PhaseTimeoutError, SecurityDeniedError } from '../errors.js';
-import { DEAD_LETTER_QUEUE, FATAL_PHASES, QUEUE_OF, type DeadLetter, type RequestJobData } from '../flows/request-flow.js';
+import { FATAL_PHASES, QUEUE_OF, type DeadLetter, type RequestJobData } from '../flows/request-flow.js';
 import type { ForgeKeys, RequestEvent } from '../redis/keys.js';
 import type { GraphStore, PhaseTiming } from '../store/graph-store.js';
 import type { PhaseContext, PhaseHandlers } from './phases.js';
@@ -141,4 +141,3 @@ export function startPipelineWorkers(options: PipelineWorkerOptions): PipelineWo
   };
 }
 
-export { DEAD_LETTER_QUEUE };
