@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { FUEL_GLOBAL, instrumentModule, InvalidModuleError, MemoryLimitError } from '../src/overlays/instrument.js';
+import { compileWat } from './helpers/wat.js';
+
+type Fn = (...args: number[]) => number | bigint;
+
+function instantiate(bytes: Uint8Array) {
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
+  const fuel = instance.exports[FUEL_GLOBAL] as WebAssembly.Global<bigint> | undefined;
+  const call = (name: string, budget: bigint, ...args: number[]) => {
+    if (fuel) fuel.value = budget;
+    const result = (instance.exports[name] as unknown as Fn)(...args);
+    return { result, consumed: fuel ? budget - fuel.value : 0n };
+  };
+  return { instance, fuel, call };
+}
+
+describe('instrumentModule', () => {
+  it('keeps behaviour and exports a mutable i64 fuel global', async () => {
+    const plain = await compileWat('sum');
+    const metered = instrumentModule(plain, { maxMemoryPages: 16 });
+    const p = instantiate(plain);
+    const m = instantiate(metered);
+    for (const n of [0, 1, 10, 1000]) expect(m.call('sum', 10_000_000n, n).result).toBe(p.call('sum', 0n, n).result);
+    expect(m.fuel).toBeInstanceOf(WebAssembly.Global);
+    expect(typeof m.fuel?.value).toBe('bigint');
+  });
+
+  it('consumes the same fuel for the same input, and more for more work', async () => {
+    const m = instantiate(instrumentModule(await compileWat('sum'), { maxMemoryPages: 16 }));
+    const a = m.call('sum', 10_000_000n, 500).consumed;
+    const b = m.call('sum', 10_000_000n, 500).consumed;
+    const c = m.call('sum', 10_000_000n, 1000).consumed;
+    expect(a).toBe(b);
+    expect(a).toBeGreaterThan(0n);
+    // Per iteration: the loop body plus a call into $add; linear in n.
+    expect(c - a).toBe(a - m.call('sum', 10_000_000n, 0).consumed);
+  });
+
+  it('traps when the budget is spent, leaving the fuel negative', async () => {
+    const m = instantiate(instrumentModule(await compileWat('loop-forever'), { maxMemoryPages: 16 }));
+    expect(() => m.call('spin', 100_000n)).toThrow(WebAssembly.RuntimeError);
+    expect((m.fuel?.value ?? 0n) < 0n).toBe(true);
+  });
+
+  it('caps memory growth inside the guest and rejects oversized initial memory', async () => {
+    const m = instantiate(instrumentModule(await compileWat('grow'), { maxMemoryPages: 4 }));
+    expect(m.call('grow', 1_000_000n, 2).result).toBe(1);
+    expect(m.call('grow', 1_000_000n, 2).result).toBe(-1);
+    expect(m.call('size', 1_000_000n).result).toBe(3);
+    expect(m.call('grow', 1_000_000n, 1).result).toBe(3);
+    const big = await compileWat('big-memory');
+    expect(() => instrumentModule(big, { maxMemoryPages: 64 })).toThrow(MemoryLimitError);
+    expect(() => instrumentModule(big, { maxMemoryPages: 64 })).toThrow('memory limit exceeded: 100 pages requested initially, 64 allowed');
+    expect(() => instrumentModule(big, { maxMemoryPages: 150 })).not.toThrow();
+  });
+
+  it('keeps nested loops, branches and data segments working', async () => {
+    const plain = instantiate(await compileWat('nested'));
+    const m = instantiate(instrumentModule(await compileWat('nested'), { maxMemoryPages: 4 }));
+    expect(m.call('grid', 1_000_000n, 7, 5).result).toBe(plain.call('grid', 0n, 7, 5).result);
+    expect(String.fromCharCode(...[16, 17, 18, 19, 20].map((at) => Number(m.call('byte', 1000n, at).result)))).toBe('forge');
+    // Inner-loop work is charged per iteration: a bigger grid costs more.
+    expect(m.call('grid', 10_000_000n, 20, 20).consumed).toBeGreaterThan(m.call('grid', 10_000_000n, 10, 10).consumed * 3n);
+  });
+
+  it('lets unbounded recursion trap cleanly', async () => {
+    const m = instantiate(instrumentModule(await compileWat('recurse'), { maxMemoryPages: 1 }));
+    expect(() => m.call('down', 10_000_000_000n, 0)).toThrow(RangeError);
+  });
+
+  it('rejects bytes that are not WebAssembly', () => {
+    expect(() => instrumentModule(new Uint8Array([0, 97, 115, 109, 9, 9]), { maxMemoryPages: 1 })).toThrow(InvalidModuleError);
+  });
+});
