@@ -73,3 +73,34 @@ describe('instrumentModule', () => {
     expect(() => instrumentModule(new Uint8Array([0, 97, 115, 109, 9, 9]), { maxMemoryPages: 1 })).toThrow(InvalidModuleError);
   });
 });
+
+describe('instrumentModule on a third-party module (xxhash-wasm)', () => {
+  it('computes the same hashes as the original, with deterministic fuel', async () => {
+    const { readFileSync } = await import('node:fs');
+    const path = await import('node:path');
+    const original = new Uint8Array(readFileSync(path.resolve(import.meta.dirname, '..', 'node_modules', 'xxhash-wasm', 'workerd', 'xxhash.wasm')));
+    const plain = new WebAssembly.Instance(new WebAssembly.Module(original), {});
+    const metered = new WebAssembly.Instance(new WebAssembly.Module(instrumentModule(original, { maxMemoryPages: 64 })), {});
+    const fuel = metered.exports[FUEL_GLOBAL] as WebAssembly.Global<bigint>;
+    const hash = (instance: WebAssembly.Instance, bytes: Uint8Array) => {
+      const mem = instance.exports.mem as WebAssembly.Memory;
+      new Uint8Array(mem.buffer).set(bytes, 0);
+      const xxh32 = instance.exports.xxh32 as unknown as (ptr: number, len: number, seed: number) => number;
+      const xxh64 = instance.exports.xxh64 as unknown as (ptr: number, len: number, seed: bigint) => bigint;
+      return [xxh32(0, bytes.length, 7) >>> 0, xxh64(0, bytes.length, 7n)];
+    };
+    let seed = 1;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
+    const spent: bigint[] = [];
+    for (const size of [0, 1, 15, 16, 31, 32, 100, 1000, 4096]) {
+      const bytes = Uint8Array.from({ length: size }, () => random() & 0xff);
+      fuel.value = 100_000_000n;
+      expect(hash(metered, bytes)).toEqual(hash(plain, bytes));
+      spent.push(100_000_000n - fuel.value);
+      fuel.value = 100_000_000n;
+      hash(metered, bytes);
+      expect(100_000_000n - fuel.value).toBe(spent[spent.length - 1]);
+    }
+    expect(spent[spent.length - 1]).toBeGreaterThan(spent[0] as bigint);
+  });
+});
