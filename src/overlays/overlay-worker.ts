@@ -1,0 +1,155 @@
+/**
+ * The overlay thread: runs one ABI v1 invocation per task. Compiled modules are cached per thread by
+ * sha256; every invocation gets a fresh instance, so calls share no guest state. This file is loaded by
+ * Piscina in a worker thread and must not be imported elsewhere.
+ */
+import { receiveMessageOnPort } from 'node:worker_threads';
+import {
+  ALLOC_EXPORT,
+  HOST_ERROR,
+  packPointer,
+  unpackPointer,
+  type GuestToHost,
+  type HostCallFunction,
+  type HostReply,
+  type InvocationErrorCode,
+  type InvocationResult,
+  type InvokeTask,
+} from './abi.js';
+import { FUEL_GLOBAL } from './instrument.js';
+
+const modules = new Map<string, WebAssembly.Module>();
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/** A failure the guest caused; becomes a failed result, never a thread crash. */
+class GuestFault extends Error {
+  readonly code: InvocationErrorCode;
+  constructor(code: InvocationErrorCode, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+type GuestFn = (...args: Array<number | bigint>) => number | bigint;
+
+export default function invoke(task: InvokeTask): InvocationResult {
+  const started = performance.now();
+  const budget = BigInt(task.fuel);
+  let fuel: WebAssembly.Global<bigint> | undefined;
+  const done = (fields: { success: boolean; result?: unknown; error?: InvocationResult['error'] }): InvocationResult => {
+    const left = fuel ? fuel.value : budget;
+    const consumed = left < 0n ? budget : budget - left;
+    return {
+      success: fields.success,
+      result: fields.result ?? null,
+      error: fields.error ?? null,
+      execution_time_ms: performance.now() - started,
+      fuel_consumed: Number(consumed),
+    };
+  };
+
+  try {
+    let module = modules.get(task.sha256);
+    if (!module) {
+      module = new WebAssembly.Module(new Uint8Array(task.module));
+      modules.set(task.sha256, module);
+    }
+
+    let memory: WebAssembly.Memory | undefined;
+    let alloc: GuestFn | undefined;
+    const view = (ptr: number, len: number): Uint8Array => {
+      const buffer = memory?.buffer;
+      if (!buffer || ptr < 0 || len < 0 || ptr + len > buffer.byteLength) {
+        throw new GuestFault('out_of_bounds', `pointer ${ptr} + length ${len} is outside guest memory (${buffer?.byteLength ?? 0} bytes)`);
+      }
+      return new Uint8Array(buffer, ptr, len);
+    };
+    const write = (bytes: Uint8Array): bigint => {
+      if (!alloc) throw new GuestFault('missing_export', `module does not export ${ALLOC_EXPORT}`);
+      const ptr = Number(alloc(bytes.length)) >>> 0;
+      view(ptr, bytes.length).set(bytes);
+      return packPointer(ptr, bytes.length);
+    };
+
+    const granted = new Set<string>(task.grants);
+    const signal = task.host ? new Int32Array(task.host.signal) : undefined;
+    const post = (message: GuestToHost) => task.host?.port.postMessage(message);
+    const denied = (fn: string): HostReply => ({
+      type: 'host-reply',
+      status: HOST_ERROR.capability_denied,
+      reply: JSON.stringify({ ok: false, error: { code: 'capability_denied', message: `${fn} is not granted to this overlay` } }),
+    });
+    /** Blocks this thread until the owning process answers (or the host timeout passes). */
+    const hostCall = (fn: HostCallFunction, ptr: number, len: number): HostReply => {
+      const request = decoder.decode(view(ptr, len).slice());
+      if (!granted.has(fn) || !task.host || !signal) return denied(fn);
+      Atomics.store(signal, 0, 0);
+      post({ type: 'host-call', fn, request });
+      if (Atomics.wait(signal, 0, 0, task.host.timeoutMs) === 'timed-out') {
+        return { type: 'host-reply', status: HOST_ERROR.timeout, reply: JSON.stringify({ ok: false, error: { code: 'timeout', message: `${fn} got no answer in ${task.host.timeoutMs} ms` } }) };
+      }
+      const received = receiveMessageOnPort(task.host.port);
+      return received?.message as HostReply;
+    };
+    const replyCall = (fn: HostCallFunction) => (ptr: number, len: number) => write(encoder.encode(hostCall(fn, ptr, len).reply));
+
+    const imports: WebAssembly.Imports = {
+      forge: {
+        log: (level: number, ptr: number, len: number) => {
+          post({ type: 'log', level, message: decoder.decode(view(ptr, Math.min(len, 8192)).slice()) });
+        },
+        capsule_read: replyCall('capsule_read'),
+        capsule_search: replyCall('capsule_search'),
+        capsule_create: replyCall('capsule_create'),
+        config_get: replyCall('config_get'),
+        event_publish: (ptr: number, len: number) => hostCall('event_publish', ptr, len).status,
+      },
+    };
+
+    let instance: WebAssembly.Instance;
+    try {
+      instance = new WebAssembly.Instance(module, imports);
+    } catch (err) {
+      throw new GuestFault('link_error', err instanceof Error ? err.message : String(err));
+    }
+    memory = instance.exports.memory as WebAssembly.Memory | undefined;
+    alloc = instance.exports[ALLOC_EXPORT] as unknown as GuestFn | undefined;
+    fuel = instance.exports[FUEL_GLOBAL] as WebAssembly.Global<bigint> | undefined;
+    const entry = instance.exports[task.entry] as unknown as GuestFn | undefined;
+    if (!memory) throw new GuestFault('missing_export', 'module does not export memory');
+    if (typeof entry !== 'function') throw new GuestFault('missing_export', `module does not export entry point ${task.entry}`);
+    if (!fuel) throw new GuestFault('missing_export', `module is not instrumented (no ${FUEL_GLOBAL})`);
+    fuel.value = budget;
+
+    const init = instance.exports.initialize as unknown as GuestFn | undefined;
+    if (typeof init === 'function') {
+      const status = Number(init());
+      if (status !== 0) throw new GuestFault('trap', `initialize() returned ${status}`);
+    }
+    const input = encoder.encode(task.input);
+    const { ptr: inPtr } = unpackPointer(write(input));
+    const { ptr, len } = unpackPointer(BigInt(entry(inPtr, input.length)));
+    if (len > task.maxOutputBytes) throw new GuestFault('output_too_large', `output of ${len} bytes exceeds the limit of ${task.maxOutputBytes}`);
+    let text: string;
+    try {
+      text = decoder.decode(view(ptr, len));
+    } catch (err) {
+      if (err instanceof GuestFault) throw err;
+      throw new GuestFault('output_not_json', 'output is not valid UTF-8');
+    }
+    let result: unknown;
+    try {
+      result = JSON.parse(text);
+    } catch {
+      throw new GuestFault('output_not_json', `output is not JSON: ${JSON.stringify(text.slice(0, 80))}`);
+    }
+    return done({ success: true, result });
+  } catch (err) {
+    if (err instanceof GuestFault) return done({ success: false, error: { code: err.code, message: err.message } });
+    if (err instanceof WebAssembly.RuntimeError && fuel && fuel.value < 0n) {
+      return done({ success: false, error: { code: 'fuel_exhausted', message: `fuel exhausted: budget of ${budget} spent` } });
+    }
+    return done({ success: false, error: { code: 'trap', message: err instanceof Error ? err.message : String(err) } });
+  }
+}

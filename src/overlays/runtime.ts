@@ -1,0 +1,167 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import { Piscina } from 'piscina';
+import { packageRoot } from '../util/package-root.js';
+import {
+  HOST_ERROR,
+  type GuestToHost,
+  type HostCallFunction,
+  type HostFunction,
+  type HostReply,
+  type InvocationResult,
+  type InvokeTask,
+} from './abi.js';
+
+/** Serves the host functions of running overlays. Runs in the process that owns the pool. */
+export interface HostHandlers<C> {
+  /**
+   * Answers one host call. `request` is the guest's JSON, parsed. The reply is written back to the guest
+   * as JSON (`event_publish` only sees `status`). Throwing becomes `{ok: false, error: {code: "failed"}}`.
+   */
+  call(fn: HostCallFunction, request: unknown, context: C): Promise<{ reply: unknown; status?: number }>;
+  log?(level: number, message: string, context: C): void;
+}
+
+export interface OverlayRuntimeOptions<C> {
+  /** Threads in the pool. @defaultValue 2 */
+  readonly threads?: number;
+  readonly host?: HostHandlers<C>;
+  /** How long a guest waits for one host call. @defaultValue 5000 */
+  readonly hostTimeoutMs?: number;
+  /** Largest output an entry point may return. @defaultValue 1 MiB */
+  readonly maxOutputBytes?: number;
+}
+
+export interface InvokeRequest<C> {
+  /** sha256 of `module`: the key of the per-thread compiled-module cache. */
+  readonly sha256: string;
+  /** The instrumented module. */
+  readonly module: Uint8Array;
+  readonly entry: string;
+  readonly input: unknown;
+  readonly fuel: number;
+  /** Hard deadline: the thread is terminated when it passes. */
+  readonly timeoutMs: number;
+  /** Host functions the overlay's capabilities grant (checked again at call time). */
+  readonly grants: readonly HostFunction[];
+  /** Passed to the host handlers (who is calling, with what trust). */
+  readonly context: C;
+}
+
+export interface OverlayRuntime<C> {
+  invoke(request: InvokeRequest<C>): Promise<InvocationResult>;
+  readonly threads: number;
+  close(): Promise<void>;
+}
+
+/** The overlay thread's file: next to this one when built, or in dist/ when running from sources. */
+function workerFile(): string {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const sibling = path.join(here, 'overlay-worker.js');
+  if (existsSync(sibling)) return sibling;
+  const built = path.join(packageRoot(), 'dist', 'src', 'overlays', 'overlay-worker.js');
+  if (existsSync(built)) return built;
+  throw new Error(`overlay worker not found at ${sibling} or ${built}; run npm run build`);
+}
+
+/**
+ * A Piscina pool that runs overlay invocations. A call past its deadline is aborted: Piscina terminates
+ * the thread (the guest cannot delay that) and starts a replacement, and only that call fails.
+ */
+export function createOverlayRuntime<C>(options: OverlayRuntimeOptions<C> = {}): OverlayRuntime<C> {
+  const threads = options.threads ?? 2;
+  const pool = new Piscina<InvokeTask, InvocationResult>({
+    filename: workerFile(),
+    minThreads: threads,
+    maxThreads: threads,
+    idleTimeout: 60_000,
+  });
+  const modules = new Map<string, SharedArrayBuffer>();
+  const shared = (sha256: string, bytes: Uint8Array): SharedArrayBuffer => {
+    let buffer = modules.get(sha256);
+    if (!buffer) {
+      buffer = new SharedArrayBuffer(bytes.byteLength);
+      new Uint8Array(buffer).set(bytes);
+      modules.set(sha256, buffer);
+    }
+    return buffer;
+  };
+  const hostTimeoutMs = options.hostTimeoutMs ?? 5000;
+  const maxOutputBytes = options.maxOutputBytes ?? 1024 * 1024;
+
+  function serveHost(port: MessagePort, signal: Int32Array, context: C): void {
+    const handlers = options.host;
+    port.on('message', (message: GuestToHost) => {
+      if (message.type === 'log') {
+        handlers?.log?.(message.level, message.message, context);
+        return;
+      }
+      const answer = (reply: HostReply) => {
+        port.postMessage(reply);
+        Atomics.store(signal, 0, 1);
+        Atomics.notify(signal, 0);
+      };
+      const fail = (status: number, code: string, text: string) =>
+        answer({ type: 'host-reply', status, reply: JSON.stringify({ ok: false, error: { code, message: text } }) });
+      let request: unknown;
+      try {
+        request = JSON.parse(message.request);
+      } catch {
+        return fail(HOST_ERROR.bad_request, 'bad_request', `${message.fn}: request is not JSON`);
+      }
+      if (!handlers) return fail(HOST_ERROR.failed, 'failed', `${message.fn}: no host handlers`);
+      handlers.call(message.fn, request, context).then(
+        ({ reply, status }) => answer({ type: 'host-reply', status: status ?? 0, reply: JSON.stringify(reply) }),
+        (err: unknown) => fail(HOST_ERROR.failed, 'failed', err instanceof Error ? err.message : String(err)),
+      );
+    });
+  }
+
+  return {
+    threads,
+    async invoke(request) {
+      const started = performance.now();
+      const needsHost = request.grants.some((g) => g !== 'log');
+      let channel: MessageChannel | undefined;
+      let task: InvokeTask = {
+        sha256: request.sha256,
+        module: shared(request.sha256, request.module),
+        entry: request.entry,
+        input: JSON.stringify(request.input ?? null),
+        fuel: String(request.fuel),
+        maxOutputBytes,
+        grants: request.grants,
+      };
+      if (needsHost) {
+        channel = new MessageChannel();
+        const signal = new SharedArrayBuffer(4);
+        serveHost(channel.port1, new Int32Array(signal), request.context);
+        task = { ...task, host: { port: channel.port2, signal, timeoutMs: hostTimeoutMs } };
+      }
+      const abort = new AbortController();
+      const timer = setTimeout(() => abort.abort(), request.timeoutMs);
+      try {
+        return await pool.run(task, { signal: abort.signal, ...(channel ? { transferList: [channel.port2] } : {}) });
+      } catch (err) {
+        const timedOut = abort.signal.aborted;
+        return {
+          success: false,
+          result: null,
+          error: timedOut
+            ? { code: 'timeout', message: `execution exceeded ${request.timeoutMs} ms; the thread was terminated` }
+            : { code: 'worker_died', message: err instanceof Error ? err.message : String(err) },
+          execution_time_ms: performance.now() - started,
+          fuel_consumed: null,
+        };
+      } finally {
+        clearTimeout(timer);
+        channel?.port1.close();
+      }
+    },
+    async close() {
+      await pool.destroy();
+    },
+  };
+}
