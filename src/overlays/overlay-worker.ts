@@ -56,18 +56,18 @@ export default function invoke(task: InvokeTask): InvocationResult {
       modules.set(task.sha256, module);
     }
 
-    let memory: WebAssembly.Memory | undefined;
-    let alloc: GuestFn | undefined;
+    // Filled in once the instance exists; the host functions below close over it.
+    const guest: { memory?: WebAssembly.Memory; alloc?: GuestFn } = {};
     const view = (ptr: number, len: number): Uint8Array => {
-      const buffer = memory?.buffer;
+      const buffer = guest.memory?.buffer;
       if (!buffer || ptr < 0 || len < 0 || ptr + len > buffer.byteLength) {
         throw new GuestFault('out_of_bounds', `pointer ${ptr} + length ${len} is outside guest memory (${buffer?.byteLength ?? 0} bytes)`);
       }
       return new Uint8Array(buffer, ptr, len);
     };
     const write = (bytes: Uint8Array): bigint => {
-      if (!alloc) throw new GuestFault('missing_export', `module does not export ${ALLOC_EXPORT}`);
-      const ptr = Number(alloc(bytes.length)) >>> 0;
+      if (!guest.alloc) throw new GuestFault('missing_export', `module does not export ${ALLOC_EXPORT}`);
+      const ptr = Number(guest.alloc(bytes.length)) >>> 0;
       view(ptr, bytes.length).set(bytes);
       return packPointer(ptr, bytes.length);
     };
@@ -113,11 +113,11 @@ export default function invoke(task: InvokeTask): InvocationResult {
     } catch (err) {
       throw new GuestFault('link_error', err instanceof Error ? err.message : String(err));
     }
-    memory = instance.exports.memory as WebAssembly.Memory | undefined;
-    alloc = instance.exports[ALLOC_EXPORT] as unknown as GuestFn | undefined;
+    guest.memory = instance.exports.memory as WebAssembly.Memory | undefined;
+    guest.alloc = instance.exports[ALLOC_EXPORT] as unknown as GuestFn | undefined;
     fuel = instance.exports[FUEL_GLOBAL] as WebAssembly.Global<bigint> | undefined;
     const entry = instance.exports[task.entry] as unknown as GuestFn | undefined;
-    if (!memory) throw new GuestFault('missing_export', 'module does not export memory');
+    if (!guest.memory) throw new GuestFault('missing_export', 'module does not export memory');
     if (typeof entry !== 'function') throw new GuestFault('missing_export', `module does not export entry point ${task.entry}`);
     if (!fuel) throw new GuestFault('missing_export', `module is not instrumented (no ${FUEL_GLOBAL})`);
     fuel.value = budget;
