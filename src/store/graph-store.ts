@@ -216,6 +216,69 @@ export interface MutationContext {
   readonly actor_id: string;
 }
 
+export const OVERLAY_STATES = ['pending', 'active', 'suspended', 'quarantined'] as const;
+export type OverlayState = (typeof OVERLAY_STATES)[number];
+
+/** A registered overlay. The module itself lives in the blob store under `blob_key`. */
+export interface OverlayRecord {
+  readonly id: string;
+  readonly name: string;
+  readonly version: string;
+  readonly state: OverlayState;
+  /** Why it is in its state (suspension reason, quarantine cause), when there is one. */
+  readonly state_reason: string | null;
+  /** The validated manifest, defaults applied. */
+  readonly manifest: JsonObject;
+  /** The manifest as submitted (YAML or JSON text). */
+  readonly manifest_text: string;
+  /** sha256 of the instrumented module. */
+  readonly sha256: string;
+  readonly blob_key: string;
+  readonly wasm_size: number;
+  /** Host functions the module imports. */
+  readonly imports: readonly string[];
+  readonly trust_level: number;
+  readonly submitted_by: string;
+  /** Configuration values set at activation (secrets included: never return them through the API). */
+  readonly config: JsonObject;
+  readonly activated_at: string | null;
+  /** When an activation with a TTL ends. */
+  readonly expires_at: string | null;
+  readonly created_at: string;
+  readonly updated_at: string;
+}
+
+export interface NewOverlay {
+  readonly name: string;
+  readonly version: string;
+  readonly manifest: JsonObject;
+  readonly manifest_text: string;
+  readonly sha256: string;
+  readonly blob_key: string;
+  readonly wasm_size: number;
+  readonly imports: readonly string[];
+  readonly trust_level: number;
+  readonly submitted_by: string;
+}
+
+export interface OverlayStateChange {
+  readonly state: OverlayState;
+  readonly reason?: string | null;
+  readonly config?: JsonObject;
+  readonly expires_at?: string | null;
+  /** Apply only if the overlay is currently in one of these states. */
+  readonly from?: readonly OverlayState[];
+}
+
+export interface OverlayFilter {
+  readonly state?: OverlayState;
+  readonly name?: string;
+  /** Overlays whose manifest grants this capability. */
+  readonly capability?: string;
+  /** Overlays bound to this phase. */
+  readonly phase?: string;
+}
+
 export interface StoreStats {
   readonly capsules: number;
   readonly requests: number;
@@ -254,6 +317,17 @@ export interface GraphStore {
   finishRequest(id: string, outcome: RequestOutcome): Promise<RequestRecord>;
   /** Merges facts into `result` (e.g. the id of the capsule saved from the answer). */
   annotateRequest(id: string, result: JsonObject): Promise<void>;
+
+  /** @throws ConflictError when (name, version) is already registered. */
+  createOverlay(input: NewOverlay, ctx: MutationContext): Promise<OverlayRecord>;
+  getOverlay(id: string): Promise<OverlayRecord | null>;
+  listOverlays(filter: OverlayFilter): Promise<OverlayRecord[]>;
+  /**
+   * Moves an overlay to a state. With `from`, a no-op (returning null) unless it is in one of those states.
+   * @throws NotFoundError
+   */
+  setOverlayState(id: string, change: OverlayStateChange, ctx: MutationContext): Promise<OverlayRecord | null>;
+  deleteOverlay(id: string, ctx: MutationContext): Promise<void>;
 
   appendAudit(entry: NewAuditEntry): Promise<AuditEntry>;
   listAudit(options: { limit: number; before_seq?: number; entity_id?: string; action?: string }): Promise<AuditEntry[]>;

@@ -210,5 +210,43 @@ export function describeGraphStoreConformance(name: string, factory: () => Promi
       const page = await store.listAudit({ limit: 2, before_seq: deduped.seq });
       expect(page.every((e) => e.seq < deduped.seq)).toBe(true);
     });
+
+    const overlay = (name: string, version = '1.0.0', manifest: Record<string, unknown> = {}) => ({
+      name,
+      version,
+      manifest: { name, version, capabilities: [{ name: 'capsule:read', constraints: {} }], phases: ['analysis'], ...manifest },
+      manifest_text: `name: ${name}\nversion: ${version}\n`,
+      sha256: 'ab'.repeat(32),
+      blob_key: `overlays/${name}/${version}/${'ab'.repeat(32)}.wasm`,
+      wasm_size: 123,
+      imports: ['log', 'capsule_read'],
+      trust_level: 40,
+      submitted_by: 'tester',
+    });
+
+    it('registers overlays once per (name, version), lists them by filter and audits every change', async () => {
+      const a = await store.createOverlay(overlay('alpha'), ctx);
+      expect(a).toMatchObject({ name: 'alpha', version: '1.0.0', state: 'pending', imports: ['log', 'capsule_read'], config: {}, activated_at: null });
+      await expect(store.createOverlay(overlay('alpha'), ctx)).rejects.toBeInstanceOf(ConflictError);
+      const b = await store.createOverlay(overlay('beta', '2.0.0', { capabilities: [], phases: ['security'] }), ctx);
+      expect((await store.listOverlays({})).map((o) => o.name)).toEqual(['alpha', 'beta']);
+      expect((await store.listOverlays({ capability: 'capsule:read' })).map((o) => o.id)).toEqual([a.id]);
+      expect((await store.listOverlays({ phase: 'security' })).map((o) => o.id)).toEqual([b.id]);
+      expect((await store.listOverlays({ name: 'beta' })).map((o) => o.id)).toEqual([b.id]);
+
+      const active = await store.setOverlayState(a.id, { state: 'active', config: { threshold: 1 }, expires_at: '2030-01-01T00:00:00.000Z' }, ctx);
+      expect(active).toMatchObject({ state: 'active', config: { threshold: 1 }, expires_at: '2030-01-01T00:00:00.000Z' });
+      expect(active?.activated_at).not.toBeNull();
+      expect((await store.listOverlays({ state: 'active' })).map((o) => o.id)).toEqual([a.id]);
+      // A guarded change applies only from the named states.
+      expect(await store.setOverlayState(a.id, { state: 'suspended', reason: 'ttl', from: ['pending'] }, ctx)).toBeNull();
+      const suspended = await store.setOverlayState(a.id, { state: 'suspended', reason: 'maintenance', from: ['active'] }, ctx);
+      expect(suspended).toMatchObject({ state: 'suspended', state_reason: 'maintenance', config: { threshold: 1 } });
+      await store.deleteOverlay(b.id, ctx);
+      expect(await store.getOverlay(b.id)).toBeNull();
+      await expect(store.deleteOverlay(b.id, ctx)).rejects.toBeInstanceOf(NotFoundError);
+      const actions = (await store.listAudit({ limit: 10 })).map((e) => e.action);
+      expect(actions).toEqual(['overlay.delete', 'overlay.suspended', 'overlay.active', 'overlay.register', 'overlay.register']);
+    });
   });
 }

@@ -75,4 +75,29 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX audit_by_entity ON audit_log(entity_id);
   `,
+  // 2: overlays
+  `
+  CREATE TABLE overlays (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    version TEXT NOT NULL,
+    state TEXT NOT NULL,
+    state_reason TEXT,
+    manifest TEXT NOT NULL,
+    manifest_text TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    blob_key TEXT NOT NULL,
+    wasm_size INTEGER NOT NULL,
+    imports TEXT NOT NULL,
+    trust_level INTEGER NOT NULL CHECK (trust_level BETWEEN 0 AND 100),
+    submitted_by TEXT NOT NULL,
+    config TEXT NOT NULL DEFAULT '{}',
+    activated_at TEXT,
+    expires_at TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    UNIQUE (name, version)
+  );
+  CREATE INDEX overlays_by_state ON overlays(state);
+  `,
 ];

@@ -21,7 +21,12 @@ import {
   type MutationContext,
   type NewAuditEntry,
   type NewCapsule,
+  type NewOverlay,
   type NewRequest,
+  type OverlayFilter,
+  type OverlayRecord,
+  type OverlayState,
+  type OverlayStateChange,
   type Page,
   type RequestOutcome,
   type RequestRecord,
@@ -136,6 +141,37 @@ function toRequest(row: RequestRow): RequestRecord {
   };
 }
 
+interface OverlayRow {
+  id: string;
+  name: string;
+  version: string;
+  state: string;
+  state_reason: string | null;
+  manifest: string;
+  manifest_text: string;
+  sha256: string;
+  blob_key: string;
+  wasm_size: number;
+  imports: string;
+  trust_level: number;
+  submitted_by: string;
+  config: string;
+  activated_at: string | null;
+  expires_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+function toOverlay(row: OverlayRow): OverlayRecord {
+  return {
+    ...row,
+    state: row.state as OverlayState,
+    manifest: JSON.parse(row.manifest) as JsonObject,
+    imports: JSON.parse(row.imports) as string[],
+    config: JSON.parse(row.config) as JsonObject,
+  };
+}
+
 function toAudit(row: AuditRow): AuditEntry {
   return { ...row, details: JSON.parse(row.details) as JsonObject };
 }
@@ -163,6 +199,21 @@ function auditHash(prev: string, e: Omit<AuditEntry, 'seq' | 'hash' | 'prev_hash
 function ftsQuery(text: string): string | null {
   const tokens = [...new Set(words(text).filter((w) => !isStopword(w)))].slice(0, 32);
   return tokens.length === 0 ? null : tokens.map((t) => `"${t.replaceAll('"', '""')}"`).join(' OR ');
+}
+
+/** Collects WHERE clauses and their parameters in order. */
+class Where {
+  readonly clauses: string[] = [];
+  readonly params: unknown[] = [];
+  add(clause: string, ...params: unknown[]): this {
+    this.clauses.push(clause);
+    this.params.push(...params);
+    return this;
+  }
+  /** `a AND b`, or `1` when empty. */
+  get sql(): string {
+    return this.clauses.length ? this.clauses.join(' AND ') : '1';
+  }
 }
 
 function encodeCursor(row: { created_at: string; id: string }): string {
@@ -314,20 +365,15 @@ export class SqliteGraphStore implements GraphStore {
   }
 
   private filterSql(filter: CapsuleFilter): { sql: string; params: unknown[] } {
-    const clauses: string[] = [];
-    const params: unknown[] = [];
-    const add = (clause: string, value: unknown) => {
-      clauses.push(clause);
-      params.push(value);
-    };
-    if (!filter.include_archived) clauses.push('c.archived = 0');
-    if (!filter.include_superseded) clauses.push('c.superseded_by IS NULL');
-    if (filter.type) add('c.type = ?', filter.type);
-    if (filter.owner_id) add('c.owner_id = ?', filter.owner_id);
-    if (filter.min_trust !== undefined) add('c.trust_level >= ?', filter.min_trust);
-    if (filter.max_trust !== undefined) add('c.trust_level <= ?', filter.max_trust);
-    if (filter.tag) add('c.id IN (SELECT capsule_id FROM capsule_tags WHERE tag = ?)', filter.tag);
-    return { sql: clauses.length ? clauses.join(' AND ') : '1', params };
+    const where = new Where();
+    if (!filter.include_archived) where.add('c.archived = 0');
+    if (!filter.include_superseded) where.add('c.superseded_by IS NULL');
+    if (filter.type) where.add('c.type = ?', filter.type);
+    if (filter.owner_id) where.add('c.owner_id = ?', filter.owner_id);
+    if (filter.min_trust !== undefined) where.add('c.trust_level >= ?', filter.min_trust);
+    if (filter.max_trust !== undefined) where.add('c.trust_level <= ?', filter.max_trust);
+    if (filter.tag) where.add('c.id IN (SELECT capsule_id FROM capsule_tags WHERE tag = ?)', filter.tag);
+    return { sql: where.sql, params: where.params };
   }
 
   async listCapsules(filter: CapsuleFilter, page: { limit: number; cursor?: string | null }): Promise<Page<Capsule>> {
@@ -600,6 +646,95 @@ export class SqliteGraphStore implements GraphStore {
     }).immediate();
   }
 
+  // ---- overlays -------------------------------------------------------------------------------
+
+  private overlayRow(id: string): OverlayRow | undefined {
+    return this.stmt<[string], OverlayRow>('SELECT * FROM overlays WHERE id = ?').get(id);
+  }
+
+  async createOverlay(input: NewOverlay, ctx: MutationContext): Promise<OverlayRecord> {
+    return this.db
+      .transaction(() => {
+        const existing = this.stmt<[string, string], { id: string }>('SELECT id FROM overlays WHERE name = ? AND version = ?').get(input.name, input.version);
+        if (existing) throw new ConflictError('overlay', `${input.name}@${input.version}`, `is already registered as ${existing.id}`);
+        const id = randomUUID();
+        const at = this.now();
+        this.stmt(
+          `INSERT INTO overlays (id, name, version, state, manifest, manifest_text, sha256, blob_key, wasm_size, imports, trust_level, submitted_by, created_at, updated_at)
+           VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        ).run(
+          id, input.name, input.version, JSON.stringify(input.manifest), input.manifest_text, input.sha256, input.blob_key,
+          input.wasm_size, JSON.stringify(input.imports), input.trust_level, input.submitted_by, at, at,
+        );
+        this.audit({
+          actor_id: ctx.actor_id,
+          action: 'overlay.register',
+          entity_type: 'overlay',
+          entity_id: id,
+          details: { name: input.name, version: input.version, sha256: input.sha256, trust_level: input.trust_level },
+        });
+        return toOverlay(this.overlayRow(id) as OverlayRow);
+      })
+      .immediate();
+  }
+
+  async getOverlay(id: string): Promise<OverlayRecord | null> {
+    const row = this.overlayRow(id);
+    return row ? toOverlay(row) : null;
+  }
+
+  async listOverlays(filter: OverlayFilter): Promise<OverlayRecord[]> {
+    const where = new Where();
+    if (filter.state) where.add('state = ?', filter.state);
+    if (filter.name) where.add('name = ?', filter.name);
+    if (filter.capability) where.add("EXISTS (SELECT 1 FROM json_each(manifest, '$.capabilities') WHERE json_extract(value, '$.name') = ?)", filter.capability);
+    if (filter.phase) where.add("EXISTS (SELECT 1 FROM json_each(manifest, '$.phases') WHERE value = ?)", filter.phase);
+    return this.stmt<unknown[], OverlayRow>(`SELECT * FROM overlays WHERE ${where.sql} ORDER BY name, created_at`).all(...where.params).map(toOverlay);
+  }
+
+  async setOverlayState(id: string, change: OverlayStateChange, ctx: MutationContext): Promise<OverlayRecord | null> {
+    return this.db
+      .transaction(() => {
+        const row = this.overlayRow(id);
+        if (!row) throw new NotFoundError('overlay', id);
+        if (change.from && !change.from.includes(row.state as OverlayState)) return null;
+        const at = this.now();
+        this.stmt(
+          `UPDATE overlays SET state = ?, state_reason = ?, config = COALESCE(?, config), expires_at = ?,
+             activated_at = CASE WHEN ? = 'active' THEN ? ELSE activated_at END, updated_at = ? WHERE id = ?`,
+        ).run(
+          change.state,
+          change.reason ?? null,
+          change.config === undefined ? null : JSON.stringify(change.config),
+          change.expires_at ?? null,
+          change.state,
+          at,
+          at,
+          id,
+        );
+        this.audit({
+          actor_id: ctx.actor_id,
+          action: `overlay.${change.state}`,
+          entity_type: 'overlay',
+          entity_id: id,
+          details: { from: row.state, reason: change.reason ?? null, ...(change.expires_at ? { expires_at: change.expires_at } : {}) },
+        });
+        return toOverlay(this.overlayRow(id) as OverlayRow);
+      })
+      .immediate();
+  }
+
+  async deleteOverlay(id: string, ctx: MutationContext): Promise<void> {
+    this.db
+      .transaction(() => {
+        const row = this.overlayRow(id);
+        if (!row) throw new NotFoundError('overlay', id);
+        this.stmt('DELETE FROM overlays WHERE id = ?').run(id);
+        this.audit({ actor_id: ctx.actor_id, action: 'overlay.delete', entity_type: 'overlay', entity_id: id, details: { name: row.name, version: row.version } });
+      })
+      .immediate();
+  }
+
   // ---- audit ----------------------------------------------------------------------------------
 
   /** Call inside a transaction that holds the write lock. */
@@ -632,18 +767,12 @@ export class SqliteGraphStore implements GraphStore {
   }
 
   async listAudit(options: { limit: number; before_seq?: number; entity_id?: string; action?: string }): Promise<AuditEntry[]> {
-    const clauses: string[] = [];
-    const params: unknown[] = [];
-    const add = (clause: string, value: unknown) => {
-      clauses.push(clause);
-      params.push(value);
-    };
-    if (options.before_seq !== undefined) add('seq < ?', options.before_seq);
-    if (options.entity_id) add('entity_id = ?', options.entity_id);
-    if (options.action) add('action = ?', options.action);
-    const where = clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';
-    return this.stmt<unknown[], AuditRow>(`SELECT ${AUDIT_COLUMNS} FROM audit_log ${where} ORDER BY seq DESC LIMIT ?`)
-      .all(...params, options.limit)
+    const where = new Where();
+    if (options.before_seq !== undefined) where.add('seq < ?', options.before_seq);
+    if (options.entity_id) where.add('entity_id = ?', options.entity_id);
+    if (options.action) where.add('action = ?', options.action);
+    return this.stmt<unknown[], AuditRow>(`SELECT ${AUDIT_COLUMNS} FROM audit_log WHERE ${where.sql} ORDER BY seq DESC LIMIT ?`)
+      .all(...where.params, options.limit)
       .map(toAudit);
   }
 
