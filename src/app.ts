@@ -1,10 +1,12 @@
 import path from 'node:path';
-import { FlowProducer, Queue } from 'bullmq';
+import { FlowProducer, Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { PHASES, type ForgeConfig, type Phase } from './config/index.js';
 import { FsBlobStore, type BlobStore } from './blobs/blob-store.js';
 import { DEAD_LETTER_QUEUE, QUEUE_OF } from './flows/request-flow.js';
 import { ExtractiveIntelligence, type Intelligence } from './intelligence/intelligence.js';
+import { createOverlayRuntime, type OverlayRuntime } from './overlays/runtime.js';
+import { OVERLAY_EXPIRY_QUEUE, OverlayService, type InvocationContext } from './overlays/service.js';
 import { RequestService } from './producers/requests.js';
 import { forgeKeys, type ForgeKeys } from './redis/keys.js';
 import { HashingEmbedder, type Embedder } from './search/embedder.js';
@@ -35,8 +37,11 @@ export interface Forge {
   readonly intelligence: Intelligence;
   readonly capsules: CapsuleService;
   readonly requests: RequestService;
+  readonly overlays: OverlayService;
   readonly queues: Readonly<Record<Phase, Queue>>;
   readonly deadLetters: Queue;
+  /** Delayed jobs that end overlay activations with a TTL. */
+  readonly overlayExpiry: Queue;
   /** The caller used while authentication is not configured: role admin, trust FORGE_LOCAL_TRUST. */
   readonly localCaller: Caller;
   /** Starts the phase workers in this process. */
@@ -68,6 +73,18 @@ export async function createForge(config: ForgeConfig, overrides: ForgeOverrides
   const deadLetters = new Queue(DEAD_LETTER_QUEUE, { connection: redis, prefix: config.queuePrefix });
   const flows = new FlowProducer({ connection: redis, prefix: config.queuePrefix });
   const requests = new RequestService({ config, store, flows, contextQueue: queues.context, subscriber, keys });
+  const expiry = new Queue(OVERLAY_EXPIRY_QUEUE, { connection: redis, prefix: config.queuePrefix });
+  let runtime: OverlayRuntime<InvocationContext> | undefined;
+  const overlays: OverlayService = new OverlayService({
+    store,
+    blobs,
+    capsules,
+    redis,
+    prefix: config.queuePrefix,
+    expiry,
+    runtime: () => (runtime ??= createOverlayRuntime({ threads: config.overlayThreads, host: overlays.hostHandlers() })),
+  });
+  const maintenance: Worker[] = [];
   const handlers: PhaseHandlers = {
     ...createPhaseHandlers({ config, store, capsules, embedder, intelligence, redis, keys, flows }),
     ...overrides.handlers,
@@ -84,8 +101,10 @@ export async function createForge(config: ForgeConfig, overrides: ForgeOverrides
     intelligence,
     capsules,
     requests,
+    overlays,
     queues,
     deadLetters,
+    overlayExpiry: expiry,
     localCaller: { id: 'local', roles: ['admin'], trust_level: config.localTrust },
     startWorkers(phases) {
       const workers = startPipelineWorkers({
@@ -99,11 +118,20 @@ export async function createForge(config: ForgeConfig, overrides: ForgeOverrides
         ...(phases ? { phases } : {}),
       });
       started.push(workers);
+      if (maintenance.length === 0) {
+        maintenance.push(
+          new Worker<{ overlay_id: string; expires_at: string }>(OVERLAY_EXPIRY_QUEUE, (job) => overlays.expire(job.data.overlay_id, job.data.expires_at), {
+            connection: workerConnection,
+            prefix: config.queuePrefix,
+          }),
+        );
+      }
       return workers;
     },
     async close() {
-      await Promise.all(started.map((w) => w.close()));
-      await Promise.all([...Object.values(queues), deadLetters, flows].map((q) => q.close()));
+      await Promise.all([...started, ...maintenance].map((w) => w.close()));
+      await runtime?.close();
+      await Promise.all([...Object.values(queues), deadLetters, expiry, flows].map((q) => q.close()));
       await store.close();
       for (const c of [redis, workerConnection, subscriber]) c.disconnect();
     },

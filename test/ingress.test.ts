@@ -164,7 +164,7 @@ describe('system', () => {
     const res = await call('GET', '/v2/system/health');
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ status: 'ok', redis: { ok: true }, store: { ok: true, kind: 'sqlite' } });
-    expect(Object.keys(res.body.queues as object).sort()).toEqual(['analysis', 'context', 'dead-letter', 'intelligence', 'metrics', 'optimization', 'security', 'storage']);
+    expect(Object.keys(res.body.queues as object).sort()).toEqual(['analysis', 'context', 'dead-letter', 'intelligence', 'metrics', 'optimization', 'overlay-expiry', 'security', 'storage']);
   });
 
   it('serves Bull Board with every queue, the dead-letter queue among them', async () => {
@@ -174,6 +174,6 @@ describe('system', () => {
     const api = await call('GET', '/admin/queues/api/queues');
     expect(api.status).toBe(200);
     const names = (api.body.queues as Array<{ name: string }>).map((q) => q.name).sort();
-    expect(names).toEqual(['analysis', 'context', 'dead-letter', 'intelligence', 'metrics', 'optimization', 'security', 'storage']);
+    expect(names).toEqual(['analysis', 'context', 'dead-letter', 'intelligence', 'metrics', 'optimization', 'overlay-expiry', 'security', 'storage']);
   });
 });

@@ -68,8 +68,10 @@ const EnvSchema = z
     FORGE_LOCAL_TRUST: int(0, 100).default(60),
     /** Dimensions of the built-in feature-hashing embedder. @defaultValue 256 */
     FORGE_EMBEDDING_DIM: int(16, 4096).default(256),
-    /** Dead letters kept before the oldest are trimmed. @defaultValue 10000 */
-    FORGE_DLQ_MAX: int(100, 10_000_000).default(10_000),
+    /** Threads of the overlay pool in each worker process. @defaultValue 2 */
+    FORGE_OVERLAY_THREADS: int(1, 64).default(2),
+    /** Largest overlay module accepted at registration, in bytes. @defaultValue 16 MiB */
+    FORGE_OVERLAY_MAX_WASM_BYTES: int(1024, 256 * 1024 * 1024).default(16 * 1024 * 1024),
     /** The redis-server binary `forge start` runs when REDIS_URL is unset. */
     FORGE_REDIS_SERVER: z.string().min(1).default('redis-server'),
     ...phaseShape,
@@ -94,7 +96,8 @@ export interface ForgeConfig {
   readonly cacheTtlSeconds: number;
   readonly localTrust: number;
   readonly embeddingDim: number;
-  readonly deadLetterMax: number;
+  readonly overlayThreads: number;
+  readonly overlayMaxWasmBytes: number;
 }
 
 /** CLI flags and the environment variables they override. */
@@ -155,7 +158,8 @@ export function loadConfig(
     cacheTtlSeconds: num('FORGE_CACHE_TTL_S'),
     localTrust: num('FORGE_LOCAL_TRUST'),
     embeddingDim: num('FORGE_EMBEDDING_DIM'),
-    deadLetterMax: num('FORGE_DLQ_MAX'),
+    overlayThreads: num('FORGE_OVERLAY_THREADS'),
+    overlayMaxWasmBytes: num('FORGE_OVERLAY_MAX_WASM_BYTES'),
   };
 }
 

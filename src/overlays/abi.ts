@@ -24,6 +24,8 @@
  */
 
 export const HOST_MODULE = 'forge';
+/** The mutable i64 global instrumentation adds: remaining fuel, set by the host before each call. */
+export const FUEL_GLOBAL = 'forge_fuel';
 export const ALLOC_EXPORT = 'forge_alloc';
 
 export const CAPABILITIES = ['capsule:read', 'capsule:write', 'event:publish', 'event:subscribe', 'config:read'] as const;
@@ -91,7 +93,9 @@ export interface InvokeTask {
   readonly sha256: string;
   /** The instrumented module; shared, so it is not copied per task. */
   readonly module: SharedArrayBuffer;
+  /** An entry point, or `health_check` with `mode: 'health'` (no input; result `{healthy, status}`). */
   readonly entry: string;
+  readonly mode: 'entry' | 'health';
   readonly input: string;
   readonly fuel: string;
   readonly maxOutputBytes: number;

@@ -1,5 +1,6 @@
 import binaryen from 'binaryen';
 import { ForgeError } from '../errors.js';
+import { FUEL_GLOBAL } from './abi.js';
 
 /**
  * Fuel and memory instrumentation of overlay modules, applied once at registration.
@@ -19,7 +20,7 @@ export interface InstrumentOptions {
   readonly maxMemoryPages: number;
 }
 
-export const FUEL_GLOBAL = 'forge_fuel';
+export { FUEL_GLOBAL };
 
 /** The module is not valid WebAssembly, or uses a feature overlays may not use. */
 export class InvalidModuleError extends ForgeError {

@@ -6,6 +6,7 @@
 import { receiveMessageOnPort } from 'node:worker_threads';
 import {
   ALLOC_EXPORT,
+  FUEL_GLOBAL,
   HOST_ERROR,
   packPointer,
   unpackPointer,
@@ -16,7 +17,6 @@ import {
   type InvocationResult,
   type InvokeTask,
 } from './abi.js';
-import { FUEL_GLOBAL } from './instrument.js';
 
 const modules = new Map<string, WebAssembly.Module>();
 const encoder = new TextEncoder();
@@ -118,9 +118,15 @@ export default function invoke(task: InvokeTask): InvocationResult {
     fuel = instance.exports[FUEL_GLOBAL] as WebAssembly.Global<bigint> | undefined;
     const entry = instance.exports[task.entry] as unknown as GuestFn | undefined;
     if (!guest.memory) throw new GuestFault('missing_export', 'module does not export memory');
-    if (typeof entry !== 'function') throw new GuestFault('missing_export', `module does not export entry point ${task.entry}`);
     if (!fuel) throw new GuestFault('missing_export', `module is not instrumented (no ${FUEL_GLOBAL})`);
     fuel.value = budget;
+    if (task.mode === 'health') {
+      // health_check() -> i32, 0 = healthy. A module without one is healthy if it instantiates.
+      if (typeof entry !== 'function') return done({ success: true, result: { healthy: true, status: null } });
+      const status = Number(entry());
+      return done({ success: true, result: { healthy: status === 0, status } });
+    }
+    if (typeof entry !== 'function') throw new GuestFault('missing_export', `module does not export entry point ${task.entry}`);
 
     const init = instance.exports.initialize as unknown as GuestFn | undefined;
     if (typeof init === 'function') {

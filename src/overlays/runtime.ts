@@ -40,6 +40,8 @@ export interface InvokeRequest<C> {
   /** The instrumented module. */
   readonly module: Uint8Array;
   readonly entry: string;
+  /** `health` calls `health_check()` instead of an entry point. @defaultValue 'entry' */
+  readonly mode?: 'entry' | 'health';
   readonly input: unknown;
   readonly fuel: number;
   /** Hard deadline: the thread is terminated when it passes. */
@@ -128,7 +130,8 @@ export function createOverlayRuntime<C>(options: OverlayRuntimeOptions<C> = {}):
       let task: InvokeTask = {
         sha256: request.sha256,
         module: shared(request.sha256, request.module),
-        entry: request.entry,
+        entry: request.mode === 'health' ? 'health_check' : request.entry,
+        mode: request.mode ?? 'entry',
         input: JSON.stringify(request.input ?? null),
         fuel: String(request.fuel),
         maxOutputBytes,

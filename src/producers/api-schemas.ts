@@ -85,3 +85,23 @@ export const AuditLogQuery = z.strictObject({
   action: z.string().min(1).max(100).optional(),
   verify: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
 });
+
+export const OverlayListQuery = z.strictObject({
+  state: z.enum(['pending', 'active', 'suspended', 'quarantined']).optional(),
+  capability: z.string().min(1).max(50).optional(),
+  name: z.string().min(1).max(100).optional(),
+  phase: z.string().min(1).max(50).optional(),
+});
+
+export const ActivateOverlayBody = z.strictObject({
+  config: z.record(z.string(), z.unknown()).optional(),
+  ttl_seconds: z.number().int().min(1).max(365 * 24 * 3600).optional(),
+});
+
+export const SuspendOverlayBody = z.strictObject({ reason: z.string().trim().min(1).max(500) });
+
+export const InvokeOverlayBody = z.strictObject({
+  function: z.string().min(1).max(64),
+  args: z.unknown().optional(),
+  timeout_ms: z.number().int().min(1).max(30_000).optional(),
+});

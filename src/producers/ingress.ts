@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import express, { type ErrorRequestHandler, type NextFunction, type Request, type Response } from 'express';
+import multer from 'multer';
 import { z } from 'zod';
 import { createBullBoardRouter } from '../../bull-board/index.js';
 import type { Forge } from '../app.js';
@@ -8,7 +9,11 @@ import { PHASES } from '../config/index.js';
 import { ForgeError, type ForgeErrorCode } from '../errors.js';
 import type { Caller, RequestRecord } from '../store/graph-store.js';
 import {
+  ActivateOverlayBody,
   AuditLogQuery,
+  InvokeOverlayBody,
+  OverlayListQuery,
+  SuspendOverlayBody,
   CreateCapsuleBody,
   ForkCapsuleBody,
   GetRequestQuery,
@@ -82,7 +87,7 @@ export function createIngressApp(forge: Forge): express.Express {
     res.json({ ok: true });
   });
 
-  const board = createBullBoardRouter({ queues: Object.values(forge.queues), readOnlyQueues: [forge.deadLetters] });
+  const board = createBullBoardRouter({ queues: [...Object.values(forge.queues), forge.overlayExpiry], readOnlyQueues: [forge.deadLetters] });
   app.use(board.basePath, board.router);
 
   const v2 = express.Router();
@@ -165,6 +170,65 @@ export function createIngressApp(forge: Forge): express.Express {
     res.status(201).location(`/v2/capsules/${fork.id}`).json(fork);
   });
 
+  // ---- overlays ----------------------------------------------------------------------------------
+  const upload = multer({
+    storage: multer.memoryStorage(),
+    limits: { fileSize: forge.config.overlayMaxWasmBytes, fieldSize: 64 * 1024, files: 2, fields: 4 },
+  }).fields([
+    { name: 'wasm', maxCount: 1 },
+    { name: 'manifest', maxCount: 1 },
+  ]);
+
+  v2.post('/overlays', upload, async (req, res) => {
+    const files = (req.files ?? {}) as Record<string, Express.Multer.File[] | undefined>;
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const manifest = typeof body.manifest === 'string' ? body.manifest : files.manifest?.[0]?.buffer.toString('utf8');
+    const wasm = files.wasm?.[0]?.buffer;
+    const issues: Array<{ path: string[]; message: string }> = [];
+    if (!manifest) issues.push({ path: ['manifest'], message: 'a manifest (YAML or JSON) is required, as a field or a file' });
+    if (!wasm) issues.push({ path: ['wasm'], message: 'the WebAssembly module is required, as a file field "wasm"' });
+    if (!manifest || !wasm) throw new InputError('multipart body', issues as unknown as z.core.$ZodIssue[]);
+    const overlay = await forge.overlays.register(callerOf(res), manifest, new Uint8Array(wasm.buffer, wasm.byteOffset, wasm.byteLength));
+    res.status(201).location(`/v2/overlays/${overlay.id}`).json(forge.overlays.view(overlay));
+  });
+
+  v2.get('/overlays', async (req, res) => {
+    const q = parse(OverlayListQuery, req.query, 'query');
+    res.json({ items: (await forge.overlays.list(q)).map((o) => forge.overlays.view(o)) });
+  });
+
+  v2.get('/overlays/:id', async (req, res) => {
+    res.json(forge.overlays.view(await forge.overlays.get(req.params.id as string)));
+  });
+
+  v2.post('/overlays/:id/activate', async (req, res) => {
+    const body = parse(ActivateOverlayBody, req.body, 'body');
+    res.json(forge.overlays.view(await forge.overlays.activate(callerOf(res), req.params.id as string, body)));
+  });
+
+  v2.post('/overlays/:id/suspend', async (req, res) => {
+    const body = parse(SuspendOverlayBody, req.body, 'body');
+    res.json(forge.overlays.view(await forge.overlays.suspend(callerOf(res), req.params.id as string, body.reason)));
+  });
+
+  v2.post('/overlays/:id/invoke', async (req, res) => {
+    const body = parse(InvokeOverlayBody, req.body, 'body');
+    res.json(await forge.overlays.invoke(req.params.id as string, { function: body.function, args: body.args ?? {}, ...(body.timeout_ms ? { timeout_ms: body.timeout_ms } : {}) }));
+  });
+
+  v2.get('/overlays/:id/metrics', async (req, res) => {
+    res.json(await forge.overlays.metrics(req.params.id as string));
+  });
+
+  v2.get('/overlays/:id/health', async (req, res) => {
+    res.json(await forge.overlays.health(req.params.id as string));
+  });
+
+  v2.delete('/overlays/:id', async (req, res) => {
+    await forge.overlays.remove(callerOf(res), req.params.id as string);
+    res.status(204).end();
+  });
+
   // ---- system ------------------------------------------------------------------------------------
   v2.get('/system/health', async (_req, res) => {
     const started = Date.now();
@@ -186,6 +250,7 @@ export function createIngressApp(forge: Forge): express.Express {
       for (const phase of PHASES) {
         queues[phase] = await forge.queues[phase].getJobCounts('waiting', 'active', 'delayed', 'waiting-children', 'prioritized', 'failed');
       }
+      queues['overlay-expiry'] = await forge.overlayExpiry.getJobCounts('delayed', 'failed');
       queues['dead-letter'] = { size: await forge.deadLetters.count() };
     }
     const ok = redis.ok && store.ok;
@@ -234,9 +299,22 @@ export function createIngressApp(forge: Forge): express.Express {
     if (err instanceof ForgeError) {
       const status = STATUS_OF[err.code];
       if (status) {
-        res.status(status).json({ error: err.code, message: err.message });
+        // Errors that list their problems (manifest issues, module problems, missing config) pass them on.
+        const detail = err as ForgeError & { issues?: unknown; problems?: unknown; missing?: unknown; unknown?: unknown };
+        res.status(status).json({
+          error: err.code,
+          message: err.message,
+          ...(detail.issues ? { issues: detail.issues } : {}),
+          ...(detail.problems ? { problems: detail.problems } : {}),
+          ...(Array.isArray(detail.missing) && detail.missing.length ? { missing: detail.missing } : {}),
+          ...(Array.isArray(detail.unknown) && detail.unknown.length ? { unknown: detail.unknown } : {}),
+        });
         return;
       }
+    }
+    if (err instanceof multer.MulterError) {
+      res.status(err.code === 'LIMIT_FILE_SIZE' || err.code === 'LIMIT_FIELD_VALUE' ? 413 : 400).json({ error: 'upload_rejected', message: `${err.message} (${err.field ?? err.code})` });
+      return;
     }
     // body-parser errors carry `type` and an HTTP status (413 too large, 400 bad JSON, 415 charset).
     const parserError = err as { type?: unknown; status?: unknown; message?: unknown };

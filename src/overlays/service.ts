@@ -1,0 +1,335 @@
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { z } from 'zod';
+import { sha256Hex, type BlobStore } from '../blobs/blob-store.js';
+import { ConflictError, ForgeError, NotFoundError } from '../errors.js';
+import { defineScript } from '../redis/script.js';
+import type { CapsuleService } from '../services/capsules.js';
+import { CAPSULE_TYPES, canRead, type Caller, type GraphStore, type JsonObject, type OverlayFilter, type OverlayRecord } from '../store/graph-store.js';
+import { HOST_ERROR, type HostCallFunction, type InvocationResult } from './abi.js';
+import { instrumentModule } from './instrument.js';
+import { grantedHostFunctions, parseManifest, type OverlayManifest } from './manifest.js';
+import type { HostHandlers, OverlayRuntime } from './runtime.js';
+import { checkOverlayModule } from './validate.js';
+
+export const OVERLAY_EXPIRY_QUEUE = 'overlay-expiry';
+
+/** What the host functions know about the invocation they serve. */
+export interface InvocationContext {
+  readonly overlay: OverlayRecord;
+  /** Capsules read during this invocation: a capsule it creates is DERIVED_FROM them. */
+  readonly reads: Set<string>;
+}
+
+/** Activation with a required configuration value missing, or a value the manifest does not declare. */
+export class OverlayConfigError extends ForgeError {
+  readonly missing: readonly string[];
+  readonly unknown: readonly string[];
+  constructor(overlay: string, problems: { missing?: readonly string[]; unknown?: readonly string[] }) {
+    const quote = (keys: readonly string[]) => keys.map((k) => `"${k}"`).join(', ');
+    const parts = [
+      problems.missing?.length ? `required config ${quote(problems.missing)} missing` : null,
+      problems.unknown?.length ? `config ${quote(problems.unknown)} not declared in the manifest` : null,
+    ].filter(Boolean);
+    super('validation_failed', `overlay ${overlay} cannot be activated: ${parts.join('; ')}`, { retryable: false });
+    this.missing = problems.missing ?? [];
+    this.unknown = problems.unknown ?? [];
+  }
+}
+
+export interface OverlayMetrics {
+  readonly invocations: number;
+  readonly failures: number;
+  readonly failure_rate: number;
+  readonly mean_ms: number;
+  readonly p95_ms: number;
+  readonly fuel_total: number;
+  readonly mean_fuel: number;
+  readonly last_error: string | null;
+}
+
+/** A view of an overlay safe to return through the API: secret config values are masked. */
+export type OverlayView = OverlayRecord;
+
+export interface OverlayServiceDeps {
+  readonly store: GraphStore;
+  readonly blobs: BlobStore;
+  readonly capsules: CapsuleService;
+  readonly redis: Redis;
+  readonly prefix: string;
+  readonly expiry: Queue;
+  /** Created on first use: the pool's threads start only when an overlay runs. */
+  readonly runtime: () => OverlayRuntime<InvocationContext>;
+}
+
+/**
+ * Records one invocation. KEYS[1] metrics hash, KEYS[2] recent durations list.
+ * ARGV[1] 1 if failed, ARGV[2] duration ms, ARGV[3] fuel, ARGV[4] error text ('' = none).
+ */
+const RECORD_INVOCATION = `
+redis.call('HINCRBY', KEYS[1], 'invocations', 1)
+if ARGV[1] == '1' then
+  redis.call('HINCRBY', KEYS[1], 'failures', 1)
+  redis.call('HSET', KEYS[1], 'last_error', ARGV[4])
+end
+redis.call('HINCRBYFLOAT', KEYS[1], 'total_ms', ARGV[2])
+redis.call('HINCRBY', KEYS[1], 'fuel', ARGV[3])
+redis.call('LPUSH', KEYS[2], ARGV[2])
+redis.call('LTRIM', KEYS[2], 0, 999)
+return 1
+`;
+
+const ReadRequest = z.object({ id: z.string().min(1).max(100) });
+const SearchRequest = z.object({ query: z.string().min(1).max(2000), limit: z.number().int().min(1).max(20).default(5) });
+const CreateRequest = z.object({
+  content: z.string().min(1).max(100_000),
+  type: z.enum(CAPSULE_TYPES).default('insight'),
+  tags: z.array(z.string().min(1).max(64)).max(32).default([]),
+  metadata: z.record(z.string(), z.unknown()).default({}),
+  trust_level: z.number().int().min(0).max(100).optional(),
+});
+const ConfigRequest = z.object({ key: z.string().min(1).max(64) });
+const EventRequest = z.object({ type: z.string().min(1).max(100), payload: z.unknown().optional() });
+
+export class OverlayService {
+  private readonly deps: OverlayServiceDeps;
+  private readonly modules = new Map<string, Uint8Array>();
+  private readonly recordInvocation: ReturnType<typeof defineScript>;
+
+  constructor(deps: OverlayServiceDeps) {
+    this.deps = deps;
+    this.recordInvocation = defineScript(deps.redis, RECORD_INVOCATION);
+  }
+
+  private metricsKey(id: string) {
+    return `${this.deps.prefix}:overlay:${id}:metrics`;
+  }
+
+  private durationsKey(id: string) {
+    return `${this.deps.prefix}:overlay:${id}:durations`;
+  }
+
+  /** Masks secret config values. */
+  view(overlay: OverlayRecord): OverlayView {
+    const manifest = overlay.manifest as unknown as OverlayManifest;
+    const config: JsonObject = {};
+    for (const [key, value] of Object.entries(overlay.config)) config[key] = manifest.config?.[key]?.secret ? '********' : value;
+    return { ...overlay, config };
+  }
+
+  async get(id: string): Promise<OverlayRecord> {
+    const overlay = await this.deps.store.getOverlay(id);
+    if (!overlay) throw new NotFoundError('overlay', id);
+    return overlay;
+  }
+
+  list(filter: OverlayFilter): Promise<OverlayRecord[]> {
+    return this.deps.store.listOverlays(filter);
+  }
+
+  /**
+   * Validates, instruments and stores a module, and records the overlay as `pending`.
+   * @throws ManifestError, OverlayModuleError, InvalidModuleError, MemoryLimitError, ConflictError
+   */
+  async register(caller: Caller, manifestText: string, wasm: Uint8Array): Promise<OverlayRecord> {
+    const manifest = parseManifest(manifestText);
+    const existing = await this.deps.store.listOverlays({ name: manifest.name });
+    if (existing.some((o) => o.version === manifest.version)) {
+      throw new ConflictError('overlay', `${manifest.name}@${manifest.version}`, 'is already registered');
+    }
+    const imports = checkOverlayModule(wasm, manifest);
+    const instrumented = instrumentModule(wasm, { maxMemoryPages: manifest.limits.max_memory_mb * 16 });
+    const { sha256, key } = await this.deps.blobs.put(instrumented, `overlays/${manifest.name}/${manifest.version}/${sha256Hex(instrumented)}.wasm`);
+    return this.deps.store.createOverlay(
+      {
+        name: manifest.name,
+        version: manifest.version,
+        manifest: manifest as unknown as JsonObject,
+        manifest_text: manifestText,
+        sha256,
+        blob_key: key,
+        wasm_size: instrumented.byteLength,
+        imports,
+        trust_level: Math.min(manifest.trust_level, caller.trust_level),
+        submitted_by: caller.id,
+      },
+      { actor_id: caller.id },
+    );
+  }
+
+  async activate(caller: Caller, id: string, options: { config?: JsonObject; ttl_seconds?: number } = {}): Promise<OverlayRecord> {
+    const overlay = await this.get(id);
+    if (overlay.state === 'quarantined') throw new ConflictError('overlay', id, 'is quarantined; recover it first');
+    const manifest = overlay.manifest as unknown as OverlayManifest;
+    const config: JsonObject = { ...overlay.config, ...options.config };
+    for (const [key, spec] of Object.entries(manifest.config)) if (config[key] === undefined && spec.default !== undefined) config[key] = spec.default;
+    const unknown = Object.keys(options.config ?? {}).filter((k) => !(k in manifest.config));
+    const missing = Object.entries(manifest.config).filter(([key, spec]) => spec.required && config[key] === undefined).map(([key]) => key);
+    if (missing.length || unknown.length) throw new OverlayConfigError(overlay.name, { missing, unknown });
+    const expiresAt = options.ttl_seconds ? new Date(Date.now() + options.ttl_seconds * 1000).toISOString() : null;
+    const active = (await this.deps.store.setOverlayState(id, { state: 'active', config, expires_at: expiresAt }, { actor_id: caller.id })) as OverlayRecord;
+    if (expiresAt && options.ttl_seconds) {
+      await this.deps.expiry.add('expire', { overlay_id: id, expires_at: expiresAt }, {
+        delay: options.ttl_seconds * 1000,
+        jobId: `${id}.${Date.parse(expiresAt)}`,
+        attempts: 5,
+        backoff: { type: 'exponential', delay: 1000 },
+        removeOnComplete: true,
+        removeOnFail: { age: 7 * 24 * 3600 },
+      });
+    }
+    return active;
+  }
+
+  /** Ends an activation whose TTL passed, unless it was re-activated since. */
+  async expire(id: string, expiresAt: string): Promise<void> {
+    const overlay = await this.deps.store.getOverlay(id);
+    if (!overlay || overlay.state !== 'active' || overlay.expires_at !== expiresAt) return;
+    await this.deps.store.setOverlayState(id, { state: 'suspended', reason: `activation expired at ${expiresAt}`, from: ['active'] }, { actor_id: 'system' });
+  }
+
+  async suspend(caller: Caller, id: string, reason: string): Promise<OverlayRecord> {
+    await this.get(id);
+    return (await this.deps.store.setOverlayState(id, { state: 'suspended', reason }, { actor_id: caller.id })) as OverlayRecord;
+  }
+
+  async remove(caller: Caller, id: string): Promise<void> {
+    const overlay = await this.get(id);
+    await this.deps.store.deleteOverlay(id, { actor_id: caller.id });
+    await this.deps.redis.unlink(this.metricsKey(id), this.durationsKey(id));
+    this.modules.delete(overlay.sha256);
+  }
+
+  private async moduleOf(overlay: OverlayRecord): Promise<Uint8Array> {
+    let bytes = this.modules.get(overlay.sha256);
+    if (!bytes) {
+      const stored = await this.deps.blobs.get(overlay.blob_key);
+      if (!stored) throw new NotFoundError('overlay module', overlay.blob_key);
+      bytes = stored;
+      this.modules.set(overlay.sha256, bytes);
+    }
+    return bytes;
+  }
+
+  /**
+   * Runs one entry point of an active overlay and counts the outcome.
+   * @throws ConflictError when the overlay is not active or the function is not an entry point.
+   */
+  async invoke(id: string, call: { function: string; args: unknown; timeout_ms?: number }): Promise<InvocationResult> {
+    const overlay = await this.get(id);
+    if (overlay.state !== 'active') throw new ConflictError('overlay', id, `is ${overlay.state}; only active overlays run`);
+    const manifest = overlay.manifest as unknown as OverlayManifest;
+    if (!manifest.entry_points.includes(call.function)) {
+      throw new ConflictError('overlay', id, `has no entry point "${call.function}" (entry points: ${manifest.entry_points.join(', ')})`);
+    }
+    const result = await this.deps.runtime().invoke({
+      sha256: overlay.sha256,
+      module: await this.moduleOf(overlay),
+      entry: call.function,
+      input: call.args,
+      fuel: manifest.limits.fuel_per_entry[call.function] ?? manifest.limits.max_fuel,
+      timeoutMs: Math.min(call.timeout_ms ?? manifest.limits.max_execution_ms, manifest.limits.max_execution_ms),
+      grants: grantedHostFunctions(manifest),
+      context: { overlay, reads: new Set() },
+    });
+    await this.recordInvocation(
+      [this.metricsKey(id), this.durationsKey(id)],
+      [result.success ? '0' : '1', result.execution_time_ms.toFixed(3), result.fuel_consumed ?? 0, result.error ? `${result.error.code}: ${result.error.message}` : ''],
+    );
+    return result;
+  }
+
+  async health(id: string): Promise<{ healthy: boolean; status: number | null; error: InvocationResult['error'] }> {
+    const overlay = await this.get(id);
+    const manifest = overlay.manifest as unknown as OverlayManifest;
+    const result = await this.deps.runtime().invoke({
+      sha256: overlay.sha256,
+      module: await this.moduleOf(overlay),
+      entry: 'health_check',
+      mode: 'health',
+      input: null,
+      fuel: manifest.limits.max_fuel,
+      timeoutMs: manifest.limits.max_execution_ms,
+      grants: grantedHostFunctions(manifest),
+      context: { overlay, reads: new Set() },
+    });
+    const verdict = result.result as { healthy: boolean; status: number | null } | null;
+    return { healthy: result.success && Boolean(verdict?.healthy), status: verdict?.status ?? null, error: result.error };
+  }
+
+  async metrics(id: string): Promise<OverlayMetrics> {
+    await this.get(id);
+    const [h, durations] = await Promise.all([this.deps.redis.hgetall(this.metricsKey(id)), this.deps.redis.lrange(this.durationsKey(id), 0, -1)]);
+    const invocations = Number(h.invocations ?? 0);
+    const failures = Number(h.failures ?? 0);
+    const fuel = Number(h.fuel ?? 0);
+    const sorted = durations.map(Number).sort((a, b) => a - b);
+    const p95 = sorted.length ? (sorted[Math.min(sorted.length - 1, Math.ceil(0.95 * sorted.length) - 1)] as number) : 0;
+    return {
+      invocations,
+      failures,
+      failure_rate: invocations ? failures / invocations : 0,
+      mean_ms: invocations ? Number(h.total_ms ?? 0) / invocations : 0,
+      p95_ms: p95,
+      fuel_total: fuel,
+      mean_fuel: invocations ? fuel / invocations : 0,
+      last_error: h.last_error ?? null,
+    };
+  }
+
+  /** The host functions, served for every overlay this process runs. */
+  hostHandlers(): HostHandlers<InvocationContext> {
+    const { store, capsules, redis, prefix } = this.deps;
+    const fail = (code: string, message: string, status: number = HOST_ERROR.failed) => ({ reply: { ok: false, error: { code, message } }, status });
+    const actor = (o: OverlayRecord): Caller => ({ id: `overlay:${o.name}`, roles: ['overlay'], trust_level: o.trust_level });
+    const handlers: Record<HostCallFunction, (request: unknown, ctx: InvocationContext) => Promise<{ reply: unknown; status?: number }>> = {
+      async capsule_read(request, { overlay, reads }) {
+        const { id } = ReadRequest.parse(request);
+        const capsule = await store.getCapsule(id);
+        if (!capsule || !canRead(overlay.trust_level, capsule)) return fail('not_found', `capsule ${id} not found`);
+        reads.add(capsule.id);
+        return { reply: { ok: true, capsule } };
+      },
+      async capsule_search(request, { overlay, reads }) {
+        const { query, limit } = SearchRequest.parse(request);
+        const hits = await capsules.search(actor(overlay), { q: query, limit });
+        for (const h of hits) reads.add(h.capsule.id);
+        return { reply: { ok: true, results: hits.map((h) => ({ ...h.capsule, score: h.score })) } };
+      },
+      async capsule_create(request, { overlay, reads }) {
+        const input = CreateRequest.parse(request);
+        const created = await capsules.create(actor(overlay), {
+          content: input.content,
+          type: input.type,
+          tags: input.tags,
+          trust_level: Math.min(input.trust_level ?? overlay.trust_level, overlay.trust_level),
+          metadata: { ...input.metadata, created_by_overlay: { id: overlay.id, name: overlay.name, version: overlay.version } },
+          derived_from: [...reads].map((parent_id) => ({ parent_id, reason: 'read-by-overlay' })),
+        });
+        return { reply: { ok: true, id: created.id, trust_level: created.trust_level } };
+      },
+      async config_get(request, { overlay }) {
+        const { key } = ConfigRequest.parse(request);
+        if (!(key in overlay.config)) return fail('not_found', `config "${key}" is not set`);
+        return { reply: { ok: true, value: overlay.config[key] } };
+      },
+      async event_publish(request, { overlay }) {
+        const event = EventRequest.parse(request);
+        await redis.xadd(`${prefix}:overlay-events`, 'MAXLEN', '~', '10000', '*', 'overlay', overlay.name, 'overlay_id', overlay.id, 'type', event.type, 'payload', JSON.stringify(event.payload ?? null));
+        return { reply: { ok: true }, status: 0 };
+      },
+    };
+    return {
+      async call(fn, request, context) {
+        try {
+          return await handlers[fn](request, context);
+        } catch (err) {
+          if (err instanceof z.ZodError) return fail('bad_request', `${fn}: ${err.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`, HOST_ERROR.bad_request);
+          if (err instanceof ForgeError) return fail(err.code, err.message);
+          throw err;
+        }
+      },
+    };
+  }
+}
+
