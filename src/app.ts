@@ -86,7 +86,7 @@ export async function createForge(config: ForgeConfig, overrides: ForgeOverrides
   });
   const maintenance: Worker[] = [];
   const handlers: PhaseHandlers = {
-    ...createPhaseHandlers({ config, store, capsules, embedder, intelligence, redis, keys, flows }),
+    ...createPhaseHandlers({ config, store, capsules, embedder, intelligence, redis, keys, flows, overlays }),
     ...overrides.handlers,
   };
   const started: PipelineWorkers[] = [];

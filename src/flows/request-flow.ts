@@ -52,6 +52,8 @@ export interface RequestJobData {
 
 export interface TimedOutput {
   readonly timing: PhaseTiming;
+  /** What the overlays bound to the phase returned, by overlay name; absent when none is bound. */
+  readonly overlays?: Readonly<Record<string, { success: boolean; result: unknown; error: { code: string; message: string } | null }>>;
 }
 
 export interface ContextOutput extends TimedOutput {
@@ -85,6 +87,8 @@ export interface OptimizationOutput extends TimedOutput {
   /** Timings of the phases optimization waited for (analysis absent when it fell back). */
   readonly timings: Readonly<Partial<Record<'context' | 'analysis' | 'security', PhaseTiming>>>;
   readonly parameters: { readonly max_sentences: number; readonly max_citations: number };
+  /** Overlay reports of the phases so far, by phase. */
+  readonly overlay_reports: Readonly<Record<string, unknown>>;
   readonly cache_key: string;
   /** Present on a cache hit. */
   readonly cached: { readonly answer: string; readonly citations: readonly string[] } | null;

@@ -37,6 +37,12 @@ export class OverlayConfigError extends ForgeError {
   }
 }
 
+/** What the overlays bound to one phase did for one request, by overlay name. */
+export type PhaseOverlayReport = Record<string, { success: boolean; result: unknown; error: InvocationResult['error']; fuel_consumed: number | null; execution_time_ms: number }>;
+
+/** How long a process trusts its list of active overlays before reading it again. */
+const ACTIVE_LIST_TTL_MS = 1000;
+
 export interface OverlayMetrics {
   readonly invocations: number;
   readonly failures: number;
@@ -95,6 +101,7 @@ export class OverlayService {
   private readonly deps: OverlayServiceDeps;
   private readonly modules = new Map<string, Uint8Array>();
   private readonly recordInvocation: ReturnType<typeof defineScript>;
+  private active: { readonly at: number; readonly list: Promise<OverlayRecord[]> } | null = null;
 
   constructor(deps: OverlayServiceDeps) {
     this.deps = deps;
@@ -168,6 +175,7 @@ export class OverlayService {
     if (missing.length || unknown.length) throw new OverlayConfigError(overlay.name, { missing, unknown });
     const expiresAt = options.ttl_seconds ? new Date(Date.now() + options.ttl_seconds * 1000).toISOString() : null;
     const active = (await this.deps.store.setOverlayState(id, { state: 'active', config, expires_at: expiresAt }, { actor_id: caller.id })) as OverlayRecord;
+    this.active = null;
     if (expiresAt && options.ttl_seconds) {
       await this.deps.expiry.add('expire', { overlay_id: id, expires_at: expiresAt }, {
         delay: options.ttl_seconds * 1000,
@@ -186,16 +194,19 @@ export class OverlayService {
     const overlay = await this.deps.store.getOverlay(id);
     if (!overlay || overlay.state !== 'active' || overlay.expires_at !== expiresAt) return;
     await this.deps.store.setOverlayState(id, { state: 'suspended', reason: `activation expired at ${expiresAt}`, from: ['active'] }, { actor_id: 'system' });
+    this.active = null;
   }
 
   async suspend(caller: Caller, id: string, reason: string): Promise<OverlayRecord> {
     await this.get(id);
+    this.active = null;
     return (await this.deps.store.setOverlayState(id, { state: 'suspended', reason }, { actor_id: caller.id })) as OverlayRecord;
   }
 
   async remove(caller: Caller, id: string): Promise<void> {
     const overlay = await this.get(id);
     await this.deps.store.deleteOverlay(id, { actor_id: caller.id });
+    this.active = null;
     await this.deps.redis.unlink(this.metricsKey(id), this.durationsKey(id));
     this.modules.delete(overlay.sha256);
   }
@@ -275,6 +286,35 @@ export class OverlayService {
       mean_fuel: invocations ? fuel / invocations : 0,
       last_error: h.last_error ?? null,
     };
+  }
+
+  /**
+   * Runs every active overlay bound to `phase` on `input`, in parallel, each on its `process` entry point
+   * (or its first). Returns null when none is bound, so a phase without overlays pays one cached lookup.
+   */
+  async runPhase(phase: string, input: unknown): Promise<PhaseOverlayReport | null> {
+    if (!this.active || Date.now() - this.active.at > ACTIVE_LIST_TTL_MS) {
+      this.active = { at: Date.now(), list: this.deps.store.listOverlays({ state: 'active' }) };
+    }
+    const bound = (await this.active.list).filter((o) => (o.manifest as unknown as OverlayManifest).phases.includes(phase as OverlayManifest['phases'][number]));
+    if (bound.length === 0) return null;
+    const report: PhaseOverlayReport = {};
+    await Promise.all(
+      bound.map(async (overlay) => {
+        const manifest = overlay.manifest as unknown as OverlayManifest;
+        const entry = manifest.entry_points.includes('process') ? 'process' : (manifest.entry_points[0] as string);
+        let result: InvocationResult;
+        try {
+          result = await this.invoke(overlay.id, { function: entry, args: input });
+        } catch (err) {
+          // Suspended or removed since the list was read: it no longer takes part.
+          if (err instanceof ConflictError || err instanceof NotFoundError) return;
+          throw err;
+        }
+        report[overlay.name] = { success: result.success, result: result.result, error: result.error, fuel_consumed: result.fuel_consumed, execution_time_ms: result.execution_time_ms };
+      }),
+    );
+    return report;
   }
 
   /** The host functions, served for every overlay this process runs. */

@@ -21,6 +21,7 @@ import type { Intelligence } from '../intelligence/intelligence.js';
 import type { ForgeKeys, RequestEvent } from '../redis/keys.js';
 import type { Embedder } from '../search/embedder.js';
 import { normalizeQuery } from '../search/text.js';
+import type { OverlayService, PhaseOverlayReport } from '../overlays/service.js';
 import type { CapsuleService } from '../services/capsules.js';
 import type { GraphStore, PhaseTiming } from '../store/graph-store.js';
 import { uuidV5 } from '../util/ids.js';
@@ -62,6 +63,8 @@ export interface PhaseDeps {
   readonly keys: ForgeKeys;
   /** Adds the fire-and-forget jobs (metrics, storage) together, in one round trip. */
   readonly flows: FlowProducer;
+  /** Runs the active overlays bound to a phase. */
+  readonly overlays: Pick<OverlayService, 'runPhase'>;
 }
 
 /** Retrieved capsule content passed between phases is capped; the store keeps the whole text. */
@@ -111,7 +114,9 @@ return redis.call('PUBLISH', KEYS[1], ARGV[1])
 `;
 
 export function createPhaseHandlers(deps: PhaseDeps): PhaseHandlers {
-  const { config, store, capsules, embedder, intelligence, redis, keys, flows } = deps;
+  const { config, store, capsules, embedder, intelligence, redis, keys, flows, overlays } = deps;
+  const withOverlays = (report: PhaseOverlayReport | null) => (report ? { overlays: report } : {});
+  const request = (data: RequestJobData) => ({ id: data.request_id, query: data.query, caller: { id: data.caller.id, roles: data.caller.roles, trust_level: data.caller.trust_level } });
   const cachePrefix = keys.cache('', '').slice(0, -1); // `<prefix>:cache:`
   const cacheLookup = defineScript(redis, CACHE_LOOKUP);
   const recordMetrics = defineScript(redis, RECORD_METRICS);
@@ -126,20 +131,25 @@ export function createPhaseHandlers(deps: PhaseDeps): PhaseHandlers {
         limit: RETRIEVAL_LIMIT,
         filter: { max_trust: data.caller.trust_level },
       });
+      const capsules = hits.map((h) => ({
+        id: h.capsule.id,
+        content: h.capsule.content.slice(0, MAX_CONTENT_CHARS),
+        version: h.capsule.version,
+        trust_level: h.capsule.trust_level,
+        score: h.score,
+      }));
+      const report = await overlays.runPhase('context', { phase: 'context', request: request(data), capsules: capsules.map((c) => ({ id: c.id, score: c.score })) });
       return {
-        capsules: hits.map((h) => ({
-          id: h.capsule.id,
-          content: h.capsule.content.slice(0, MAX_CONTENT_CHARS),
-          version: h.capsule.version,
-          trust_level: h.capsule.trust_level,
-          score: h.score,
-        })),
+        capsules,
         profile: { caller_id: data.caller.id, roles: data.caller.roles, trust_level: data.caller.trust_level },
+        ...withOverlays(report),
       };
     },
 
+    // Overlay failures here are tolerated: they are reported, and the built-in analysis still counts.
     async analysis({ data }) {
-      return analyzeText(data.query);
+      const analysis = analyzeText(data.query);
+      return { ...analysis, ...withOverlays(await overlays.runPhase('analysis', { phase: 'analysis', request: request(data), analysis })) };
     },
 
     async security({ data }) {
@@ -148,7 +158,14 @@ export function createPhaseHandlers(deps: PhaseDeps): PhaseHandlers {
       }
       const rule = screenForInjection(data.query);
       if (rule) throw new SecurityDeniedError(`query matched the ${rule} screen`);
-      return { allowed: true, checks: ['trust', 'injection-screen'] };
+      // A validator that fails, or answers anything but {allowed: true}, denies the request.
+      const report = await overlays.runPhase('security', { phase: 'security', request: request(data), required_trust: data.required_trust });
+      for (const [name, r] of Object.entries(report ?? {})) {
+        if (!r.success) throw new SecurityDeniedError(`security overlay ${name} failed (${r.error?.code}: ${r.error?.message})`);
+        const verdict = r.result as { allowed?: unknown; reason?: unknown } | null;
+        if (verdict?.allowed !== true) throw new SecurityDeniedError(`security overlay ${name} denied it${typeof verdict?.reason === 'string' ? `: ${verdict.reason}` : ''}`);
+      }
+      return { allowed: true, checks: ['trust', 'injection-screen', ...Object.keys(report ?? {}).map((n) => `overlay:${n}`)], ...withOverlays(report) };
     },
 
     async optimization({ job, data }) {
@@ -168,12 +185,19 @@ export function createPhaseHandlers(deps: PhaseDeps): PhaseHandlers {
         .digest('hex');
       const [cacheKey, hit] = (await cacheLookup([keys.knowledgeGeneration], [cachePrefix, digest])) as [string, string | null];
       const cached = hit ? (JSON.parse(hit) as { answer: string; citations: string[] }) : null;
-      const { timing: analysisTiming, ...analysisSummary } = 'fallback' in analysis ? { timing: undefined, ...analysis } : analysis;
+      const { timing: analysisTiming, overlays: analysisOverlays, ...analysisSummary } = 'fallback' in analysis ? { timing: undefined, overlays: undefined, ...analysis } : analysis;
+      const own = await overlays.runPhase('optimization', { phase: 'optimization', request: request(data), parameters, cached: cached !== null });
+      const overlay_reports: Record<string, unknown> = {};
+      if (context.overlays) overlay_reports.context = context.overlays;
+      if (analysisOverlays) overlay_reports.analysis = analysisOverlays;
+      if (security.overlays) overlay_reports.security = security.overlays;
+      if (own) overlay_reports.optimization = own;
       return {
         capsules: context.capsules,
         analysis: analysisSummary,
         timings: { context: context.timing, security: security.timing, ...(analysisTiming ? { analysis: analysisTiming } : {}) },
         parameters,
+        overlay_reports,
         cache_key: cacheKey,
         cached,
       };
@@ -185,6 +209,8 @@ export function createPhaseHandlers(deps: PhaseDeps): PhaseHandlers {
       const answer = optimization.cached
         ? { text: optimization.cached.answer, citations: optimization.cached.citations, model: 'cache' }
         : await intelligence.answer({ query: data.query, capsules: optimization.capsules, parameters: optimization.parameters });
+      const own = await overlays.runPhase('intelligence', { phase: 'intelligence', request: request(data), answer: answer.text, citations: answer.citations });
+      const overlayReports = own ? { ...optimization.overlay_reports, intelligence: own } : optimization.overlay_reports;
       const phase_timings: Record<string, PhaseTiming> = { ...optimization.timings, optimization: optimization.timing, intelligence: timing() };
       const record = await store.finishRequest(data.request_id, {
         status: 'completed',
@@ -195,6 +221,7 @@ export function createPhaseHandlers(deps: PhaseDeps): PhaseHandlers {
           cache: optimization.cached ? 'hit' : 'miss',
           model: answer.model,
           analysis: 'fallback' in optimization.analysis ? { fallback: true, error: optimization.analysis.error } : { complexity: optimization.analysis.complexity, keywords: optimization.analysis.keywords },
+          ...(Object.keys(overlayReports).length ? { overlays: overlayReports } : {}),
         },
       });
       // Fire-and-forget jobs in one MULTI; the finished event and the cache fill in one script.

@@ -1,0 +1,56 @@
+import { afterEach, expect, it } from 'vitest';
+import type { RequestRecord } from '../src/store/graph-store.js';
+import { createTestForge, type TestForge } from './helpers/forge.js';
+import { compileWat } from './helpers/wat.js';
+
+let t: TestForge | undefined;
+afterEach(async () => {
+  await t?.cleanup();
+  t = undefined;
+});
+
+async function overlay(manifest: string, fixture: string): Promise<string> {
+  const forge = (t as TestForge).forge;
+  const o = await forge.overlays.register(forge.localCaller, manifest, await compileWat(fixture));
+  await forge.overlays.activate(forge.localCaller, o.id);
+  return o.id;
+}
+
+async function ask(query: string): Promise<RequestRecord> {
+  const forge = (t as TestForge).forge;
+  const { record } = await forge.requests.submit(forge.localCaller, { query });
+  return forge.requests.waitFor(record.id, 20_000);
+}
+
+it('runs the overlays bound to a phase and reports their outputs with the answer', async () => {
+  t = await createTestForge({ FORGE_OVERLAY_THREADS: '1' });
+  t.forge.startWorkers();
+  await overlay('name: echo-analysis\nversion: 1.0.0\nentry_points: [echo]\nphases: [analysis]\ncapabilities: [capsule:read, event:publish]', 'abi-test');
+  const done = await ask('How are deploys approved?');
+  expect(done.status).toBe('completed');
+  const reports = done.result.overlays as { analysis: Record<string, { success: boolean; result: { phase: string; request: { query: string } } }> };
+  expect(reports.analysis['echo-analysis']).toMatchObject({ success: true, result: { phase: 'analysis', request: { query: 'How are deploys approved?' } } });
+});
+
+it('tolerates a failing analysis overlay', async () => {
+  t = await createTestForge({ FORGE_OVERLAY_THREADS: '1' });
+  t.forge.startWorkers();
+  await overlay('name: trap-analysis\nversion: 1.0.0\nentry_points: [trap]\nphases: [analysis]\ncapabilities: [capsule:read, event:publish]', 'abi-test');
+  const done = await ask('How are deploys approved?');
+  expect(done.status).toBe('completed');
+  expect((done.result.overlays as { analysis: Record<string, unknown> }).analysis['trap-analysis']).toMatchObject({ success: false, error: { code: 'trap' } });
+});
+
+it('treats a denying or failing security overlay as a denial', async () => {
+  t = await createTestForge({ FORGE_OVERLAY_THREADS: '1' });
+  t.forge.startWorkers();
+  const deny = await overlay('name: deny-all\nversion: 1.0.0\nphases: [security]', 'security-deny');
+  const denied = await ask('anything');
+  expect(denied.status).toBe('rejected');
+  expect(denied.error?.message).toContain('security overlay deny-all denied it: blocked by policy');
+  await t.forge.overlays.suspend(t.forge.localCaller, deny, 'test');
+  await overlay('name: broken-validator\nversion: 1.0.0\nentry_points: [trap]\nphases: [security]\ncapabilities: [capsule:read, event:publish]', 'abi-test');
+  const failed = await ask('anything else');
+  expect(failed.status).toBe('rejected');
+  expect(failed.error?.message).toMatch(/security overlay broken-validator failed \(trap: /);
+});
