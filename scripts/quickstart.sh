@@ -6,4 +6,5 @@ cd "$(dirname "$0")/.."
 bash scripts/ensure-redis.sh
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then npm ci --no-audit --no-fund; fi
 npm run --silent build
+npm run --silent build:overlays
 exec node dist/src/cli/main.js start --demo "$@"

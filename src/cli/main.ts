@@ -8,6 +8,7 @@ import { createIngressApp, listen } from '../producers/ingress.js';
 import { runLoad, type LoadProgress } from '../producers/load.js';
 import { startLocalRedis, type LocalRedis } from '../redis/local-redis.js';
 import { packageRoot } from '../util/package-root.js';
+import { builtOverlays, installOverlays } from './core-overlays.js';
 import { loadSampleKnowledge, readSampleFile } from './sample.js';
 
 const HELP = `forge — institutional memory engine
@@ -77,6 +78,13 @@ async function runDemo(forge: Forge): Promise<void> {
   const sample = readSampleFile(path.join(packageRoot(), 'samples', 'knowledge.json'));
   const loaded = await loadSampleKnowledge(forge, sample);
   console.log(loaded.skipped ? 'Sample knowledge base already loaded.' : `Loaded ${loaded.loaded} sample capsules (with versions, forks and derivations).`);
+  const sources = builtOverlays();
+  if (sources.length === 0) {
+    console.log('No built overlays (run npm run build:overlays to add the core overlays).');
+  } else {
+    const overlays = await installOverlays(forge, { ...forge.localCaller, trust_level: 100 }, sources);
+    console.log(`Overlays: ${overlays.map((o) => `${o.name}@${o.version} (${o.state}, phases ${((o.manifest.phases as string[]) ?? []).join('/')})`).join(', ')}`);
+  }
   for (const q of sample.questions) {
     const { record } = await forge.requests.submit(forge.localCaller, q);
     const done = await forge.requests.waitFor(record.id, 15_000);
@@ -88,6 +96,10 @@ async function runDemo(forge: Forge): Promise<void> {
       console.log(`   [${i + 1}] capsule ${id} v${c?.version ?? '?'} (trust ${c?.trust_level ?? '?'})`);
     }
     if (done.error) console.log(`   error: ${done.error.message}`);
+    const reports = done.result.overlays as Record<string, Record<string, { success: boolean; result: unknown }>> | undefined;
+    for (const [phase, byName] of Object.entries(reports ?? {})) {
+      for (const [name, r] of Object.entries(byName)) console.log(`   overlay ${name} (${phase}): ${r.success ? JSON.stringify(r.result) : 'failed'}`);
+    }
     if (q.save_as_capsule) {
       const deadline = Date.now() + 5000;
       let saved: string | undefined;

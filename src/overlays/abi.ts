@@ -26,6 +26,12 @@
 export const HOST_MODULE = 'forge';
 /** The mutable i64 global instrumentation adds: remaining fuel, set by the host before each call. */
 export const FUEL_GLOBAL = 'forge_fuel';
+/**
+ * The initial value of `forge_fuel`: the budget of the module's start function, which runs while the
+ * instance is created, before the host can set the budget. What the start function spends counts toward
+ * the call.
+ */
+export const START_FUEL = 10_000_000n;
 export const ALLOC_EXPORT = 'forge_alloc';
 
 export const CAPABILITIES = ['capsule:read', 'capsule:write', 'event:publish', 'event:subscribe', 'config:read'] as const;

@@ -1,13 +1,13 @@
 import binaryen from 'binaryen';
 import { ForgeError } from '../errors.js';
-import { FUEL_GLOBAL } from './abi.js';
+import { FUEL_GLOBAL, START_FUEL } from './abi.js';
 
 /**
  * Fuel and memory instrumentation of overlay modules, applied once at registration.
  *
  * Contract of the module it returns:
- * - exports a mutable i64 global `forge_fuel`: the host sets it to the budget before a call and reads
- *   what is left after. Every function entry and every loop iteration subtracts the static instruction
+ * - exports a mutable i64 global `forge_fuel`, initially START_FUEL (the start function's budget): the
+ *   host sets it to the call's budget before a call and reads what is left after. Every function entry and every loop iteration subtracts the static instruction
  *   count of the code it is about to run (a function's body outside its loops; a loop's body outside
  *   its inner loops). When the result is negative the guest traps (`unreachable`) with `forge_fuel < 0`,
  *   which the host reports as fuel exhaustion. Identical inputs consume identical fuel.
@@ -230,7 +230,7 @@ export function instrumentModule(wasm: Uint8Array, options: InstrumentOptions): 
     for (let i = 0; i < module.getNumGlobals(); i++) {
       if (binaryen.getGlobalInfo(module.getGlobalByIndex(i)).name === FUEL_GLOBAL) throw new InvalidModuleError(`defines a global named ${FUEL_GLOBAL}`);
     }
-    module.addGlobal(FUEL_GLOBAL, binaryen.i64, true, module.i64.const(0n));
+    module.addGlobal(FUEL_GLOBAL, binaryen.i64, true, module.i64.const(START_FUEL));
     module.addGlobalExport(FUEL_GLOBAL, FUEL_GLOBAL);
 
     const charge = (cost: number, body: number): number => {

@@ -7,6 +7,7 @@ import { receiveMessageOnPort } from 'node:worker_threads';
 import {
   ALLOC_EXPORT,
   FUEL_GLOBAL,
+  START_FUEL,
   HOST_ERROR,
   packPointer,
   unpackPointer,
@@ -111,7 +112,8 @@ export default function invoke(task: InvokeTask): InvocationResult {
     try {
       instance = new WebAssembly.Instance(module, imports);
     } catch (err) {
-      throw new GuestFault('link_error', err instanceof Error ? err.message : String(err));
+      if (err instanceof WebAssembly.LinkError || err instanceof TypeError) throw new GuestFault('link_error', err.message);
+      throw new GuestFault('trap', `start function failed: ${err instanceof Error ? err.message : String(err)}`);
     }
     guest.memory = instance.exports.memory as WebAssembly.Memory | undefined;
     guest.alloc = instance.exports[ALLOC_EXPORT] as unknown as GuestFn | undefined;
@@ -119,7 +121,9 @@ export default function invoke(task: InvokeTask): InvocationResult {
     const entry = instance.exports[task.entry] as unknown as GuestFn | undefined;
     if (!guest.memory) throw new GuestFault('missing_export', 'module does not export memory');
     if (!fuel) throw new GuestFault('missing_export', `module is not instrumented (no ${FUEL_GLOBAL})`);
-    fuel.value = budget;
+    // The start function ran on START_FUEL; charge what it spent to this call.
+    fuel.value = budget - (START_FUEL - fuel.value);
+    if (fuel.value < 0n) throw new GuestFault('fuel_exhausted', `fuel exhausted: budget of ${budget} spent by the start function`);
     if (task.mode === 'health') {
       // health_check() -> i32, 0 = healthy. A module without one is healthy if it instantiates.
       if (typeof entry !== 'function') return done({ success: true, result: { healthy: true, status: null } });
