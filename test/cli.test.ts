@@ -10,6 +10,9 @@ const cli = path.join(root, 'dist', 'src', 'cli', 'main.js');
 beforeAll(() => {
   // scripts/test.sh builds first; build here too when a test is run on its own.
   if (!existsSync(cli)) execFileSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: root, stdio: 'inherit' });
+  if (!existsSync(path.join(root, 'overlays', 'ml_intelligence', 'build', 'ml_intelligence.wasm'))) {
+    execFileSync(process.execPath, ['scripts/build-overlays.mjs', 'ml_intelligence'], { cwd: root, stdio: 'inherit' });
+  }
 }, 120_000);
 
 function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -62,6 +65,20 @@ it('forge start runs everything with a private Redis, prints its URLs, and shuts
   const { id } = (await posted.json()) as { id: string };
   const done = (await (await fetch(`${api}/v2/requests/${id}?wait=10000`)).json()) as { status: string };
   expect(done.status).toBe('completed');
+
+  // The overlay commands drive the same API.
+  const overlayDir = path.join(root, 'overlays', 'ml_intelligence');
+  const registered = await run(['overlay', 'register', '--manifest', path.join(overlayDir, 'manifest.yaml'), '--wasm', path.join(overlayDir, 'build', 'ml_intelligence.wasm'), '--target', api]);
+  expect(registered.code).toBe(0);
+  const overlay = JSON.parse(registered.stdout) as { id: string; state: string; name: string };
+  expect(overlay).toMatchObject({ name: 'ml-intelligence', state: 'pending' });
+  expect((await run(['overlay', 'activate', overlay.id, '--target', api])).stdout).toContain('"state": "active"');
+  const invoked = await run(['overlay', 'invoke', overlay.id, '--function', 'process', '--args', '{"request":{"query":"Why?"}}', '--target', api]);
+  expect(JSON.parse(invoked.stdout)).toMatchObject({ success: true, result: { patterns: ['question'] } });
+  const wrong = await run(['overlay', 'invoke', overlay.id, '--function', 'nope', '--target', api]);
+  expect(wrong.code).toBe(1);
+  expect(wrong.stdout).toContain('has no entry point');
+
   const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
   child.kill('SIGTERM');
   expect(await exited).toBe(0);

@@ -9,6 +9,7 @@ import { runLoad, type LoadProgress } from '../producers/load.js';
 import { startLocalRedis, type LocalRedis } from '../redis/local-redis.js';
 import { packageRoot } from '../util/package-root.js';
 import { builtOverlays, installOverlays } from './core-overlays.js';
+import { overlayCommand } from './overlay-commands.js';
 import { loadSampleKnowledge, readSampleFile } from './sample.js';
 
 const HELP = `forge — institutional memory engine
@@ -23,6 +24,10 @@ usage:
                 pipeline workers only (needs REDIS_URL)
   forge load    --rate R --duration S [--concurrency C] [--target URL] [--json]
                 submits R requests/s for S seconds and reports throughput and latency percentiles
+  forge overlay build [DIR ...]          compile overlays/<DIR> (AssemblyScript) to overlays/<DIR>/build/<DIR>.wasm
+  forge overlay register --manifest FILE --wasm FILE [--target URL]
+  forge overlay list | activate ID [--config JSON] [--ttl S] | suspend ID [REASON]
+  forge overlay invoke ID --function NAME [--args JSON] [--timeout-ms N] [--target URL]
   forge help
 
 environment (flags win): ${configKeys().join(', ')}
@@ -40,6 +45,13 @@ const FLAGS = {
   concurrency: { type: 'string' },
   target: { type: 'string' },
   json: { type: 'boolean' },
+  manifest: { type: 'string' },
+  wasm: { type: 'string' },
+  config: { type: 'string' },
+  ttl: { type: 'string' },
+  function: { type: 'string' },
+  args: { type: 'string' },
+  'timeout-ms': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -215,6 +227,17 @@ async function main(argv: string[]): Promise<void> {
       return start(flags, command);
     case 'load':
       return load(flags);
+    case 'overlay':
+      return overlayCommand(positionals[1], positionals.slice(2), {
+        target: flags.target ?? `http://127.0.0.1:${configFrom(flags).http.port}`,
+        manifest: flags.manifest,
+        wasm: flags.wasm,
+        config: flags.config,
+        ttl: flags.ttl,
+        function: flags.function,
+        args: flags.args,
+        timeoutMs: flags['timeout-ms'],
+      });
     default:
       throw new ConfigError([{ field: 'command', message: `unknown command "${command}"; run forge help` }]);
   }

@@ -1,6 +1,8 @@
 import binaryen from 'binaryen';
-import { ForgeError } from '../errors.js';
 import { FUEL_GLOBAL, START_FUEL } from './abi.js';
+import { InvalidModuleError, MemoryLimitError } from './errors.js';
+
+export { InvalidModuleError, MemoryLimitError };
 
 /**
  * Fuel and memory instrumentation of overlay modules, applied once at registration.
@@ -21,24 +23,6 @@ export interface InstrumentOptions {
 }
 
 export { FUEL_GLOBAL };
-
-/** The module is not valid WebAssembly, or uses a feature overlays may not use. */
-export class InvalidModuleError extends ForgeError {
-  constructor(message: string) {
-    super('validation_failed', `invalid overlay module: ${message}`, { retryable: false });
-  }
-}
-
-/** The module asks for more memory up front than its overlay may have. */
-export class MemoryLimitError extends ForgeError {
-  readonly requestedPages: number;
-  readonly maxPages: number;
-  constructor(requestedPages: number, maxPages: number) {
-    super('validation_failed', `memory limit exceeded: ${requestedPages} pages requested initially, ${maxPages} allowed`, { retryable: false });
-    this.requestedPages = requestedPages;
-    this.maxPages = maxPages;
-  }
-}
 
 /**
  * Features an overlay may use. Everything the walker below understands; modules that need more (GC,

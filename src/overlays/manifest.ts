@@ -2,8 +2,7 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { ForgeError, type FieldIssue } from '../errors.js';
 import { isSemver } from '../store/versions.js';
-import { ALLOC_EXPORT, CAPABILITIES, HOST_FUNCTIONS, type Capability, type HostFunction } from './abi.js';
-import { FUEL_GLOBAL } from './instrument.js';
+import { ALLOC_EXPORT, CAPABILITIES, FUEL_GLOBAL, HOST_FUNCTIONS, type Capability, type HostFunction } from './abi.js';
 
 /** Phases an overlay may bind to (the fire-and-forget phases run no overlays). */
 export const OVERLAY_PHASES = ['context', 'analysis', 'security', 'optimization', 'intelligence'] as const;

@@ -7,7 +7,6 @@ import { defineScript } from '../redis/script.js';
 import type { CapsuleService } from '../services/capsules.js';
 import { CAPSULE_TYPES, canRead, type Caller, type GraphStore, type JsonObject, type OverlayFilter, type OverlayRecord } from '../store/graph-store.js';
 import { HOST_ERROR, type HostCallFunction, type InvocationResult } from './abi.js';
-import { instrumentModule } from './instrument.js';
 import { grantedHostFunctions, parseManifest, type OverlayManifest } from './manifest.js';
 import type { HostHandlers, OverlayRuntime } from './runtime.js';
 import { checkOverlayModule } from './validate.js';
@@ -145,6 +144,8 @@ export class OverlayService {
       throw new ConflictError('overlay', `${manifest.name}@${manifest.version}`, 'is already registered');
     }
     const imports = checkOverlayModule(wasm, manifest);
+    // binaryen is large: loaded on the first registration, not at start-up.
+    const { instrumentModule } = await import('./instrument.js');
     const instrumented = instrumentModule(wasm, { maxMemoryPages: manifest.limits.max_memory_mb * 16 });
     const { sha256, key } = await this.deps.blobs.put(instrumented, `overlays/${manifest.name}/${manifest.version}/${sha256Hex(instrumented)}.wasm`);
     return this.deps.store.createOverlay(

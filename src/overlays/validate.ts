@@ -1,6 +1,6 @@
 import { ForgeError } from '../errors.js';
 import { ALLOC_EXPORT, HOST_FUNCTIONS, HOST_MODULE, type HostFunction } from './abi.js';
-import { InvalidModuleError } from './instrument.js';
+import { InvalidModuleError } from './errors.js';
 import type { OverlayManifest } from './manifest.js';
 
 /** The module breaks the ABI or imports what its capabilities do not grant. Each problem is named. */
