@@ -45,3 +45,20 @@ describe('config', () => {
     expect(() => loadConfig({}, { port: '70000' })).toThrow(/--port \(PORT\)/);
   });
 });
+
+describe('version ranges', () => {
+  it('matches the simple ranges manifests use', async () => {
+    const { satisfies } = await import('../src/store/versions.js');
+    expect(satisfies('1.4.2', '^1.2.0')).toBe(true);
+    expect(satisfies('2.0.0', '^1.2.0')).toBe(false);
+    expect(satisfies('1.1.9', '^1.2.0')).toBe(false);
+    expect(satisfies('0.2.5', '^0.2.0')).toBe(true);
+    expect(satisfies('0.3.0', '^0.2.0')).toBe(false);
+    expect(satisfies('1.2.9', '~1.2.3')).toBe(true);
+    expect(satisfies('1.3.0', '~1.2.3')).toBe(false);
+    expect(satisfies('3.0.0', '>=2.0.0')).toBe(true);
+    expect(satisfies('1.0.0', '1.0.0')).toBe(true);
+    expect(satisfies('1.0.1', '1.0.0 || 2.x')).toBe(false);
+    expect(satisfies('5.0.0', '*')).toBe(true);
+  });
+});

@@ -154,3 +154,20 @@ config: { region: { default: eu } }
     expect((await call('GET', `/v2/overlays/${id}/health`)).body).toMatchObject({ healthy: true, status: 0 });
   });
 });
+
+describe('overlay dependencies', () => {
+  it('activates only when every dependency is active in a matching version', async () => {
+    const wasm = await compileWat('abi-test');
+    const base = 'entry_points: [echo]\ncapabilities: [capsule:read, event:publish]\n';
+    const dependent = await register(`name: dependent\nversion: 1.0.0\n${base}dependencies: { provider: ^1.2.0 }`, wasm);
+    const blocked = await call('POST', `/v2/overlays/${dependent.body.id}/activate`, {});
+    expect(blocked.status).toBe(409);
+    expect(blocked.body.message).toContain('needs active provider@^1.2.0');
+    const old = await register(`name: provider\nversion: 1.1.0\n${base}`, wasm);
+    await call('POST', `/v2/overlays/${old.body.id}/activate`, {});
+    expect((await call('POST', `/v2/overlays/${dependent.body.id}/activate`, {})).status).toBe(409);
+    const good = await register(`name: provider\nversion: 1.4.2\n${base}`, wasm);
+    await call('POST', `/v2/overlays/${good.body.id}/activate`, {});
+    expect((await call('POST', `/v2/overlays/${dependent.body.id}/activate`, {})).body).toMatchObject({ state: 'active' });
+  });
+});

@@ -31,7 +31,12 @@ const configEntry = z
   })
   .refine((c) => !(c.required && c.default !== undefined), 'a required value cannot also have a default');
 
-const semverRange = z.string().min(1).max(100).regex(/^[\d.xX*^~<>=| -]+$/, 'must be a semver range such as ^1.2.0');
+const RANGE_PART = /^\s*(\*|(\^|~|>=)?\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?)\s*$/;
+const semverRange = z
+  .string()
+  .min(1)
+  .max(100)
+  .refine((r) => r.split('||').every((part) => RANGE_PART.test(part)), 'must be *, 1.2.0, ^1.2.0, ~1.2.0 or >=1.2.0 (alternatives joined by ||)');
 
 /**
  * An overlay's manifest. Accepted as YAML or JSON; unknown fields are errors, so a typo is never a

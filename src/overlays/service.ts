@@ -5,6 +5,7 @@ import { sha256Hex, type BlobStore } from '../blobs/blob-store.js';
 import { ConflictError, ForgeError, NotFoundError } from '../errors.js';
 import { defineScript } from '../redis/script.js';
 import type { CapsuleService } from '../services/capsules.js';
+import { satisfies } from '../store/versions.js';
 import { CAPSULE_TYPES, canRead, type Caller, type GraphStore, type JsonObject, type OverlayFilter, type OverlayRecord } from '../store/graph-store.js';
 import { HOST_ERROR, type HostCallFunction, type InvocationResult } from './abi.js';
 import { grantedHostFunctions, parseManifest, type OverlayManifest } from './manifest.js';
@@ -174,6 +175,13 @@ export class OverlayService {
     const unknown = Object.keys(options.config ?? {}).filter((k) => !(k in manifest.config));
     const missing = Object.entries(manifest.config).filter(([key, spec]) => spec.required && config[key] === undefined).map(([key]) => key);
     if (missing.length || unknown.length) throw new OverlayConfigError(overlay.name, { missing, unknown });
+    // Every declared dependency must be active in a version its range accepts.
+    const unmet: string[] = [];
+    for (const [name, range] of Object.entries(manifest.dependencies)) {
+      const candidates = await this.deps.store.listOverlays({ name, state: 'active' });
+      if (!candidates.some((c) => satisfies(c.version, range))) unmet.push(`${name}@${range}`);
+    }
+    if (unmet.length) throw new ConflictError('overlay', id, `needs active ${unmet.join(', ')}`);
     const expiresAt = options.ttl_seconds ? new Date(Date.now() + options.ttl_seconds * 1000).toISOString() : null;
     const active = (await this.deps.store.setOverlayState(id, { state: 'active', config, expires_at: expiresAt }, { actor_id: caller.id })) as OverlayRecord;
     this.active = null;

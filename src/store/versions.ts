@@ -26,3 +26,30 @@ export function nextPatch(version: string): string {
   const [major, minor, patch, pre] = parts(version);
   return pre === undefined ? `${major}.${minor}.${patch + 1}` : `${major}.${minor}.${patch}`;
 }
+
+/**
+ * Whether `version` satisfies a simple range: `*`, `x.y.z` (exact), `^x.y.z` (same major; same minor
+ * below 1.0.0), `~x.y.z` (same minor), `>=x.y.z`, or several joined by `||`.
+ */
+export function satisfies(version: string, range: string): boolean {
+  return range.split('||').some((part) => {
+    const r = part.trim();
+    if (r === '*' || r === '') return true;
+    const op = /^(\^|~|>=)?\s*(.+)$/.exec(r);
+    const base = op?.[2] ?? '';
+    if (!isSemver(base)) return false;
+    const [vMaj, vMin] = parts(version);
+    const [bMaj, bMin] = parts(base);
+    const atLeast = compareVersions(version, base) >= 0;
+    switch (op?.[1]) {
+      case '>=':
+        return atLeast;
+      case '~':
+        return atLeast && vMaj === bMaj && vMin === bMin;
+      case '^':
+        return atLeast && vMaj === bMaj && (bMaj !== 0 || vMin === bMin);
+      default:
+        return compareVersions(version, base) === 0;
+    }
+  });
+}
