@@ -67,7 +67,7 @@ async function main(): Promise<void> {
   const shared = new SharedArrayBuffer(trivial.byteLength);
   new Uint8Array(shared).set(trivial);
   const raw = new Piscina({ filename: path.join(path.dirname(fileURLToPath(import.meta.url)), 'raw-wasm-worker.js'), minThreads: THREADS, maxThreads: THREADS });
-  const forgeCall = () => runtime.invoke({ sha256: sha, module: trivial, entry: 'process', input: { q: 1 }, fuel: 1_000_000, timeoutMs: 5000, grants: ['log'], context: null });
+  const forgeCall = () => runtime.invoke({ sha256: sha, module: trivial, entry: 'process', input: { q: 1 }, fuel: 1_000_000, timeoutMs: 5000, grants: ['log'], imports: [], context: null });
   const rawCall = () => raw.run({ key: sha, module: shared, input: JSON.stringify({ q: 1 }) });
   for (let i = 0; i < 500; i++) await Promise.all([forgeCall(), rawCall()]); // warm both pools and caches
   const ours: Array<Awaited<ReturnType<typeof drive>>> = [];
@@ -102,7 +102,7 @@ async function main(): Promise<void> {
   const DEADLINE = 100;
   for (let i = 0; i < 20; i++) {
     const t0 = performance.now();
-    const r = await runtime.invoke({ sha256: stuckSha, module: stuckModule, entry: 'process', input: {}, fuel: 1e13, timeoutMs: DEADLINE, grants: ['log'], context: null });
+    const r = await runtime.invoke({ sha256: stuckSha, module: stuckModule, entry: 'process', input: {}, fuel: 1e13, timeoutMs: DEADLINE, grants: ['log'], imports: [], context: null });
     if (r.error?.code !== 'timeout') throw new Error(`stuck overlay ended with ${JSON.stringify(r.error)}`);
     overshoot.push(performance.now() - t0 - DEADLINE);
   }

@@ -48,6 +48,11 @@ export interface InvokeRequest<C> {
   readonly timeoutMs: number;
   /** Host functions the overlay's capabilities grant (checked again at call time). */
   readonly grants: readonly HostFunction[];
+  /**
+   * Host functions the module imports; the channel to this process is set up only when there are any.
+   * @defaultValue grants
+   */
+  readonly imports?: readonly string[];
   /** Passed to the host handlers (who is calling, with what trust). */
   readonly context: C;
 }
@@ -125,7 +130,7 @@ export function createOverlayRuntime<C>(options: OverlayRuntimeOptions<C> = {}):
     threads,
     async invoke(request) {
       const started = performance.now();
-      const needsHost = request.grants.some((g) => g !== 'log');
+      const needsHost = (request.imports ?? request.grants).length > 0;
       let channel: MessageChannel | undefined;
       let task: InvokeTask = {
         sha256: request.sha256,

@@ -250,6 +250,7 @@ export class OverlayService {
       fuel: manifest.limits.fuel_per_entry[call.function] ?? manifest.limits.max_fuel,
       timeoutMs: Math.min(call.timeout_ms ?? manifest.limits.max_execution_ms, manifest.limits.max_execution_ms),
       grants: grantedHostFunctions(manifest),
+      imports: overlay.imports,
       context: { overlay, reads: new Set() },
     });
     await this.recordInvocation(
@@ -368,7 +369,13 @@ export class OverlayService {
         return { reply: { ok: true }, status: 0 };
       },
     };
+    const LEVELS = ['debug', 'info', 'warn', 'error'];
     return {
+      log(level, message, { overlay }) {
+        const line = `[overlay ${overlay.name}@${overlay.version}] ${LEVELS[level] ?? level}: ${message.slice(0, 500)}`;
+        if (level >= 2) console.error(line);
+        else console.log(line);
+      },
       async call(fn, request, context) {
         try {
           return await handlers[fn](request, context);
