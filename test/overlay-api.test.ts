@@ -155,6 +155,20 @@ config: { region: { default: eu } }
   });
 });
 
+describe('capability constraints', () => {
+  it('limits event_publish to the event types the capability allows', async () => {
+    const { body } = await register('name: narrow\nversion: 1.0.0\nentry_points: [publish]\ncapabilities: [capsule:read, { name: event:publish, constraints: { types: [audit.note] } }]', await compileWat('abi-test'));
+    await call('POST', `/v2/overlays/${body.id}/activate`, {});
+    const allowed = await call('POST', `/v2/overlays/${body.id}/invoke`, { function: 'publish', args: { type: 'audit.note', payload: { n: 1 } } });
+    expect(allowed.body).toMatchObject({ success: true, result: { status: 0 } });
+    const denied = await call('POST', `/v2/overlays/${body.id}/invoke`, { function: 'publish', args: { type: 'other', payload: {} } });
+    expect(denied.body).toMatchObject({ success: true, result: { status: 1 } });
+    const events = await t.forge.redis.xrange(`${t.config.queuePrefix}:overlay-events`, '-', '+');
+    expect(events).toHaveLength(1);
+    expect(events[0]?.[1]).toEqual(expect.arrayContaining(['overlay', 'narrow', 'type', 'audit.note', 'payload', '{"n":1}']));
+  });
+});
+
 describe('overlay dependencies', () => {
   it('activates only when every dependency is active in a matching version', async () => {
     const wasm = await compileWat('abi-test');

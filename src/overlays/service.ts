@@ -332,6 +332,13 @@ export class OverlayService {
     const { store, capsules, redis, prefix } = this.deps;
     const fail = (code: string, message: string, status: number = HOST_ERROR.failed) => ({ reply: { ok: false, error: { code, message } }, status });
     const actor = (o: OverlayRecord): Caller => ({ id: `overlay:${o.name}`, roles: ['overlay'], trust_level: o.trust_level });
+    /** A capability's `types` constraint, when the manifest sets one: the only types it allows. */
+    const allowedTypes = (o: OverlayRecord, capability: string): string[] | null => {
+      const grant = (o.manifest as unknown as OverlayManifest).capabilities.find((c) => c.name === capability);
+      const types = grant?.constraints.types;
+      return Array.isArray(types) ? types.map(String) : null;
+    };
+    const outside = (types: string[] | null, type: string) => types !== null && !types.includes(type);
     const handlers: Record<HostCallFunction, (request: unknown, ctx: InvocationContext) => Promise<{ reply: unknown; status?: number }>> = {
       async capsule_read(request, { overlay, reads }) {
         const { id } = ReadRequest.parse(request);
@@ -348,6 +355,8 @@ export class OverlayService {
       },
       async capsule_create(request, { overlay, reads }) {
         const input = CreateRequest.parse(request);
+        const types = allowedTypes(overlay, 'capsule:write');
+        if (outside(types, input.type)) return fail('capability_denied', `capsule:write allows types ${types?.join(', ')}, not ${input.type}`, HOST_ERROR.capability_denied);
         const created = await capsules.create(actor(overlay), {
           content: input.content,
           type: input.type,
@@ -365,6 +374,8 @@ export class OverlayService {
       },
       async event_publish(request, { overlay }) {
         const event = EventRequest.parse(request);
+        const types = allowedTypes(overlay, 'event:publish');
+        if (outside(types, event.type)) return fail('capability_denied', `event:publish allows types ${types?.join(', ')}, not ${event.type}`, HOST_ERROR.capability_denied);
         await redis.xadd(`${prefix}:overlay-events`, 'MAXLEN', '~', '10000', '*', 'overlay', overlay.name, 'overlay_id', overlay.id, 'type', event.type, 'payload', JSON.stringify(event.payload ?? null));
         return { reply: { ok: true }, status: 0 };
       },
