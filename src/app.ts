@@ -5,6 +5,7 @@ import { PHASES, type ForgeConfig, type Phase } from './config/index.js';
 import { FsBlobStore, type BlobStore } from './blobs/blob-store.js';
 import { DEAD_LETTER_QUEUE, QUEUE_OF } from './flows/request-flow.js';
 import { ExtractiveIntelligence, type Intelligence } from './intelligence/intelligence.js';
+import { ImmuneSystem } from './overlays/immune.js';
 import { createOverlayRuntime, type OverlayRuntime } from './overlays/runtime.js';
 import { OVERLAY_EXPIRY_QUEUE, OverlayService, type InvocationContext } from './overlays/service.js';
 import { RequestService } from './producers/requests.js';
@@ -82,6 +83,7 @@ export async function createForge(config: ForgeConfig, overrides: ForgeOverrides
     redis,
     prefix: config.queuePrefix,
     expiry,
+    immune: new ImmuneSystem(redis, config.queuePrefix, config.immune),
     runtime: () => (runtime ??= createOverlayRuntime({ threads: config.overlayThreads, host: overlays.hostHandlers() })),
   });
   const maintenance: Worker[] = [];

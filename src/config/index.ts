@@ -72,6 +72,18 @@ const EnvSchema = z
     FORGE_OVERLAY_THREADS: int(1, 64).default(2),
     /** Largest overlay module accepted at registration, in bytes. @defaultValue 16 MiB */
     FORGE_OVERLAY_MAX_WASM_BYTES: int(1024, 256 * 1024 * 1024).default(16 * 1024 * 1024),
+    /** Consecutive overlay failures that open its circuit breaker. @defaultValue 3 */
+    FORGE_BREAKER_FAILURES: int(1, 1000).default(3),
+    /** How long an open breaker stays open before trial calls. @defaultValue 30000 */
+    FORGE_BREAKER_OPEN_MS: int(100, 86_400_000).default(30_000),
+    /** Successful trial calls that close a half-open breaker. @defaultValue 2 */
+    FORGE_BREAKER_SUCCESSES: int(1, 1000).default(2),
+    /** Invocations before the failure rate can quarantine an overlay. @defaultValue 10 */
+    FORGE_QUARANTINE_MIN_CALLS: int(1, 1_000_000).default(10),
+    /** Failure rate (0-1) above which an overlay is quarantined. @defaultValue 0.5 */
+    FORGE_QUARANTINE_FAILURE_RATE: z.coerce.number().min(0).max(1).default(0.5),
+    /** Consecutive failed health checks that quarantine an overlay. @defaultValue 3 */
+    FORGE_QUARANTINE_HEALTH_FAILURES: int(1, 1000).default(3),
     /** The redis-server binary `forge start` runs when REDIS_URL is unset. */
     FORGE_REDIS_SERVER: z.string().min(1).default('redis-server'),
     ...phaseShape,
@@ -98,6 +110,14 @@ export interface ForgeConfig {
   readonly embeddingDim: number;
   readonly overlayThreads: number;
   readonly overlayMaxWasmBytes: number;
+  readonly immune: {
+    readonly breakerFailures: number;
+    readonly breakerOpenMs: number;
+    readonly breakerSuccesses: number;
+    readonly quarantineMinCalls: number;
+    readonly quarantineFailureRate: number;
+    readonly quarantineHealthFailures: number;
+  };
 }
 
 /** CLI flags and the environment variables they override. */
@@ -160,6 +180,14 @@ export function loadConfig(
     embeddingDim: num('FORGE_EMBEDDING_DIM'),
     overlayThreads: num('FORGE_OVERLAY_THREADS'),
     overlayMaxWasmBytes: num('FORGE_OVERLAY_MAX_WASM_BYTES'),
+    immune: {
+      breakerFailures: num('FORGE_BREAKER_FAILURES'),
+      breakerOpenMs: num('FORGE_BREAKER_OPEN_MS'),
+      breakerSuccesses: num('FORGE_BREAKER_SUCCESSES'),
+      quarantineMinCalls: num('FORGE_QUARANTINE_MIN_CALLS'),
+      quarantineFailureRate: num('FORGE_QUARANTINE_FAILURE_RATE'),
+      quarantineHealthFailures: num('FORGE_QUARANTINE_HEALTH_FAILURES'),
+    },
   };
 }
 

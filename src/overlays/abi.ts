@@ -82,7 +82,9 @@ export type InvocationErrorCode =
   | 'missing_export'
   | 'link_error'
   | 'input_too_large'
-  | 'worker_died';
+  | 'worker_died'
+  /** Not run: the overlay's circuit breaker is open. */
+  | 'circuit_open';
 
 export interface InvocationResult {
   readonly success: boolean;

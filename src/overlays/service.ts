@@ -3,10 +3,11 @@ import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { sha256Hex, type BlobStore } from '../blobs/blob-store.js';
 import { ConflictError, ForgeError, NotFoundError } from '../errors.js';
-import { defineScript } from '../redis/script.js';
+import { forgeKeys } from '../redis/keys.js';
 import type { CapsuleService } from '../services/capsules.js';
 import { satisfies } from '../store/versions.js';
 import { CAPSULE_TYPES, canRead, type Caller, type GraphStore, type JsonObject, type OverlayFilter, type OverlayRecord } from '../store/graph-store.js';
+import { ImmuneSystem, type BreakerState } from './immune.js';
 import { HOST_ERROR, type HostCallFunction, type InvocationResult } from './abi.js';
 import { grantedHostFunctions, parseManifest, type OverlayManifest } from './manifest.js';
 import type { HostHandlers, OverlayRuntime } from './runtime.js';
@@ -38,7 +39,10 @@ export class OverlayConfigError extends ForgeError {
 }
 
 /** What the overlays bound to one phase did for one request, by overlay name. */
-export type PhaseOverlayReport = Record<string, { success: boolean; result: unknown; error: InvocationResult['error']; fuel_consumed: number | null; execution_time_ms: number }>;
+export type PhaseOverlayReport = Record<
+  string,
+  { success: boolean; result: unknown; error: InvocationResult['error']; fuel_consumed: number | null; execution_time_ms: number; skipped?: true }
+>;
 
 /** How long a process trusts its list of active overlays before reading it again. */
 const ACTIVE_LIST_TTL_MS = 1000;
@@ -52,6 +56,7 @@ export interface OverlayMetrics {
   readonly fuel_total: number;
   readonly mean_fuel: number;
   readonly last_error: string | null;
+  readonly breaker: { readonly state: BreakerState; readonly consecutive_failures: number; readonly opened_at: string | null };
 }
 
 /** A view of an overlay safe to return through the API: secret config values are masked. */
@@ -66,24 +71,8 @@ export interface OverlayServiceDeps {
   readonly expiry: Queue;
   /** Created on first use: the pool's threads start only when an overlay runs. */
   readonly runtime: () => OverlayRuntime<InvocationContext>;
+  readonly immune: ImmuneSystem;
 }
-
-/**
- * Records one invocation. KEYS[1] metrics hash, KEYS[2] recent durations list.
- * ARGV[1] 1 if failed, ARGV[2] duration ms, ARGV[3] fuel, ARGV[4] error text ('' = none).
- */
-const RECORD_INVOCATION = `
-redis.call('HINCRBY', KEYS[1], 'invocations', 1)
-if ARGV[1] == '1' then
-  redis.call('HINCRBY', KEYS[1], 'failures', 1)
-  redis.call('HSET', KEYS[1], 'last_error', ARGV[4])
-end
-redis.call('HINCRBYFLOAT', KEYS[1], 'total_ms', ARGV[2])
-redis.call('HINCRBY', KEYS[1], 'fuel', ARGV[3])
-redis.call('LPUSH', KEYS[2], ARGV[2])
-redis.call('LTRIM', KEYS[2], 0, 999)
-return 1
-`;
 
 const ReadRequest = z.object({ id: z.string().min(1).max(100) });
 const SearchRequest = z.object({ query: z.string().min(1).max(2000), limit: z.number().int().min(1).max(20).default(5) });
@@ -100,21 +89,12 @@ const EventRequest = z.object({ type: z.string().min(1).max(100), payload: z.unk
 export class OverlayService {
   private readonly deps: OverlayServiceDeps;
   private readonly modules = new Map<string, Uint8Array>();
-  private readonly recordInvocation: ReturnType<typeof defineScript>;
   private active: { readonly at: number; readonly list: Promise<OverlayRecord[]> } | null = null;
 
   constructor(deps: OverlayServiceDeps) {
     this.deps = deps;
-    this.recordInvocation = defineScript(deps.redis, RECORD_INVOCATION);
   }
 
-  private metricsKey(id: string) {
-    return `${this.deps.prefix}:overlay:${id}:metrics`;
-  }
-
-  private durationsKey(id: string) {
-    return `${this.deps.prefix}:overlay:${id}:durations`;
-  }
 
   /** Masks secret config values. */
   view(overlay: OverlayRecord): OverlayView {
@@ -216,7 +196,7 @@ export class OverlayService {
     const overlay = await this.get(id);
     await this.deps.store.deleteOverlay(id, { actor_id: caller.id });
     this.active = null;
-    await this.deps.redis.unlink(this.metricsKey(id), this.durationsKey(id));
+    await this.deps.immune.reset(id);
     this.modules.delete(overlay.sha256);
   }
 
@@ -242,6 +222,10 @@ export class OverlayService {
     if (!manifest.entry_points.includes(call.function)) {
       throw new ConflictError('overlay', id, `has no entry point "${call.function}" (entry points: ${manifest.entry_points.join(', ')})`);
     }
+    // An open breaker skips the call fleet-wide; a half-open one lets trial calls through.
+    if ((await this.deps.immune.admit(id)) === 'open') {
+      return { success: false, result: null, error: { code: 'circuit_open', message: `circuit breaker of ${overlay.name} is open` }, execution_time_ms: 0, fuel_consumed: 0 };
+    }
     const result = await this.deps.runtime().invoke({
       sha256: overlay.sha256,
       module: await this.moduleOf(overlay),
@@ -253,11 +237,52 @@ export class OverlayService {
       imports: overlay.imports,
       context: { overlay, reads: new Set() },
     });
-    await this.recordInvocation(
-      [this.metricsKey(id), this.durationsKey(id)],
-      [result.success ? '0' : '1', result.execution_time_ms.toFixed(3), result.fuel_consumed ?? 0, result.error ? `${result.error.code}: ${result.error.message}` : ''],
-    );
+    const outcome = await this.deps.immune.record(id, {
+      failed: !result.success,
+      ms: result.execution_time_ms,
+      fuel: result.fuel_consumed ?? 0,
+      error: result.error ? `${result.error.code}: ${result.error.message}` : '',
+    });
+    if (outcome.quarantine) {
+      await this.quarantine(overlay, `failure rate ${(outcome.failures / outcome.invocations).toFixed(2)} over ${outcome.invocations} invocations (threshold ${this.deps.immune.settings.quarantineFailureRate})`);
+    }
     return result;
+  }
+
+  /**
+   * Quarantines an active overlay: it stops running everywhere, an `overlay_quarantined` event is published
+   * and the change is audited. CORE overlays (trust 100) are immune. Idempotent across processes.
+   */
+  async quarantine(overlay: OverlayRecord, reason: string): Promise<boolean> {
+    if (overlay.trust_level >= 100) return false;
+    const changed = await this.deps.store.setOverlayState(overlay.id, { state: 'quarantined', reason, from: ['active'] }, { actor_id: 'immune-system' });
+    if (!changed) return false;
+    this.active = null;
+    const event = { type: 'overlay_quarantined', overlay_id: overlay.id, name: overlay.name, version: overlay.version, reason };
+    await Promise.all([
+      this.deps.redis.xadd(`${this.deps.prefix}:overlay-events`, 'MAXLEN', '~', '10000', '*', 'overlay', overlay.name, 'overlay_id', overlay.id, 'type', event.type, 'payload', JSON.stringify(event)),
+      this.deps.redis.publish(forgeKeys(this.deps.prefix).events, JSON.stringify(event)),
+    ]);
+    return true;
+  }
+
+  /**
+   * Resets a quarantined overlay's breaker and metrics and re-runs its health check: healthy → active,
+   * otherwise it stays quarantined with the reason.
+   */
+  async recover(caller: Caller, id: string): Promise<{ overlay: OverlayRecord; healthy: boolean }> {
+    const overlay = await this.get(id);
+    if (overlay.state !== 'quarantined') throw new ConflictError('overlay', id, `is ${overlay.state}, not quarantined`);
+    await this.deps.immune.reset(id);
+    const check = await this.health(id);
+    if (!check.healthy) {
+      const reason = `recovery failed: health check ${check.error ? `${check.error.code}: ${check.error.message}` : `returned ${check.status}`}`;
+      const still = (await this.deps.store.setOverlayState(id, { state: 'quarantined', reason }, { actor_id: caller.id })) as OverlayRecord;
+      return { overlay: still, healthy: false };
+    }
+    const active = (await this.deps.store.setOverlayState(id, { state: 'active', reason: 'recovered', config: overlay.config }, { actor_id: caller.id })) as OverlayRecord;
+    this.active = null;
+    return { overlay: active, healthy: true };
   }
 
   async health(id: string): Promise<{ healthy: boolean; status: number | null; error: InvocationResult['error'] }> {
@@ -275,12 +300,18 @@ export class OverlayService {
       context: { overlay, reads: new Set() },
     });
     const verdict = result.result as { healthy: boolean; status: number | null } | null;
-    return { healthy: result.success && Boolean(verdict?.healthy), status: verdict?.status ?? null, error: result.error };
+    const healthy = result.success && Boolean(verdict?.healthy);
+    const failedInARow = await this.deps.immune.health(id, healthy);
+    if (failedInARow >= this.deps.immune.settings.quarantineHealthFailures && overlay.state === 'active') {
+      await this.quarantine(overlay, `${failedInARow} consecutive failed health checks`);
+    }
+    return { healthy, status: verdict?.status ?? null, error: result.error };
   }
 
   async metrics(id: string): Promise<OverlayMetrics> {
     await this.get(id);
-    const [h, durations] = await Promise.all([this.deps.redis.hgetall(this.metricsKey(id)), this.deps.redis.lrange(this.durationsKey(id), 0, -1)]);
+    const k = this.deps.immune.keys(id);
+    const [h, durations, breaker] = await Promise.all([this.deps.redis.hgetall(k.metrics), this.deps.redis.lrange(k.durations, 0, -1), this.deps.immune.breaker(id)]);
     const invocations = Number(h.invocations ?? 0);
     const failures = Number(h.failures ?? 0);
     const fuel = Number(h.fuel ?? 0);
@@ -295,6 +326,7 @@ export class OverlayService {
       fuel_total: fuel,
       mean_fuel: invocations ? fuel / invocations : 0,
       last_error: h.last_error ?? null,
+      breaker,
     };
   }
 
@@ -321,7 +353,14 @@ export class OverlayService {
           if (err instanceof ConflictError || err instanceof NotFoundError) return;
           throw err;
         }
-        report[overlay.name] = { success: result.success, result: result.result, error: result.error, fuel_consumed: result.fuel_consumed, execution_time_ms: result.execution_time_ms };
+        report[overlay.name] = {
+          success: result.success,
+          result: result.result,
+          error: result.error,
+          fuel_consumed: result.fuel_consumed,
+          execution_time_ms: result.execution_time_ms,
+          ...(result.error?.code === 'circuit_open' ? { skipped: true } : {}),
+        };
       }),
     );
     return report;

@@ -224,6 +224,16 @@ export function createIngressApp(forge: Forge): express.Express {
     res.json(await forge.overlays.health(req.params.id as string));
   });
 
+  v2.post('/overlays/:id/recover', async (req, res) => {
+    const { overlay, healthy } = await forge.overlays.recover(callerOf(res), req.params.id as string);
+    res.json({ healthy, overlay: forge.overlays.view(overlay) });
+  });
+
+  v2.get('/immune/quarantined', async (_req, res) => {
+    const items = await forge.overlays.list({ state: 'quarantined' });
+    res.json({ items: items.map((o) => forge.overlays.view(o)) });
+  });
+
   v2.delete('/overlays/:id', async (req, res) => {
     await forge.overlays.remove(callerOf(res), req.params.id as string);
     res.status(204).end();

@@ -1,0 +1,109 @@
+import type { Server } from 'node:http';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createForge, type Forge } from '../src/app.js';
+import { createIngressApp, listen } from '../src/producers/ingress.js';
+import { createTestForge, eventually, type TestForge } from './helpers/forge.js';
+import { compileWat } from './helpers/wat.js';
+
+const ADMIN = { id: 'root', roles: ['admin'], trust_level: 100 };
+const MANIFEST = (name: string, extra = '') => `name: ${name}\nversion: 1.0.0\nentry_points: [echo, trap]\ncapabilities: [capsule:read, event:publish]\n${extra}`;
+
+let t: TestForge | undefined;
+const others: Forge[] = [];
+let server: Server | undefined;
+afterEach(async () => {
+  if (server) await new Promise((r) => server?.close(r));
+  server = undefined;
+  for (const o of others.splice(0)) await o.close();
+  await t?.cleanup();
+  t = undefined;
+});
+
+async function install(env: Record<string, string>, manifest: string, fixture = 'abi-test', caller = ADMIN) {
+  t ??= await createTestForge({ FORGE_OVERLAY_THREADS: '1', ...env });
+  const o = await t.forge.overlays.register(caller, manifest, await compileWat(fixture));
+  await t.forge.overlays.activate(caller, o.id);
+  return o.id;
+}
+
+describe('circuit breaker', () => {
+  it('opens after consecutive failures for every process, then half-opens and closes on successes', async () => {
+    const id = await install({ FORGE_BREAKER_FAILURES: '3', FORGE_BREAKER_OPEN_MS: '300', FORGE_BREAKER_SUCCESSES: '2', FORGE_QUARANTINE_MIN_CALLS: '1000' }, MANIFEST('flaky'));
+    const { forge } = t as TestForge;
+    const other = await createForge((t as TestForge).config); // a second process's view of the same fleet
+    others.push(other);
+    for (let i = 0; i < 3; i++) expect((await forge.overlays.invoke(id, { function: 'trap', args: {} })).error?.code).toBe('trap');
+    expect((await forge.overlays.metrics(id)).breaker.state).toBe('open');
+    const skipped = await other.overlays.invoke(id, { function: 'echo', args: {} });
+    expect(skipped).toMatchObject({ success: false, error: { code: 'circuit_open' }, fuel_consumed: 0 });
+    expect((await forge.overlays.metrics(id)).invocations).toBe(3); // a skipped call is not an invocation
+
+    // After the open period, trial calls go through; two successes close it.
+    const trial = await eventually(async () => {
+      const r = await other.overlays.invoke(id, { function: 'echo', args: { n: 1 } });
+      return r.success ? r : undefined;
+    }, 5000, 'half-open trial');
+    expect(trial.result).toEqual({ n: 1 });
+    expect((await forge.overlays.metrics(id)).breaker.state).toBe('half_open');
+    expect((await forge.overlays.invoke(id, { function: 'echo', args: {} })).success).toBe(true);
+    expect((await forge.overlays.metrics(id)).breaker).toMatchObject({ state: 'closed', consecutive_failures: 0 });
+  });
+
+  it('skips an overlay with an open breaker in the pipeline and records the skip', async () => {
+    const id = await install({ FORGE_BREAKER_FAILURES: '1', FORGE_QUARANTINE_MIN_CALLS: '1000' }, MANIFEST('skipped', 'phases: [analysis]'));
+    const { forge } = t as TestForge;
+    forge.startWorkers();
+    await forge.overlays.invoke(id, { function: 'trap', args: {} });
+    const { record } = await forge.requests.submit(forge.localCaller, { query: 'anything' });
+    const done = await forge.requests.waitFor(record.id, 20_000);
+    expect(done.status).toBe('completed');
+    expect((done.result.overlays as { analysis: Record<string, unknown> }).analysis.skipped).toMatchObject({ skipped: true, success: false, error: { code: 'circuit_open' } });
+  });
+});
+
+describe('auto-quarantine', () => {
+  it('quarantines an overlay whose failure rate passes the threshold, announces it, and recovers it on demand', async () => {
+    const id = await install({ FORGE_BREAKER_FAILURES: '1000', FORGE_QUARANTINE_MIN_CALLS: '10', FORGE_QUARANTINE_FAILURE_RATE: '0.5' }, MANIFEST('failing'));
+    const { forge, config } = t as TestForge;
+    for (let i = 0; i < 4; i++) await forge.overlays.invoke(id, { function: 'echo', args: {} });
+    for (let i = 0; i < 5; i++) await forge.overlays.invoke(id, { function: 'trap', args: {} });
+    expect((await forge.overlays.get(id)).state).toBe('active'); // 9 calls: below the minimum
+    await forge.overlays.invoke(id, { function: 'trap', args: {} }); // 10th call, 6/10 failed
+    const quarantined = await forge.overlays.get(id);
+    expect(quarantined).toMatchObject({ state: 'quarantined' });
+    expect(quarantined.state_reason).toContain('failure rate 0.60 over 10 invocations');
+    await expect(forge.overlays.invoke(id, { function: 'echo', args: {} })).rejects.toThrow(/is quarantined; only active overlays run/);
+    const events = await forge.redis.xrange(`${config.queuePrefix}:overlay-events`, '-', '+');
+    expect(events.map((e) => e[1][e[1].indexOf('type') + 1])).toContain('overlay_quarantined');
+    const audit = await forge.store.listAudit({ limit: 5, entity_id: id, action: 'overlay.quarantined' });
+    expect(audit[0]?.actor_id).toBe('immune-system');
+
+    const http = await listen(createIngressApp(forge), '127.0.0.1', 0);
+    server = http.server;
+    const base = http.url;
+    const listed = (await (await fetch(`${base}/v2/immune/quarantined`)).json()) as { items: Array<{ id: string }> };
+    expect(listed.items.map((o) => o.id)).toEqual([id]);
+    const recovered = (await (await fetch(`${base}/v2/overlays/${id}/recover`, { method: 'POST' })).json()) as { healthy: boolean; overlay: { state: string } };
+    expect(recovered).toMatchObject({ healthy: true, overlay: { state: 'active' } });
+    expect(await forge.overlays.metrics(id)).toMatchObject({ invocations: 0, failures: 0, breaker: { state: 'closed' } });
+  });
+
+  it('quarantines after consecutive failed health checks, and recovery keeps it quarantined while unhealthy', async () => {
+    const id = await install({}, 'name: sick\nversion: 1.0.0', 'unhealthy');
+    const { forge } = t as TestForge;
+    for (let i = 0; i < 2; i++) expect((await forge.overlays.health(id)).healthy).toBe(false);
+    expect((await forge.overlays.get(id)).state).toBe('active');
+    await forge.overlays.health(id);
+    expect(await forge.overlays.get(id)).toMatchObject({ state: 'quarantined', state_reason: '3 consecutive failed health checks' });
+    const again = await forge.overlays.recover(ADMIN, id);
+    expect(again.healthy).toBe(false);
+    expect(again.overlay).toMatchObject({ state: 'quarantined', state_reason: 'recovery failed: health check returned 1' });
+  });
+
+  it('never quarantines a CORE overlay', async () => {
+    const id = await install({ FORGE_BREAKER_FAILURES: '1000', FORGE_QUARANTINE_MIN_CALLS: '2' }, MANIFEST('core-thing', 'trust_level: 100'));
+    const { forge } = t as TestForge;
+    for (let i = 0; i < 4; i++) await forge.overlays.invoke(id, { function: 'trap', args: {} });
+    expect(await forge.overlays.get(id)).toMatchObject({ state: 'active', trust_level: 100 });
+  });
+});
