@@ -15,6 +15,7 @@ import { CapsuleService } from './services/capsules.js';
 import type { Caller, GraphStore } from './store/graph-store.js';
 import { SqliteGraphStore } from './store/sqlite/sqlite-graph-store.js';
 import { createPhaseHandlers, type PhaseHandlers } from './workers/phases.js';
+import { DeadLetterService } from './workers/dead-letters.js';
 import { startPipelineWorkers, type PipelineWorkers } from './workers/pipeline-workers.js';
 
 /** Adapters and seams the composition root accepts instead of its embedded defaults. */
@@ -39,6 +40,8 @@ export interface Forge {
   readonly capsules: CapsuleService;
   readonly requests: RequestService;
   readonly overlays: OverlayService;
+  /** List, show, re-drive and purge dead letters. */
+  readonly dlq: DeadLetterService;
   readonly queues: Readonly<Record<Phase, Queue>>;
   readonly deadLetters: Queue;
   /** Delayed jobs that end overlay activations with a TTL. */
@@ -104,6 +107,7 @@ export async function createForge(config: ForgeConfig, overrides: ForgeOverrides
     capsules,
     requests,
     overlays,
+    dlq: new DeadLetterService({ config, store, deadLetters, queues, flows }),
     queues,
     deadLetters,
     overlayExpiry: expiry,

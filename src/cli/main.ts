@@ -9,6 +9,7 @@ import { runLoad, type LoadProgress } from '../producers/load.js';
 import { startLocalRedis, type LocalRedis } from '../redis/local-redis.js';
 import { packageRoot } from '../util/package-root.js';
 import { builtOverlays, installOverlays } from './core-overlays.js';
+import { dlqCommand } from './dlq-commands.js';
 import { overlayCommand } from './overlay-commands.js';
 import { loadSampleKnowledge, readSampleFile } from './sample.js';
 
@@ -28,6 +29,8 @@ usage:
   forge overlay register --manifest FILE --wasm FILE [--target URL]
   forge overlay list | activate ID [--config JSON] [--ttl S] | suspend ID [REASON]
   forge overlay invoke ID --function NAME [--args JSON] [--timeout-ms N] [--target URL]
+  forge dlq list [--queue Q] [--error TEXT] [--since ISO] [--until ISO] [--request ID] [--target URL]
+  forge dlq show ID | retry ID | retry --all [filters] | purge ID | purge --all [filters]
   forge help
 
 environment (flags win): ${configKeys().join(', ')}
@@ -52,6 +55,12 @@ const FLAGS = {
   function: { type: 'string' },
   args: { type: 'string' },
   'timeout-ms': { type: 'string' },
+  queue: { type: 'string' },
+  error: { type: 'string' },
+  since: { type: 'string' },
+  until: { type: 'string' },
+  request: { type: 'string' },
+  all: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -227,6 +236,16 @@ async function main(argv: string[]): Promise<void> {
       return start(flags, command);
     case 'load':
       return load(flags);
+    case 'dlq':
+      return dlqCommand(positionals[1], positionals.slice(2), {
+        target: flags.target ?? `http://127.0.0.1:${configFrom(flags).http.port}`,
+        queue: flags.queue,
+        error: flags.error,
+        since: flags.since,
+        until: flags.until,
+        request: flags.request,
+        all: flags.all,
+      });
     case 'overlay':
       return overlayCommand(positionals[1], positionals.slice(2), {
         target: flags.target ?? `http://127.0.0.1:${configFrom(flags).http.port}`,

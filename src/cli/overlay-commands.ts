@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../errors.js';
 import { packageRoot } from '../util/package-root.js';
+import { postJson, printResponse as show } from './http.js';
 
 export interface OverlayCommandOptions {
   readonly target: string;
@@ -29,26 +30,13 @@ function need<T>(value: T | undefined, field: string, message = 'is required'): 
   return value;
 }
 
-/** Prints an API answer; a non-2xx answer sets the exit code. */
-async function show(res: Response): Promise<void> {
-  const text = await res.text();
-  let body: unknown = text;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    // not JSON: print as is
-  }
-  console.log(typeof body === 'string' ? body : JSON.stringify(body, null, 2));
-  if (!res.ok) process.exitCode = 1;
-}
-
 /**
  * `forge overlay build|register|list|activate|suspend|invoke`. Everything but `build` talks to a running
  * ingress (`--target`, default the local one), so it works the same against any deployment.
  */
 export async function overlayCommand(sub: string | undefined, rest: readonly string[], options: OverlayCommandOptions): Promise<void> {
   const base = options.target.replace(/\/+$/, '');
-  const post = (p: string, body: unknown) => fetch(`${base}${p}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const post = (p: string, body: unknown) => postJson(base, p, body);
   switch (sub) {
     case 'build': {
       const result = spawnSync(process.execPath, [path.join(packageRoot(), 'scripts', 'build-overlays.mjs'), ...rest], { stdio: 'inherit' });

@@ -105,3 +105,22 @@ export const InvokeOverlayBody = z.strictObject({
   args: z.unknown().optional(),
   timeout_ms: z.number().int().min(1).max(30_000).optional(),
 });
+
+const isoTime = z.iso.datetime({ offset: true });
+export const DeadLetterQuery = z.strictObject({
+  queue: z.string().min(1).max(50).optional(),
+  error: z.string().min(1).max(500).optional(),
+  since: isoTime.optional(),
+  until: isoTime.optional(),
+  request_id: z.string().min(1).max(100).optional(),
+  limit: queryInt(1, 500).default(50),
+  offset: queryInt(0, 10_000).default(0),
+});
+
+export const DeadLetterBulkBody = z.strictObject({
+  queue: z.string().min(1).max(50).optional(),
+  error: z.string().min(1).max(500).optional(),
+  since: isoTime.optional(),
+  until: isoTime.optional(),
+  request_id: z.string().min(1).max(100).optional(),
+});

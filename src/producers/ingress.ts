@@ -11,6 +11,8 @@ import type { Caller, RequestRecord } from '../store/graph-store.js';
 import {
   ActivateOverlayBody,
   AuditLogQuery,
+  DeadLetterBulkBody,
+  DeadLetterQuery,
   InvokeOverlayBody,
   OverlayListQuery,
   SuspendOverlayBody,
@@ -236,6 +238,36 @@ export function createIngressApp(forge: Forge): express.Express {
 
   v2.delete('/overlays/:id', async (req, res) => {
     await forge.overlays.remove(callerOf(res), req.params.id as string);
+    res.status(204).end();
+  });
+
+  // ---- dead letters ------------------------------------------------------------------------------
+  v2.get('/dead-letters', async (req, res) => {
+    const { limit, offset, ...filter } = parse(DeadLetterQuery, req.query, 'query');
+    res.json(await forge.dlq.list(filter, { limit, offset }));
+  });
+
+  v2.post('/dead-letters/retry', async (req, res) => {
+    const filter = parse(DeadLetterBulkBody, req.body, 'body');
+    const outcomes = await forge.dlq.retryAll(callerOf(res), filter);
+    res.json({ retried: outcomes.length, outcomes });
+  });
+
+  v2.post('/dead-letters/purge', async (req, res) => {
+    const filter = parse(DeadLetterBulkBody, req.body, 'body');
+    res.json({ purged: await forge.dlq.purge(filter) });
+  });
+
+  v2.get('/dead-letters/:id', async (req, res) => {
+    res.json(await forge.dlq.show(req.params.id as string));
+  });
+
+  v2.post('/dead-letters/:id/retry', async (req, res) => {
+    res.json(await forge.dlq.retry(callerOf(res), req.params.id as string));
+  });
+
+  v2.delete('/dead-letters/:id', async (req, res) => {
+    await forge.dlq.remove(req.params.id as string);
     res.status(204).end();
   });
 

@@ -317,6 +317,11 @@ export interface GraphStore {
   finishRequest(id: string, outcome: RequestOutcome): Promise<RequestRecord>;
   /** Merges facts into `result` (e.g. the id of the capsule saved from the answer). */
   annotateRequest(id: string, result: JsonObject): Promise<void>;
+  /**
+   * Puts a failed request back to `queued` (error and end cleared) so it can be re-driven; audited.
+   * @throws NotFoundError; ConflictError when it completed or is not failed.
+   */
+  reopenRequest(id: string, ctx: MutationContext): Promise<RequestRecord>;
 
   /** @throws ConflictError when (name, version) is already registered. */
   createOverlay(input: NewOverlay, ctx: MutationContext): Promise<OverlayRecord>;

@@ -64,7 +64,9 @@ export function startPipelineWorkers(options: PipelineWorkerOptions): PipelineWo
         attempts,
         failed_at: new Date().toISOString(),
       };
-      await deadLetters.add(job.queueName, letter, { jobId: String(job.id), removeOnComplete: true });
+      // One letter per failed job instance: a retry of the same failure finds its letter, a re-driven job that
+      // fails again (same job id, new timestamp) gets a new one.
+      await deadLetters.add(job.queueName, letter, { jobId: `${String(job.id)}.${job.timestamp}`, removeOnComplete: true });
     }
     if (requestId && FATAL_PHASES.has(phase)) {
       const status = denied ? 'rejected' : 'failed';

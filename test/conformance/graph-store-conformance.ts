@@ -191,6 +191,13 @@ export function describeGraphStoreConformance(name: string, factory: () => Promi
       await store.annotateRequest(first.record.id, { saved_capsule_id: 'c9' });
       expect((await store.getRequest(first.record.id))?.result).toEqual({ cache: 'miss', saved_capsule_id: 'c9' });
       expect(await store.getRequest(randomUUID())).toBeNull();
+      await expect(store.reopenRequest(first.record.id, ctx)).rejects.toBeInstanceOf(ConflictError);
+      const failed = await store.createRequest(newRequest());
+      await store.finishRequest(failed.record.id, { status: 'failed', error: { phase: 'context', code: 'x', message: 'boom' } });
+      const reopened = await store.reopenRequest(failed.record.id, ctx);
+      expect(reopened).toMatchObject({ status: 'queued', error: null, finished_at: null });
+      expect((await store.listAudit({ limit: 1, entity_id: failed.record.id }))[0]?.action).toBe('request.redrive');
+      expect((await store.finishRequest(failed.record.id, { status: 'completed', answer: 'ok' })).status).toBe('completed');
     });
 
     it('writes an audit entry for every mutation, in a verifiable hash chain', async () => {

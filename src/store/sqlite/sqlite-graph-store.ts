@@ -637,6 +637,19 @@ export class SqliteGraphStore implements GraphStore {
     return outcome.status === 'completed' ? finish() : this.db.transaction(finish).immediate();
   }
 
+  async reopenRequest(id: string, ctx: MutationContext): Promise<RequestRecord> {
+    return this.db
+      .transaction(() => {
+        const row = this.requestRow(id);
+        if (!row) throw new NotFoundError('request', id);
+        if (row.status !== 'failed') throw new ConflictError('request', id, `is ${row.status}; only failed requests are re-driven`);
+        this.stmt("UPDATE requests SET status = 'queued', error = NULL, finished_at = NULL, updated_at = ? WHERE id = ?").run(this.now(), id);
+        this.audit({ actor_id: ctx.actor_id, action: 'request.redrive', entity_type: 'request', entity_id: id, details: { previous_error: row.error ? (JSON.parse(row.error) as JsonObject) : null } });
+        return toRequest(this.requestRow(id) as RequestRow);
+      })
+      .immediate();
+  }
+
   async annotateRequest(id: string, result: JsonObject): Promise<void> {
     this.db.transaction(() => {
       const row = this.requestRow(id);

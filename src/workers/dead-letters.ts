@@ -1,0 +1,149 @@
+import type { FlowProducer, Job, Queue } from 'bullmq';
+import type { ForgeConfig, Phase } from '../config/index.js';
+import { NotFoundError } from '../errors.js';
+import { buildRequestFlow, phaseJobId, phaseJobOptions, QUEUE_OF, type DeadLetter, type RequestJobData } from '../flows/request-flow.js';
+import type { Caller, GraphStore } from '../store/graph-store.js';
+
+export interface DeadLetterFilter {
+  /** Queue the job failed in (a phase name). */
+  readonly queue?: string;
+  /** Case-insensitive text the error message contains. */
+  readonly error?: string;
+  /** ISO time; letters that failed at or after it. */
+  readonly since?: string;
+  /** ISO time; letters that failed before it. */
+  readonly until?: string;
+  readonly request_id?: string;
+}
+
+export interface DeadLetterView extends DeadLetter {
+  readonly id: string;
+}
+
+export interface RetryOutcome {
+  readonly id: string;
+  /** What happened: the job re-added where it failed, the request's flow re-driven, or nothing needed. */
+  readonly action: 'job_readded' | 'flow_redriven' | 'nothing_to_do';
+  readonly detail: string;
+}
+
+/** How many letters one list/retry/purge call looks at, at most. */
+const SCAN_LIMIT = 10_000;
+
+/**
+ * Operator access to the dead-letter queue: list and filter, show, re-drive, purge. A re-driven job runs
+ * in the same place it failed: a metrics or storage job is added again under its own id; a pipeline phase
+ * re-drives its request's flow (the request is reopened, its old jobs removed and the flow added again),
+ * so the request completes. The letter is removed once it has been re-driven.
+ */
+export class DeadLetterService {
+  private readonly deps: { config: ForgeConfig; store: GraphStore; deadLetters: Queue; queues: Readonly<Record<Phase, Queue>>; flows: FlowProducer };
+
+  constructor(deps: { config: ForgeConfig; store: GraphStore; deadLetters: Queue; queues: Readonly<Record<Phase, Queue>>; flows: FlowProducer }) {
+    this.deps = deps;
+  }
+
+  private view(job: Job<DeadLetter>): DeadLetterView {
+    return { id: String(job.id), ...job.data };
+  }
+
+  private async all(): Promise<Array<Job<DeadLetter>>> {
+    const jobs = (await this.deps.deadLetters.getJobs(['waiting', 'prioritized', 'delayed'], 0, SCAN_LIMIT - 1, true)) as Array<Job<DeadLetter> | undefined>;
+    return jobs.filter((j): j is Job<DeadLetter> => j !== undefined);
+  }
+
+  private matches(letter: DeadLetter, filter: DeadLetterFilter): boolean {
+    if (filter.queue && letter.queue !== filter.queue) return false;
+    if (filter.request_id && letter.request_id !== filter.request_id) return false;
+    if (filter.error && !letter.error.message.toLowerCase().includes(filter.error.toLowerCase())) return false;
+    if (filter.since && letter.failed_at < filter.since) return false;
+    if (filter.until && letter.failed_at >= filter.until) return false;
+    return true;
+  }
+
+  async list(filter: DeadLetterFilter, page: { limit: number; offset: number }): Promise<{ items: DeadLetterView[]; total: number }> {
+    const matching = (await this.all()).filter((j) => this.matches(j.data, filter)).sort((a, b) => (a.data.failed_at < b.data.failed_at ? 1 : -1));
+    return { items: matching.slice(page.offset, page.offset + page.limit).map((j) => this.view(j)), total: matching.length };
+  }
+
+  private async job(id: string): Promise<Job<DeadLetter>> {
+    const job = (await this.deps.deadLetters.getJob(id)) as Job<DeadLetter> | undefined;
+    if (!job) throw new NotFoundError('dead letter', id);
+    return job;
+  }
+
+  async show(id: string): Promise<DeadLetterView> {
+    return this.view(await this.job(id));
+  }
+
+  async retry(caller: Caller, id: string): Promise<RetryOutcome> {
+    const job = await this.job(id);
+    const outcome = await this.redrive(caller, job.data);
+    await job.remove();
+    return { id, ...outcome };
+  }
+
+  async retryAll(caller: Caller, filter: DeadLetterFilter): Promise<RetryOutcome[]> {
+    const outcomes: RetryOutcome[] = [];
+    const redriven = new Set<string>();
+    for (const job of (await this.all()).filter((j) => this.matches(j.data, filter))) {
+      // One request's several letters (e.g. context and analysis) need one re-drive.
+      const key = job.data.request_id && !['metrics', 'storage'].includes(job.data.queue) ? `flow:${job.data.request_id}` : `job:${job.id}`;
+      if (redriven.has(key)) {
+        await job.remove();
+        outcomes.push({ id: String(job.id), action: 'nothing_to_do', detail: 'its request was re-driven by another letter' });
+        continue;
+      }
+      redriven.add(key);
+      outcomes.push(await this.retry(caller, String(job.id)));
+    }
+    return outcomes;
+  }
+
+  async purge(filter: DeadLetterFilter): Promise<number> {
+    let removed = 0;
+    for (const job of (await this.all()).filter((j) => this.matches(j.data, filter))) {
+      await job.remove();
+      removed++;
+    }
+    return removed;
+  }
+
+  async remove(id: string): Promise<void> {
+    await (await this.job(id)).remove();
+  }
+
+  private async redrive(caller: Caller, letter: DeadLetter): Promise<Omit<RetryOutcome, 'id'>> {
+    const { config, store, queues, flows } = this.deps;
+    const phase = (Object.keys(QUEUE_OF) as Phase[]).find((p) => QUEUE_OF[p] === letter.queue);
+    if (!phase) return { action: 'nothing_to_do', detail: `queue ${letter.queue} is not a pipeline queue` };
+
+    if (phase === 'metrics' || phase === 'storage') {
+      // Same job id: remove the failed original, then add it again.
+      await (await queues[phase].getJob(letter.job_id))?.remove();
+      await queues[phase].add(phase, letter.data, { ...phaseJobOptions(config, phase), jobId: letter.job_id });
+      return { action: 'job_readded', detail: `${phase} job ${letter.job_id} added again` };
+    }
+
+    const requestId = letter.request_id;
+    if (!requestId) return { action: 'nothing_to_do', detail: 'the letter names no request' };
+    const record = await store.getRequest(requestId);
+    if (!record) throw new NotFoundError('request', requestId);
+    if (record.status !== 'failed') return { action: 'nothing_to_do', detail: `request ${requestId} is ${record.status}` };
+    // Remove the failed flow (the root removes its children), then add it again under the same ids.
+    const root = await queues.intelligence.getJob(phaseJobId(requestId, 'intelligence'));
+    await root?.remove({ removeChildren: true });
+    for (const p of ['optimization', 'context', 'analysis', 'security'] as const) await (await queues[p].getJob(phaseJobId(requestId, p)))?.remove();
+    await store.reopenRequest(requestId, { actor_id: caller.id });
+    const data: RequestJobData = {
+      request_id: record.id,
+      correlation_id: record.correlation_id,
+      query: record.query,
+      caller: record.caller,
+      required_trust: record.required_trust,
+      save_as_capsule: record.save_as_capsule,
+    };
+    await flows.add(buildRequestFlow(config, data));
+    return { action: 'flow_redriven', detail: `request ${requestId} re-driven from the start of its flow` };
+  }
+}

@@ -1,0 +1,106 @@
+import type { Server } from 'node:http';
+import { afterEach, expect, it } from 'vitest';
+import type { ForgeOverrides } from '../src/app.js';
+import { createIngressApp, listen } from '../src/producers/ingress.js';
+import { createTestForge, eventually, type TestForge } from './helpers/forge.js';
+
+let t: TestForge | undefined;
+let server: Server | undefined;
+let base = '';
+afterEach(async () => {
+  if (server) await new Promise((r) => server?.close(r));
+  server = undefined;
+  await t?.cleanup();
+  t = undefined;
+});
+
+async function setup(overrides: ForgeOverrides) {
+  t = await createTestForge({}, overrides);
+  t.forge.startWorkers();
+  const http = await listen(createIngressApp(t.forge), '127.0.0.1', 0);
+  server = http.server;
+  base = http.url;
+  return t.forge;
+}
+
+async function call(method: string, path: string, body?: unknown) {
+  const res = await fetch(`${base}${path}`, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  const text = await res.text();
+  return { status: res.status, body: (text ? JSON.parse(text) : null) as Record<string, unknown> };
+}
+
+/** A handler that fails its first `n` calls (an outage), then works. */
+function outage<T>(n: number, then: () => Promise<T>) {
+  let calls = 0;
+  return async () => {
+    calls++;
+    if (calls <= n) throw new Error(`dependency unavailable (call ${calls})`);
+    return then();
+  };
+}
+
+it('re-drives a request whose context phase exhausted its retries, so it completes', async () => {
+  const forge = await setup({ handlers: { context: outage(3, async () => ({ capsules: [], profile: { caller_id: 'local', roles: ['admin'], trust_level: 60 } })) } });
+  const { record } = await forge.requests.submit(forge.localCaller, { query: 'what happens after an outage?' });
+  expect((await forge.requests.waitFor(record.id, 20_000)).status).toBe('failed');
+
+  const listed = await eventually(async () => {
+    const r = await call('GET', '/v2/dead-letters?queue=context');
+    return (r.body.total as number) === 1 ? r.body : undefined;
+  }, 10_000, 'dead letter');
+  const [letter] = listed.items as Array<{ id: string; job_id: string; request_id: string; attempts: number; error: { message: string; stack: string } }>;
+  expect(letter).toMatchObject({ job_id: `${record.id}.context`, request_id: record.id, attempts: 3, error: { message: 'dependency unavailable (call 3)' } });
+  expect(letter?.id.startsWith(`${record.id}.context.`)).toBe(true);
+  expect((await call('GET', `/v2/dead-letters/${letter?.id}`)).body.error).toMatchObject({ stack: expect.stringContaining('dependency unavailable') });
+
+  const retried = await call('POST', `/v2/dead-letters/${letter?.id}/retry`);
+  expect(retried.body).toMatchObject({ action: 'flow_redriven' });
+  const done = await forge.requests.waitFor(record.id, 20_000);
+  expect(done.status).toBe('completed');
+  expect((await call('GET', '/v2/dead-letters')).body.total).toBe(0);
+  expect((await forge.store.listAudit({ limit: 10, entity_id: record.id })).map((e) => e.action)).toEqual(expect.arrayContaining(['request.failed', 'request.redrive']));
+});
+
+it('re-adds a storage job where it failed, and the audit entry is written', async () => {
+  let stored = 0;
+  const forge = await setup({
+    handlers: {
+      storage: outage(3, async () => {
+        stored++;
+        return { audit_seq: 0, saved_capsule_id: null };
+      }),
+    },
+  });
+  const { record } = await forge.requests.submit(forge.localCaller, { query: 'anything' });
+  expect((await forge.requests.waitFor(record.id, 20_000)).status).toBe('completed');
+  const id = await eventually(async () => ((await call('GET', '/v2/dead-letters?queue=storage')).body.items as Array<{ id: string }>)[0]?.id, 10_000, 'storage dead letter');
+  expect((await call('POST', `/v2/dead-letters/${id}/retry`)).body).toMatchObject({ action: 'job_readded' });
+  await eventually(async () => (stored === 1 ? true : undefined), 10_000, 'storage re-run');
+  expect((await call('GET', `/v2/dead-letters/${id}`)).status).toBe(404);
+});
+
+it('filters, retries all matching once per request, and purges', async () => {
+  const forge = await setup({
+    handlers: {
+      analysis: async () => {
+        throw new Error('analysis model missing');
+      },
+      context: outage(3, async () => ({ capsules: [], profile: { caller_id: 'local', roles: ['admin'], trust_level: 60 } })),
+    },
+  });
+  const { record } = await forge.requests.submit(forge.localCaller, { query: 'two letters' });
+  expect((await forge.requests.waitFor(record.id, 20_000)).status).toBe('failed');
+  await eventually(async () => ((await call('GET', '/v2/dead-letters')).body.total === 2 ? true : undefined), 10_000, 'two letters');
+  expect((await call('GET', '/v2/dead-letters?error=MODEL%20MISSING')).body.total).toBe(1);
+  expect((await call('GET', '/v2/dead-letters?since=2999-01-01T00:00:00Z')).body.total).toBe(0);
+  expect((await call('GET', '/v2/dead-letters?since=yesterday')).status).toBe(400);
+
+  const all = await call('POST', '/v2/dead-letters/retry', { request_id: record.id });
+  const actions = (all.body.outcomes as Array<{ action: string }>).map((o) => o.action).sort();
+  expect(actions).toEqual(['flow_redriven', 'nothing_to_do']);
+  // The analysis overlay still fails, but analysis failures are tolerated: the request completes now.
+  expect((await forge.requests.waitFor(record.id, 20_000)).status).toBe('completed');
+  await eventually(async () => ((await call('GET', '/v2/dead-letters?queue=analysis')).body.total === 1 ? true : undefined), 10_000, 'new analysis letter');
+  expect((await call('POST', '/v2/dead-letters/purge', { queue: 'analysis' })).body).toEqual({ purged: 1 });
+  expect((await call('GET', '/v2/dead-letters')).body.total).toBe(0);
+});
