@@ -2,13 +2,16 @@ import path from 'node:path';
 import { FlowProducer, Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { PHASES, type ForgeConfig, type Phase } from './config/index.js';
+import { RedisStartError } from './errors.js';
 import { FsBlobStore, type BlobStore } from './blobs/blob-store.js';
 import { DEAD_LETTER_QUEUE, QUEUE_OF } from './flows/request-flow.js';
 import { ExtractiveIntelligence, type Intelligence } from './intelligence/intelligence.js';
 import { ImmuneSystem } from './overlays/immune.js';
 import { createOverlayRuntime, type OverlayRuntime } from './overlays/runtime.js';
 import { OVERLAY_EXPIRY_QUEUE, OverlayService, type InvocationContext } from './overlays/service.js';
+import { createTelemetry, type PhaseTelemetry } from './producers/prometheus.js';
 import { RequestService } from './producers/requests.js';
+import type { Registry } from 'prom-client';
 import { forgeKeys, type ForgeKeys } from './redis/keys.js';
 import { HashingEmbedder, type Embedder } from './search/embedder.js';
 import { CapsuleService } from './services/capsules.js';
@@ -16,7 +19,7 @@ import type { Caller, GraphStore } from './store/graph-store.js';
 import { SqliteGraphStore } from './store/sqlite/sqlite-graph-store.js';
 import { createPhaseHandlers, type PhaseHandlers } from './workers/phases.js';
 import { DeadLetterService } from './workers/dead-letters.js';
-import { startPipelineWorkers, type PipelineWorkers } from './workers/pipeline-workers.js';
+import { closeWorkers, startPipelineWorkers, type PipelineWorkers } from './workers/pipeline-workers.js';
 
 /** Adapters and seams the composition root accepts instead of its embedded defaults. */
 export interface ForgeOverrides {
@@ -46,6 +49,8 @@ export interface Forge {
   readonly deadLetters: Queue;
   /** Delayed jobs that end overlay activations with a TTL. */
   readonly overlayExpiry: Queue;
+  /** Prometheus registry (GET /metrics) and the hook workers report phase outcomes to. */
+  readonly metrics: { readonly registry: Registry; readonly telemetry: PhaseTelemetry };
   /** The caller used while authentication is not configured: role admin, trust FORGE_LOCAL_TRUST. */
   readonly localCaller: Caller;
   /** Starts the phase workers in this process. */
@@ -64,6 +69,18 @@ export async function createForge(config: ForgeConfig, overrides: ForgeOverrides
   const workerConnection = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
   const subscriber = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
   for (const c of [redis, workerConnection, subscriber]) c.on('error', () => undefined); // ioredis reconnects; callers see command errors
+  // A Forge that exists is connected: wait for Redis once, at start-up, with a clear error if it never answers.
+  await new Promise<void>((resolve, reject) => {
+    if (redis.status === 'ready') return resolve();
+    const timer = setTimeout(() => {
+      for (const c of [redis, workerConnection, subscriber]) c.disconnect();
+      reject(new RedisStartError(`Redis at ${config.redisUrl} did not answer within 10 s`, ''));
+    }, 10_000);
+    redis.once('ready', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
   const keys = forgeKeys(config.queuePrefix);
 
   const store = overrides.store ?? (await SqliteGraphStore.open({ file: path.join(config.dataDir, 'forge.db') }));
@@ -95,8 +112,9 @@ export async function createForge(config: ForgeConfig, overrides: ForgeOverrides
     ...overrides.handlers,
   };
   const started: PipelineWorkers[] = [];
+  const prometheus = createTelemetry();
 
-  return {
+  const forge: Forge = {
     config,
     redis,
     keys,
@@ -111,6 +129,7 @@ export async function createForge(config: ForgeConfig, overrides: ForgeOverrides
     queues,
     deadLetters,
     overlayExpiry: expiry,
+    metrics: { registry: prometheus.registry, telemetry: prometheus.telemetry },
     localCaller: { id: 'local', roles: ['admin'], trust_level: config.localTrust },
     startWorkers(phases) {
       const workers = startPipelineWorkers({
@@ -121,6 +140,7 @@ export async function createForge(config: ForgeConfig, overrides: ForgeOverrides
         store,
         handlers,
         deadLetters,
+        telemetry: prometheus.telemetry,
         ...(phases ? { phases } : {}),
       });
       started.push(workers);
@@ -135,11 +155,13 @@ export async function createForge(config: ForgeConfig, overrides: ForgeOverrides
       return workers;
     },
     async close() {
-      await Promise.all([...started, ...maintenance].map((w) => w.close()));
+      await Promise.all([...started.map((w) => w.close()), closeWorkers(maintenance, config.shutdownDrainMs)]);
       await runtime?.close();
       await Promise.all([...Object.values(queues), deadLetters, expiry, flows].map((q) => q.close()));
       await store.close();
       for (const c of [redis, workerConnection, subscriber]) c.disconnect();
     },
   };
+  prometheus.attach(forge);
+  return forge;
 }

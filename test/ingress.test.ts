@@ -167,6 +167,19 @@ describe('system', () => {
     expect(Object.keys(res.body.queues as object).sort()).toEqual(['analysis', 'context', 'dead-letter', 'intelligence', 'metrics', 'optimization', 'overlay-expiry', 'security', 'storage']);
   });
 
+  it('exposes Prometheus metrics: queue depths, phase durations, dead letters, request outcomes', async () => {
+    const posted = await call('POST', '/v2/requests', { query: 'metrics please' });
+    await call('GET', `/v2/requests/${posted.body.id}?wait=10000`);
+    const res = await fetch(`${base}/metrics`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/plain');
+    const text = await res.text();
+    expect(text).toMatch(/forge_queue_jobs\{queue="context",state="waiting"\} 0/);
+    expect(text).toMatch(/forge_phase_duration_seconds_count\{phase="context",outcome="ok"\} 1/);
+    expect(text).toMatch(/forge_dead_letters 0/);
+    expect(text).toContain('forge_process_');
+  });
+
   it('serves Bull Board with every queue, the dead-letter queue among them', async () => {
     const page = await fetch(`${base}/admin/queues`);
     expect(page.status).toBe(200);

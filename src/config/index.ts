@@ -72,6 +72,8 @@ const EnvSchema = z
     FORGE_OVERLAY_THREADS: int(1, 64).default(2),
     /** Largest overlay module accepted at registration, in bytes. @defaultValue 16 MiB */
     FORGE_OVERLAY_MAX_WASM_BYTES: int(1024, 256 * 1024 * 1024).default(16 * 1024 * 1024),
+    /** On shutdown, how long in-flight jobs may take to finish before connections are dropped. @defaultValue 10000 */
+    FORGE_SHUTDOWN_DRAIN_MS: int(0, 600_000).default(10_000),
     /** Consecutive overlay failures that open its circuit breaker. @defaultValue 3 */
     FORGE_BREAKER_FAILURES: int(1, 1000).default(3),
     /** How long an open breaker stays open before trial calls. @defaultValue 30000 */
@@ -108,6 +110,7 @@ export interface ForgeConfig {
   readonly cacheTtlSeconds: number;
   readonly localTrust: number;
   readonly embeddingDim: number;
+  readonly shutdownDrainMs: number;
   readonly overlayThreads: number;
   readonly overlayMaxWasmBytes: number;
   readonly immune: {
@@ -178,6 +181,7 @@ export function loadConfig(
     cacheTtlSeconds: num('FORGE_CACHE_TTL_S'),
     localTrust: num('FORGE_LOCAL_TRUST'),
     embeddingDim: num('FORGE_EMBEDDING_DIM'),
+    shutdownDrainMs: num('FORGE_SHUTDOWN_DRAIN_MS'),
     overlayThreads: num('FORGE_OVERLAY_THREADS'),
     overlayMaxWasmBytes: num('FORGE_OVERLAY_MAX_WASM_BYTES'),
     immune: {

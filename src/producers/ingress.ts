@@ -89,10 +89,22 @@ export function createIngressApp(forge: Forge): express.Express {
     res.json({ ok: true });
   });
 
+  app.get('/metrics', async (_req, res) => {
+    res.type(forge.metrics.registry.contentType).send(await forge.metrics.registry.metrics());
+  });
+
   const board = createBullBoardRouter({ queues: [...Object.values(forge.queues), forge.overlayExpiry], readOnlyQueues: [forge.deadLetters] });
   app.use(board.basePath, board.router);
 
   const v2 = express.Router();
+
+  // Without Redis nothing can be accepted or run: answer 503 at once (instead of waiting on a reconnect)
+  // so clients back off and retry. Reads served by the graph store alone keep working.
+  const readsWithoutRedis = /^\/(capsules(\/.*)?|system\/health|system\/audit-log)$/;
+  v2.use((req, res, next) => {
+    if (forge.redis.status === 'ready' || (req.method === 'GET' && readsWithoutRedis.test(req.path))) return next();
+    res.status(503).set('Retry-After', '5').json({ error: 'redis_unavailable', message: `Redis is ${forge.redis.status}; retry shortly` });
+  });
 
   // ---- requests ----------------------------------------------------------------------------------
   v2.post('/requests', async (req, res) => {

@@ -14,6 +14,8 @@ export interface LocalRedisOptions {
   readonly appendOnly?: boolean;
   /** @defaultValue 10000 */
   readonly startTimeoutMs?: number;
+  /** A fixed port (e.g. to restart on the same one); default: a free one. */
+  readonly port?: number;
 }
 
 /** A redis-server child process on a free loopback port. It stops when `stop()` is called or this process exits. */
@@ -45,7 +47,7 @@ export async function startLocalRedis(options: LocalRedisOptions): Promise<Local
   const binary = options.binary ?? 'redis-server';
   const dir = path.resolve(options.dir);
   mkdirSync(dir, { recursive: true });
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const args = [
     '--port', String(port),
     '--bind', '127.0.0.1',

@@ -5,6 +5,7 @@ import { ForgeError, PhaseTimeoutError, SecurityDeniedError } from '../errors.js
 import { FATAL_PHASES, QUEUE_OF, type DeadLetter, type RequestJobData } from '../flows/request-flow.js';
 import type { ForgeKeys, RequestEvent } from '../redis/keys.js';
 import type { GraphStore, PhaseTiming } from '../store/graph-store.js';
+import type { PhaseTelemetry } from '../producers/prometheus.js';
 import type { PhaseContext, PhaseHandlers } from './phases.js';
 
 export interface PipelineWorkerOptions {
@@ -17,14 +18,19 @@ export interface PipelineWorkerOptions {
   readonly store: GraphStore;
   readonly handlers: PhaseHandlers;
   readonly deadLetters: Queue;
+  /** Receives each attempt's duration and outcome (Prometheus). */
+  readonly telemetry?: PhaseTelemetry;
   /** Phases to run here. @defaultValue every phase */
   readonly phases?: readonly Phase[];
 }
 
 export interface PipelineWorkers {
   readonly workers: ReadonlyMap<Phase, Worker>;
-  /** Stops taking jobs and waits for the active ones to finish. */
-  close(): Promise<void>;
+  /**
+   * Stops taking jobs and waits up to `drainMs` for the active ones to finish; then drops the connections.
+   * A job still running then is not lost: its lock expires and another worker takes it over (stalled job).
+   */
+  close(drainMs?: number): Promise<void>;
 }
 
 /** Errors the runner already dead-lettered and recorded, so the `failed` event does not do it twice. */
@@ -48,7 +54,7 @@ function requestIdOf(job: Job): string | null {
  * ends the request as failed or rejected.
  */
 export function startPipelineWorkers(options: PipelineWorkerOptions): PipelineWorkers {
-  const { config, connection, redis, keys, store, handlers, deadLetters } = options;
+  const { config, connection, redis, keys, store, handlers, deadLetters, telemetry } = options;
 
   async function finalizeFailure(phase: Phase, job: Job, err: Error, attempts: number): Promise<void> {
     const requestId = requestIdOf(job);
@@ -100,10 +106,13 @@ export function startPipelineWorkers(options: PipelineWorkerOptions): PipelineWo
       });
       try {
         const output = await Promise.race([handler({ job, data: job.data, signal: controller.signal, attempt, timing }), deadline]);
+        telemetry?.phase(phase, (Date.now() - started) / 1000, 'ok');
         return { ...output, timing: timing() };
       } catch (caught) {
         const err = caught instanceof Error ? caught : new Error(String(caught));
-        if (!isFinalAttempt(job, err)) throw err;
+        const final = isFinalAttempt(job, err);
+        telemetry?.phase(phase, (Date.now() - started) / 1000, final ? 'failed' : 'retry');
+        if (!final) throw err;
         await finalizeFailure(phase, job, err, attempt);
         // BullMQ must not retry what cannot succeed; keep the original message and class name visible.
         const thrown = err instanceof ForgeError && !err.retryable ? new UnrecoverableError(`${err.name}: ${err.message}`) : err;
@@ -137,9 +146,27 @@ export function startPipelineWorkers(options: PipelineWorkerOptions): PipelineWo
   }
   return {
     workers,
-    async close() {
-      await Promise.all([...workers.values()].map((w) => w.close()));
+    async close(drainMs = config.shutdownDrainMs) {
+      await closeWorkers([...workers.values()], drainMs);
     },
   };
 }
 
+
+/**
+ * Closes workers gracefully within `drainMs`, then disconnects the ones still closing. (A worker whose
+ * blocking connection is reconnecting may never finish `close()`; the deadline keeps shutdown bounded.)
+ */
+export async function closeWorkers(workers: readonly Worker[], drainMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const closing = workers.map((w) => w.close().then(() => w));
+  const closed = new Set<Worker>();
+  for (const p of closing) void p.then((w) => closed.add(w), () => undefined);
+  await Promise.race([Promise.allSettled(closing), new Promise((resolve) => (timer = setTimeout(resolve, drainMs)))]);
+  clearTimeout(timer);
+  await Promise.all(
+    workers
+      .filter((w) => !closed.has(w))
+      .map((w) => Promise.race([w.disconnect().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 1000).unref())])),
+  );
+}

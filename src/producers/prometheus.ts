@@ -1,0 +1,89 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Forge } from '../app.js';
+import { PHASES } from '../config/index.js';
+
+/** Phase outcomes observed by workers in this process. */
+export interface PhaseTelemetry {
+  phase(phase: string, seconds: number, outcome: 'ok' | 'retry' | 'failed'): void;
+}
+
+/**
+ * The Prometheus registry behind `GET /metrics`. Phase durations and failures are this process's (its
+ * workers); queue depths, dead letters, request outcomes and overlay figures are read from Redis at scrape
+ * time, so any ingress reports the whole fleet.
+ */
+export function createTelemetry(): { registry: Registry; telemetry: PhaseTelemetry; attach(forge: Forge): void } {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'forge_process_' });
+  const duration = new Histogram({
+    name: 'forge_phase_duration_seconds',
+    help: 'Duration of pipeline phase attempts run by this process',
+    labelNames: ['phase', 'outcome'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const failures = new Counter({
+    name: 'forge_phase_failures_total',
+    help: 'Failed phase attempts run by this process (retry: will be retried; failed: final)',
+    labelNames: ['phase', 'outcome'],
+    registers: [registry],
+  });
+  const telemetry: PhaseTelemetry = {
+    phase(phase, seconds, outcome) {
+      duration.observe({ phase, outcome }, seconds);
+      if (outcome !== 'ok') failures.inc({ phase, outcome });
+    },
+  };
+
+  function attach(forge: Forge): void {
+    new Gauge({
+      name: 'forge_queue_jobs',
+      help: 'Jobs per queue and state (fleet-wide)',
+      labelNames: ['queue', 'state'],
+      registers: [registry],
+      async collect() {
+        this.reset();
+        for (const phase of PHASES) {
+          const counts = await forge.queues[phase].getJobCounts('waiting', 'active', 'delayed', 'waiting-children', 'prioritized', 'failed');
+          for (const [state, n] of Object.entries(counts)) this.set({ queue: phase, state }, n);
+        }
+      },
+    });
+    new Gauge({
+      name: 'forge_dead_letters',
+      help: 'Jobs in the dead-letter queue',
+      registers: [registry],
+      async collect() {
+        this.set(await forge.deadLetters.count());
+      },
+    });
+    new Gauge({
+      name: 'forge_requests_finished',
+      help: 'Requests that ended, by status (fleet-wide, since the counters were created)',
+      labelNames: ['status'],
+      registers: [registry],
+      async collect() {
+        this.reset();
+        const h = await forge.redis.hgetall(forge.keys.requestMetrics);
+        for (const [field, value] of Object.entries(h)) if (field.startsWith('status:')) this.set({ status: field.slice(7) }, Number(value));
+      },
+    });
+    const overlayGauge = (name: string, help: string, pick: (m: Awaited<ReturnType<Forge['overlays']['metrics']>>) => number) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ['overlay', 'version'],
+        registers: [registry],
+        async collect() {
+          this.reset();
+          for (const o of await forge.overlays.list({})) this.set({ overlay: o.name, version: o.version }, pick(await forge.overlays.metrics(o.id)));
+        },
+      });
+    overlayGauge('forge_overlay_invocations', 'Overlay invocations (fleet-wide)', (m) => m.invocations);
+    overlayGauge('forge_overlay_failures', 'Failed overlay invocations (fleet-wide)', (m) => m.failures);
+    overlayGauge('forge_overlay_fuel', 'Fuel consumed by an overlay (fleet-wide)', (m) => m.fuel_total);
+    overlayGauge('forge_overlay_breaker_state', 'Circuit breaker: 0 closed, 1 half-open, 2 open', (m) => ({ closed: 0, half_open: 1, open: 2 })[m.breaker.state]);
+  }
+
+  return { registry, telemetry, attach };
+}

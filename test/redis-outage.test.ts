@@ -1,0 +1,63 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, expect, it } from 'vitest';
+import { createForge, type Forge } from '../src/app.js';
+import { loadConfig } from '../src/config/index.js';
+import { createIngressApp, listen } from '../src/producers/ingress.js';
+import { startLocalRedis, type LocalRedis } from '../src/redis/local-redis.js';
+import { TERMINAL_STATUSES } from '../src/store/graph-store.js';
+import { eventually } from './helpers/forge.js';
+
+let redis: LocalRedis | undefined;
+let forge: Forge | undefined;
+let server: Server | undefined;
+let dir: string | undefined;
+afterEach(async () => {
+  if (server) await new Promise((r) => server?.close(r));
+  await forge?.close();
+  await redis?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  server = forge = redis = dir = undefined;
+});
+
+it('answers 503 with Retry-After while Redis is down, and loses no accepted request across a Redis restart (AOF)', async () => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'forge-outage-'));
+  redis = await startLocalRedis({ dir: path.join(dir, 'redis'), appendOnly: true });
+  const port = redis.port;
+  forge = await createForge(loadConfig({ REDIS_URL: redis.url, FORGE_DATA_DIR: dir, FORGE_BACKOFF_MS: '50', FORGE_SHUTDOWN_DRAIN_MS: '2000' }));
+  forge.startWorkers();
+  const http = await listen(createIngressApp(forge), '127.0.0.1', 0);
+  server = http.server;
+  const post = (query: string) => fetch(`${http.url}/v2/requests`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+
+  // Accept a batch, then take Redis away while it is being worked on.
+  const accepted: string[] = [];
+  for (let i = 0; i < 40; i++) {
+    const res = await post(`question ${i}`);
+    expect(res.status).toBe(202);
+    accepted.push(((await res.json()) as { id: string }).id);
+  }
+  await redis.stop();
+  await eventually(async () => (forge?.redis.status !== 'ready' ? true : undefined), 5000, 'disconnect noticed');
+
+  const started = performance.now();
+  const refused = await post('while down');
+  expect(refused.status).toBe(503);
+  expect(refused.headers.get('retry-after')).toBe('5');
+  expect(performance.now() - started).toBeLessThan(500);
+  // Reads that need only the graph store still work.
+  expect((await fetch(`${http.url}/v2/capsules`)).status).toBe(200);
+
+  // Redis comes back with its AOF on the same port: Forge reconnects, accepts again, and finishes the batch.
+  redis = await startLocalRedis({ dir: path.join(dir, 'redis'), appendOnly: true, port });
+  await eventually(async () => ((await post('after restart')).status === 202 ? true : undefined), 15_000, 'accepting again');
+  for (const id of accepted) {
+    const record = await eventually(async () => {
+      const r = await forge?.store.getRequest(id);
+      return r && TERMINAL_STATUSES.has(r.status) ? r : undefined;
+    }, 30_000, `request ${id} to end`);
+    expect(record.status).toBe('completed');
+  }
+});
