@@ -72,6 +72,15 @@ const EnvSchema = z
     FORGE_OVERLAY_THREADS: int(1, 64).default(2),
     /** Largest overlay module accepted at registration, in bytes. @defaultValue 16 MiB */
     FORGE_OVERLAY_MAX_WASM_BYTES: int(1024, 256 * 1024 * 1024).default(16 * 1024 * 1024),
+    /**
+     * How long a worker's lock on a job lasts; it is renewed while the job runs, so a job whose worker died
+     * is taken over by another once it lapses. @defaultValue 30000
+     */
+    FORGE_LOCK_DURATION_MS: int(500, 600_000).default(30_000),
+    /** How often workers look for jobs whose lock lapsed (stalled). @defaultValue 30000 */
+    FORGE_STALLED_INTERVAL_MS: int(200, 600_000).default(30_000),
+    /** Times a job may stall before it fails (and is dead-lettered). @defaultValue 1 */
+    FORGE_MAX_STALLED: int(0, 100).default(1),
     /** On shutdown, how long in-flight jobs may take to finish before connections are dropped. @defaultValue 10000 */
     FORGE_SHUTDOWN_DRAIN_MS: int(0, 600_000).default(10_000),
     /** Consecutive overlay failures that open its circuit breaker. @defaultValue 3 */
@@ -111,6 +120,7 @@ export interface ForgeConfig {
   readonly localTrust: number;
   readonly embeddingDim: number;
   readonly shutdownDrainMs: number;
+  readonly locks: { readonly durationMs: number; readonly stalledIntervalMs: number; readonly maxStalled: number };
   readonly overlayThreads: number;
   readonly overlayMaxWasmBytes: number;
   readonly immune: {
@@ -182,6 +192,7 @@ export function loadConfig(
     localTrust: num('FORGE_LOCAL_TRUST'),
     embeddingDim: num('FORGE_EMBEDDING_DIM'),
     shutdownDrainMs: num('FORGE_SHUTDOWN_DRAIN_MS'),
+    locks: { durationMs: num('FORGE_LOCK_DURATION_MS'), stalledIntervalMs: num('FORGE_STALLED_INTERVAL_MS'), maxStalled: num('FORGE_MAX_STALLED') },
     overlayThreads: num('FORGE_OVERLAY_THREADS'),
     overlayMaxWasmBytes: num('FORGE_OVERLAY_MAX_WASM_BYTES'),
     immune: {

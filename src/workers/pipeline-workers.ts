@@ -130,6 +130,9 @@ export function startPipelineWorkers(options: PipelineWorkerOptions): PipelineWo
       connection,
       prefix: config.queuePrefix,
       concurrency: config.phases[phase].concurrency,
+      lockDuration: config.locks.durationMs,
+      stalledInterval: config.locks.stalledIntervalMs,
+      maxStalledCount: config.locks.maxStalled,
     });
     // Failures that never reached the processor's catch (a job that stalled too often) are finalized here.
     // A parent failed by its child (`deferredFailure`) needs nothing: the child was finalized.
