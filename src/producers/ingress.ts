@@ -193,7 +193,14 @@ export function createIngressApp(forge: Forge): express.Express {
     { name: 'manifest', maxCount: 1 },
   ]);
 
-  v2.post('/overlays', upload, async (req, res) => {
+  // Malformed multipart (truncated, bad boundary) is the client's fault: 400, never a 500.
+  const uploadOr400 = (req: Request, res: Response, next: NextFunction) =>
+    upload(req, res, (err?: unknown) => {
+      if (!err || err instanceof multer.MulterError) return next(err);
+      next(new InputError('multipart body', [{ code: 'custom', path: [], message: err instanceof Error ? err.message : String(err), input: undefined }] as unknown as z.core.$ZodIssue[]));
+    });
+
+  v2.post('/overlays', uploadOr400, async (req, res) => {
     const files = (req.files ?? {}) as Record<string, Express.Multer.File[] | undefined>;
     const body = (req.body ?? {}) as Record<string, unknown>;
     const manifest = typeof body.manifest === 'string' ? body.manifest : files.manifest?.[0]?.buffer.toString('utf8');
