@@ -20,8 +20,12 @@ export interface ImmuneSettings {
 }
 
 /**
- * Admits a call. KEYS[1] breaker hash. ARGV[1] open duration ms.
- * Returns the state the call sees: 'open' means skip it. An open breaker whose time is up turns half-open.
+ * Admits a call. KEYS[1] breaker hash, KEYS[2] metrics hash. ARGV[1] open duration ms, ARGV[2] minimum
+ * calls, ARGV[3] failure rate.
+ * Returns { state the call sees, 1 if the quarantine threshold is crossed }. 'open' means skip it: an open
+ * breaker whose time is up turns half-open. A skipped call counts as a failure toward quarantine (the
+ * overlay could not serve it), so a persistently broken overlay is quarantined even while its breaker
+ * keeps it from running.
  */
 const ADMIT = `
 local state = redis.call('HGET', KEYS[1], 'state') or 'closed'
@@ -30,10 +34,15 @@ if state == 'open' then
   local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
   if now - tonumber(redis.call('HGET', KEYS[1], 'opened_at') or '0') >= tonumber(ARGV[1]) then
     redis.call('HSET', KEYS[1], 'state', 'half_open', 'successes', 0)
-    return 'half_open'
+    return { 'half_open', 0 }
   end
+  local skipped = redis.call('HINCRBY', KEYS[2], 'skipped', 1)
+  local calls = tonumber(redis.call('HGET', KEYS[2], 'invocations') or '0') + skipped
+  local failed = tonumber(redis.call('HGET', KEYS[2], 'failures') or '0') + skipped
+  if calls >= tonumber(ARGV[2]) and failed / calls > tonumber(ARGV[3]) then return { 'open', 1 } end
+  return { 'open', 0 }
 end
-return state
+return { state, 0 }
 `;
 
 /**
@@ -78,8 +87,9 @@ else
     redis.call('HSET', KEYS[3], 'failures', 0)
   end
 end
+local skipped = tonumber(redis.call('HGET', KEYS[1], 'skipped') or '0')
 local quarantine = 0
-if invocations >= tonumber(ARGV[7]) and failures / invocations > tonumber(ARGV[8]) then quarantine = 1 end
+if invocations + skipped >= tonumber(ARGV[7]) and (failures + skipped) / (invocations + skipped) > tonumber(ARGV[8]) then quarantine = 1 end
 return { state, invocations, failures, quarantine }
 `;
 
@@ -111,8 +121,14 @@ export class ImmuneSystem {
     return { metrics: `${base}:metrics`, durations: `${base}:durations`, breaker: `${base}:breaker`, health: `${base}:health-failures` };
   }
 
-  async admit(id: string): Promise<BreakerState> {
-    return (await this.admitScript([this.keys(id).breaker], [this.settings.breakerOpenMs])) as BreakerState;
+  /** The breaker state a call sees ('open': skip it), and whether skipping it crosses the quarantine threshold. */
+  async admit(id: string): Promise<{ state: BreakerState; quarantine: boolean }> {
+    const k = this.keys(id);
+    const [state, quarantine] = (await this.admitScript(
+      [k.breaker, k.metrics],
+      [this.settings.breakerOpenMs, this.settings.quarantineMinCalls, this.settings.quarantineFailureRate],
+    )) as [BreakerState, number];
+    return { state, quarantine: quarantine === 1 };
   }
 
   async record(id: string, outcome: InvocationOutcome): Promise<{ state: BreakerState; invocations: number; failures: number; quarantine: boolean }> {

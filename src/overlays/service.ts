@@ -56,6 +56,8 @@ export interface OverlayMetrics {
   readonly fuel_total: number;
   readonly mean_fuel: number;
   readonly last_error: string | null;
+  /** Calls skipped because the breaker was open. */
+  readonly skipped: number;
   readonly breaker: { readonly state: BreakerState; readonly consecutive_failures: number; readonly opened_at: string | null };
 }
 
@@ -223,7 +225,9 @@ export class OverlayService {
       throw new ConflictError('overlay', id, `has no entry point "${call.function}" (entry points: ${manifest.entry_points.join(', ')})`);
     }
     // An open breaker skips the call fleet-wide; a half-open one lets trial calls through.
-    if ((await this.deps.immune.admit(id)) === 'open') {
+    const admitted = await this.deps.immune.admit(id);
+    if (admitted.state === 'open') {
+      if (admitted.quarantine) await this.quarantine(overlay, 'circuit breaker open and failure rate (skipped calls included) over the quarantine threshold');
       return { success: false, result: null, error: { code: 'circuit_open', message: `circuit breaker of ${overlay.name} is open` }, execution_time_ms: 0, fuel_consumed: 0 };
     }
     const result = await this.deps.runtime().invoke({
@@ -326,6 +330,7 @@ export class OverlayService {
       fuel_total: fuel,
       mean_fuel: invocations ? fuel / invocations : 0,
       last_error: h.last_error ?? null,
+      skipped: Number(h.skipped ?? 0),
       breaker,
     };
   }
