@@ -48,7 +48,8 @@ it('contains hostile overlays: requests keep completing, breakers open, quaranti
   }
   // Each misbehaviour is reported for what it is.
   expect([...(failures.get('hostile-spin') ?? [])]).toContain('timeout');
-  expect([...(failures.get('hostile-flood') ?? [])]).toContain('timeout');
+  // The flood ends at its deadline, or earlier when the replies it never frees fill its capped memory.
+  expect([...(failures.get('hostile-flood') ?? [])].some((code) => code === 'timeout' || code === 'out_of_bounds')).toBe(true);
   expect([...(failures.get('hostile-trap') ?? [])]).toContain('trap');
   expect([...(failures.get('hostile-recurse') ?? [])]).toContain('trap');
   expect([...(failures.get('hostile-bomb') ?? [])]).toContain('trap');
