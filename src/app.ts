@@ -8,7 +8,7 @@ import { DEAD_LETTER_QUEUE, QUEUE_OF } from './flows/request-flow.js';
 import { ExtractiveIntelligence, type Intelligence } from './intelligence/intelligence.js';
 import { ImmuneSystem } from './overlays/immune.js';
 import { createOverlayRuntime, type OverlayRuntime } from './overlays/runtime.js';
-import { OVERLAY_EXPIRY_QUEUE, OverlayService, type InvocationContext } from './overlays/service.js';
+import { HEALTH_CHECK_QUEUE, OVERLAY_EXPIRY_QUEUE, OverlayService, type HealthProbe, type InvocationContext } from './overlays/service.js';
 import { createTelemetry, type PhaseTelemetry } from './producers/prometheus.js';
 import { RequestService } from './producers/requests.js';
 import type { Registry } from 'prom-client';
@@ -29,6 +29,21 @@ export interface ForgeOverrides {
   readonly intelligence?: Intelligence;
   /** Replace built-in phase handlers (tests inject failures here). */
   readonly handlers?: Partial<PhaseHandlers>;
+  /** Level-4 overlay health check; default: FORGE_HEALTH_PROBE_URL when set. */
+  readonly healthProbe?: HealthProbe;
+}
+
+/** The level-4 probe of FORGE_HEALTH_PROBE_URL: a 2xx answer within 2 s passes. */
+function httpProbe(url: string): HealthProbe {
+  return async (overlay) => {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ overlay: { id: overlay.id, name: overlay.name, version: overlay.version, state: overlay.state } }),
+      signal: AbortSignal.timeout(2000),
+    });
+    return { ok: res.ok, detail: `${url} answered ${res.status}` };
+  };
 }
 
 /** A running Forge: every port built once from the config, shared by the ingress and the workers. */
@@ -49,6 +64,8 @@ export interface Forge {
   readonly deadLetters: Queue;
   /** Delayed jobs that end overlay activations with a TTL. */
   readonly overlayExpiry: Queue;
+  /** The scheduled overlay health checks. */
+  readonly healthChecks: Queue;
   /** Prometheus registry (GET /metrics) and the hook workers report phase outcomes to. */
   readonly metrics: { readonly registry: Registry; readonly telemetry: PhaseTelemetry };
   /** The caller used while authentication is not configured: role admin, trust FORGE_LOCAL_TRUST. */
@@ -95,6 +112,8 @@ export async function createForge(config: ForgeConfig, overrides: ForgeOverrides
   const flows = new FlowProducer({ connection: redis, prefix: config.queuePrefix });
   const requests = new RequestService({ config, store, flows, contextQueue: queues.context, subscriber, keys });
   const expiry = new Queue(OVERLAY_EXPIRY_QUEUE, { connection: redis, prefix: config.queuePrefix });
+  const healthChecks = new Queue(HEALTH_CHECK_QUEUE, { connection: redis, prefix: config.queuePrefix });
+  const probe = overrides.healthProbe ?? (config.health.probeUrl ? httpProbe(config.health.probeUrl) : undefined);
   let runtime: OverlayRuntime<InvocationContext> | undefined;
   const overlays: OverlayService = new OverlayService({
     store,
@@ -104,6 +123,7 @@ export async function createForge(config: ForgeConfig, overrides: ForgeOverrides
     prefix: config.queuePrefix,
     expiry,
     immune: new ImmuneSystem(redis, config.queuePrefix, config.immune),
+    ...(probe ? { probe } : {}),
     runtime: () => (runtime ??= createOverlayRuntime({ threads: config.overlayThreads, host: overlays.hostHandlers() })),
   });
   const maintenance: Worker[] = [];
@@ -129,6 +149,7 @@ export async function createForge(config: ForgeConfig, overrides: ForgeOverrides
     queues,
     deadLetters,
     overlayExpiry: expiry,
+    healthChecks,
     metrics: { registry: prometheus.registry, telemetry: prometheus.telemetry },
     localCaller: { id: 'local', roles: ['admin'], trust_level: config.localTrust },
     startWorkers(phases) {
@@ -150,14 +171,26 @@ export async function createForge(config: ForgeConfig, overrides: ForgeOverrides
             connection: workerConnection,
             prefix: config.queuePrefix,
           }),
+          new Worker(HEALTH_CHECK_QUEUE, async () => ({ checked: (await overlays.checkAllActive()).length }), {
+            connection: workerConnection,
+            prefix: config.queuePrefix,
+          }),
         );
+        // One schedule for the whole fleet: upserting it from every worker process is idempotent.
+        if (config.health.intervalMs > 0) {
+          void healthChecks
+            .upsertJobScheduler('overlay-health', { every: config.health.intervalMs }, { name: 'check-all', opts: { removeOnComplete: 100, removeOnFail: 100 } })
+            .catch((err: unknown) => console.error('[forge] could not schedule health checks:', err));
+        } else {
+          void healthChecks.removeJobScheduler('overlay-health').catch(() => undefined);
+        }
       }
       return workers;
     },
     async close() {
       await Promise.all([...started.map((w) => w.close()), closeWorkers(maintenance, config.shutdownDrainMs)]);
       await runtime?.close();
-      await Promise.all([...Object.values(queues), deadLetters, expiry, flows].map((q) => q.close()));
+      await Promise.all([...Object.values(queues), deadLetters, expiry, healthChecks, flows].map((q) => q.close()));
       await store.close();
       for (const c of [redis, workerConnection, subscriber]) c.disconnect();
     },

@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createForge, type Forge } from '../src/app.js';
+import { createForge, type Forge, type ForgeOverrides } from '../src/app.js';
 import { createIngressApp, listen } from '../src/producers/ingress.js';
 import { createTestForge, eventually, type TestForge } from './helpers/forge.js';
 import { compileWat } from './helpers/wat.js';
@@ -19,8 +19,8 @@ afterEach(async () => {
   t = undefined;
 });
 
-async function install(env: Record<string, string>, manifest: string, fixture = 'abi-test', caller = ADMIN) {
-  t ??= await createTestForge({ FORGE_OVERLAY_THREADS: '1', ...env });
+async function install(env: Record<string, string>, manifest: string, fixture = 'abi-test', caller = ADMIN, overrides: ForgeOverrides = {}) {
+  t ??= await createTestForge({ FORGE_OVERLAY_THREADS: '1', ...env }, overrides);
   const o = await t.forge.overlays.register(caller, manifest, await compileWat(fixture));
   await t.forge.overlays.activate(caller, o.id);
   return o.id;
@@ -105,5 +105,50 @@ describe('auto-quarantine', () => {
     const { forge } = t as TestForge;
     for (let i = 0; i < 4; i++) await forge.overlays.invoke(id, { function: 'trap', args: {} });
     expect(await forge.overlays.get(id)).toMatchObject({ state: 'active', trust_level: 100 });
+  });
+});
+
+describe('hierarchical health checks', () => {
+  it('checks module, dependencies, circuit and probe, on demand and on a schedule, and aggregates them', async () => {
+    let probeOk = true;
+    const provider = await install(
+      { FORGE_HEALTH_INTERVAL_MS: '200', FORGE_BREAKER_FAILURES: '1', FORGE_QUARANTINE_MIN_CALLS: '1000' },
+      MANIFEST('provider'),
+      'abi-test',
+      ADMIN,
+      { healthProbe: async (o) => ({ ok: probeOk, detail: `probe of ${o.name}` }) },
+    );
+    const { forge } = t as TestForge;
+    const consumer = await forge.overlays.register(ADMIN, MANIFEST('consumer', 'dependencies: { provider: ^1.0.0 }'), await compileWat('abi-test'));
+    await forge.overlays.activate(ADMIN, consumer.id);
+
+    const healthy = await forge.overlays.checkHealth(consumer.id);
+    expect(healthy).toMatchObject({ healthy: true, levels: { module: { ok: true }, dependencies: { ok: true }, circuit: { ok: true, state: 'closed' }, probe: { ok: true, detail: 'probe of consumer' } } });
+
+    probeOk = false;
+    expect((await forge.overlays.checkHealth(consumer.id)).levels.probe).toEqual({ ok: false, detail: 'probe of consumer' });
+    probeOk = true;
+    await forge.overlays.invoke(consumer.id, { function: 'trap', args: {} }); // opens its breaker (1 failure)
+    expect((await forge.overlays.checkHealth(consumer.id)).levels.circuit).toEqual({ ok: false, state: 'open' });
+    await forge.overlays.suspend(ADMIN, provider, 'test');
+    const l2 = await forge.overlays.checkHealth(consumer.id);
+    expect(l2.levels.dependencies).toEqual({ ok: false, detail: 'provider@^1.0.0 not active' });
+    expect(l2.healthy).toBe(false);
+
+    // The schedule checks every active overlay and the system view aggregates the reports.
+    forge.startWorkers();
+    const before = l2.at;
+    await eventually(async () => {
+      const reports = await forge.overlays.lastHealthReports();
+      const r = reports.find((x) => x.overlay_id === consumer.id);
+      return r && r.at > before ? r : undefined;
+    }, 10_000, 'a scheduled health check');
+    const http = await listen(createIngressApp(forge), '127.0.0.1', 0);
+    server = http.server;
+    const system = (await (await fetch(`${http.url}/v2/system/health`)).json()) as { overlays: { active: number; suspended: number; unhealthy: Array<{ name: string; failing: string[] }> } };
+    expect(system.overlays).toMatchObject({ active: 1, suspended: 1 });
+    expect(system.overlays.unhealthy.find((u) => u.name === 'consumer')?.failing).toEqual(['dependencies', 'circuit']);
+    const onDemand = (await (await fetch(`${http.url}/v2/overlays/${consumer.id}/health`)).json()) as { healthy: boolean; status: number | null };
+    expect(onDemand).toMatchObject({ healthy: false, status: null });
   });
 });

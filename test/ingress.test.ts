@@ -164,7 +164,8 @@ describe('system', () => {
     const res = await call('GET', '/v2/system/health');
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ status: 'ok', redis: { ok: true }, store: { ok: true, kind: 'sqlite' } });
-    expect(Object.keys(res.body.queues as object).sort()).toEqual(['analysis', 'context', 'dead-letter', 'intelligence', 'metrics', 'optimization', 'overlay-expiry', 'security', 'storage']);
+    expect(Object.keys(res.body.queues as object).sort()).toEqual(['analysis', 'context', 'dead-letter', 'health-checks', 'intelligence', 'metrics', 'optimization', 'overlay-expiry', 'security', 'storage']);
+    expect(res.body).toMatchObject({ dead_letters: 0, overlays: { active: 0, quarantined: 0, unhealthy: [] } });
   });
 
   it('exposes Prometheus metrics: queue depths, phase durations, dead letters, request outcomes', async () => {
@@ -187,6 +188,6 @@ describe('system', () => {
     const api = await call('GET', '/admin/queues/api/queues');
     expect(api.status).toBe(200);
     const names = (api.body.queues as Array<{ name: string }>).map((q) => q.name).sort();
-    expect(names).toEqual(['analysis', 'context', 'dead-letter', 'intelligence', 'metrics', 'optimization', 'overlay-expiry', 'security', 'storage']);
+    expect(names).toEqual(['analysis', 'context', 'dead-letter', 'health-checks', 'intelligence', 'metrics', 'optimization', 'overlay-expiry', 'security', 'storage']);
   });
 });

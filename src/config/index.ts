@@ -95,6 +95,10 @@ const EnvSchema = z
     FORGE_QUARANTINE_FAILURE_RATE: z.coerce.number().min(0).max(1).default(0.5),
     /** Consecutive failed health checks that quarantine an overlay. @defaultValue 3 */
     FORGE_QUARANTINE_HEALTH_FAILURES: int(1, 1000).default(3),
+    /** How often every active overlay's health is checked (L1-L4); 0 turns the schedule off. @defaultValue 60000 */
+    FORGE_HEALTH_INTERVAL_MS: int(0, 86_400_000).default(60_000),
+    /** Level-4 health probe: POSTed {overlay} as JSON; a 2xx answer within 2 s passes. */
+    FORGE_HEALTH_PROBE_URL: z.url({ protocol: /^https?$/ }).optional(),
     /** The redis-server binary `forge start` runs when REDIS_URL is unset. */
     FORGE_REDIS_SERVER: z.string().min(1).default('redis-server'),
     ...phaseShape,
@@ -121,6 +125,7 @@ export interface ForgeConfig {
   readonly embeddingDim: number;
   readonly shutdownDrainMs: number;
   readonly locks: { readonly durationMs: number; readonly stalledIntervalMs: number; readonly maxStalled: number };
+  readonly health: { readonly intervalMs: number; readonly probeUrl: string | undefined };
   readonly overlayThreads: number;
   readonly overlayMaxWasmBytes: number;
   readonly immune: {
@@ -193,6 +198,7 @@ export function loadConfig(
     embeddingDim: num('FORGE_EMBEDDING_DIM'),
     shutdownDrainMs: num('FORGE_SHUTDOWN_DRAIN_MS'),
     locks: { durationMs: num('FORGE_LOCK_DURATION_MS'), stalledIntervalMs: num('FORGE_STALLED_INTERVAL_MS'), maxStalled: num('FORGE_MAX_STALLED') },
+    health: { intervalMs: num('FORGE_HEALTH_INTERVAL_MS'), probeUrl: e.FORGE_HEALTH_PROBE_URL as string | undefined },
     overlayThreads: num('FORGE_OVERLAY_THREADS'),
     overlayMaxWasmBytes: num('FORGE_OVERLAY_MAX_WASM_BYTES'),
     immune: {

@@ -44,6 +44,30 @@ export type PhaseOverlayReport = Record<
   { success: boolean; result: unknown; error: InvocationResult['error']; fuel_consumed: number | null; execution_time_ms: number; skipped?: true }
 >;
 
+export const HEALTH_CHECK_QUEUE = 'health-checks';
+
+/** An external check of an overlay (level 4): e.g. a probe of the service it fronts. */
+export type HealthProbe = (overlay: OverlayRecord) => Promise<{ ok: boolean; detail: string }>;
+
+/** The four levels of an overlay's health check, and the verdict. */
+export interface HealthReport {
+  readonly overlay_id: string;
+  readonly name: string;
+  readonly version: string;
+  readonly at: string;
+  readonly healthy: boolean;
+  readonly levels: {
+    /** L1: the module's own health_check export. */
+    readonly module: { readonly ok: boolean; readonly status: number | null; readonly error: string | null };
+    /** L2: every declared dependency has an active version its range accepts, none quarantined in its place. */
+    readonly dependencies: { readonly ok: boolean; readonly detail: string };
+    /** L3: the circuit breaker is not open. */
+    readonly circuit: { readonly ok: boolean; readonly state: BreakerState };
+    /** L4: the external probe, when one is configured. */
+    readonly probe: { readonly ok: boolean; readonly detail: string };
+  };
+}
+
 /** How long a process trusts its list of active overlays before reading it again. */
 const ACTIVE_LIST_TTL_MS = 1000;
 
@@ -74,6 +98,8 @@ export interface OverlayServiceDeps {
   /** Created on first use: the pool's threads start only when an overlay runs. */
   readonly runtime: () => OverlayRuntime<InvocationContext>;
   readonly immune: ImmuneSystem;
+  /** Level-4 health check; absent: the level passes. */
+  readonly probe?: HealthProbe;
 }
 
 const ReadRequest = z.object({ id: z.string().min(1).max(100) });
@@ -197,6 +223,7 @@ export class OverlayService {
   async remove(caller: Caller, id: string): Promise<void> {
     const overlay = await this.get(id);
     await this.deps.store.deleteOverlay(id, { actor_id: caller.id });
+    await this.deps.redis.unlink(this.reportKey(id));
     this.active = null;
     await this.deps.immune.reset(id);
     this.modules.delete(overlay.sha256);
@@ -301,6 +328,7 @@ export class OverlayService {
       fuel: manifest.limits.max_fuel,
       timeoutMs: manifest.limits.max_execution_ms,
       grants: grantedHostFunctions(manifest),
+      imports: overlay.imports,
       context: { overlay, reads: new Set() },
     });
     const verdict = result.result as { healthy: boolean; status: number | null } | null;
@@ -310,6 +338,67 @@ export class OverlayService {
       await this.quarantine(overlay, `${failedInARow} consecutive failed health checks`);
     }
     return { healthy, status: verdict?.status ?? null, error: result.error };
+  }
+
+  private reportKey(id: string) {
+    return `${this.deps.prefix}:overlay:${id}:health-report`;
+  }
+
+  /**
+   * Runs the hierarchical health check of one overlay (L1 module, L2 dependencies, L3 circuit, L4 probe)
+   * and keeps the report for the system health view. L1 failures count toward quarantine.
+   */
+  async checkHealth(id: string): Promise<HealthReport> {
+    const overlay = await this.get(id);
+    const manifest = overlay.manifest as unknown as OverlayManifest;
+    const l1 = await this.health(id);
+    const unmet: string[] = [];
+    for (const [name, range] of Object.entries(manifest.dependencies)) {
+      const candidates = (await this.deps.store.listOverlays({ name })).filter((c) => satisfies(c.version, range));
+      if (!candidates.some((c) => c.state === 'active')) {
+        unmet.push(`${name}@${range} ${candidates.some((c) => c.state === 'quarantined') ? 'quarantined' : 'not active'}`);
+      }
+    }
+    const breaker = await this.deps.immune.breaker(id);
+    let probe = { ok: true, detail: 'no probe configured' };
+    if (this.deps.probe) {
+      try {
+        probe = await this.deps.probe(overlay);
+      } catch (err) {
+        probe = { ok: false, detail: err instanceof Error ? err.message : String(err) };
+      }
+    }
+    const levels: HealthReport['levels'] = {
+      module: { ok: l1.healthy, status: l1.status, error: l1.error ? `${l1.error.code}: ${l1.error.message}` : null },
+      dependencies: { ok: unmet.length === 0, detail: unmet.length ? unmet.join('; ') : `${Object.keys(manifest.dependencies).length} satisfied` },
+      circuit: { ok: breaker.state !== 'open', state: breaker.state },
+      probe,
+    };
+    const report: HealthReport = {
+      overlay_id: id,
+      name: overlay.name,
+      version: overlay.version,
+      at: new Date().toISOString(),
+      healthy: levels.module.ok && levels.dependencies.ok && levels.circuit.ok && levels.probe.ok,
+      levels,
+    };
+    await this.deps.redis.set(this.reportKey(id), JSON.stringify(report), 'EX', 7 * 24 * 3600);
+    return report;
+  }
+
+  /** The scheduled round: every active overlay. */
+  async checkAllActive(): Promise<HealthReport[]> {
+    const reports: HealthReport[] = [];
+    for (const overlay of await this.deps.store.listOverlays({ state: 'active' })) reports.push(await this.checkHealth(overlay.id));
+    return reports;
+  }
+
+  /** The last health report of each overlay that has one. */
+  async lastHealthReports(): Promise<HealthReport[]> {
+    const overlays = await this.deps.store.listOverlays({});
+    if (overlays.length === 0) return [];
+    const raw = await this.deps.redis.mget(...overlays.map((o) => this.reportKey(o.id)));
+    return raw.filter((r): r is string => r !== null).map((r) => JSON.parse(r) as HealthReport);
   }
 
   async metrics(id: string): Promise<OverlayMetrics> {

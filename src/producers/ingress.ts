@@ -93,7 +93,7 @@ export function createIngressApp(forge: Forge): express.Express {
     res.type(forge.metrics.registry.contentType).send(await forge.metrics.registry.metrics());
   });
 
-  const board = createBullBoardRouter({ queues: [...Object.values(forge.queues), forge.overlayExpiry], readOnlyQueues: [forge.deadLetters] });
+  const board = createBullBoardRouter({ queues: [...Object.values(forge.queues), forge.overlayExpiry, forge.healthChecks], readOnlyQueues: [forge.deadLetters] });
   app.use(board.basePath, board.router);
 
   const v2 = express.Router();
@@ -241,8 +241,10 @@ export function createIngressApp(forge: Forge): express.Express {
     res.json(await forge.overlays.metrics(req.params.id as string));
   });
 
+  // On demand: all four levels; `status` and `error` repeat the module's own check (L1).
   v2.get('/overlays/:id/health', async (req, res) => {
-    res.json(await forge.overlays.health(req.params.id as string));
+    const report = await forge.overlays.checkHealth(req.params.id as string);
+    res.json({ ...report, status: report.levels.module.status, error: report.levels.module.error });
   });
 
   v2.post('/overlays/:id/recover', async (req, res) => {
@@ -312,10 +314,26 @@ export function createIngressApp(forge: Forge): express.Express {
         queues[phase] = await forge.queues[phase].getJobCounts('waiting', 'active', 'delayed', 'waiting-children', 'prioritized', 'failed');
       }
       queues['overlay-expiry'] = await forge.overlayExpiry.getJobCounts('delayed', 'failed');
+      queues['health-checks'] = await forge.healthChecks.getJobCounts('waiting', 'active', 'delayed', 'failed');
       queues['dead-letter'] = { size: await forge.deadLetters.count() };
     }
+    let overlays: Record<string, unknown> = {};
+    if (redis.ok && store.ok) {
+      const [all, reports] = await Promise.all([forge.overlays.list({}), forge.overlays.lastHealthReports()]);
+      const count = (state: string) => all.filter((o) => o.state === state).length;
+      overlays = {
+        active: count('active'),
+        quarantined: count('quarantined'),
+        suspended: count('suspended'),
+        pending: count('pending'),
+        unhealthy: reports
+          .filter((r) => !r.healthy)
+          .map((r) => ({ id: r.overlay_id, name: r.name, at: r.at, failing: Object.entries(r.levels).filter(([, l]) => !l.ok).map(([level]) => level) })),
+        last_checked: reports.map((r) => r.at).sort().pop() ?? null,
+      };
+    }
     const ok = redis.ok && store.ok;
-    res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'degraded', redis, store, queues });
+    res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'degraded', redis, store, queues, dead_letters: queues['dead-letter']?.size ?? null, overlays });
   });
 
   v2.get('/system/metrics', async (_req, res) => {
