@@ -6,6 +6,7 @@ import { RedisStartError } from './errors.js';
 import { FsBlobStore, type BlobStore } from './blobs/blob-store.js';
 import { DEAD_LETTER_QUEUE, QUEUE_OF } from './flows/request-flow.js';
 import { ExtractiveIntelligence, type Intelligence } from './intelligence/intelligence.js';
+import { CanaryStore } from './overlays/canary.js';
 import { ImmuneSystem } from './overlays/immune.js';
 import { createOverlayRuntime, type OverlayRuntime } from './overlays/runtime.js';
 import { HEALTH_CHECK_QUEUE, OVERLAY_EXPIRY_QUEUE, OverlayService, type HealthProbe, type InvocationContext } from './overlays/service.js';
@@ -123,6 +124,7 @@ export async function createForge(config: ForgeConfig, overrides: ForgeOverrides
     prefix: config.queuePrefix,
     expiry,
     immune: new ImmuneSystem(redis, config.queuePrefix, config.immune),
+    canaries: new CanaryStore(redis, config.queuePrefix),
     ...(probe ? { probe } : {}),
     runtime: () => (runtime ??= createOverlayRuntime({ threads: config.overlayThreads, host: overlays.hostHandlers() })),
   });
@@ -171,7 +173,7 @@ export async function createForge(config: ForgeConfig, overrides: ForgeOverrides
             connection: workerConnection,
             prefix: config.queuePrefix,
           }),
-          new Worker(HEALTH_CHECK_QUEUE, async () => ({ checked: (await overlays.checkAllActive()).length }), {
+          new Worker(HEALTH_CHECK_QUEUE, async () => ({ checked: (await overlays.checkAllActive()).length, canaries_decided: (await overlays.evaluateCanaries()).length }), {
             connection: workerConnection,
             prefix: config.queuePrefix,
           }),

@@ -7,6 +7,7 @@ import { forgeKeys } from '../redis/keys.js';
 import type { CapsuleService } from '../services/capsules.js';
 import { satisfies } from '../store/versions.js';
 import { CAPSULE_TYPES, canRead, type Caller, type GraphStore, type JsonObject, type OverlayFilter, type OverlayRecord } from '../store/graph-store.js';
+import { CanaryStore, type CanaryOptions, type CanaryView } from './canary.js';
 import { ImmuneSystem, type BreakerState } from './immune.js';
 import { HOST_ERROR, type HostCallFunction, type InvocationResult } from './abi.js';
 import { grantedHostFunctions, parseManifest, type OverlayManifest } from './manifest.js';
@@ -98,6 +99,7 @@ export interface OverlayServiceDeps {
   /** Created on first use: the pool's threads start only when an overlay runs. */
   readonly runtime: () => OverlayRuntime<InvocationContext>;
   readonly immune: ImmuneSystem;
+  readonly canaries: CanaryStore;
   /** Level-4 health check; absent: the level passes. */
   readonly probe?: HealthProbe;
 }
@@ -247,6 +249,17 @@ export class OverlayService {
   async invoke(id: string, call: { function: string; args: unknown; timeout_ms?: number }): Promise<InvocationResult> {
     const overlay = await this.get(id);
     if (overlay.state !== 'active') throw new ConflictError('overlay', id, `is ${overlay.state}; only active overlays run`);
+    // A running canary takes its share of this overlay's calls.
+    const route = await this.deps.canaries.route(id);
+    const candidate = route.to === 'candidate' ? await this.deps.store.getOverlay(route.id) : null;
+    const result = await this.execute(candidate ?? overlay, call);
+    if (route.to !== 'none') await this.deps.canaries.record(id, candidate ? 'candidate' : 'stable', !result.success, result.execution_time_ms);
+    return result;
+  }
+
+  /** Runs one call of one overlay version: breaker, sandbox, metrics, quarantine. */
+  private async execute(overlay: OverlayRecord, call: { function: string; args: unknown; timeout_ms?: number }): Promise<InvocationResult> {
+    const id = overlay.id;
     const manifest = overlay.manifest as unknown as OverlayManifest;
     if (!manifest.entry_points.includes(call.function)) {
       throw new ConflictError('overlay', id, `has no entry point "${call.function}" (entry points: ${manifest.entry_points.join(', ')})`);
@@ -384,6 +397,56 @@ export class OverlayService {
     };
     await this.deps.redis.set(this.reportKey(id), JSON.stringify(report), 'EX', 7 * 24 * 3600);
     return report;
+  }
+
+  /**
+   * Starts routing a share of `stableId`'s invocations to `candidate_id` (the same overlay, another
+   * version, registered and not active). Verdicts come from `evaluateCanaries`.
+   */
+  async startCanary(caller: Caller, stableId: string, options: CanaryOptions): Promise<CanaryView> {
+    const stable = await this.get(stableId);
+    const candidate = await this.get(options.candidate_id);
+    if (stable.state !== 'active') throw new ConflictError('overlay', stableId, `is ${stable.state}; a canary needs an active stable version`);
+    if (candidate.name !== stable.name || candidate.id === stable.id) throw new ConflictError('overlay', candidate.id, `is not another version of ${stable.name}`);
+    if (candidate.state === 'active' || candidate.state === 'quarantined') throw new ConflictError('overlay', candidate.id, `is ${candidate.state}; a candidate must be pending or suspended`);
+    await this.deps.canaries.start(stableId, options);
+    await this.deps.store.appendAudit({
+      actor_id: caller.id,
+      action: 'overlay.canary.start',
+      entity_type: 'overlay',
+      entity_id: stableId,
+      details: { ...options, stable_version: stable.version, candidate_version: candidate.version },
+    });
+    return (await this.deps.canaries.view(stableId)) as CanaryView;
+  }
+
+  async canary(stableId: string): Promise<CanaryView> {
+    await this.get(stableId);
+    const view = await this.deps.canaries.view(stableId);
+    if (!view) throw new NotFoundError('canary of overlay', stableId);
+    return view;
+  }
+
+  /** Decides every running canary that has enough calls: promote (candidate active, stable suspended) or roll back. */
+  async evaluateCanaries(): Promise<CanaryView[]> {
+    const decided: CanaryView[] = [];
+    for (const stableId of await this.deps.canaries.running()) {
+      const view = await this.deps.canaries.view(stableId);
+      const verdict = view ? CanaryStore.verdict(view) : null;
+      if (!view || !verdict) continue;
+      if (verdict.status === 'promoted') {
+        const stable = await this.get(stableId);
+        await this.deps.store.setOverlayState(view.candidate_id, { state: 'active', reason: `promoted by canary: ${verdict.reason}`, config: stable.config }, { actor_id: 'canary' });
+        await this.deps.store.setOverlayState(stableId, { state: 'suspended', reason: `replaced by canary ${view.candidate_id}`, from: ['active'] }, { actor_id: 'canary' });
+      } else {
+        await this.deps.store.setOverlayState(view.candidate_id, { state: 'suspended', reason: `canary rolled back: ${verdict.reason}` }, { actor_id: 'canary' });
+      }
+      this.active = null;
+      await this.deps.canaries.end(stableId, verdict.status, verdict.reason);
+      await this.deps.store.appendAudit({ actor_id: 'canary', action: `overlay.canary.${verdict.status}`, entity_type: 'overlay', entity_id: stableId, details: { candidate_id: view.candidate_id, reason: verdict.reason } });
+      decided.push((await this.deps.canaries.view(stableId)) as CanaryView);
+    }
+    return decided;
   }
 
   /** The scheduled round: every active overlay. */

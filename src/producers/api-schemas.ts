@@ -124,3 +124,11 @@ export const DeadLetterBulkBody = z.strictObject({
   until: isoTime.optional(),
   request_id: z.string().min(1).max(100).optional(),
 });
+
+export const CanaryBody = z.strictObject({
+  candidate_id: z.string().min(1).max(100),
+  traffic_percentage: z.number().gt(0).max(1).default(0.05),
+  max_error_rate: z.number().min(0).max(1).default(0.01),
+  max_latency_ratio: z.number().gt(0).max(1000).default(2.0),
+  min_requests: z.number().int().min(1).max(1_000_000).default(100),
+});

@@ -11,6 +11,7 @@ import type { Caller, RequestRecord } from '../store/graph-store.js';
 import {
   ActivateOverlayBody,
   AuditLogQuery,
+  CanaryBody,
   DeadLetterBulkBody,
   DeadLetterQuery,
   InvokeOverlayBody,
@@ -250,6 +251,15 @@ export function createIngressApp(forge: Forge): express.Express {
   v2.post('/overlays/:id/recover', async (req, res) => {
     const { overlay, healthy } = await forge.overlays.recover(callerOf(res), req.params.id as string);
     res.json({ healthy, overlay: forge.overlays.view(overlay) });
+  });
+
+  v2.post('/overlays/:id/canary', async (req, res) => {
+    const body = parse(CanaryBody, req.body, 'body');
+    res.status(201).json(await forge.overlays.startCanary(callerOf(res), req.params.id as string, body));
+  });
+
+  v2.get('/overlays/:id/canary', async (req, res) => {
+    res.json(await forge.overlays.canary(req.params.id as string));
   });
 
   v2.get('/immune/quarantined', async (_req, res) => {
