@@ -3,8 +3,7 @@
 # knowledge base loaded and a few questions answered. Stays up until Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/ensure-redis.sh
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then npm ci --no-audit --no-fund; fi
+bash scripts/prepare.sh
 npm run --silent build
 npm run --silent build:overlays
 exec node dist/src/cli/main.js start --demo "$@"

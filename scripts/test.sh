@@ -2,8 +2,7 @@
 # Runs the test suite. The tests start their own private redis-server (or use REDIS_URL when set).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/ensure-redis.sh
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then npm ci --no-audit --no-fund; fi
+bash scripts/prepare.sh
 npm run --silent build
 npm run --silent build:overlays
 exec npx vitest run "$@"

@@ -1,6 +1,6 @@
 import type { FlowJob, JobsOptions } from 'bullmq';
 import type { ForgeConfig, Phase } from '../config/index.js';
-import type { Caller, PhaseTiming } from '../store/graph-store.js';
+import type { Caller, PhaseTiming, RequestRecord } from '../store/graph-store.js';
 
 /**
  * The shape of a request as BullMQ jobs, and everything that must agree between the producer that adds
@@ -120,6 +120,18 @@ export interface DeadLetter {
   readonly error: { readonly name: string; readonly code: string | null; readonly message: string; readonly stack: string | null };
   readonly attempts: number;
   readonly failed_at: string;
+}
+
+/** The job data of a recorded request. */
+export function requestJobData(record: Pick<RequestRecord, 'id' | 'correlation_id' | 'query' | 'caller' | 'required_trust' | 'save_as_capsule'>): RequestJobData {
+  return {
+    request_id: record.id,
+    correlation_id: record.correlation_id,
+    query: record.query,
+    caller: record.caller,
+    required_trust: record.required_trust,
+    save_as_capsule: record.save_as_capsule,
+  };
 }
 
 /** Retry and retention options of one phase's jobs. */

@@ -1,23 +1,11 @@
 import type { Redis } from 'ioredis';
+import type { ForgeConfig } from '../config/index.js';
 import { defineScript, type RedisScript } from '../redis/script.js';
 
 export type BreakerState = 'closed' | 'open' | 'half_open';
 
-/** Thresholds of the immune system. Fleet-wide: every process reads and changes the same Redis state. */
-export interface ImmuneSettings {
-  /** Consecutive failures that open the breaker. @defaultValue 3 */
-  readonly breakerFailures: number;
-  /** How long an open breaker stays open before trial calls (half-open). @defaultValue 30000 */
-  readonly breakerOpenMs: number;
-  /** Successes in half-open that close it again. @defaultValue 2 */
-  readonly breakerSuccesses: number;
-  /** Invocations before the failure rate can quarantine an overlay. @defaultValue 10 */
-  readonly quarantineMinCalls: number;
-  /** Failure rate above which an overlay is quarantined. @defaultValue 0.5 */
-  readonly quarantineFailureRate: number;
-  /** Consecutive failed health checks that quarantine an overlay. @defaultValue 3 */
-  readonly quarantineHealthFailures: number;
-}
+/** Thresholds of the immune system (documented with their defaults in the config schema). */
+export type ImmuneSettings = ForgeConfig['immune'];
 
 /**
  * Admits a call. KEYS[1] breaker hash, KEYS[2] metrics hash. ARGV[1] open duration ms, ARGV[2] minimum

@@ -107,23 +107,15 @@ export const InvokeOverlayBody = z.strictObject({
 });
 
 const isoTime = z.iso.datetime({ offset: true });
-export const DeadLetterQuery = z.strictObject({
+const deadLetterFilter = {
   queue: z.string().min(1).max(50).optional(),
   error: z.string().min(1).max(500).optional(),
   since: isoTime.optional(),
   until: isoTime.optional(),
   request_id: z.string().min(1).max(100).optional(),
-  limit: queryInt(1, 500).default(50),
-  offset: queryInt(0, 10_000).default(0),
-});
-
-export const DeadLetterBulkBody = z.strictObject({
-  queue: z.string().min(1).max(50).optional(),
-  error: z.string().min(1).max(500).optional(),
-  since: isoTime.optional(),
-  until: isoTime.optional(),
-  request_id: z.string().min(1).max(100).optional(),
-});
+};
+export const DeadLetterQuery = z.strictObject({ ...deadLetterFilter, limit: queryInt(1, 500).default(50), offset: queryInt(0, 10_000).default(0) });
+export const DeadLetterBulkBody = z.strictObject(deadLetterFilter);
 
 export const CanaryBody = z.strictObject({
   candidate_id: z.string().min(1).max(100),

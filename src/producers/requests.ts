@@ -3,7 +3,7 @@ import type { FlowProducer, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { ForgeConfig } from '../config/index.js';
 import { NotFoundError } from '../errors.js';
-import { buildRequestFlow, phaseJobId } from '../flows/request-flow.js';
+import { buildRequestFlow, phaseJobId, requestJobData } from '../flows/request-flow.js';
 import type { ForgeKeys, RequestEvent } from '../redis/keys.js';
 import { TERMINAL_STATUSES, type Caller, type GraphStore, type JsonObject, type RequestRecord } from '../store/graph-store.js';
 
@@ -57,16 +57,7 @@ export class RequestService {
     });
     if (!created) return { record, created };
     try {
-      await this.flows.add(
-        buildRequestFlow(this.config, {
-          request_id: record.id,
-          correlation_id: record.correlation_id,
-          query: record.query,
-          caller: record.caller,
-          required_trust: record.required_trust,
-          save_as_capsule: record.save_as_capsule,
-        }),
-      );
+      await this.flows.add(buildRequestFlow(this.config, requestJobData(record)));
     } catch (err) {
       await this.store.finishRequest(record.id, {
         status: 'failed',

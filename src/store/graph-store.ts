@@ -248,18 +248,10 @@ export interface OverlayRecord {
   readonly updated_at: string;
 }
 
-export interface NewOverlay {
-  readonly name: string;
-  readonly version: string;
-  readonly manifest: JsonObject;
-  readonly manifest_text: string;
-  readonly sha256: string;
-  readonly blob_key: string;
-  readonly wasm_size: number;
-  readonly imports: readonly string[];
-  readonly trust_level: number;
-  readonly submitted_by: string;
-}
+export type NewOverlay = Pick<
+  OverlayRecord,
+  'name' | 'version' | 'manifest' | 'manifest_text' | 'sha256' | 'blob_key' | 'wasm_size' | 'imports' | 'trust_level' | 'submitted_by'
+>;
 
 export interface OverlayStateChange {
   readonly state: OverlayState;

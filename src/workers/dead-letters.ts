@@ -1,7 +1,7 @@
 import type { FlowProducer, Job, Queue } from 'bullmq';
 import type { ForgeConfig, Phase } from '../config/index.js';
 import { NotFoundError } from '../errors.js';
-import { buildRequestFlow, phaseJobId, phaseJobOptions, QUEUE_OF, type DeadLetter, type RequestJobData } from '../flows/request-flow.js';
+import { buildRequestFlow, phaseJobId, phaseJobOptions, QUEUE_OF, requestJobData, type DeadLetter } from '../flows/request-flow.js';
 import type { Caller, GraphStore } from '../store/graph-store.js';
 
 export interface DeadLetterFilter {
@@ -135,15 +135,7 @@ export class DeadLetterService {
     await root?.remove({ removeChildren: true });
     for (const p of ['optimization', 'context', 'analysis', 'security'] as const) await (await queues[p].getJob(phaseJobId(requestId, p)))?.remove();
     await store.reopenRequest(requestId, { actor_id: caller.id });
-    const data: RequestJobData = {
-      request_id: record.id,
-      correlation_id: record.correlation_id,
-      query: record.query,
-      caller: record.caller,
-      required_trust: record.required_trust,
-      save_as_capsule: record.save_as_capsule,
-    };
-    await flows.add(buildRequestFlow(config, data));
+    await flows.add(buildRequestFlow(config, requestJobData(record)));
     return { action: 'flow_redriven', detail: `request ${requestId} re-driven from the start of its flow` };
   }
 }

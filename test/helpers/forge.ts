@@ -29,10 +29,12 @@ export async function createTestForge(env: Record<string, string> = {}, override
     config,
     dataDir,
     async cleanup() {
-      // Remove every key under this test's prefix, then close.
-      const stream = forge.redis.scanStream({ match: `${config.queuePrefix}*`, count: 500 });
-      for await (const batch of stream as AsyncIterable<string[]>) if (batch.length) await forge.redis.unlink(...batch);
+      // Close first (workers finish what they hold), then remove every key under this test's prefix.
+      const cleaner = forge.redis.duplicate();
       await forge.close();
+      const stream = cleaner.scanStream({ match: `${config.queuePrefix}*`, count: 500 });
+      for await (const batch of stream as AsyncIterable<string[]>) if (batch.length) await cleaner.unlink(...batch);
+      await cleaner.quit();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
