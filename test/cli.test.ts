@@ -79,6 +79,14 @@ it('forge start runs everything with a private Redis, prints its URLs, and shuts
   expect(wrong.code).toBe(1);
   expect(wrong.stdout).toContain('has no entry point');
 
+  // And so do the dead-letter commands.
+  const dlq = await run(['dlq', 'list', '--queue', 'context', '--target', api]);
+  expect(dlq.code).toBe(0);
+  expect(JSON.parse(dlq.stdout)).toEqual({ items: [], total: 0 });
+  const refusedPurge = await run(['dlq', 'purge', '--target', api]);
+  expect(refusedPurge.code).toBe(2);
+  expect(refusedPurge.stderr).toContain('needs --all');
+
   const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
   child.kill('SIGTERM');
   expect(await exited).toBe(0);

@@ -411,6 +411,11 @@ export function createIngressApp(forge: Forge): express.Express {
       res.status(parserError.status).json({ error: parserError.type.replaceAll('.', '_'), message: String(parserError.message) });
       return;
     }
+    // Redis went away while the request was being served: a 503 to retry, like the check at the door.
+    if (forge.redis.status !== 'ready') {
+      res.status(503).set('Retry-After', '5').json({ error: 'redis_unavailable', message: `Redis is ${forge.redis.status}; retry shortly` });
+      return;
+    }
     const id = res.locals.correlationId as string;
     console.error(`[forge] ${id} unhandled error:`, err);
     res.status(500).json({ error: 'internal', message: 'internal error; see the server log', correlation_id: id });

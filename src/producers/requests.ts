@@ -55,7 +55,16 @@ export class RequestService {
       metadata: input.metadata ?? {},
       idempotency_key: options.idempotencyKey ?? null,
     });
-    if (!created) return { record, created };
+    if (!created) {
+      // A repeat (same Idempotency-Key) of a request whose flow could not be added: try the enqueue again.
+      if (record.status !== 'failed' || record.error?.code !== 'enqueue_failed') return { record, created };
+      return { record: await this.enqueue(await this.store.reopenRequest(record.id, { actor_id: caller.id })), created: true };
+    }
+    return { record: await this.enqueue(record), created };
+  }
+
+  /** Adds a recorded request's flow; if that fails, the record ends `failed` (enqueue_failed) and the error propagates. */
+  private async enqueue(record: RequestRecord): Promise<RequestRecord> {
     try {
       await this.flows.add(buildRequestFlow(this.config, requestJobData(record)));
     } catch (err) {
@@ -65,7 +74,7 @@ export class RequestService {
       });
       throw err;
     }
-    return { record, created };
+    return record;
   }
 
   /**
