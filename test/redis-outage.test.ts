@@ -26,7 +26,10 @@ it('answers 503 with Retry-After while Redis is down, and loses no accepted requ
   dir = mkdtempSync(path.join(os.tmpdir(), 'forge-outage-'));
   redis = await startLocalRedis({ dir: path.join(dir, 'redis'), appendOnly: true });
   const port = redis.port;
-  forge = await createForge(loadConfig({ REDIS_URL: redis.url, FORGE_DATA_DIR: dir, FORGE_BACKOFF_MS: '50', FORGE_SHUTDOWN_DRAIN_MS: '2000' }));
+  forge = await createForge(loadConfig({ REDIS_URL: redis.url, FORGE_DATA_DIR: dir, FORGE_BACKOFF_MS: '50', FORGE_SHUTDOWN_DRAIN_MS: '2000',
+    // Jobs that were active when Redis went away may have lost their locks: they come back as stalled jobs,
+    // after the lock duration and a stalled check. Short settings keep the test quick.
+    FORGE_LOCK_DURATION_MS: '2000', FORGE_STALLED_INTERVAL_MS: '500', FORGE_MAX_STALLED: '5' }));
   forge.startWorkers();
   const http = await listen(createIngressApp(forge), '127.0.0.1', 0);
   server = http.server;
