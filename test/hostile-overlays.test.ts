@@ -27,7 +27,7 @@ it('contains hostile overlays: requests keep completing, breakers open, quaranti
   for (const name of HOSTILE) {
     const o = await forge.overlays.register(
       admin,
-      `name: hostile-${name}\nversion: 1.0.0\nentry_points: [${name}]\nphases: [analysis]\ncapabilities: [capsule:read]\nlimits: { max_memory_mb: 1, max_execution_ms: 200, max_fuel: 10000000000 }`,
+      `name: hostile-${name}\nversion: 1.0.0\nentry_points: [${name}]\nphases: [analysis]\ncapabilities: [capsule:read]\nlimits: { max_memory_mb: 1, max_execution_ms: 1000, max_fuel: 10000000000 }`,
       wasm,
     );
     await forge.overlays.activate(admin, o.id);

@@ -38,7 +38,7 @@ const ECHO = `name: echo-test
 version: 1.0.0
 entry_points: [echo, spin, state]
 capabilities: [capsule:read, event:publish]
-limits: { max_memory_mb: 1, max_execution_ms: 300, max_fuel: 10000000000 }
+limits: { max_memory_mb: 1, max_execution_ms: 1000, max_fuel: 10000000000 }
 config:
   api_key: { required: true, secret: true }
   threshold: { default: 0.5 }
