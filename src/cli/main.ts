@@ -70,6 +70,11 @@ function configFrom(flags: Flags): ForgeConfig {
   return loadConfig(process.env, { port: flags.port, host: flags.host, 'data-dir': flags['data-dir'], 'redis-url': flags['redis-url'] });
 }
 
+/** The ingress the client commands talk to: --target, or the local one on the configured port. */
+function targetOf(flags: Flags): string {
+  return flags.target ?? `http://127.0.0.1:${configFrom(flags).http.port}`;
+}
+
 function requireRedisUrl(config: ForgeConfig, command: string): void {
   if (!config.redisUrl) {
     throw new ConfigError([{ field: 'REDIS_URL', message: `forge ${command} needs a shared Redis; set REDIS_URL or --redis-url (forge start runs everything with a private Redis)` }]);
@@ -193,7 +198,7 @@ async function load(flags: Flags): Promise<void> {
   const rate = positiveNumber(flags.rate, 'rate');
   const duration = positiveNumber(flags.duration, 'duration');
   const concurrency = Math.floor(positiveNumber(flags.concurrency, 'concurrency', 50));
-  const target = flags.target ?? `http://127.0.0.1:${configFrom(flags).http.port}`;
+  const target = targetOf(flags);
   const sample = readSampleFile(path.join(packageRoot(), 'samples', 'knowledge.json'));
   const tty = process.stderr.isTTY;
   let lastLine = 0;
@@ -238,7 +243,7 @@ async function main(argv: string[]): Promise<void> {
       return load(flags);
     case 'dlq':
       return dlqCommand(positionals[1], positionals.slice(2), {
-        target: flags.target ?? `http://127.0.0.1:${configFrom(flags).http.port}`,
+        target: targetOf(flags),
         queue: flags.queue,
         error: flags.error,
         since: flags.since,
@@ -248,7 +253,7 @@ async function main(argv: string[]): Promise<void> {
       });
     case 'overlay':
       return overlayCommand(positionals[1], positionals.slice(2), {
-        target: flags.target ?? `http://127.0.0.1:${configFrom(flags).http.port}`,
+        target: targetOf(flags),
         manifest: flags.manifest,
         wasm: flags.wasm,
         config: flags.config,
