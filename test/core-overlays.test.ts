@@ -2,8 +2,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { afterEach, beforeAll, expect, it } from 'vitest';
 import { builtOverlays, installOverlays } from '../src/cli/core-overlays.js';
-import type { RequestRecord } from '../src/store/graph-store.js';
-import { createTestForge, type TestForge } from './helpers/forge.js';
+import { createTestForge, submitAndWait, type TestForge } from './helpers/forge.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 const CORE = ['capsule_analyzer', 'lineage_tracker', 'ml_intelligence', 'performance_optimizer', 'security_validator', 'symbolic_governance'];
@@ -19,11 +18,7 @@ afterEach(async () => {
   t = undefined;
 });
 
-async function ask(query: string): Promise<RequestRecord> {
-  const forge = (t as TestForge).forge;
-  const { record } = await forge.requests.submit(forge.localCaller, { query });
-  return forge.requests.waitFor(record.id, 20_000);
-}
+const ask = (query: string) => submitAndWait((t as TestForge).forge, query);
 
 it('the six core overlays, written with the AssemblyScript SDK, register, activate and run in the pipeline', async () => {
   t = await createTestForge({ FORGE_OVERLAY_THREADS: '2' });

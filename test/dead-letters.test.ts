@@ -1,33 +1,19 @@
-import type { Server } from 'node:http';
 import { afterEach, expect, it } from 'vitest';
 import type { ForgeOverrides } from '../src/app.js';
-import { createIngressApp, listen } from '../src/producers/ingress.js';
-import { createTestForge, eventually, type TestForge } from './helpers/forge.js';
+import { callJson, createServedForge, eventually, type ServedForge } from './helpers/forge.js';
 
-let t: TestForge | undefined;
-let server: Server | undefined;
-let base = '';
+let t: ServedForge | undefined;
 afterEach(async () => {
-  if (server) await new Promise((r) => server?.close(r));
-  server = undefined;
   await t?.cleanup();
   t = undefined;
 });
 
 async function setup(overrides: ForgeOverrides) {
-  t = await createTestForge({}, overrides);
-  t.forge.startWorkers();
-  const http = await listen(createIngressApp(t.forge), '127.0.0.1', 0);
-  server = http.server;
-  base = http.url;
+  t = await createServedForge({}, overrides);
   return t.forge;
 }
 
-async function call(method: string, path: string, body?: unknown) {
-  const res = await fetch(`${base}${path}`, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-  const text = await res.text();
-  return { status: res.status, body: (text ? JSON.parse(text) : null) as Record<string, unknown> };
-}
+const call = (method: string, path: string, body?: unknown) => callJson(t?.url ?? '', method, path, body);
 
 /** A handler that fails its first `n` calls (an outage), then works. */
 function outage<T>(n: number, then: () => Promise<T>) {

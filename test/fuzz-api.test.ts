@@ -1,24 +1,17 @@
-import type { Server } from 'node:http';
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createIngressApp, listen } from '../src/producers/ingress.js';
-import { createTestForge, type TestForge } from './helpers/forge.js';
+import { createServedForge, type ServedForge } from './helpers/forge.js';
 
-let t: TestForge;
-let server: Server;
+let t: ServedForge;
 let base: string;
 let capsuleId: string;
 
 beforeAll(async () => {
-  t = await createTestForge({ FORGE_BODY_LIMIT: '16kb' });
-  t.forge.startWorkers();
-  ({ server, url: base } = await listen(createIngressApp(t.forge), '127.0.0.1', 0));
+  t = await createServedForge({ FORGE_BODY_LIMIT: '16kb' });
+  base = t.url;
   capsuleId = (await t.forge.capsules.create(t.forge.localCaller, { content: 'A capsule the fuzzer can aim at.', type: 'knowledge' })).id;
 });
-afterAll(async () => {
-  await new Promise((r) => server.close(r));
-  await t.cleanup();
-});
+afterAll(async () => t.cleanup());
 
 type Route = readonly [method: string, path: string];
 const ROUTES: readonly Route[] = [

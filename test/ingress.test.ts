@@ -1,37 +1,16 @@
-import type { Server } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createIngressApp, listen } from '../src/producers/ingress.js';
-import { createTestForge, type TestForge } from './helpers/forge.js';
+import { callJson, createServedForge, type ServedForge } from './helpers/forge.js';
 
-let t: TestForge;
-let server: Server;
+let t: ServedForge;
 let base: string;
 
 beforeEach(async () => {
-  t = await createTestForge({ FORGE_BODY_LIMIT: '4kb' });
-  t.forge.startWorkers();
-  ({ server, url: base } = await listen(createIngressApp(t.forge), '127.0.0.1', 0));
+  t = await createServedForge({ FORGE_BODY_LIMIT: '4kb' });
+  base = t.url;
 });
-afterEach(async () => {
-  await new Promise((r) => server.close(r));
-  await t.cleanup();
-});
+afterEach(async () => t.cleanup());
 
-async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = text;
-  }
-  return { status: res.status, headers: res.headers, body: json as Record<string, unknown> };
-}
+const call = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => callJson(base, method, path, body, headers);
 
 describe('requests API', () => {
   it('accepts a request with 202 and long-polls it to its answer', async () => {

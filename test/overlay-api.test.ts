@@ -1,22 +1,15 @@
-import type { Server } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createIngressApp, listen } from '../src/producers/ingress.js';
-import { createTestForge, eventually, type TestForge } from './helpers/forge.js';
+import { callJson, createServedForge, eventually, type ServedForge } from './helpers/forge.js';
 import { compileWat } from './helpers/wat.js';
 
-let t: TestForge;
-let server: Server;
+let t: ServedForge;
 let base: string;
 
 beforeEach(async () => {
-  t = await createTestForge({ FORGE_OVERLAY_THREADS: '1' });
-  t.forge.startWorkers();
-  ({ server, url: base } = await listen(createIngressApp(t.forge), '127.0.0.1', 0));
+  t = await createServedForge({ FORGE_OVERLAY_THREADS: '1' });
+  base = t.url;
 });
-afterEach(async () => {
-  await new Promise((r) => server.close(r));
-  await t.cleanup();
-});
+afterEach(async () => t.cleanup());
 
 /** Sends the manifest as a file (bytes kept exactly) or as a text field (browsers send CRLF line ends). */
 async function register(manifest: string, wasm: Uint8Array | null, as: 'file' | 'field' = 'file') {
@@ -28,11 +21,7 @@ async function register(manifest: string, wasm: Uint8Array | null, as: 'file' | 
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
-async function call(method: string, path: string, body?: unknown) {
-  const res = await fetch(`${base}${path}`, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-  const text = await res.text();
-  return { status: res.status, body: (text ? JSON.parse(text) : null) as Record<string, unknown> };
-}
+const call = (method: string, path: string, body?: unknown) => callJson(base, method, path, body);
 
 const ECHO = `name: echo-test
 version: 1.0.0

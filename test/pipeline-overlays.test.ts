@@ -1,6 +1,5 @@
 import { afterEach, expect, it } from 'vitest';
-import type { RequestRecord } from '../src/store/graph-store.js';
-import { createTestForge, type TestForge } from './helpers/forge.js';
+import { createTestForge, submitAndWait, type TestForge } from './helpers/forge.js';
 import { compileWat } from './helpers/wat.js';
 
 let t: TestForge | undefined;
@@ -16,11 +15,7 @@ async function overlay(manifest: string, fixture: string): Promise<string> {
   return o.id;
 }
 
-async function ask(query: string): Promise<RequestRecord> {
-  const forge = (t as TestForge).forge;
-  const { record } = await forge.requests.submit(forge.localCaller, { query });
-  return forge.requests.waitFor(record.id, 20_000);
-}
+const ask = (query: string) => submitAndWait((t as TestForge).forge, query);
 
 it('runs the overlays bound to a phase and reports their outputs with the answer', async () => {
   t = await createTestForge({ FORGE_OVERLAY_THREADS: '1' });

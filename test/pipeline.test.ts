@@ -2,8 +2,8 @@ import type { Job } from 'bullmq';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ForgeOverrides } from '../src/app.js';
 import { phaseJobId, type DeadLetter } from '../src/flows/request-flow.js';
-import type { Caller, RequestRecord } from '../src/store/graph-store.js';
-import { createTestForge, eventually, type TestForge } from './helpers/forge.js';
+import type { Caller } from '../src/store/graph-store.js';
+import { createTestForge, eventually, submitAndWait, type TestForge } from './helpers/forge.js';
 
 const ADMIN: Caller = { id: 'admin', roles: ['admin'], trust_level: 100 };
 let t: TestForge | undefined;
@@ -20,11 +20,7 @@ async function setup(env: Record<string, string> = {}, overrides: ForgeOverrides
   return t;
 }
 
-async function ask(query: string, extra: { required_trust?: number; save_as_capsule?: boolean } = {}): Promise<RequestRecord> {
-  const forge = (t as TestForge).forge;
-  const { record } = await forge.requests.submit(forge.localCaller, { query, ...extra });
-  return forge.requests.waitFor(record.id, 20_000);
-}
+const ask = (query: string, extra: { required_trust?: number; save_as_capsule?: boolean } = {}) => submitAndWait((t as TestForge).forge, query, extra);
 
 async function deadLetters(): Promise<DeadLetter[]> {
   const jobs = await (t as TestForge).forge.deadLetters.getJobs(['waiting', 'prioritized']);

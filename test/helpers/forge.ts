@@ -4,6 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { inject } from 'vitest';
 import { createForge, type Forge, type ForgeOverrides } from '../../src/app.js';
+import { createIngressApp, listen } from '../../src/producers/ingress.js';
+import type { RequestRecord } from '../../src/store/graph-store.js';
 import { loadConfig, type ForgeConfig } from '../../src/config/index.js';
 
 export interface TestForge {
@@ -49,4 +51,47 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+export interface ServedForge extends TestForge {
+  /** Base URL of the ingress, on a free loopback port. */
+  readonly url: string;
+}
+
+/** A test Forge with its workers running and its ingress listening; `cleanup` closes the server too. */
+export async function createServedForge(env: Record<string, string> = {}, overrides: ForgeOverrides = {}): Promise<ServedForge> {
+  const t = await createTestForge(env, overrides);
+  t.forge.startWorkers();
+  const { server, url } = await listen(createIngressApp(t.forge), '127.0.0.1', 0);
+  return {
+    ...t,
+    url,
+    async cleanup() {
+      await new Promise((r) => server.close(r));
+      await t.cleanup();
+    },
+  };
+}
+
+/** One JSON call to the API: a string body is sent as it is, anything else as JSON. */
+export async function callJson(base: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    json = text;
+  }
+  return { status: res.status, headers: res.headers, body: json as Record<string, unknown> };
+}
+
+/** Submits a request as the local caller and waits for it to end. */
+export async function submitAndWait(forge: Forge, query: string, extra: { required_trust?: number; save_as_capsule?: boolean } = {}): Promise<RequestRecord> {
+  const { record } = await forge.requests.submit(forge.localCaller, { query, ...extra });
+  return forge.requests.waitFor(record.id, 20_000);
 }
