@@ -86,9 +86,6 @@ export interface OverlayMetrics {
   readonly breaker: { readonly state: BreakerState; readonly consecutive_failures: number; readonly opened_at: string | null };
 }
 
-/** A view of an overlay safe to return through the API: secret config values are masked. */
-export type OverlayView = OverlayRecord;
-
 export interface OverlayServiceDeps {
   readonly store: GraphStore;
   readonly blobs: BlobStore;
@@ -126,8 +123,8 @@ export class OverlayService {
   }
 
 
-  /** Masks secret config values. */
-  view(overlay: OverlayRecord): OverlayView {
+  /** The overlay as the API returns it: secret config values masked. */
+  view(overlay: OverlayRecord): OverlayRecord {
     const manifest = overlay.manifest as unknown as OverlayManifest;
     const config: JsonObject = {};
     for (const [key, value] of Object.entries(overlay.config)) config[key] = manifest.config?.[key]?.secret ? '********' : value;
