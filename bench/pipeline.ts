@@ -12,12 +12,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { FlowProducer, Worker, type Job } from 'bullmq';
+import { FlowProducer, Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { createForge } from '../src/app.js';
 import { loadSampleKnowledge, readSampleFile } from '../src/cli/sample.js';
 import { loadConfig, PHASES, type ForgeConfig } from '../src/config/index.js';
-import { buildRequestFlow, QUEUE_OF } from '../src/flows/request-flow.js';
+import { buildRequestFlow, phaseJobId, phaseJobOptions, QUEUE_OF, type RequestJobData } from '../src/flows/request-flow.js';
 import { percentile } from '../src/producers/load.js';
 import { startLocalRedis } from '../src/redis/local-redis.js';
 import { packageRoot } from '../src/util/package-root.js';
@@ -35,8 +35,10 @@ interface Subject {
   readonly name: string;
   /** Submits request `i` and resolves when its root job has completed. */
   run(i: number): Promise<void>;
-  /** Waits for work left behind (ours: metrics and storage jobs). */
+  /** Waits for work left behind (the metrics and storage jobs). */
   drain(): Promise<void>;
+  /** Requests run and jobs completed over every queue since the counts were last reset: the shape it ran. */
+  readonly counts: { requests: number; jobs: number };
   close(): Promise<void>;
 }
 
@@ -54,29 +56,69 @@ function completionTracker(root: Worker) {
   return (rootJobId: string) => new Promise<void>((resolve) => waiting.set(rootJobId, resolve));
 }
 
+/**
+ * The baseline: Forge's exact tree and failure options with no-op processors, and — like Forge — the two
+ * fire-and-forget jobs (metrics, storage) added in one MULTI (`FlowProducer.addBulk`) when the root
+ * completes, run by no-op workers. Seven jobs per request, as Forge's.
+ */
 async function rawFlow(config: ForgeConfig, redisUrl: string): Promise<Subject> {
   const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
   const flows = new FlowProducer({ connection, prefix: config.queuePrefix });
-  const workers = PHASES.slice(0, 5).map(
-    (phase) => new Worker(QUEUE_OF[phase], async () => ({ ok: true }), { connection, prefix: config.queuePrefix, concurrency: config.phases[phase].concurrency }),
+  const noop = async () => ({ ok: true });
+  const root = async (job: Job<RequestJobData>) => {
+    const id = job.data.request_id;
+    await flows.addBulk(
+      (['metrics', 'storage'] as const).map((phase) => ({
+        name: phase,
+        queueName: QUEUE_OF[phase],
+        prefix: config.queuePrefix,
+        data: { request_id: id },
+        opts: { ...phaseJobOptions(config, phase), jobId: phaseJobId(id, phase) },
+      })),
+    );
+    return { ok: true };
+  };
+  const workers = PHASES.map(
+    (phase) =>
+      new Worker(QUEUE_OF[phase], phase === 'intelligence' ? root : noop, { connection, prefix: config.queuePrefix, concurrency: config.phases[phase].concurrency }),
   );
-  const wait = completionTracker(workers[4] as Worker);
+  const wait = completionTracker(workers[PHASES.indexOf('intelligence')] as Worker);
+  const counts = countCompleted(workers);
+  const fireAndForget = PHASES.filter((p) => p === 'metrics' || p === 'storage').map((p) => new Queue(QUEUE_OF[p], { connection, prefix: config.queuePrefix }));
   return {
     name: 'raw BullMQ flow (no-op)',
     async run(i) {
       const id = randomUUID();
       const flow = buildRequestFlow(config, { request_id: id, correlation_id: id, query: `q ${i}`, caller: { id: 'b', roles: [], trust_level: 60 }, required_trust: 0, save_as_capsule: false });
       const done = wait(flow.opts?.jobId as string);
+      counts.requests++;
       await flows.add(flow);
       await done;
     },
-    async drain() {},
+    drain: () => drainQueues(fireAndForget),
+    counts,
     async close() {
       await Promise.all(workers.map((w) => w.close()));
+      await Promise.all(fireAndForget.map((q) => q.close()));
       await flows.close();
       connection.disconnect();
     },
   };
+}
+
+function countCompleted(workers: Iterable<Worker>): { requests: number; jobs: number } {
+  const counts = { requests: 0, jobs: 0 };
+  for (const w of workers) w.on('completed', () => counts.jobs++);
+  return counts;
+}
+
+/** Resolves once the queues have no waiting, active or delayed job (polled: BullMQ has no "drained" event across queues). */
+async function drainQueues(queues: readonly Queue[]): Promise<void> {
+  for (;;) {
+    const counts = await Promise.all(queues.map((q) => q.getJobCounts('waiting', 'active', 'delayed')));
+    if (counts.every((c) => Object.values(c).every((n) => n === 0))) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 async function forgePipeline(config: ForgeConfig): Promise<Subject> {
@@ -85,21 +127,18 @@ async function forgePipeline(config: ForgeConfig): Promise<Subject> {
   await loadSampleKnowledge(forge, sample);
   const workers = forge.startWorkers();
   const wait = completionTracker(workers.workers.get('intelligence') as Worker);
+  const counts = countCompleted(workers.workers.values());
   const queries = sample.questions.map((q) => q.query);
   return {
     name: 'Forge pipeline (embedded defaults)',
     async run(i) {
       // Unique queries: the answer cache would otherwise serve most of them.
+      counts.requests++;
       const { record } = await forge.requests.submit(forge.localCaller, { query: `${queries[i % queries.length]} ${i}` });
       await wait(`${record.id}.intelligence`);
     },
-    async drain() {
-      for (;;) {
-        const counts = await Promise.all([forge.queues.metrics, forge.queues.storage].map((q) => q.getJobCounts('waiting', 'active', 'delayed')));
-        if (counts.every((c) => Object.values(c).every((n) => n === 0))) return;
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    },
+    drain: () => drainQueues([forge.queues.phases.metrics, forge.queues.phases.storage]),
+    counts,
     close: () => forge.close(),
   };
 }
@@ -143,6 +182,7 @@ async function main(): Promise<void> {
   const configFor = (prefix: string) => loadConfig({ ...process.env, REDIS_URL: redisUrl, FORGE_DATA_DIR: path.join(dataDir, prefix), FORGE_QUEUE_PREFIX: `{${prefix}}` });
   const raw = { seq: [] as Array<Awaited<ReturnType<typeof sequential>>>, tp: [] as Array<Awaited<ReturnType<typeof throughput>>> };
   const ours = { seq: [] as typeof raw.seq, tp: [] as typeof raw.tp };
+  const jobsPerRequest = { raw: 0, forge: 0 };
   try {
     // Both subjects live side by side (own prefixes, same Redis) and alternate, round by round, so a
     // machine that speeds up or slows down during the run affects both alike.
@@ -152,6 +192,7 @@ async function main(): Promise<void> {
     ] as const;
     for (let round = 1; round <= ROUNDS; round++) {
       for (const [subject, into] of subjects) {
+        Object.assign(subject.counts, { requests: 0, jobs: 0 });
         process.stderr.write(`round ${round}/${ROUNDS} ${subject.name}: ${SEQUENTIAL} one at a time… `);
         into.seq.push(await sequential(subject));
         process.stderr.write(`${TOTAL} with ${IN_FLIGHT} in flight… `);
@@ -159,6 +200,9 @@ async function main(): Promise<void> {
         process.stderr.write('done\n');
       }
     }
+    // Every request of the last round has drained: completed jobs over requests is the shape each ran.
+    jobsPerRequest.raw = Number((subjects[0][0].counts.jobs / subjects[0][0].counts.requests).toFixed(2));
+    jobsPerRequest.forge = Number((subjects[1][0].counts.jobs / subjects[1][0].counts.requests).toFixed(2));
     for (const [subject] of subjects) await subject.close();
   } finally {
     await redis?.stop();
@@ -185,9 +229,11 @@ async function main(): Promise<void> {
     sequential: SEQUENTIAL,
     total: TOTAL,
     in_flight: IN_FLIGHT,
+    jobs_per_request: jobsPerRequest,
     p95_ratio: Number((o.p95 / r.p95).toFixed(3)),
     throughput_ratio: Number((o.per_s / r.per_s).toFixed(3)),
-    raw: { p95_ms: Number(r.p95.toFixed(2)), flows_per_s: Number(r.per_s.toFixed(1)) },
+    drained_throughput_ratio: Number((o.with_drain_per_s / r.with_drain_per_s).toFixed(3)),
+    raw: { p95_ms: Number(r.p95.toFixed(2)), flows_per_s: Number(r.per_s.toFixed(1)), with_drain_per_s: Number(r.with_drain_per_s.toFixed(1)) },
     forge: { p95_ms: Number(o.p95.toFixed(2)), flows_per_s: Number(o.per_s.toFixed(1)), with_drain_per_s: Number(o.with_drain_per_s.toFixed(1)) },
   };
   console.log(JSON.stringify(summary));

@@ -1,26 +1,30 @@
 import path from 'node:path';
-import { FlowProducer, Queue, Worker } from 'bullmq';
-import { Redis } from 'ioredis';
-import { PHASES, type ForgeConfig, type Phase } from './config/index.js';
-import { RedisStartError } from './errors.js';
-import { FsBlobStore, type BlobStore } from './blobs/blob-store.js';
-import { DEAD_LETTER_QUEUE, QUEUE_OF } from './flows/request-flow.js';
-import { ExtractiveIntelligence, type Intelligence } from './intelligence/intelligence.js';
-import { CanaryStore } from './overlays/canary.js';
-import { ImmuneSystem } from './overlays/immune.js';
-import { createOverlayRuntime, type OverlayRuntime } from './overlays/runtime.js';
-import { HEALTH_CHECK_QUEUE, OVERLAY_EXPIRY_QUEUE, OverlayService, type HealthProbe, type InvocationContext } from './overlays/service.js';
-import { createTelemetry, type PhaseTelemetry } from './producers/prometheus.js';
-import { RequestService } from './producers/requests.js';
+import type { Worker } from 'bullmq';
 import type { Registry } from 'prom-client';
-import { forgeKeys, type ForgeKeys } from './redis/keys.js';
+import { FsBlobStore, type BlobStore } from './blobs/blob-store.js';
+import type { ForgeConfig, Phase } from './config/index.js';
+import { RedisStartError } from './errors.js';
+import type { FleetState } from './fleet/fleet-state.js';
+import { connectRedisFleetState, FleetStateUnavailableError } from './fleet/redis-fleet-state.js';
+import { createQueues, type ForgeQueues } from './flows/queues.js';
+import { ExtractiveIntelligence, type Intelligence } from './intelligence/intelligence.js';
+import { createTelemetry, type PhaseTelemetry } from './metrics/prometheus.js';
+import { OverlayCanaries } from './overlays/canary.js';
+import { OverlayExecutor, type InvocationContext } from './overlays/executor.js';
+import { OverlayHealth, type HealthProbe } from './overlays/health.js';
+import { createHostHandlers } from './overlays/host-functions.js';
+import { OverlayRegistry } from './overlays/registry.js';
+import { createOverlayRuntime, type OverlayRuntime } from './overlays/runtime.js';
+import { RequestService } from './producers/requests.js';
 import { HashingEmbedder, type Embedder } from './search/embedder.js';
 import { CapsuleService } from './services/capsules.js';
 import type { Caller, GraphStore } from './store/graph-store.js';
 import { SqliteGraphStore } from './store/sqlite/sqlite-graph-store.js';
-import { createPhaseHandlers, type PhaseHandlers } from './workers/phases.js';
 import { DeadLetterService } from './workers/dead-letters.js';
+import { startMaintenanceWorkers } from './workers/maintenance.js';
+import { createPhaseHandlers, type PhaseHandlers } from './workers/phases/index.js';
 import { closeWorkers, startPipelineWorkers, type PipelineWorkers } from './workers/pipeline-workers.js';
+import { RequestOutcomes } from './workers/request-outcome.js';
 
 /** Adapters and seams the composition root accepts instead of its embedded defaults. */
 export interface ForgeOverrides {
@@ -47,31 +51,38 @@ function httpProbe(url: string): HealthProbe {
   };
 }
 
+/** The overlay services, each with one reason to change. */
+export interface ForgeOverlays {
+  /** Registration, lifecycle, dependencies and config. */
+  readonly registry: OverlayRegistry;
+  /** Invocations, phase fan-out, breakers and quarantine, metrics. */
+  readonly executor: OverlayExecutor;
+  /** Four-level health checks and recovery. */
+  readonly health: OverlayHealth;
+  /** Canary deployments and their verdicts. */
+  readonly canaries: OverlayCanaries;
+}
+
 /** A running Forge: every port built once from the config, shared by the ingress and the workers. */
 export interface Forge {
   readonly config: ForgeConfig;
-  readonly redis: Redis;
-  readonly keys: ForgeKeys;
   readonly store: GraphStore;
   readonly blobs: BlobStore;
   readonly embedder: Embedder;
   readonly intelligence: Intelligence;
+  /** State every process of the fleet shares (Redis). */
+  readonly fleet: FleetState;
   readonly capsules: CapsuleService;
   readonly requests: RequestService;
-  readonly overlays: OverlayService;
+  readonly overlays: ForgeOverlays;
   /** List, show, re-drive and purge dead letters. */
   readonly dlq: DeadLetterService;
-  readonly queues: Readonly<Record<Phase, Queue>>;
-  readonly deadLetters: Queue;
-  /** Delayed jobs that end overlay activations with a TTL. */
-  readonly overlayExpiry: Queue;
-  /** The scheduled overlay health checks. */
-  readonly healthChecks: Queue;
+  readonly queues: ForgeQueues;
   /** Prometheus registry (GET /metrics) and the hook workers report phase outcomes to. */
   readonly metrics: { readonly registry: Registry; readonly telemetry: PhaseTelemetry };
   /** The caller used while authentication is not configured: role admin, trust FORGE_LOCAL_TRUST. */
   readonly localCaller: Caller;
-  /** Starts the phase workers in this process. */
+  /** Starts the phase workers (and, once, the overlay maintenance workers) in this process. */
   startWorkers(phases?: readonly Phase[]): PipelineWorkers;
   /** Closes workers started here, queues, connections and the store. */
   close(): Promise<void>;
@@ -82,121 +93,83 @@ export interface Forge {
  * when the user gave none).
  */
 export async function createForge(config: ForgeConfig, overrides: ForgeOverrides = {}): Promise<Forge> {
-  if (!config.redisUrl) throw new TypeError('createForge: config.redisUrl is required (forge start provides a local Redis)');
-  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 3 });
-  const workerConnection = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
-  const subscriber = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
-  for (const c of [redis, workerConnection, subscriber]) c.on('error', () => undefined); // ioredis reconnects; callers see command errors
+  const { redisUrl } = config;
+  if (!redisUrl) throw new TypeError('createForge: config.redisUrl is required (forge start provides a local Redis)');
   // A Forge that exists is connected: wait for Redis once, at start-up, with a clear error if it never answers.
-  await new Promise<void>((resolve, reject) => {
-    if (redis.status === 'ready') return resolve();
-    const timer = setTimeout(() => {
-      for (const c of [redis, workerConnection, subscriber]) c.disconnect();
-      reject(new RedisStartError(`Redis at ${config.redisUrl} did not answer within 10 s`, ''));
-    }, 10_000);
-    redis.once('ready', () => {
-      clearTimeout(timer);
-      resolve();
-    });
+  const fleet = await connectRedisFleetState({ url: redisUrl, prefix: config.queuePrefix }).catch((err: unknown) => {
+    throw err instanceof FleetStateUnavailableError ? new RedisStartError(err.message, '') : err;
   });
-  const keys = forgeKeys(config.queuePrefix);
+  const queues = createQueues({ ...config, redisUrl });
 
   const store = overrides.store ?? (await SqliteGraphStore.open({ file: path.join(config.dataDir, 'forge.db') }));
   const blobs = overrides.blobs ?? new FsBlobStore(path.join(config.dataDir, 'blobs'));
   const embedder = overrides.embedder ?? new HashingEmbedder(config.embeddingDim);
   const intelligence = overrides.intelligence ?? new ExtractiveIntelligence();
-  const capsules = new CapsuleService({ store, embedder, redis, keys });
+  const capsules = new CapsuleService({ store, embedder, cache: fleet.cache });
+  const requests = new RequestService({ config, store, flows: queues.flows, contextQueue: queues.phases.context, events: fleet.events });
+  const outcomes = new RequestOutcomes({ store, counters: fleet.requests });
 
-  const queues = {} as Record<Phase, Queue>;
-  for (const phase of PHASES) queues[phase] = new Queue(QUEUE_OF[phase], { connection: redis, prefix: config.queuePrefix });
-  const deadLetters = new Queue(DEAD_LETTER_QUEUE, { connection: redis, prefix: config.queuePrefix });
-  const flows = new FlowProducer({ connection: redis, prefix: config.queuePrefix });
-  const requests = new RequestService({ config, store, flows, contextQueue: queues.context, subscriber, keys });
-  const expiry = new Queue(OVERLAY_EXPIRY_QUEUE, { connection: redis, prefix: config.queuePrefix });
-  const healthChecks = new Queue(HEALTH_CHECK_QUEUE, { connection: redis, prefix: config.queuePrefix });
-  const probe = overrides.healthProbe ?? (config.health.probeUrl ? httpProbe(config.health.probeUrl) : undefined);
   let runtime: OverlayRuntime<InvocationContext> | undefined;
-  const overlays: OverlayService = new OverlayService({
-    store,
-    blobs,
-    capsules,
-    redis,
-    prefix: config.queuePrefix,
-    expiry,
-    immune: new ImmuneSystem(redis, config.queuePrefix, config.immune),
-    canaries: new CanaryStore(redis, config.queuePrefix),
+  const overlayRuntime = () =>
+    (runtime ??= createOverlayRuntime({ threads: config.overlayThreads, host: createHostHandlers({ store, capsules, events: fleet.overlayEvents }) }));
+  const registry = new OverlayRegistry({ store, blobs, phases: config.phases, expiry: queues.overlayExpiry });
+  const executor = new OverlayExecutor({ registry, fleet, settings: config.immune, runtime: overlayRuntime });
+  const probe = overrides.healthProbe ?? (config.health.probeUrl ? httpProbe(config.health.probeUrl) : undefined);
+  const health = new OverlayHealth({
+    registry,
+    executor,
+    fleet,
+    quarantineHealthFailures: config.immune.quarantineHealthFailures,
+    runtime: overlayRuntime,
     ...(probe ? { probe } : {}),
-    runtime: () => (runtime ??= createOverlayRuntime({ threads: config.overlayThreads, host: overlays.hostHandlers() })),
   });
-  const maintenance: Worker[] = [];
+  const canaries = new OverlayCanaries({ registry, routing: fleet.canaries, store });
+
   const handlers: PhaseHandlers = {
-    ...createPhaseHandlers({ config, store, capsules, embedder, intelligence, redis, keys, flows, overlays }),
+    ...createPhaseHandlers({ config, store, capsules, embedder, intelligence, cache: fleet.cache, counters: fleet.requests, outcomes, flows: queues.flows, overlays: executor }),
     ...overrides.handlers,
   };
-  const started: PipelineWorkers[] = [];
   const prometheus = createTelemetry();
+  prometheus.attach({ phaseQueues: queues.phases, deadLetters: queues.deadLetters, counters: fleet.requests, registry, executor });
+  const started: PipelineWorkers[] = [];
+  const maintenance: Worker[] = [];
 
-  const forge: Forge = {
+  return {
     config,
-    redis,
-    keys,
     store,
     blobs,
     embedder,
     intelligence,
+    fleet,
     capsules,
     requests,
-    overlays,
-    dlq: new DeadLetterService({ config, store, deadLetters, queues, flows }),
+    overlays: { registry, executor, health, canaries },
+    dlq: new DeadLetterService({ config, store, deadLetters: queues.deadLetters, queues: queues.phases, flows: queues.flows }),
     queues,
-    deadLetters,
-    overlayExpiry: expiry,
-    healthChecks,
     metrics: { registry: prometheus.registry, telemetry: prometheus.telemetry },
     localCaller: { id: 'local', roles: ['admin'], trust_level: config.localTrust },
     startWorkers(phases) {
       const workers = startPipelineWorkers({
         config,
-        connection: workerConnection,
-        redis,
-        keys,
-        store,
+        connection: queues.workerConnection,
+        outcomes,
         handlers,
-        deadLetters,
+        deadLetters: queues.deadLetters,
         telemetry: prometheus.telemetry,
         ...(phases ? { phases } : {}),
       });
       started.push(workers);
       if (maintenance.length === 0) {
-        maintenance.push(
-          new Worker<{ overlay_id: string; expires_at: string }>(OVERLAY_EXPIRY_QUEUE, (job) => overlays.expire(job.data.overlay_id, job.data.expires_at), {
-            connection: workerConnection,
-            prefix: config.queuePrefix,
-          }),
-          new Worker(HEALTH_CHECK_QUEUE, async () => ({ checked: (await overlays.checkAllActive()).length, canaries_decided: (await overlays.evaluateCanaries()).length }), {
-            connection: workerConnection,
-            prefix: config.queuePrefix,
-          }),
-        );
-        // One schedule for the whole fleet: upserting it from every worker process is idempotent.
-        if (config.health.intervalMs > 0) {
-          void healthChecks
-            .upsertJobScheduler('overlay-health', { every: config.health.intervalMs }, { name: 'check-all', opts: { removeOnComplete: 100, removeOnFail: 100 } })
-            .catch((err: unknown) => console.error('[forge] could not schedule health checks:', err));
-        } else {
-          void healthChecks.removeJobScheduler('overlay-health').catch(() => undefined);
-        }
+        maintenance.push(...startMaintenanceWorkers({ config, connection: queues.workerConnection, registry, health, canaries, healthChecks: queues.healthChecks }));
       }
       return workers;
     },
     async close() {
       await Promise.all([...started.map((w) => w.close()), closeWorkers(maintenance, config.shutdownDrainMs)]);
       await runtime?.close();
-      await Promise.all([...Object.values(queues), deadLetters, expiry, healthChecks, flows].map((q) => q.close()));
+      await queues.close();
       await store.close();
-      for (const c of [redis, workerConnection, subscriber]) c.disconnect();
+      await fleet.close();
     },
   };
-  prometheus.attach(forge);
-  return forge;
 }

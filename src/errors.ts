@@ -5,16 +5,32 @@
  * cloning where `instanceof` does not.
  */
 
-export type ForgeErrorCode =
-  | 'config_invalid'
-  | 'validation_failed'
-  | 'not_found'
-  | 'conflict'
-  | 'forbidden'
-  | 'security_denied'
-  | 'phase_timeout'
-  | 'redis_server_missing'
-  | 'redis_start_failed';
+/** A code and the HTTP status it answers with when it ends a request (5xx: not the caller's fault). */
+const HTTP_STATUS = {
+  config_invalid: 500,
+  validation_failed: 400,
+  not_found: 404,
+  conflict: 409,
+  forbidden: 403,
+  security_denied: 403,
+  phase_timeout: 504,
+  redis_server_missing: 500,
+  redis_start_failed: 500,
+  redis_unavailable: 503,
+  upload_rejected: 400,
+  upload_too_large: 413,
+  // What the JSON body parser refused, by its type.
+  entity_parse_failed: 400,
+  entity_too_large: 413,
+  entity_verify_failed: 403,
+  charset_unsupported: 415,
+  encoding_unsupported: 415,
+  request_aborted: 400,
+  request_size_invalid: 400,
+  parameters_too_many: 413,
+} as const satisfies Record<string, number>;
+
+export type ForgeErrorCode = keyof typeof HTTP_STATUS;
 
 export class ForgeError extends Error {
   readonly code: ForgeErrorCode;
@@ -26,6 +42,25 @@ export class ForgeError extends Error {
     this.name = new.target.name;
     this.code = code;
     this.retryable = options?.retryable ?? true;
+  }
+
+  /** The HTTP status of this error as an answer to a request. */
+  get httpStatus(): number {
+    return HTTP_STATUS[this.code];
+  }
+
+  /**
+   * What a client needs beyond the message to act on the error (the fields that were wrong, the numbers
+   * that were exceeded); it becomes the `details` of the HTTP body. Subclasses with context override it.
+   */
+  details(): Record<string, unknown> | undefined {
+    return undefined;
+  }
+
+  /** The HTTP body of this error: `{error: code, message, details?}`. */
+  toBody(): { error: ForgeErrorCode; message: string; details?: Record<string, unknown> } {
+    const details = this.details();
+    return { error: this.code, message: this.message, ...(details ? { details } : {}) };
   }
 }
 
@@ -47,6 +82,66 @@ export class ConfigError extends ForgeError {
       retryable: false,
     });
     this.issues = issues;
+  }
+
+  override details(): Record<string, unknown> {
+    return { issues: this.issues };
+  }
+}
+
+/** One problem with a request's input, as zod reports it: where (a JSON path) and what. */
+export interface InputIssue {
+  readonly path: ReadonlyArray<PropertyKey>;
+  readonly message: string;
+  readonly code?: string;
+}
+
+/** A request's body, query, headers or multipart fields do not fit the schema: HTTP 400 with each issue. */
+export class RequestValidationError extends ForgeError {
+  /** `body`, `query`, `headers` or `multipart body`. */
+  readonly where: string;
+  readonly issues: readonly InputIssue[];
+  constructor(where: string, issues: readonly InputIssue[]) {
+    super('validation_failed', `invalid ${where}: ${issues.map((i) => `${i.path.map(String).join('.') || '(root)'} ${i.message}`).join('; ')}`, { retryable: false });
+    this.where = where;
+    this.issues = issues;
+  }
+
+  override details(): Record<string, unknown> {
+    return { where: this.where, issues: this.issues.map((i) => ({ ...i, path: i.path.map((p) => (typeof p === 'symbol' ? String(p) : p)) })) };
+  }
+}
+
+/** Redis is down or reconnecting: nothing can be accepted or run now; retry after `retryAfterS`. */
+export class FleetUnavailableError extends ForgeError {
+  readonly state: string;
+  readonly retryAfterS: number;
+  constructor(state: string, retryAfterS = 5) {
+    super('redis_unavailable', `Redis is ${state}; retry shortly`);
+    this.state = state;
+    this.retryAfterS = retryAfterS;
+  }
+}
+
+/** An overlay upload the multipart parser refused (too large, too many fields or files). */
+export class UploadRejectedError extends ForgeError {
+  readonly field: string | null;
+  constructor(message: string, field: string | null, tooLarge: boolean) {
+    super(tooLarge ? 'upload_too_large' : 'upload_rejected', message, { retryable: false });
+    this.field = field;
+  }
+
+  override details(): Record<string, unknown> | undefined {
+    return this.field ? { field: this.field } : undefined;
+  }
+}
+
+/** The JSON body could not be read: malformed, too large, an unsupported charset. `type` is the parser's. */
+export class RequestBodyError extends ForgeError {
+  readonly type: string;
+  constructor(code: ForgeErrorCode, type: string, message: string) {
+    super(code, message, { retryable: false });
+    this.type = type;
   }
 }
 
@@ -79,6 +174,10 @@ export class ForbiddenError extends ForgeError {
     this.required = required;
     this.actual = actual;
   }
+
+  override details(): Record<string, unknown> {
+    return { required_trust: this.required, your_trust: this.actual };
+  }
 }
 
 /** The security phase refused a request. The request ends `rejected` and nothing after security runs. */
@@ -87,6 +186,10 @@ export class SecurityDeniedError extends ForgeError {
   constructor(reason: string) {
     super('security_denied', `request denied: ${reason}`, { retryable: false });
     this.reason = reason;
+  }
+
+  override details(): Record<string, unknown> {
+    return { reason: this.reason };
   }
 }
 
@@ -97,6 +200,10 @@ export class PhaseTimeoutError extends ForgeError {
     super('phase_timeout', `${phase} phase timed out after ${timeoutMs} ms`);
     this.phase = phase;
     this.timeoutMs = timeoutMs;
+  }
+
+  override details(): Record<string, unknown> {
+    return { phase: this.phase, timeout_ms: this.timeoutMs };
   }
 }
 

@@ -18,9 +18,9 @@ const manifest = (version: string) => `name: greeter\nversion: ${version}\nentry
 async function setup(candidateFixture: string) {
   t = await createTestForge({ FORGE_OVERLAY_THREADS: '1', FORGE_QUARANTINE_MIN_CALLS: '1000' });
   const { forge } = t;
-  const stable = await forge.overlays.register(forge.localCaller, manifest('1.0.0'), await compileWat('abi-test'));
-  await forge.overlays.activate(forge.localCaller, stable.id, { config: { greeting: 'hello' } });
-  const candidate = await forge.overlays.register(forge.localCaller, manifest('1.1.0'), await compileWat(candidateFixture));
+  const stable = await forge.overlays.registry.register(forge.localCaller, manifest('1.0.0'), await compileWat('abi-test'));
+  await forge.overlays.registry.activate(forge.localCaller, stable.id, { config: { greeting: 'hello' } });
+  const candidate = await forge.overlays.registry.register(forge.localCaller, manifest('1.1.0'), await compileWat(candidateFixture));
   const http = await listen(createIngressApp(forge), '127.0.0.1', 0);
   server = http.server;
   const post = async (path: string, body: unknown) => {
@@ -35,36 +35,36 @@ it('routes its share of calls to the candidate, compares them live, and promotes
   const started = await post(`/v2/overlays/${stable.id}/canary`, { candidate_id: candidate.id, traffic_percentage: 0.25, min_requests: 5, max_latency_ratio: 1000 });
   expect(started.status).toBe(201);
   expect(started.body).toMatchObject({ status: 'running', traffic_percentage: 0.25, max_error_rate: 0.01 });
-  for (let i = 0; i < 20; i++) expect((await forge.overlays.invoke(stable.id, { function: 'echo', args: { i } })).success).toBe(true);
+  for (let i = 0; i < 20; i++) expect((await forge.overlays.executor.invoke(stable.id, { function: 'echo', args: { i } })).success).toBe(true);
   const live = (await (await fetch(`${url}/v2/overlays/${stable.id}/canary`)).json()) as { stable: { calls: number }; candidate: { calls: number; error_rate: number } };
   expect(live.stable.calls).toBe(15);
   expect(live.candidate).toMatchObject({ calls: 5, error_rate: 0 });
 
-  const decided = await forge.overlays.evaluateCanaries();
+  const decided = await forge.overlays.canaries.evaluate();
   expect(decided).toHaveLength(1);
   expect(decided[0]).toMatchObject({ status: 'promoted' });
-  expect(await forge.overlays.get(candidate.id)).toMatchObject({ state: 'active', config: { greeting: 'hello' } });
-  expect(await forge.overlays.get(stable.id)).toMatchObject({ state: 'suspended' });
+  expect(await forge.overlays.registry.get(candidate.id)).toMatchObject({ state: 'active', config: { greeting: 'hello' } });
+  expect(await forge.overlays.registry.get(stable.id)).toMatchObject({ state: 'suspended' });
   expect((await forge.store.listAudit({ limit: 3, entity_id: stable.id })).map((e) => e.action)).toContain('overlay.canary.promoted');
 });
 
 it('rolls back a candidate whose error rate passes the limit, with the reason', async () => {
   const { forge, stable, candidate, post } = await setup('echo-broken');
   await post(`/v2/overlays/${stable.id}/canary`, { candidate_id: candidate.id, traffic_percentage: 0.5, min_requests: 4 });
-  expect(await forge.overlays.evaluateCanaries()).toEqual([]); // not enough calls yet
-  for (let i = 0; i < 8; i++) await forge.overlays.invoke(stable.id, { function: 'echo', args: {} });
-  const [decided] = await forge.overlays.evaluateCanaries();
+  expect(await forge.overlays.canaries.evaluate()).toEqual([]); // not enough calls yet
+  for (let i = 0; i < 8; i++) await forge.overlays.executor.invoke(stable.id, { function: 'echo', args: {} });
+  const [decided] = await forge.overlays.canaries.evaluate();
   expect(decided).toMatchObject({ status: 'rolled_back', candidate: { calls: 4, failures: 4 } });
   expect(decided?.reason).toContain('candidate error rate 1.000 > 0.01 over 4 calls');
-  expect(await forge.overlays.get(candidate.id)).toMatchObject({ state: 'suspended' });
-  expect(await forge.overlays.get(stable.id)).toMatchObject({ state: 'active' });
+  expect(await forge.overlays.registry.get(candidate.id)).toMatchObject({ state: 'suspended' });
+  expect(await forge.overlays.registry.get(stable.id)).toMatchObject({ state: 'active' });
   // After the verdict every call stays on the stable version.
-  expect((await forge.overlays.invoke(stable.id, { function: 'echo', args: { after: 1 } })).result).toEqual({ after: 1 });
+  expect((await forge.overlays.executor.invoke(stable.id, { function: 'echo', args: { after: 1 } })).result).toEqual({ after: 1 });
 });
 
 it('refuses a candidate that is not another version of the same overlay', async () => {
   const { forge, stable, post } = await setup('abi-test');
-  const other = await forge.overlays.register(forge.localCaller, 'name: other\nversion: 1.0.0\nentry_points: [echo]\ncapabilities: [capsule:read, event:publish]', await compileWat('abi-test'));
+  const other = await forge.overlays.registry.register(forge.localCaller, 'name: other\nversion: 1.0.0\nentry_points: [echo]\ncapabilities: [capsule:read, event:publish]', await compileWat('abi-test'));
   expect((await post(`/v2/overlays/${stable.id}/canary`, { candidate_id: other.id })).status).toBe(409);
   expect((await post(`/v2/overlays/${stable.id}/canary`, { candidate_id: stable.id })).status).toBe(409);
   expect((await post(`/v2/overlays/${stable.id}/canary`, { candidate_id: other.id, traffic_percentage: 2 })).status).toBe(400);

@@ -8,7 +8,7 @@ import { afterEach, beforeAll, expect, inject, it } from 'vitest';
 import { createForge, type Forge } from '../src/app.js';
 import { loadConfig } from '../src/config/index.js';
 import { TERMINAL_STATUSES } from '../src/store/graph-store.js';
-import { eventually } from './helpers/forge.js';
+import { deleteKeys, eventually } from './helpers/forge.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 const cli = path.join(root, 'dist', 'src', 'cli', 'main.js');
@@ -22,9 +22,8 @@ let dir: string | undefined;
 afterEach(async () => {
   for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   if (forge) {
-    const stream = forge.redis.scanStream({ match: `${forge.config.queuePrefix}*`, count: 500 });
-    for await (const batch of stream as AsyncIterable<string[]>) if (batch.length) await forge.redis.unlink(...batch);
     await forge.close();
+    await deleteKeys(forge.config.redisUrl as string, forge.config.queuePrefix);
   }
   if (dir) rmSync(dir, { recursive: true, force: true });
   forge = dir = undefined;

@@ -25,12 +25,12 @@ it('contains hostile overlays: requests keep completing, breakers open, quaranti
   const wasm = await compileWat('hostile');
   const ids: Record<string, string> = {};
   for (const name of HOSTILE) {
-    const o = await forge.overlays.register(
+    const o = await forge.overlays.registry.register(
       admin,
       `name: hostile-${name}\nversion: 1.0.0\nentry_points: [${name}]\nphases: [analysis]\ncapabilities: [capsule:read]\nlimits: { max_memory_mb: 1, max_execution_ms: 1000, max_fuel: 10000000000 }`,
       wasm,
     );
-    await forge.overlays.activate(admin, o.id);
+    await forge.overlays.registry.activate(admin, o.id);
     ids[name] = o.id;
   }
 
@@ -58,7 +58,7 @@ it('contains hostile overlays: requests keep completing, breakers open, quaranti
   // Quarantine follows for all five.
   for (const name of HOSTILE) {
     const o = await eventually(async () => {
-      const overlay = await forge.overlays.get(ids[name] as string);
+      const overlay = await forge.overlays.registry.get(ids[name] as string);
       return overlay.state === 'quarantined' ? overlay : undefined;
     }, 10_000, `${name} quarantined`);
     expect(o.state_reason).toBeTruthy();

@@ -21,8 +21,8 @@ afterEach(async () => {
 
 async function install(env: Record<string, string>, manifest: string, fixture = 'abi-test', caller = ADMIN, overrides: ForgeOverrides = {}) {
   t ??= await createTestForge({ FORGE_OVERLAY_THREADS: '1', ...env }, overrides);
-  const o = await t.forge.overlays.register(caller, manifest, await compileWat(fixture));
-  await t.forge.overlays.activate(caller, o.id);
+  const o = await t.forge.overlays.registry.register(caller, manifest, await compileWat(fixture));
+  await t.forge.overlays.registry.activate(caller, o.id);
   return o.id;
 }
 
@@ -32,28 +32,28 @@ describe('circuit breaker', () => {
     const { forge } = t as TestForge;
     const other = await createForge((t as TestForge).config); // a second process's view of the same fleet
     others.push(other);
-    for (let i = 0; i < 3; i++) expect((await forge.overlays.invoke(id, { function: 'trap', args: {} })).error?.code).toBe('trap');
-    expect((await forge.overlays.metrics(id)).breaker.state).toBe('open');
-    const skipped = await other.overlays.invoke(id, { function: 'echo', args: {} });
+    for (let i = 0; i < 3; i++) expect((await forge.overlays.executor.invoke(id, { function: 'trap', args: {} })).error?.code).toBe('trap');
+    expect((await forge.overlays.executor.metrics(id)).breaker.state).toBe('open');
+    const skipped = await other.overlays.executor.invoke(id, { function: 'echo', args: {} });
     expect(skipped).toMatchObject({ success: false, error: { code: 'circuit_open' }, fuel_consumed: 0 });
-    expect(await forge.overlays.metrics(id)).toMatchObject({ invocations: 3, skipped: 1 }); // a skipped call is not an invocation
+    expect(await forge.overlays.executor.metrics(id)).toMatchObject({ invocations: 3, skipped: 1 }); // a skipped call is not an invocation
 
     // After the open period, trial calls go through; two successes close it.
     const trial = await eventually(async () => {
-      const r = await other.overlays.invoke(id, { function: 'echo', args: { n: 1 } });
+      const r = await other.overlays.executor.invoke(id, { function: 'echo', args: { n: 1 } });
       return r.success ? r : undefined;
     }, 5000, 'half-open trial');
     expect(trial.result).toEqual({ n: 1 });
-    expect((await forge.overlays.metrics(id)).breaker.state).toBe('half_open');
-    expect((await forge.overlays.invoke(id, { function: 'echo', args: {} })).success).toBe(true);
-    expect((await forge.overlays.metrics(id)).breaker).toMatchObject({ state: 'closed', consecutive_failures: 0 });
+    expect((await forge.overlays.executor.metrics(id)).breaker.state).toBe('half_open');
+    expect((await forge.overlays.executor.invoke(id, { function: 'echo', args: {} })).success).toBe(true);
+    expect((await forge.overlays.executor.metrics(id)).breaker).toMatchObject({ state: 'closed', consecutive_failures: 0 });
   });
 
   it('skips an overlay with an open breaker in the pipeline and records the skip', async () => {
     const id = await install({ FORGE_BREAKER_FAILURES: '1', FORGE_QUARANTINE_MIN_CALLS: '1000' }, MANIFEST('skipped', 'phases: [analysis]'));
     const { forge } = t as TestForge;
     forge.startWorkers();
-    await forge.overlays.invoke(id, { function: 'trap', args: {} });
+    await forge.overlays.executor.invoke(id, { function: 'trap', args: {} });
     const { record } = await forge.requests.submit(forge.localCaller, { query: 'anything' });
     const done = await forge.requests.waitFor(record.id, 20_000);
     expect(done.status).toBe('completed');
@@ -64,17 +64,17 @@ describe('circuit breaker', () => {
 describe('auto-quarantine', () => {
   it('quarantines an overlay whose failure rate passes the threshold, announces it, and recovers it on demand', async () => {
     const id = await install({ FORGE_BREAKER_FAILURES: '1000', FORGE_QUARANTINE_MIN_CALLS: '10', FORGE_QUARANTINE_FAILURE_RATE: '0.5' }, MANIFEST('failing'));
-    const { forge, config } = t as TestForge;
-    for (let i = 0; i < 4; i++) await forge.overlays.invoke(id, { function: 'echo', args: {} });
-    for (let i = 0; i < 5; i++) await forge.overlays.invoke(id, { function: 'trap', args: {} });
-    expect((await forge.overlays.get(id)).state).toBe('active'); // 9 calls: below the minimum
-    await forge.overlays.invoke(id, { function: 'trap', args: {} }); // 10th call, 6/10 failed
-    const quarantined = await forge.overlays.get(id);
+    const { forge } = t as TestForge;
+    for (let i = 0; i < 4; i++) await forge.overlays.executor.invoke(id, { function: 'echo', args: {} });
+    for (let i = 0; i < 5; i++) await forge.overlays.executor.invoke(id, { function: 'trap', args: {} });
+    expect((await forge.overlays.registry.get(id)).state).toBe('active'); // 9 calls: below the minimum
+    await forge.overlays.executor.invoke(id, { function: 'trap', args: {} }); // 10th call, 6/10 failed
+    const quarantined = await forge.overlays.registry.get(id);
     expect(quarantined).toMatchObject({ state: 'quarantined' });
     expect(quarantined.state_reason).toContain('failure rate 0.60 over 10 invocations');
-    await expect(forge.overlays.invoke(id, { function: 'echo', args: {} })).rejects.toThrow(/is quarantined; only active overlays run/);
-    const events = await forge.redis.xrange(`${config.queuePrefix}:overlay-events`, '-', '+');
-    expect(events.map((e) => e[1][e[1].indexOf('type') + 1])).toContain('overlay_quarantined');
+    await expect(forge.overlays.executor.invoke(id, { function: 'echo', args: {} })).rejects.toThrow(/is quarantined; only active overlays run/);
+    const events = await forge.fleet.overlayEvents.read();
+    expect(events.map((e) => e.type)).toContain('overlay_quarantined');
     const audit = await forge.store.listAudit({ limit: 5, entity_id: id, action: 'overlay.quarantined' });
     expect(audit[0]?.actor_id).toBe('immune-system');
 
@@ -85,17 +85,17 @@ describe('auto-quarantine', () => {
     expect(listed.items.map((o) => o.id)).toEqual([id]);
     const recovered = (await (await fetch(`${base}/v2/overlays/${id}/recover`, { method: 'POST' })).json()) as { healthy: boolean; overlay: { state: string } };
     expect(recovered).toMatchObject({ healthy: true, overlay: { state: 'active' } });
-    expect(await forge.overlays.metrics(id)).toMatchObject({ invocations: 0, failures: 0, breaker: { state: 'closed' } });
+    expect(await forge.overlays.executor.metrics(id)).toMatchObject({ invocations: 0, failures: 0, breaker: { state: 'closed' } });
   });
 
   it('quarantines after consecutive failed health checks, and recovery keeps it quarantined while unhealthy', async () => {
     const id = await install({}, 'name: sick\nversion: 1.0.0', 'unhealthy');
     const { forge } = t as TestForge;
-    for (let i = 0; i < 2; i++) expect((await forge.overlays.health(id)).healthy).toBe(false);
-    expect((await forge.overlays.get(id)).state).toBe('active');
-    await forge.overlays.health(id);
-    expect(await forge.overlays.get(id)).toMatchObject({ state: 'quarantined', state_reason: '3 consecutive failed health checks' });
-    const again = await forge.overlays.recover(ADMIN, id);
+    for (let i = 0; i < 2; i++) expect((await forge.overlays.health.module(id)).healthy).toBe(false);
+    expect((await forge.overlays.registry.get(id)).state).toBe('active');
+    await forge.overlays.health.module(id);
+    expect(await forge.overlays.registry.get(id)).toMatchObject({ state: 'quarantined', state_reason: '3 consecutive failed health checks' });
+    const again = await forge.overlays.health.recover(ADMIN, id);
     expect(again.healthy).toBe(false);
     expect(again.overlay).toMatchObject({ state: 'quarantined', state_reason: 'recovery failed: health check returned 1' });
   });
@@ -103,8 +103,8 @@ describe('auto-quarantine', () => {
   it('never quarantines a CORE overlay', async () => {
     const id = await install({ FORGE_BREAKER_FAILURES: '1000', FORGE_QUARANTINE_MIN_CALLS: '2' }, MANIFEST('core-thing', 'trust_level: 100'));
     const { forge } = t as TestForge;
-    for (let i = 0; i < 4; i++) await forge.overlays.invoke(id, { function: 'trap', args: {} });
-    expect(await forge.overlays.get(id)).toMatchObject({ state: 'active', trust_level: 100 });
+    for (let i = 0; i < 4; i++) await forge.overlays.executor.invoke(id, { function: 'trap', args: {} });
+    expect(await forge.overlays.registry.get(id)).toMatchObject({ state: 'active', trust_level: 100 });
   });
 });
 
@@ -119,19 +119,19 @@ describe('hierarchical health checks', () => {
       { healthProbe: async (o) => ({ ok: probeOk, detail: `probe of ${o.name}` }) },
     );
     const { forge } = t as TestForge;
-    const consumer = await forge.overlays.register(ADMIN, MANIFEST('consumer', 'dependencies: { provider: ^1.0.0 }'), await compileWat('abi-test'));
-    await forge.overlays.activate(ADMIN, consumer.id);
+    const consumer = await forge.overlays.registry.register(ADMIN, MANIFEST('consumer', 'dependencies: { provider: ^1.0.0 }'), await compileWat('abi-test'));
+    await forge.overlays.registry.activate(ADMIN, consumer.id);
 
-    const healthy = await forge.overlays.checkHealth(consumer.id);
+    const healthy = await forge.overlays.health.check(consumer.id);
     expect(healthy).toMatchObject({ healthy: true, levels: { module: { ok: true }, dependencies: { ok: true }, circuit: { ok: true, state: 'closed' }, probe: { ok: true, detail: 'probe of consumer' } } });
 
     probeOk = false;
-    expect((await forge.overlays.checkHealth(consumer.id)).levels.probe).toEqual({ ok: false, detail: 'probe of consumer' });
+    expect((await forge.overlays.health.check(consumer.id)).levels.probe).toEqual({ ok: false, detail: 'probe of consumer' });
     probeOk = true;
-    await forge.overlays.invoke(consumer.id, { function: 'trap', args: {} }); // opens its breaker (1 failure)
-    expect((await forge.overlays.checkHealth(consumer.id)).levels.circuit).toEqual({ ok: false, state: 'open' });
-    await forge.overlays.suspend(ADMIN, provider, 'test');
-    const l2 = await forge.overlays.checkHealth(consumer.id);
+    await forge.overlays.executor.invoke(consumer.id, { function: 'trap', args: {} }); // opens its breaker (1 failure)
+    expect((await forge.overlays.health.check(consumer.id)).levels.circuit).toEqual({ ok: false, state: 'open' });
+    await forge.overlays.registry.suspend(ADMIN, provider, 'test');
+    const l2 = await forge.overlays.health.check(consumer.id);
     expect(l2.levels.dependencies).toEqual({ ok: false, detail: 'provider@^1.0.0 not active' });
     expect(l2.healthy).toBe(false);
 
@@ -139,7 +139,7 @@ describe('hierarchical health checks', () => {
     forge.startWorkers();
     const before = l2.at;
     await eventually(async () => {
-      const reports = await forge.overlays.lastHealthReports();
+      const reports = await forge.overlays.health.lastReports();
       const r = reports.find((x) => x.overlay_id === consumer.id);
       return r && r.at > before ? r : undefined;
     }, 10_000, 'a scheduled health check');

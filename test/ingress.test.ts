@@ -49,7 +49,7 @@ describe('requests API', () => {
       const res = await call('POST', '/v2/requests', body);
       expect(res.status, JSON.stringify(body)).toBe(400);
       expect(res.body.error).toBe('validation_failed');
-      const issues = res.body.issues as Array<{ path: string[]; message: string }>;
+      const issues = (res.body.details as { issues: Array<{ path: string[]; message: string }> }).issues;
       expect(issues.length).toBeGreaterThan(0);
       if (field) expect(issues.map((i) => i.path.join('.'))).toContain(field);
     }

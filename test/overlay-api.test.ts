@@ -49,7 +49,7 @@ describe('overlay lifecycle API', () => {
 
     const missing = await call('POST', `/v2/overlays/${id}/activate`, {});
     expect(missing.status).toBe(400);
-    expect(missing.body).toMatchObject({ missing: ['api_key'] });
+    expect(missing.body).toMatchObject({ details: { missing: ['api_key'] } });
     expect(missing.body.message).toContain('"api_key"');
     const active = await call('POST', `/v2/overlays/${id}/activate`, { config: { api_key: 's3cret' } });
     expect(active.status).toBe(200);
@@ -82,13 +82,13 @@ describe('overlay lifecycle API', () => {
     const wasm = await compileWat('abi-test');
     const ungranted = await register('name: greedy\nversion: 1.0.0\nentry_points: [echo]', wasm, 'field');
     expect(ungranted.status).toBe(400);
-    expect(ungranted.body.problems).toEqual([
+    expect((ungranted.body.details as { problems: string[] }).problems).toEqual([
       'imports forge.capsule_read, which needs capability capsule:read; the manifest does not grant it',
       'imports forge.event_publish, which needs capability event:publish; the manifest does not grant it',
     ]);
     const badManifest = await register('name: Bad Name\nversion: x', wasm, 'field');
     expect(badManifest.status).toBe(400);
-    expect((badManifest.body.issues as Array<{ field: string }>).map((i) => i.field).sort()).toEqual(['name', 'version']);
+    expect(((badManifest.body.details as { issues: unknown }).issues as Array<{ field: string }>).map((i) => i.field).sort()).toEqual(['name', 'version']);
     const noWasm = await register(ECHO, null);
     expect(noWasm.status).toBe(400);
     const tooBig = await register('name: big\nversion: 1.0.0\nlimits: { max_memory_mb: 1 }', await compileWat('big-memory'));
@@ -152,9 +152,9 @@ describe('capability constraints', () => {
     expect(allowed.body).toMatchObject({ success: true, result: { status: 0 } });
     const denied = await call('POST', `/v2/overlays/${body.id}/invoke`, { function: 'publish', args: { type: 'other', payload: {} } });
     expect(denied.body).toMatchObject({ success: true, result: { status: 1 } });
-    const events = await t.forge.redis.xrange(`${t.config.queuePrefix}:overlay-events`, '-', '+');
+    const events = await t.forge.fleet.overlayEvents.read();
     expect(events).toHaveLength(1);
-    expect(events[0]?.[1]).toEqual(expect.arrayContaining(['overlay', 'narrow', 'type', 'audit.note', 'payload', '{"n":1}']));
+    expect(events[0]).toMatchObject({ overlay: 'narrow', type: 'audit.note', payload: { n: 1 } });
   });
 });
 

@@ -10,8 +10,8 @@ afterEach(async () => {
 
 async function overlay(manifest: string, fixture: string): Promise<string> {
   const forge = (t as TestForge).forge;
-  const o = await forge.overlays.register(forge.localCaller, manifest, await compileWat(fixture));
-  await forge.overlays.activate(forge.localCaller, o.id);
+  const o = await forge.overlays.registry.register(forge.localCaller, manifest, await compileWat(fixture));
+  await forge.overlays.registry.activate(forge.localCaller, o.id);
   return o.id;
 }
 
@@ -43,7 +43,7 @@ it('treats a denying or failing security overlay as a denial', async () => {
   const denied = await ask('anything');
   expect(denied.status).toBe('rejected');
   expect(denied.error?.message).toContain('security overlay deny-all denied it: blocked by policy');
-  await t.forge.overlays.suspend(t.forge.localCaller, deny, 'test');
+  await t.forge.overlays.registry.suspend(t.forge.localCaller, deny, 'test');
   await overlay('name: broken-validator\nversion: 1.0.0\nentry_points: [trap]\nphases: [security]\ncapabilities: [capsule:read, event:publish]', 'abi-test');
   const failed = await ask('anything else');
   expect(failed.status).toBe('rejected');

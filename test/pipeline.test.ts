@@ -23,7 +23,7 @@ async function setup(env: Record<string, string> = {}, overrides: ForgeOverrides
 const ask = (query: string, extra: { required_trust?: number; save_as_capsule?: boolean } = {}) => submitAndWait((t as TestForge).forge, query, extra);
 
 async function deadLetters(): Promise<DeadLetter[]> {
-  const jobs = await (t as TestForge).forge.deadLetters.getJobs(['waiting', 'prioritized']);
+  const jobs = await (t as TestForge).forge.queues.deadLetters.getJobs(['waiting', 'prioritized']);
   return jobs.map((j: Job<DeadLetter>) => j.data);
 }
 
@@ -33,7 +33,7 @@ describe('request flow', () => {
     // No workers yet: the flow sits in Redis exactly as added.
     const { record } = await forge.requests.submit(forge.localCaller, { query: 'shape?' });
     const job = async (phase: 'context' | 'analysis' | 'security' | 'optimization' | 'intelligence') =>
-      (await forge.queues[phase].getJob(phaseJobId(record.id, phase))) as Job;
+      (await forge.queues.phases[phase].getJob(phaseJobId(record.id, phase))) as Job;
     const root = await job('intelligence');
     const optimization = await job('optimization');
     expect(await root.getState()).toBe('waiting-children');
@@ -71,7 +71,7 @@ describe('request flow', () => {
     expect(done.result).toMatchObject({ cache: 'miss', model: 'extractive-v1' });
     const audit = await eventually(async () => (await forge.store.listAudit({ limit: 5, entity_id: done.id, action: 'request.complete' }))[0], 10_000, 'audit entry');
     expect(audit.details).toMatchObject({ citations: done.citations });
-    await eventually(async () => ((await forge.redis.hget(forge.keys.requestMetrics, 'status:completed')) === '1' ? true : undefined), 10_000, 'metrics');
+    await eventually(async () => ((await forge.fleet.requests.requestTotals())['status:completed'] === 1 ? true : undefined), 10_000, 'metrics');
   });
 
   it('serves a repeated query from the cache until the knowledge changes', async () => {
@@ -109,13 +109,13 @@ describe('request flow', () => {
     // The failure propagates up the tree: both parents end failed, neither processor ever runs.
     for (const phase of ['optimization', 'intelligence'] as const) {
       await eventually(async () => {
-        const job = await forge.queues[phase].getJob(phaseJobId(done.id, phase));
+        const job = await forge.queues.phases[phase].getJob(phaseJobId(done.id, phase));
         return (await job?.getState()) === 'failed' ? true : undefined;
       }, 10_000, `${phase} failed`);
     }
     expect(ran).toEqual([]);
     // A denial is an answer, not a fault: it is not dead-lettered and not retried.
-    const security = (await forge.queues.security.getJob(phaseJobId(done.id, 'security'))) as Job;
+    const security = (await forge.queues.phases.security.getJob(phaseJobId(done.id, 'security'))) as Job;
     expect(security.attemptsMade).toBe(1);
     expect(await deadLetters()).toEqual([]);
   });
@@ -168,7 +168,7 @@ describe('request flow', () => {
     // The failure propagates: each parent is failed by a worker soon after, none stays in waiting-children.
     for (const phase of ['optimization', 'intelligence'] as const) {
       await eventually(async () => {
-        const job = await forge.queues[phase].getJob(phaseJobId(done.id, phase));
+        const job = await forge.queues.phases[phase].getJob(phaseJobId(done.id, phase));
         return (await job?.getState()) === 'failed' ? true : undefined;
       }, 10_000, `${phase} failed`);
     }
@@ -223,8 +223,8 @@ describe('request flow', () => {
     expect(a.created).toBe(true);
     expect(b.created).toBe(false);
     expect(b.record.id).toBe(a.record.id);
-    expect(await forge.queues.intelligence.getJobCounts('waiting-children')).toEqual({ 'waiting-children': 1 });
-    expect(await forge.queues.context.getJobCounts('waiting')).toEqual({ waiting: 1 });
+    expect(await forge.queues.phases.intelligence.getJobCounts('waiting-children')).toEqual({ 'waiting-children': 1 });
+    expect(await forge.queues.phases.context.getJobCounts('waiting')).toEqual({ waiting: 1 });
     forge.startWorkers();
     expect((await forge.requests.waitFor(a.record.id, 20_000)).status).toBe('completed');
   });

@@ -55,7 +55,7 @@ it('answers 503 with Retry-After while Redis is down, and loses no accepted requ
   await stopping;
   let inFlight = 0;
   for (const id of accepted) if (!TERMINAL_STATUSES.has((await forge.store.getRequest(id))?.status ?? 'queued')) inFlight++;
-  await eventually(async () => (forge?.redis.status !== 'ready' ? true : undefined), 5000, 'disconnect noticed');
+  await eventually(async () => (forge?.fleet.available() === false ? true : undefined), 5000, 'disconnect noticed');
 
   const started = performance.now();
   const refused = await post('while down');

@@ -32,9 +32,9 @@ export async function installOverlays(forge: Forge, caller: Caller, sources: rea
   for (const source of sources) {
     const text = readFileSync(source.manifestPath, 'utf8');
     const manifest = parseManifest(text);
-    const existing = (await forge.overlays.list({ name: manifest.name })).find((o) => o.version === manifest.version);
-    const overlay = existing ?? (await forge.overlays.register(caller, text, new Uint8Array(readFileSync(source.wasmPath))));
-    installed.push(overlay.state === 'pending' ? await forge.overlays.activate(caller, overlay.id) : overlay);
+    const existing = (await forge.overlays.registry.list({ name: manifest.name })).find((o) => o.version === manifest.version);
+    const overlay = existing ?? (await forge.overlays.registry.register(caller, text, new Uint8Array(readFileSync(source.wasmPath))));
+    installed.push(overlay.state === 'pending' ? await forge.overlays.registry.activate(caller, overlay.id) : overlay);
   }
   return installed;
 }

@@ -11,7 +11,8 @@ import type { Caller, PhaseTiming, RequestRecord } from '../store/graph-store.js
  *          ├─ context                     failParentOnFailure      (fatal after its retries)
  *          ├─ analysis                    ignoreDependencyOnFailure (optimization gets a fallback marker)
  *          └─ security                    failParentOnFailure      (denial = UnrecoverableError)
- *   on the root's success: metrics + storage jobs, added by the intelligence worker.
+ *   on the root's success: metrics + storage jobs (`followUpJobs`), added by the intelligence worker in
+ *   one MULTI.
  *
  * With these options every failure of a child either fails its parent or is ignored by it, so no parent
  * can wait in `waiting-children` for a child that has ended.
@@ -172,4 +173,21 @@ export function buildRequestFlow(config: ForgeConfig, data: RequestJobData): Flo
       },
     ],
   };
+}
+
+/**
+ * The fire-and-forget jobs of a completed request: metrics and storage, retried on their own and
+ * dead-lettered when they keep failing. Added together (`FlowProducer.addBulk`, one MULTI) by the
+ * intelligence phase once the answer is recorded.
+ */
+export function followUpJobs(config: ForgeConfig, metrics: MetricsJobData): FlowJob[] {
+  const storage: StorageJobData = { request_id: metrics.request_id };
+  const job = (phase: 'metrics' | 'storage', data: MetricsJobData | StorageJobData): FlowJob => ({
+    name: phase,
+    queueName: QUEUE_OF[phase],
+    prefix: config.queuePrefix,
+    data,
+    opts: { ...phaseJobOptions(config, phase), jobId: phaseJobId(metrics.request_id, phase) },
+  });
+  return [job('metrics', metrics), job('storage', storage)];
 }

@@ -1,8 +1,9 @@
-import type { Redis } from 'ioredis';
-import { defineScript, type RedisScript } from '../redis/script.js';
+import { ConflictError, NotFoundError } from '../errors.js';
+import type { CanaryRecord, CanaryRouting, CanarySettings, SideCounters } from '../fleet/fleet-state.js';
+import type { Caller, GraphStore } from '../store/graph-store.js';
+import type { OverlayRegistry } from './registry.js';
 
-export interface CanaryOptions {
-  readonly candidate_id: string;
+export interface CanaryOptions extends CanarySettings {
   /** Share of invocations routed to the candidate (0-1). @defaultValue 0.05 */
   readonly traffic_percentage: number;
   /** Candidate error rate above which it is rolled back. @defaultValue 0.01 */
@@ -13,7 +14,7 @@ export interface CanaryOptions {
   readonly min_requests: number;
 }
 
-export type CanaryStatus = 'running' | 'promoted' | 'rolled_back';
+export type CanaryStatus = CanaryRecord['status'];
 
 export interface CanarySide {
   readonly calls: number;
@@ -34,118 +35,106 @@ export interface CanaryView extends CanaryOptions {
   readonly latency_ratio: number | null;
 }
 
+function sideView(c: SideCounters): CanarySide {
+  return { calls: c.calls, failures: c.failures, error_rate: c.calls ? c.failures / c.calls : 0, mean_ms: c.calls ? c.total_ms / c.calls : 0 };
+}
+
+/** A stored canary as the API shows it. */
+export function canaryView(stableId: string, record: CanaryRecord): CanaryView {
+  const stable = sideView(record.calls.stable);
+  const candidate = sideView(record.calls.candidate);
+  const { calls: _calls, ...settings } = record;
+  void _calls;
+  return {
+    ...settings,
+    stable_id: stableId,
+    stable,
+    candidate,
+    latency_ratio: stable.calls && candidate.calls && stable.mean_ms > 0 ? candidate.mean_ms / stable.mean_ms : null,
+  };
+}
+
+/** The verdict for a running canary, or null while it needs more calls. */
+export function canaryVerdict(view: CanaryView): { status: 'promoted' | 'rolled_back'; reason: string } | null {
+  const c = view.candidate;
+  if (c.calls >= view.min_requests && c.error_rate > view.max_error_rate) {
+    return { status: 'rolled_back', reason: `candidate error rate ${c.error_rate.toFixed(3)} > ${view.max_error_rate} over ${c.calls} calls` };
+  }
+  if (c.calls < view.min_requests) return null;
+  if (view.latency_ratio !== null && view.latency_ratio > view.max_latency_ratio) {
+    return { status: 'rolled_back', reason: `candidate latency ${view.latency_ratio.toFixed(2)}× the stable version's > ${view.max_latency_ratio}×` };
+  }
+  return { status: 'promoted', reason: `candidate error rate ${c.error_rate.toFixed(3)} ≤ ${view.max_error_rate} and latency ${view.latency_ratio?.toFixed(2) ?? 'n/a'}× over ${c.calls} calls` };
+}
+
+export interface OverlayCanariesDeps {
+  readonly registry: OverlayRegistry;
+  readonly routing: CanaryRouting;
+  /** For the audit entries of starts and verdicts. */
+  readonly store: Pick<GraphStore, 'appendAudit'>;
+}
+
 /**
- * Routes one call. KEYS[1] canary hash. Returns '' when no canary runs, '-' when this call stays on the
- * stable version, or the candidate id. Deterministic share: call n goes to the candidate when
- * floor(n × share) steps up.
+ * Canary deployments: a share of a stable version's calls goes to a candidate (routing is the executor's,
+ * through the fleet state); the scheduled round decides each canary — promote (candidate active, stable
+ * suspended) or roll back — with the reason, audited.
  */
-const ROUTE = `
-if redis.call('HGET', KEYS[1], 'status') ~= 'running' then return '' end
-local share = tonumber(redis.call('HGET', KEYS[1], 'traffic_percentage'))
-local n = redis.call('HINCRBY', KEYS[1], 'routed', 1)
-if math.floor(n * share) > math.floor((n - 1) * share) then return redis.call('HGET', KEYS[1], 'candidate_id') end
-return '-'
-`;
+export class OverlayCanaries {
+  private readonly deps: OverlayCanariesDeps;
 
-export type Route = { readonly to: 'none' } | { readonly to: 'stable' } | { readonly to: 'candidate'; readonly id: string };
-
-/** Canary state of a stable overlay, in Redis so every process routes and counts the same way. */
-export class CanaryStore {
-  private readonly redis: Redis;
-  private readonly prefix: string;
-  private readonly routeScript: RedisScript;
-
-  constructor(redis: Redis, prefix: string) {
-    this.redis = redis;
-    this.prefix = prefix;
-    this.routeScript = defineScript(redis, ROUTE);
+  constructor(deps: OverlayCanariesDeps) {
+    this.deps = deps;
   }
 
-  private key(stableId: string) {
-    return `${this.prefix}:canary:${stableId}`;
+  /**
+   * Starts routing a share of `stableId`'s invocations to `candidate_id` (the same overlay, another version,
+   * registered and not active).
+   */
+  async start(caller: Caller, stableId: string, options: CanaryOptions): Promise<CanaryView> {
+    const { registry } = this.deps;
+    const stable = await registry.get(stableId);
+    const candidate = await registry.get(options.candidate_id);
+    if (stable.state !== 'active') throw new ConflictError('overlay', stableId, `is ${stable.state}; a canary needs an active stable version`);
+    if (candidate.name !== stable.name || candidate.id === stable.id) throw new ConflictError('overlay', candidate.id, `is not another version of ${stable.name}`);
+    if (candidate.state === 'active' || candidate.state === 'quarantined') throw new ConflictError('overlay', candidate.id, `is ${candidate.state}; a candidate must be pending or suspended`);
+    await this.deps.routing.start(stableId, options);
+    await this.deps.store.appendAudit({
+      actor_id: caller.id,
+      action: 'overlay.canary.start',
+      entity_type: 'overlay',
+      entity_id: stableId,
+      details: { ...options, stable_version: stable.version, candidate_version: candidate.version },
+    });
+    return this.get(stableId);
   }
 
-  private statsKey(stableId: string) {
-    return `${this.prefix}:canary:${stableId}:stats`;
+  async get(stableId: string): Promise<CanaryView> {
+    await this.deps.registry.get(stableId);
+    const record = await this.deps.routing.read(stableId);
+    if (!record) throw new NotFoundError('canary of overlay', stableId);
+    return canaryView(stableId, record);
   }
 
-  async start(stableId: string, options: CanaryOptions): Promise<void> {
-    await this.redis
-      .multi()
-      .del(this.key(stableId), this.statsKey(stableId))
-      .hset(this.key(stableId), {
-        ...Object.fromEntries(Object.entries(options).map(([k, v]) => [k, String(v)])),
-        status: 'running',
-        started_at: new Date().toISOString(),
-        routed: '0',
-      })
-      .sadd(`${this.prefix}:canaries`, stableId)
-      .exec();
-  }
-
-  /** Where this call of `stableId` goes. */
-  async route(stableId: string): Promise<Route> {
-    const id = (await this.routeScript([this.key(stableId)], [])) as string;
-    if (id === '') return { to: 'none' };
-    if (id === '-') return { to: 'stable' };
-    return { to: 'candidate', id };
-  }
-
-  async record(stableId: string, side: 'stable' | 'candidate', failed: boolean, ms: number): Promise<void> {
-    const tx = this.redis.multi().hincrby(this.statsKey(stableId), `${side}_calls`, 1).hincrbyfloat(this.statsKey(stableId), `${side}_ms`, ms);
-    if (failed) tx.hincrby(this.statsKey(stableId), `${side}_failures`, 1);
-    await tx.exec();
-  }
-
-  async end(stableId: string, status: Exclude<CanaryStatus, 'running'>, reason: string): Promise<void> {
-    await this.redis
-      .multi()
-      .hset(this.key(stableId), { status, reason, ended_at: new Date().toISOString() })
-      .srem(`${this.prefix}:canaries`, stableId)
-      .exec();
-  }
-
-  async running(): Promise<string[]> {
-    return this.redis.smembers(`${this.prefix}:canaries`);
-  }
-
-  async view(stableId: string): Promise<CanaryView | null> {
-    const [h, stats] = await Promise.all([this.redis.hgetall(this.key(stableId)), this.redis.hgetall(this.statsKey(stableId))]);
-    if (!h.candidate_id) return null;
-    const side = (name: string): CanarySide => {
-      const calls = Number(stats[`${name}_calls`] ?? 0);
-      const failures = Number(stats[`${name}_failures`] ?? 0);
-      return { calls, failures, error_rate: calls ? failures / calls : 0, mean_ms: calls ? Number(stats[`${name}_ms`] ?? 0) / calls : 0 };
-    };
-    const stable = side('stable');
-    const candidate = side('candidate');
-    return {
-      stable_id: stableId,
-      candidate_id: h.candidate_id,
-      traffic_percentage: Number(h.traffic_percentage),
-      max_error_rate: Number(h.max_error_rate),
-      max_latency_ratio: Number(h.max_latency_ratio),
-      min_requests: Number(h.min_requests),
-      status: h.status as CanaryStatus,
-      reason: h.reason ?? null,
-      started_at: h.started_at as string,
-      ended_at: h.ended_at ?? null,
-      stable,
-      candidate,
-      latency_ratio: stable.calls && candidate.calls && stable.mean_ms > 0 ? candidate.mean_ms / stable.mean_ms : null,
-    };
-  }
-
-  /** The verdict for a running canary, or null while it needs more calls. */
-  static verdict(view: CanaryView): { status: 'promoted' | 'rolled_back'; reason: string } | null {
-    const c = view.candidate;
-    if (c.calls >= view.min_requests && c.error_rate > view.max_error_rate) {
-      return { status: 'rolled_back', reason: `candidate error rate ${c.error_rate.toFixed(3)} > ${view.max_error_rate} over ${c.calls} calls` };
+  /** Decides every running canary that has enough calls. Returns the ones decided now. */
+  async evaluate(): Promise<CanaryView[]> {
+    const { registry, routing, store } = this.deps;
+    const decided: CanaryView[] = [];
+    for (const stableId of await routing.running()) {
+      const record = await routing.read(stableId);
+      const view = record ? canaryView(stableId, record) : null;
+      const verdict = view ? canaryVerdict(view) : null;
+      if (!view || !verdict) continue;
+      if (verdict.status === 'promoted') {
+        const stable = await registry.get(stableId);
+        await registry.setState(view.candidate_id, { state: 'active', reason: `promoted by canary: ${verdict.reason}`, config: stable.config }, { actor_id: 'canary' });
+        await registry.setState(stableId, { state: 'suspended', reason: `replaced by canary ${view.candidate_id}`, from: ['active'] }, { actor_id: 'canary' });
+      } else {
+        await registry.setState(view.candidate_id, { state: 'suspended', reason: `canary rolled back: ${verdict.reason}` }, { actor_id: 'canary' });
+      }
+      await routing.end(stableId, verdict.status, verdict.reason);
+      await store.appendAudit({ actor_id: 'canary', action: `overlay.canary.${verdict.status}`, entity_type: 'overlay', entity_id: stableId, details: { candidate_id: view.candidate_id, reason: verdict.reason } });
+      decided.push(await this.get(stableId));
     }
-    if (c.calls < view.min_requests) return null;
-    if (view.latency_ratio !== null && view.latency_ratio > view.max_latency_ratio) {
-      return { status: 'rolled_back', reason: `candidate latency ${view.latency_ratio.toFixed(2)}× the stable version's > ${view.max_latency_ratio}×` };
-    }
-    return { status: 'promoted', reason: `candidate error rate ${c.error_rate.toFixed(3)} ≤ ${view.max_error_rate} and latency ${view.latency_ratio?.toFixed(2) ?? 'n/a'}× over ${c.calls} calls` };
+    return decided;
   }
 }

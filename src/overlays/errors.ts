@@ -16,4 +16,8 @@ export class MemoryLimitError extends ForgeError {
     this.requestedPages = requestedPages;
     this.maxPages = maxPages;
   }
+
+  override details(): Record<string, unknown> {
+    return { requested_pages: this.requestedPages, max_pages: this.maxPages };
+  }
 }

@@ -6,6 +6,7 @@ import { ALLOC_EXPORT, CAPABILITIES, FUEL_GLOBAL, HOST_FUNCTIONS, type Capabilit
 
 /** Phases an overlay may bind to (the fire-and-forget phases run no overlays). */
 export const OVERLAY_PHASES = ['context', 'analysis', 'security', 'optimization', 'intelligence'] as const;
+export type OverlayPhase = (typeof OVERLAY_PHASES)[number];
 
 const RESERVED_EXPORTS = new Set(['memory', ALLOC_EXPORT, 'initialize', 'health_check', FUEL_GLOBAL]);
 const entryName = z
@@ -86,6 +87,10 @@ export class ManifestError extends ForgeError {
   constructor(issues: readonly FieldIssue[]) {
     super('validation_failed', `invalid overlay manifest:\n${issues.map((i) => `  ${i.field}: ${i.message}`).join('\n')}`, { retryable: false });
     this.issues = issues;
+  }
+
+  override details(): Record<string, unknown> {
+    return { issues: this.issues };
   }
 }
 

@@ -10,6 +10,10 @@ export class OverlayModuleError extends ForgeError {
     super('validation_failed', `overlay module rejected:\n${problems.map((p) => `  - ${p}`).join('\n')}`, { retryable: false });
     this.problems = problems;
   }
+
+  override details(): Record<string, unknown> {
+    return { problems: this.problems };
+  }
 }
 
 /**

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { FlowProducer, Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { ForgeConfig } from '../config/index.js';
 import { NotFoundError } from '../errors.js';
 import { buildRequestFlow, phaseJobId, requestJobData } from '../flows/request-flow.js';
-import type { ForgeKeys, RequestEvent } from '../redis/keys.js';
+import type { EventChannel } from '../fleet/fleet-state.js';
 import { TERMINAL_STATUSES, type Caller, type GraphStore, type JsonObject, type RequestRecord } from '../store/graph-store.js';
 
 export interface SubmitInput {
@@ -29,18 +28,16 @@ export class RequestService {
   private readonly store: GraphStore;
   private readonly flows: FlowProducer;
   private readonly contextQueue: Queue;
-  private readonly subscriber: Redis;
-  private readonly keys: ForgeKeys;
+  private readonly events: EventChannel;
   private readonly waiters = new Map<string, Set<() => void>>();
   private subscribed: Promise<unknown> | null = null;
 
-  constructor(deps: { config: ForgeConfig; store: GraphStore; flows: FlowProducer; contextQueue: Queue; subscriber: Redis; keys: ForgeKeys }) {
+  constructor(deps: { config: ForgeConfig; store: GraphStore; flows: FlowProducer; contextQueue: Queue; events: EventChannel }) {
     this.config = deps.config;
     this.store = deps.store;
     this.flows = deps.flows;
     this.contextQueue = deps.contextQueue;
-    this.subscriber = deps.subscriber;
-    this.keys = deps.keys;
+    this.events = deps.events;
   }
 
   async submit(caller: Caller, input: SubmitInput, options: SubmitOptions = {}): Promise<{ record: RequestRecord; created: boolean }> {
@@ -90,20 +87,10 @@ export class RequestService {
   }
 
   private ensureSubscribed(): Promise<unknown> {
-    this.subscribed ??= (async () => {
-      this.subscriber.on('message', (channel: string, message: string) => {
-        if (channel !== this.keys.events) return;
-        let event: RequestEvent;
-        try {
-          event = JSON.parse(message) as RequestEvent;
-        } catch {
-          return;
-        }
-        const waiting = this.waiters.get(event.request_id);
-        if (waiting) for (const wake of waiting) wake();
-      });
-      await this.subscriber.subscribe(this.keys.events);
-    })();
+    this.subscribed ??= this.events.subscribe('request.finished', (event) => {
+      const waiting = this.waiters.get(event.request_id);
+      if (waiting) for (const wake of waiting) wake();
+    });
     return this.subscribed;
   }
 

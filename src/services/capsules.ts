@@ -1,6 +1,5 @@
-import type { Redis } from 'ioredis';
 import { ForbiddenError, NotFoundError } from '../errors.js';
-import type { ForgeKeys } from '../redis/keys.js';
+import type { AnswerCache } from '../fleet/fleet-state.js';
 import type { Embedder } from '../search/embedder.js';
 import {
   canRead,
@@ -70,14 +69,12 @@ export interface VisibleLineageEntry extends Omit<LineageEntry, 'capsule'> {
 export class CapsuleService {
   private readonly store: GraphStore;
   private readonly embedder: Embedder;
-  private readonly redis: Redis;
-  private readonly keys: ForgeKeys;
+  private readonly cache: Pick<AnswerCache, 'invalidate'>;
 
-  constructor(deps: { store: GraphStore; embedder: Embedder; redis: Redis; keys: ForgeKeys }) {
+  constructor(deps: { store: GraphStore; embedder: Embedder; cache: Pick<AnswerCache, 'invalidate'> }) {
     this.store = deps.store;
     this.embedder = deps.embedder;
-    this.redis = deps.redis;
-    this.keys = deps.keys;
+    this.cache = deps.cache;
   }
 
   private checkWrite(caller: Caller, trust: number): void {
@@ -87,7 +84,7 @@ export class CapsuleService {
   }
 
   private async changed<T>(result: T): Promise<T> {
-    await this.redis.incr(this.keys.knowledgeGeneration);
+    await this.cache.invalidate();
     return result;
   }
 

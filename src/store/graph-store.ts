@@ -6,6 +6,7 @@
  * Every mutation takes a `MutationContext` and writes its audit entry in the same transaction, so a
  * change without its audit entry cannot exist.
  */
+import type { OverlayManifest } from '../overlays/manifest.js';
 
 export const CAPSULE_TYPES = ['knowledge', 'code', 'decision', 'insight', 'config'] as const;
 export type CapsuleType = (typeof CAPSULE_TYPES)[number];
@@ -228,7 +229,7 @@ export interface OverlayRecord {
   /** Why it is in its state (suspension reason, quarantine cause), when there is one. */
   readonly state_reason: string | null;
   /** The validated manifest, defaults applied. */
-  readonly manifest: JsonObject;
+  readonly manifest: OverlayManifest;
   /** The manifest as submitted (YAML or JSON text). */
   readonly manifest_text: string;
   /** sha256 of the instrumented module. */

@@ -1,21 +1,18 @@
-import { UnrecoverableError, Worker, type Job, type Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { UnrecoverableError, Worker, type ConnectionOptions, type Job, type Queue } from 'bullmq';
+import type { RequestOutcomes } from './request-outcome.js';
 import { PHASES, type ForgeConfig, type Phase } from '../config/index.js';
 import { ForgeError, PhaseTimeoutError, SecurityDeniedError } from '../errors.js';
 import { FATAL_PHASES, QUEUE_OF, type DeadLetter, type RequestJobData } from '../flows/request-flow.js';
-import type { ForgeKeys, RequestEvent } from '../redis/keys.js';
-import type { GraphStore, PhaseTiming } from '../store/graph-store.js';
-import type { PhaseTelemetry } from '../producers/prometheus.js';
-import type { PhaseContext, PhaseHandlers } from './phases.js';
+import type { PhaseTiming } from '../store/graph-store.js';
+import type { PhaseTelemetry } from '../metrics/prometheus.js';
+import type { PhaseContext, PhaseHandlers } from './phases/index.js';
 
 export interface PipelineWorkerOptions {
   readonly config: ForgeConfig;
   /** Worker connection; must have `maxRetriesPerRequest: null`. BullMQ duplicates it for blocking calls. */
-  readonly connection: Redis;
-  /** Connection for Forge's own writes (events, metrics). */
-  readonly redis: Redis;
-  readonly keys: ForgeKeys;
-  readonly store: GraphStore;
+  readonly connection: ConnectionOptions;
+  /** Ends a request whose fatal phase failed for good. */
+  readonly outcomes: RequestOutcomes;
   readonly handlers: PhaseHandlers;
   readonly deadLetters: Queue;
   /** Receives each attempt's duration and outcome (Prometheus). */
@@ -54,7 +51,7 @@ function requestIdOf(job: Job): string | null {
  * ends the request as failed or rejected.
  */
 export function startPipelineWorkers(options: PipelineWorkerOptions): PipelineWorkers {
-  const { config, connection, redis, keys, store, handlers, deadLetters, telemetry } = options;
+  const { config, connection, outcomes, handlers, deadLetters, telemetry } = options;
 
   async function finalizeFailure(phase: Phase, job: Job, err: Error, attempts: number): Promise<void> {
     const requestId = requestIdOf(job);
@@ -75,15 +72,10 @@ export function startPipelineWorkers(options: PipelineWorkerOptions): PipelineWo
       await deadLetters.add(job.queueName, letter, { jobId: `${String(job.id)}.${job.timestamp}`, removeOnComplete: true });
     }
     if (requestId && FATAL_PHASES.has(phase)) {
-      const status = denied ? 'rejected' : 'failed';
-      const record = await store.finishRequest(requestId, {
-        status,
+      await outcomes.ended(requestId, {
+        status: denied ? 'rejected' : 'failed',
         error: { phase, code: err instanceof ForgeError ? err.code : 'phase_failed', message: err.message },
       });
-      if (record.status === status) {
-        const event: RequestEvent = { type: 'request.finished', request_id: requestId, status };
-        await Promise.all([redis.publish(keys.events, JSON.stringify(event)), redis.hincrby(keys.requestMetrics, `status:${status}`, 1)]);
-      }
     }
   }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConflictError, NotFoundError } from '../../src/errors.js';
+import { OverlayManifest } from '../../src/overlays/manifest.js';
 import { HashingEmbedder } from '../../src/search/embedder.js';
 import type { Caller, CapsuleType, GraphStore, NewCapsule } from '../../src/store/graph-store.js';
 
@@ -221,7 +222,7 @@ export function describeGraphStoreConformance(name: string, factory: () => Promi
     const overlay = (name: string, version = '1.0.0', manifest: Record<string, unknown> = {}) => ({
       name,
       version,
-      manifest: { name, version, capabilities: [{ name: 'capsule:read', constraints: {} }], phases: ['analysis'], ...manifest },
+      manifest: OverlayManifest.parse({ name, version, capabilities: [{ name: 'capsule:read', constraints: {} }], phases: ['analysis'], ...manifest }),
       manifest_text: `name: ${name}\nversion: ${version}\n`,
       sha256: 'ab'.repeat(32),
       blob_key: `overlays/${name}/${version}/${'ab'.repeat(32)}.wasm`,

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Redis } from 'ioredis';
 import { inject } from 'vitest';
 import { createForge, type Forge, type ForgeOverrides } from '../../src/app.js';
 import { createIngressApp, listen } from '../../src/producers/ingress.js';
@@ -32,14 +33,22 @@ export async function createTestForge(env: Record<string, string> = {}, override
     dataDir,
     async cleanup() {
       // Close first (workers finish what they hold), then remove every key under this test's prefix.
-      const cleaner = forge.redis.duplicate();
       await forge.close();
-      const stream = cleaner.scanStream({ match: `${config.queuePrefix}*`, count: 500 });
-      for await (const batch of stream as AsyncIterable<string[]>) if (batch.length) await cleaner.unlink(...batch);
-      await cleaner.quit();
+      await deleteKeys(config.redisUrl as string, config.queuePrefix);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Removes every key under `prefix` (a test's queues and fleet state). */
+export async function deleteKeys(redisUrl: string, prefix: string): Promise<void> {
+  const cleaner = new Redis(redisUrl);
+  try {
+    const stream = cleaner.scanStream({ match: `${prefix}*`, count: 500 });
+    for await (const batch of stream as AsyncIterable<string[]>) if (batch.length) await cleaner.unlink(...batch);
+  } finally {
+    await cleaner.quit();
+  }
 }
 
 /** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs`. */

@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { ConflictError, NotFoundError } from '../../errors.js';
+import { OverlayManifest } from '../../overlays/manifest.js';
 import { cosine } from '../../search/embedder.js';
 import { reciprocalRankFusion } from '../../search/fusion.js';
 import { words, isStopword } from '../../search/text.js';
@@ -166,7 +167,8 @@ function toOverlay(row: OverlayRow): OverlayRecord {
   return {
     ...row,
     state: row.state as OverlayState,
-    manifest: JSON.parse(row.manifest) as JsonObject,
+    // Stored after validation at registration; parsed again so the type is earned, not asserted.
+    manifest: OverlayManifest.parse(JSON.parse(row.manifest)),
     imports: JSON.parse(row.imports) as string[],
     config: JSON.parse(row.config) as JsonObject,
   };

@@ -1,6 +1,18 @@
+import type { Queue } from 'bullmq';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Forge } from '../app.js';
-import { PHASES } from '../config/index.js';
+import { PHASES, type Phase } from '../config/index.js';
+import type { RequestCounters } from '../fleet/fleet-state.js';
+import type { OverlayExecutor, OverlayMetrics } from '../overlays/executor.js';
+import type { OverlayRegistry } from '../overlays/registry.js';
+
+/** What the scrape-time gauges read: queue depths, fleet counters and overlay figures. */
+export interface FleetGaugeSources {
+  readonly phaseQueues: Readonly<Record<Phase, Pick<Queue, 'getJobCounts'>>>;
+  readonly deadLetters: Pick<Queue, 'count'>;
+  readonly counters: Pick<RequestCounters, 'requestTotals'>;
+  readonly registry: Pick<OverlayRegistry, 'list'>;
+  readonly executor: Pick<OverlayExecutor, 'metrics'>;
+}
 
 /** Phase outcomes observed by workers in this process. */
 export interface PhaseTelemetry {
@@ -12,7 +24,7 @@ export interface PhaseTelemetry {
  * workers); queue depths, dead letters, request outcomes and overlay figures are read from Redis at scrape
  * time, so any ingress reports the whole fleet.
  */
-export function createTelemetry(): { registry: Registry; telemetry: PhaseTelemetry; attach(forge: Forge): void } {
+export function createTelemetry(): { registry: Registry; telemetry: PhaseTelemetry; attach(sources: FleetGaugeSources): void } {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'forge_process_' });
   const duration = new Histogram({
@@ -35,7 +47,7 @@ export function createTelemetry(): { registry: Registry; telemetry: PhaseTelemet
     },
   };
 
-  function attach(forge: Forge): void {
+  function attach(sources: FleetGaugeSources): void {
     new Gauge({
       name: 'forge_queue_jobs',
       help: 'Jobs per queue and state (fleet-wide)',
@@ -44,7 +56,7 @@ export function createTelemetry(): { registry: Registry; telemetry: PhaseTelemet
       async collect() {
         this.reset();
         for (const phase of PHASES) {
-          const counts = await forge.queues[phase].getJobCounts('waiting', 'active', 'delayed', 'waiting-children', 'prioritized', 'failed');
+          const counts = await sources.phaseQueues[phase].getJobCounts('waiting', 'active', 'delayed', 'waiting-children', 'prioritized', 'failed');
           for (const [state, n] of Object.entries(counts)) this.set({ queue: phase, state }, n);
         }
       },
@@ -54,7 +66,7 @@ export function createTelemetry(): { registry: Registry; telemetry: PhaseTelemet
       help: 'Jobs in the dead-letter queue',
       registers: [registry],
       async collect() {
-        this.set(await forge.deadLetters.count());
+        this.set(await sources.deadLetters.count());
       },
     });
     new Gauge({
@@ -64,11 +76,11 @@ export function createTelemetry(): { registry: Registry; telemetry: PhaseTelemet
       registers: [registry],
       async collect() {
         this.reset();
-        const h = await forge.redis.hgetall(forge.keys.requestMetrics);
-        for (const [field, value] of Object.entries(h)) if (field.startsWith('status:')) this.set({ status: field.slice(7) }, Number(value));
+        const totals = await sources.counters.requestTotals();
+        for (const [field, value] of Object.entries(totals)) if (field.startsWith('status:')) this.set({ status: field.slice(7) }, value);
       },
     });
-    const overlayGauge = (name: string, help: string, pick: (m: Awaited<ReturnType<Forge['overlays']['metrics']>>) => number) =>
+    const overlayGauge = (name: string, help: string, pick: (m: OverlayMetrics) => number) =>
       new Gauge({
         name,
         help,
@@ -76,7 +88,7 @@ export function createTelemetry(): { registry: Registry; telemetry: PhaseTelemet
         registers: [registry],
         async collect() {
           this.reset();
-          for (const o of await forge.overlays.list({})) this.set({ overlay: o.name, version: o.version }, pick(await forge.overlays.metrics(o.id)));
+          for (const o of await sources.registry.list({})) this.set({ overlay: o.name, version: o.version }, pick(await sources.executor.metrics(o.id)));
         },
       });
     overlayGauge('forge_overlay_invocations', 'Overlay invocations (fleet-wide)', (m) => m.invocations);

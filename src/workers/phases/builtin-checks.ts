@@ -1,4 +1,4 @@
-import { terms, words } from '../search/text.js';
+import { terms, words } from '../../search/text.js';
 
 /** Built-in text analysis of a query: how complex it is, what it is about, what it names. */
 export function analyzeText(text: string): { complexity: number; keywords: string[]; entities: string[]; word_count: number } {

@@ -1,0 +1,184 @@
+import { ConflictError, NotFoundError } from '../errors.js';
+import type { BreakerSettings, BreakerView, FleetState } from '../fleet/fleet-state.js';
+import type { OverlayRecord } from '../store/graph-store.js';
+import type { InvocationResult } from './abi.js';
+import { grantedHostFunctions, type OverlayPhase } from './manifest.js';
+import type { OverlayRegistry } from './registry.js';
+import type { OverlayRuntime } from './runtime.js';
+
+/** What the host functions know about the invocation they serve. */
+export interface InvocationContext {
+  readonly overlay: OverlayRecord;
+  /** Capsules read during this invocation: a capsule it creates is DERIVED_FROM them. */
+  readonly reads: Set<string>;
+}
+
+/** One call of an overlay's entry point. */
+export interface OverlayCall {
+  readonly function: string;
+  readonly args: unknown;
+  /** At most the manifest's `max_execution_ms`. */
+  readonly timeout_ms?: number;
+}
+
+/** What the overlays bound to one phase did for one request, by overlay name. */
+export type PhaseOverlayReport = Record<
+  string,
+  { success: boolean; result: unknown; error: InvocationResult['error']; fuel_consumed: number | null; execution_time_ms: number; skipped?: true }
+>;
+
+export interface OverlayMetrics {
+  readonly invocations: number;
+  readonly failures: number;
+  readonly failure_rate: number;
+  readonly mean_ms: number;
+  readonly p95_ms: number;
+  readonly fuel_total: number;
+  readonly mean_fuel: number;
+  readonly last_error: string | null;
+  /** Calls skipped because the breaker was open. */
+  readonly skipped: number;
+  readonly breaker: BreakerView;
+}
+
+export interface OverlayExecutorDeps {
+  readonly registry: OverlayRegistry;
+  readonly fleet: Pick<FleetState, 'breakers' | 'canaries' | 'events' | 'overlayEvents'>;
+  readonly settings: BreakerSettings;
+  /** Created on first use: the pool's threads start only when an overlay runs. */
+  readonly runtime: () => OverlayRuntime<InvocationContext>;
+}
+
+/**
+ * Runs overlays: one entry point on demand, or every active overlay bound to a phase. Each call passes the
+ * fleet-wide circuit breaker, runs in the sandbox, is counted, and may quarantine its overlay. A running
+ * canary takes its share of the stable version's calls.
+ */
+export class OverlayExecutor {
+  private readonly deps: OverlayExecutorDeps;
+
+  constructor(deps: OverlayExecutorDeps) {
+    this.deps = deps;
+  }
+
+  /**
+   * Runs one entry point of an active overlay and counts the outcome.
+   * @throws ConflictError when the overlay is not active or the function is not an entry point.
+   */
+  async invoke(id: string, call: OverlayCall): Promise<InvocationResult> {
+    return this.invokeActive(await this.deps.registry.get(id), call);
+  }
+
+  private async invokeActive(overlay: OverlayRecord, call: OverlayCall): Promise<InvocationResult> {
+    if (overlay.state !== 'active') throw new ConflictError('overlay', overlay.id, `is ${overlay.state}; only active overlays run`);
+    const route = await this.deps.fleet.canaries.route(overlay.id);
+    const candidate = route.to === 'candidate' ? await this.deps.registry.find(route.id) : null;
+    const result = await this.execute(candidate ?? overlay, call);
+    if (route.to !== 'none') await this.deps.fleet.canaries.record(overlay.id, candidate ? 'candidate' : 'stable', !result.success, result.execution_time_ms);
+    return result;
+  }
+
+  /** Runs one call of one overlay version: breaker, sandbox, counters, quarantine. */
+  private async execute(overlay: OverlayRecord, call: OverlayCall): Promise<InvocationResult> {
+    const { manifest } = overlay;
+    if (!manifest.entry_points.includes(call.function)) {
+      throw new ConflictError('overlay', overlay.id, `has no entry point "${call.function}" (entry points: ${manifest.entry_points.join(', ')})`);
+    }
+    // An open breaker skips the call fleet-wide; a half-open one lets trial calls through.
+    const admitted = await this.deps.fleet.breakers.admit(overlay.id, this.deps.settings);
+    if (admitted.state === 'open') {
+      if (admitted.quarantine) await this.quarantine(overlay, 'circuit breaker open and failure rate (skipped calls included) over the quarantine threshold');
+      return { success: false, result: null, error: { code: 'circuit_open', message: `circuit breaker of ${overlay.name} is open` }, execution_time_ms: 0, fuel_consumed: 0 };
+    }
+    const result = await this.deps.runtime().invoke({
+      sha256: overlay.sha256,
+      module: await this.deps.registry.module(overlay),
+      entry: call.function,
+      input: call.args,
+      fuel: manifest.limits.fuel_per_entry[call.function] ?? manifest.limits.max_fuel,
+      timeoutMs: Math.min(call.timeout_ms ?? manifest.limits.max_execution_ms, manifest.limits.max_execution_ms),
+      grants: grantedHostFunctions(manifest),
+      imports: overlay.imports,
+      context: { overlay, reads: new Set() },
+    });
+    const outcome = await this.deps.fleet.breakers.record(
+      overlay.id,
+      { failed: !result.success, ms: result.execution_time_ms, fuel: result.fuel_consumed ?? 0, error: result.error ? `${result.error.code}: ${result.error.message}` : '' },
+      this.deps.settings,
+    );
+    if (outcome.quarantine) {
+      await this.quarantine(overlay, `failure rate ${(outcome.failures / outcome.invocations).toFixed(2)} over ${outcome.invocations} invocations (threshold ${this.deps.settings.quarantineFailureRate})`);
+    }
+    return result;
+  }
+
+  /**
+   * Quarantines an active overlay: it stops running everywhere, an `overlay_quarantined` event is published
+   * (and kept in the overlay event log) and the change is audited. CORE overlays (trust 100) are immune.
+   * Idempotent across processes: only the process whose state change took effect announces it.
+   */
+  async quarantine(overlay: OverlayRecord, reason: string): Promise<boolean> {
+    if (overlay.trust_level >= 100) return false;
+    const changed = await this.deps.registry.setState(overlay.id, { state: 'quarantined', reason, from: ['active'] }, { actor_id: 'immune-system' });
+    if (!changed) return false;
+    const event = { type: 'overlay_quarantined', overlay_id: overlay.id, name: overlay.name, version: overlay.version, reason } as const;
+    await Promise.all([
+      this.deps.fleet.overlayEvents.append({ overlay: overlay.name, overlay_id: overlay.id, type: event.type, payload: event }),
+      this.deps.fleet.events.publish(event),
+    ]);
+    return true;
+  }
+
+  /**
+   * Runs every active overlay bound to `phase` on `input`, in parallel, each on its `process` entry point
+   * (or its first). Returns null when none is bound, so a phase without overlays pays one cached lookup.
+   */
+  async runPhase(phase: OverlayPhase, input: unknown): Promise<PhaseOverlayReport | null> {
+    const bound = (await this.deps.registry.active()).filter((o) => o.manifest.phases.includes(phase));
+    if (bound.length === 0) return null;
+    const report: PhaseOverlayReport = {};
+    await Promise.all(
+      bound.map(async (overlay) => {
+        const entry = overlay.manifest.entry_points.includes('process') ? 'process' : (overlay.manifest.entry_points[0] as string);
+        let result: InvocationResult;
+        try {
+          // Read again by id: the list may be up to a second old, and a suspended overlay must not run.
+          result = await this.invoke(overlay.id, { function: entry, args: input });
+        } catch (err) {
+          // Suspended or removed since the list was read: it no longer takes part.
+          if (err instanceof ConflictError || err instanceof NotFoundError) return;
+          throw err;
+        }
+        report[overlay.name] = {
+          success: result.success,
+          result: result.result,
+          error: result.error,
+          fuel_consumed: result.fuel_consumed,
+          execution_time_ms: result.execution_time_ms,
+          ...(result.error?.code === 'circuit_open' ? { skipped: true } : {}),
+        };
+      }),
+    );
+    return report;
+  }
+
+  /** Invocation figures and breaker state of one overlay, fleet-wide. */
+  async metrics(id: string): Promise<OverlayMetrics> {
+    await this.deps.registry.get(id);
+    const [c, breaker] = await Promise.all([this.deps.fleet.breakers.counters(id), this.deps.fleet.breakers.breaker(id)]);
+    const sorted = [...c.recent_ms].sort((a, b) => a - b);
+    const p95 = sorted.length ? (sorted[Math.min(sorted.length - 1, Math.ceil(0.95 * sorted.length) - 1)] as number) : 0;
+    return {
+      invocations: c.invocations,
+      failures: c.failures,
+      failure_rate: c.invocations ? c.failures / c.invocations : 0,
+      mean_ms: c.invocations ? c.total_ms / c.invocations : 0,
+      p95_ms: p95,
+      fuel_total: c.fuel,
+      mean_fuel: c.invocations ? c.fuel / c.invocations : 0,
+      last_error: c.last_error,
+      skipped: c.skipped,
+      breaker,
+    };
+  }
+}

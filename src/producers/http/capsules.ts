@@ -1,0 +1,65 @@
+import { Router } from 'express';
+import type { CapsuleService } from '../../services/capsules.js';
+import { CreateCapsuleBody, ForkCapsuleBody, ListCapsulesQuery, SearchCapsulesQuery, UpdateCapsuleBody } from '../api-schemas.js';
+import { callerOf } from './context.js';
+import { parse } from './errors.js';
+
+/** `/capsules`: create, list, search, read, version, archive, fork and trace knowledge. */
+export function capsulesRouter({ capsules }: { capsules: CapsuleService }): Router {
+  const r = Router();
+  r.get('/capsules', async (req, res) => {
+    const q = parse(ListCapsulesQuery, req.query, 'query');
+    const page = await capsules.list(
+      callerOf(res),
+      {
+        ...(q.type ? { type: q.type } : {}),
+        ...(q.owner ? { owner_id: q.owner } : {}),
+        ...(q.tag ? { tag: q.tag } : {}),
+        ...(q.min_trust !== undefined ? { min_trust: q.min_trust } : {}),
+        ...(q.include_archived ? { include_archived: true } : {}),
+      },
+      { limit: q.limit, cursor: q.cursor ?? null },
+    );
+    res.json(page);
+  });
+
+  r.post('/capsules', async (req, res) => {
+    const body = parse(CreateCapsuleBody, req.body, 'body');
+    const capsule = await capsules.create(callerOf(res), body);
+    res.status(201).location(`/v2/capsules/${capsule.id}`).json(capsule);
+  });
+
+  r.get('/capsules/search', async (req, res) => {
+    const q = parse(SearchCapsulesQuery, req.query, 'query');
+    res.json({ query: q.q, results: await capsules.search(callerOf(res), q) });
+  });
+
+  r.get('/capsules/:id', async (req, res) => {
+    res.json(await capsules.get(callerOf(res), req.params.id));
+  });
+
+  r.put('/capsules/:id', async (req, res) => {
+    const body = parse(UpdateCapsuleBody, req.body, 'body');
+    const next = await capsules.update(callerOf(res), req.params.id, body);
+    res.location(`/v2/capsules/${next.id}`).json(next);
+  });
+
+  r.delete('/capsules/:id', async (req, res) => {
+    res.json(await capsules.archive(callerOf(res), req.params.id));
+  });
+
+  r.get('/capsules/:id/lineage', async (req, res) => {
+    res.json({ capsule_id: req.params.id, ancestors: await capsules.lineage(callerOf(res), req.params.id) });
+  });
+
+  r.get('/capsules/:id/descendants', async (req, res) => {
+    res.json({ capsule_id: req.params.id, descendants: await capsules.descendants(callerOf(res), req.params.id) });
+  });
+
+  r.post('/capsules/:id/fork', async (req, res) => {
+    const body = parse(ForkCapsuleBody, req.body, 'body');
+    const fork = await capsules.fork(callerOf(res), req.params.id, body);
+    res.status(201).location(`/v2/capsules/${fork.id}`).json(fork);
+  });
+  return r;
+}

@@ -1,0 +1,103 @@
+import { Router } from 'express';
+import multer from 'multer';
+import { RequestValidationError } from '../../errors.js';
+import type { OverlayCanaries } from '../../overlays/canary.js';
+import type { OverlayExecutor } from '../../overlays/executor.js';
+import type { OverlayHealth } from '../../overlays/health.js';
+import type { OverlayRegistry } from '../../overlays/registry.js';
+import { ActivateOverlayBody, CanaryBody, InvokeOverlayBody, OverlayListQuery, SuspendOverlayBody } from '../api-schemas.js';
+import { callerOf } from './context.js';
+import { parse, uploadOr400 } from './errors.js';
+
+export interface OverlaysRouterDeps {
+  readonly registry: OverlayRegistry;
+  readonly executor: Pick<OverlayExecutor, 'invoke' | 'metrics'>;
+  readonly health: Pick<OverlayHealth, 'check' | 'recover' | 'forget'>;
+  readonly canaries: Pick<OverlayCanaries, 'start' | 'get'>;
+  /** Largest module accepted, in bytes. */
+  readonly maxWasmBytes: number;
+}
+
+/** `/overlays` and `/immune`: register, run and look after WebAssembly overlays. */
+export function overlaysRouter({ registry, executor, health, canaries, maxWasmBytes }: OverlaysRouterDeps): Router {
+  const r = Router();
+  const upload = multer({
+    storage: multer.memoryStorage(),
+    limits: { fileSize: maxWasmBytes, fieldSize: 64 * 1024, files: 2, fields: 4 },
+  }).fields([
+    { name: 'wasm', maxCount: 1 },
+    { name: 'manifest', maxCount: 1 },
+  ]);
+
+  r.post('/overlays', uploadOr400(upload), async (req, res) => {
+    const files = (req.files ?? {}) as Record<string, Express.Multer.File[] | undefined>;
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const manifest = typeof body.manifest === 'string' ? body.manifest : files.manifest?.[0]?.buffer.toString('utf8');
+    const wasm = files.wasm?.[0]?.buffer;
+    const issues: Array<{ path: string[]; message: string }> = [];
+    if (!manifest) issues.push({ path: ['manifest'], message: 'a manifest (YAML or JSON) is required, as a field or a file' });
+    if (!wasm) issues.push({ path: ['wasm'], message: 'the WebAssembly module is required, as a file field "wasm"' });
+    if (!manifest || !wasm) throw new RequestValidationError('multipart body', issues);
+    const overlay = await registry.register(callerOf(res), manifest, new Uint8Array(wasm.buffer, wasm.byteOffset, wasm.byteLength));
+    res.status(201).location(`/v2/overlays/${overlay.id}`).json(registry.view(overlay));
+  });
+
+  r.get('/overlays', async (req, res) => {
+    const q = parse(OverlayListQuery, req.query, 'query');
+    res.json({ items: (await registry.list(q)).map((o) => registry.view(o)) });
+  });
+
+  r.get('/overlays/:id', async (req, res) => {
+    res.json(registry.view(await registry.get(req.params.id)));
+  });
+
+  r.post('/overlays/:id/activate', async (req, res) => {
+    const body = parse(ActivateOverlayBody, req.body, 'body');
+    res.json(registry.view(await registry.activate(callerOf(res), req.params.id, body)));
+  });
+
+  r.post('/overlays/:id/suspend', async (req, res) => {
+    const body = parse(SuspendOverlayBody, req.body, 'body');
+    res.json(registry.view(await registry.suspend(callerOf(res), req.params.id, body.reason)));
+  });
+
+  r.post('/overlays/:id/invoke', async (req, res) => {
+    const body = parse(InvokeOverlayBody, req.body, 'body');
+    res.json(await executor.invoke(req.params.id, { function: body.function, args: body.args ?? {}, ...(body.timeout_ms ? { timeout_ms: body.timeout_ms } : {}) }));
+  });
+
+  r.get('/overlays/:id/metrics', async (req, res) => {
+    res.json(await executor.metrics(req.params.id));
+  });
+
+  // On demand: all four levels; `status` and `error` repeat the module's own check (L1).
+  r.get('/overlays/:id/health', async (req, res) => {
+    const report = await health.check(req.params.id);
+    res.json({ ...report, status: report.levels.module.status, error: report.levels.module.error });
+  });
+
+  r.post('/overlays/:id/recover', async (req, res) => {
+    const { overlay, healthy } = await health.recover(callerOf(res), req.params.id);
+    res.json({ healthy, overlay: registry.view(overlay) });
+  });
+
+  r.post('/overlays/:id/canary', async (req, res) => {
+    const body = parse(CanaryBody, req.body, 'body');
+    res.status(201).json(await canaries.start(callerOf(res), req.params.id, body));
+  });
+
+  r.get('/overlays/:id/canary', async (req, res) => {
+    res.json(await canaries.get(req.params.id));
+  });
+
+  r.get('/immune/quarantined', async (_req, res) => {
+    res.json({ items: (await registry.list({ state: 'quarantined' })).map((o) => registry.view(o)) });
+  });
+
+  r.delete('/overlays/:id', async (req, res) => {
+    await registry.remove(callerOf(res), req.params.id);
+    await health.forget(req.params.id);
+    res.status(204).end();
+  });
+  return r;
+}

@@ -1,0 +1,44 @@
+import { Router } from 'express';
+import type { RequestService } from '../requests.js';
+import type { RequestRecord } from '../../store/graph-store.js';
+import { GetRequestQuery, RequestHeaders, SubmitRequestBody } from '../api-schemas.js';
+import { callerOf } from './context.js';
+import { parse } from './errors.js';
+
+function requestView(r: RequestRecord) {
+  return {
+    id: r.id,
+    status: r.status,
+    correlation_id: r.correlation_id,
+    query: r.query,
+    answer: r.answer,
+    citations: r.citations,
+    phase_timings: r.phase_timings,
+    result: r.result,
+    error: r.error,
+    created_at: r.created_at,
+    finished_at: r.finished_at,
+  };
+}
+
+/** `/requests`: submit a question, read (or wait for) its answer. */
+export function requestsRouter({ requests }: { requests: Pick<RequestService, 'submit' | 'waitFor'> }): Router {
+  const r = Router();
+  r.post('/requests', async (req, res) => {
+    const headers = parse(RequestHeaders, req.headers, 'headers');
+    const body = parse(SubmitRequestBody, req.body, 'body');
+    const { record, created } = await requests.submit(callerOf(res), body, {
+      idempotencyKey: headers['idempotency-key'] ?? null,
+      correlationId: headers['x-correlation-id'] ?? null,
+    });
+    res.status(created ? 202 : 200).location(`/v2/requests/${record.id}`);
+    if (!created) res.set('Idempotent-Replayed', 'true');
+    res.json({ id: record.id, status: record.status, correlation_id: record.correlation_id });
+  });
+
+  r.get('/requests/:id', async (req, res) => {
+    const query = parse(GetRequestQuery, req.query, 'query');
+    res.json(requestView(await requests.waitFor(req.params.id, query.wait ?? 0)));
+  });
+  return r;
+}

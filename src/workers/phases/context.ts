@@ -1,0 +1,32 @@
+import type { PhaseDeps, PhaseHandlers } from './types.js';
+import { overlayRequest, withOverlays } from './types.js';
+
+/** Retrieved capsule content passed between phases is capped; the store keeps the whole text. */
+export const MAX_CONTENT_CHARS = 4000;
+const RETRIEVAL_LIMIT = 5;
+
+/** Phase 1: hybrid search over what the caller may read, and the caller's profile. Fatal after its retries. */
+export function contextPhase({ store, embedder, overlays }: Pick<PhaseDeps, 'store' | 'embedder' | 'overlays'>): PhaseHandlers['context'] {
+  return async ({ data }) => {
+    const [embedding] = await embedder.embed([data.query]);
+    const hits = await store.searchCapsules({
+      text: data.query,
+      embedding: embedding as Float32Array,
+      limit: RETRIEVAL_LIMIT,
+      filter: { max_trust: data.caller.trust_level },
+    });
+    const capsules = hits.map((h) => ({
+      id: h.capsule.id,
+      content: h.capsule.content.slice(0, MAX_CONTENT_CHARS),
+      version: h.capsule.version,
+      trust_level: h.capsule.trust_level,
+      score: h.score,
+    }));
+    const report = await overlays.runPhase('context', { phase: 'context', request: overlayRequest(data), capsules: capsules.map((c) => ({ id: c.id, score: c.score })) });
+    return {
+      capsules,
+      profile: { caller_id: data.caller.id, roles: data.caller.roles, trust_level: data.caller.trust_level },
+      ...withOverlays(report),
+    };
+  };
+}

@@ -1,0 +1,51 @@
+import { followUpJobs, type MetricsJobData, type OptimizationOutput } from '../../flows/request-flow.js';
+import type { PhaseTiming } from '../../store/graph-store.js';
+import type { PhaseDeps, PhaseHandlers } from './types.js';
+import { childValue, overlayRequest } from './types.js';
+
+/**
+ * Phase 5, the root: the answer (from the cache or the intelligence port), the intelligence overlays, the
+ * request recorded as completed; then, together, the fire-and-forget jobs and the finished event with the
+ * cache fill.
+ */
+export function intelligencePhase({ config, intelligence, outcomes, flows, overlays }: Pick<PhaseDeps, 'config' | 'intelligence' | 'outcomes' | 'flows' | 'overlays'>): PhaseHandlers['intelligence'] {
+  return async ({ job, data, timing }) => {
+    const optimization = childValue<OptimizationOutput>(await job.getChildrenValues(), 'optimization');
+    if (!optimization) throw new Error('intelligence ran without optimization output');
+    const answer = optimization.cached
+      ? { text: optimization.cached.answer, citations: optimization.cached.citations, model: 'cache' }
+      : await intelligence.answer({ query: data.query, capsules: optimization.capsules, parameters: optimization.parameters });
+    const own = await overlays.runPhase('intelligence', { phase: 'intelligence', request: overlayRequest(data), answer: answer.text, citations: answer.citations });
+    const overlayReports = own ? { ...optimization.overlay_reports, intelligence: own } : optimization.overlay_reports;
+    const phase_timings: Record<string, PhaseTiming> = { ...optimization.timings, optimization: optimization.timing, intelligence: timing() };
+    await outcomes.completed(
+      data.request_id,
+      {
+        answer: answer.text,
+        citations: answer.citations,
+        phase_timings,
+        result: {
+          cache: optimization.cached ? 'hit' : 'miss',
+          model: answer.model,
+          analysis: 'fallback' in optimization.analysis ? { fallback: true, error: optimization.analysis.error } : { complexity: optimization.analysis.complexity, keywords: optimization.analysis.keywords },
+          ...(Object.keys(overlayReports).length ? { overlays: overlayReports } : {}),
+        },
+      },
+      {
+        ...(!optimization.cached && config.cacheTtlSeconds > 0
+          ? { cache: { key: optimization.cache_key, value: { answer: answer.text, citations: answer.citations }, ttlSeconds: config.cacheTtlSeconds } }
+          : {}),
+        followUp: async (record) => {
+          const metrics: MetricsJobData = {
+            request_id: data.request_id,
+            status: 'completed',
+            total_ms: Date.parse(record.finished_at ?? record.updated_at) - Date.parse(record.created_at),
+            phase_timings,
+          };
+          await flows.addBulk(followUpJobs(config, metrics));
+        },
+      },
+    );
+    return { answer: answer.text, citations: answer.citations };
+  };
+}

@@ -1,0 +1,45 @@
+import { createHash } from 'node:crypto';
+import type { AnalysisFallback, AnalysisOutput, ContextOutput, SecurityOutput } from '../../flows/request-flow.js';
+import { normalizeQuery } from '../../search/text.js';
+import type { PhaseDeps, PhaseHandlers } from './types.js';
+import { childValue, overlayRequest } from './types.js';
+
+/**
+ * Phase 4: reads its three children's values, derives the answer parameters from the analysis (or its
+ * fallback), looks the answer up in the cache and passes intelligence only what it needs.
+ */
+export function optimizationPhase({ cache, overlays }: Pick<PhaseDeps, 'cache' | 'overlays'>): PhaseHandlers['optimization'] {
+  return async ({ job, data }) => {
+    const values = await job.getChildrenValues();
+    const context = childValue<ContextOutput>(values, 'context');
+    const security = childValue<SecurityOutput>(values, 'security');
+    if (!context || !security) throw new Error(`optimization ran without ${context ? 'security' : 'context'} output`);
+    let analysis: AnalysisOutput | AnalysisFallback | undefined = childValue<AnalysisOutput>(values, 'analysis');
+    if (!analysis) {
+      const failures = await job.getIgnoredChildrenFailures();
+      analysis = { fallback: true, error: Object.values(failures)[0] ?? 'analysis produced no output' };
+    }
+    const complexity = 'fallback' in analysis ? 0.5 : analysis.complexity;
+    const parameters = { max_sentences: 2 + Math.round(complexity * 4), max_citations: 3 + Math.round(complexity * 2) };
+    const digest = createHash('sha256')
+      .update(JSON.stringify([normalizeQuery(data.query), data.caller.trust_level, parameters]))
+      .digest('hex');
+    const { key: cacheKey, hit: cached } = await cache.lookup(digest);
+    const { timing: analysisTiming, overlays: analysisOverlays, ...analysisSummary } = 'fallback' in analysis ? { timing: undefined, overlays: undefined, ...analysis } : analysis;
+    const own = await overlays.runPhase('optimization', { phase: 'optimization', request: overlayRequest(data), parameters, cached: cached !== null });
+    const overlay_reports: Record<string, unknown> = {};
+    if (context.overlays) overlay_reports.context = context.overlays;
+    if (analysisOverlays) overlay_reports.analysis = analysisOverlays;
+    if (security.overlays) overlay_reports.security = security.overlays;
+    if (own) overlay_reports.optimization = own;
+    return {
+      capsules: context.capsules,
+      analysis: analysisSummary,
+      timings: { context: context.timing, security: security.timing, ...(analysisTiming ? { analysis: analysisTiming } : {}) },
+      parameters,
+      overlay_reports,
+      cache_key: cacheKey,
+      cached,
+    };
+  };
+}
