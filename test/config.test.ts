@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config/index.js';
+import { configKeys, loadConfig } from '../src/config/index.js';
 import { ConfigError } from '../src/errors.js';
 
 describe('config', () => {
@@ -39,6 +39,23 @@ describe('config', () => {
     const fields = (error as ConfigError).issues.map((i) => i.field).sort();
     expect(fields).toEqual(['--data-dir (FORGE_DATA_DIR)', 'FORGE_CONTEXT_TIMEOUT_MS', 'FORGE_QUEUE_PREFIX', 'PORT', 'REDIS_URL']);
     expect((error as ConfigError).message).toContain('PORT:');
+  });
+
+  it('refuses options that would silently fight, naming both', () => {
+    let error: unknown;
+    try {
+      loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379', FORGE_REDIS_SERVER: '/opt/redis/bin/redis-server' });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).issues).toEqual([{ field: 'FORGE_REDIS_SERVER', message: expect.stringContaining('REDIS_URL is set') }]);
+    expect(loadConfig({ FORGE_REDIS_SERVER: '/opt/redis/bin/redis-server' }).redisServerBinary).toBe('/opt/redis/bin/redis-server');
+  });
+
+  it('lists every variable it reads, per-phase ones included', () => {
+    expect(configKeys()).toEqual(expect.arrayContaining(['REDIS_URL', 'FORGE_CACHE_TTL_S', 'FORGE_CONTEXT_TIMEOUT_MS', 'FORGE_STORAGE_ATTEMPTS', 'FORGE_METRICS_CONCURRENCY']));
+    expect(configKeys()).not.toContain('phases');
   });
 
   it('names the flag when a flag is wrong', () => {

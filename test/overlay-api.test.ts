@@ -47,6 +47,13 @@ describe('overlay lifecycle API', () => {
     expect((await register(ECHO, wasm)).status).toBe(409);
     expect((await call('POST', `/v2/overlays/${id}/invoke`, { function: 'echo', args: {} })).status).toBe(409);
 
+    // A deadline longer than a bound phase's timeout cannot hold: refused at activation, naming both numbers.
+    const slow = await register(`name: slow-analysis\nversion: 1.0.0\nentry_points: [echo]\ncapabilities: [capsule:read, event:publish]\nphases: [analysis]\nlimits: { max_execution_ms: 12000 }`, wasm);
+    const refused = await call('POST', `/v2/overlays/${slow.body.id as string}/activate`, {});
+    expect(refused.status).toBe(400);
+    expect(refused.body).toMatchObject({ error: 'validation_failed', details: { phase: 'analysis', max_execution_ms: 12000, phase_timeout_ms: 10000 } });
+    expect(refused.body.message).toMatch(/max_execution_ms 12000 .* FORGE_ANALYSIS_TIMEOUT_MS 10000/);
+
     const missing = await call('POST', `/v2/overlays/${id}/activate`, {});
     expect(missing.status).toBe(400);
     expect(missing.body).toMatchObject({ details: { missing: ['api_key'] } });

@@ -28,20 +28,40 @@ const DEFAULT_CONCURRENCY: Record<Phase, number> = {
 };
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
-const envKey = (phase: Phase, what: string) => `FORGE_${phase.toUpperCase()}_${what}`;
 
-const phaseShape: Record<string, z.ZodType> = {};
-for (const phase of PHASES) {
-  phaseShape[envKey(phase, 'CONCURRENCY')] = int(1, 1000).default(DEFAULT_CONCURRENCY[phase]);
-  phaseShape[envKey(phase, 'TIMEOUT_MS')] = int(10, 600_000).default(DEFAULT_TIMEOUT_MS[phase]);
-  phaseShape[envKey(phase, 'ATTEMPTS')] = int(1, 50).optional();
+/** A value for every phase, checked exhaustively by the compiler. */
+export function byPhase<T>(of: (phase: Phase) => T): Record<Phase, T> {
+  return {
+    context: of('context'),
+    analysis: of('analysis'),
+    security: of('security'),
+    optimization: of('optimization'),
+    intelligence: of('intelligence'),
+    metrics: of('metrics'),
+    storage: of('storage'),
+  };
 }
+
+/** The per-phase variables, `FORGE_<PHASE>_<FIELD>`, without their prefix. */
+const PHASE_FIELDS = ['CONCURRENCY', 'TIMEOUT_MS', 'ATTEMPTS'] as const;
+const phaseVar = (phase: string, field: string) => `FORGE_${phase.toUpperCase()}_${field}`;
+
+const phaseEnv = (phase: Phase) =>
+  z.object({
+    /** Jobs of the phase one worker process runs at once. @defaultValue 16 (metrics 32) */
+    CONCURRENCY: int(1, 1000).default(DEFAULT_CONCURRENCY[phase]),
+    /** Per-attempt timeout. @defaultValue the kernel spec's (see DEFAULT_TIMEOUT_MS) */
+    TIMEOUT_MS: int(10, 600_000).default(DEFAULT_TIMEOUT_MS[phase]),
+    /** Attempts before the job is dead-lettered. @defaultValue FORGE_ATTEMPTS */
+    ATTEMPTS: int(1, 50).optional(),
+  });
 
 /**
  * Every setting Forge reads, keyed by its environment variable so that an error names exactly what the
- * user wrote. CLI flags are mapped onto these names before parsing (see `FLAG_TO_ENV`).
+ * user wrote (the per-phase variables are gathered under `phases` before parsing, and named back in
+ * errors). CLI flags are mapped onto these names first (see `FLAG_TO_ENV`).
  */
-const EnvSchema = z
+const EnvObject = z
   .object({
     /** Redis to use. Unset: `forge start` runs a private redis-server in the data dir. */
     REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
@@ -99,44 +119,53 @@ const EnvSchema = z
     FORGE_HEALTH_INTERVAL_MS: int(0, 86_400_000).default(60_000),
     /** Level-4 health probe: POSTed {overlay} as JSON; a 2xx answer within 2 s passes. */
     FORGE_HEALTH_PROBE_URL: z.url({ protocol: /^https?$/ }).optional(),
-    /** The redis-server binary `forge start` runs when REDIS_URL is unset. */
-    FORGE_REDIS_SERVER: z.string().min(1).default('redis-server'),
-    ...phaseShape,
+    /** The redis-server binary `forge start` runs when REDIS_URL is unset. @defaultValue redis-server */
+    FORGE_REDIS_SERVER: z.string().min(1).optional(),
+    phases: z.object(byPhase(phaseEnv)),
   })
   .loose();
 
-export interface PhaseSettings {
-  readonly concurrency: number;
-  readonly timeoutMs: number;
-  readonly attempts: number;
-  readonly backoffMs: number;
-}
+const ConfigSchema = EnvObject.superRefine((e, ctx) => {
+    // Options that would silently fight are refused, naming both.
+    if (e.REDIS_URL && e.FORGE_REDIS_SERVER) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['FORGE_REDIS_SERVER'],
+        message: 'is only used when REDIS_URL is unset (Forge then runs its own redis-server); REDIS_URL is set, so unset one of the two',
+      });
+    }
+  })
+  .transform((e) => ({
+    redisUrl: e.REDIS_URL,
+    redisServerBinary: e.FORGE_REDIS_SERVER ?? 'redis-server',
+    dataDir: path.resolve(e.FORGE_DATA_DIR),
+    http: { host: e.HOST, port: e.PORT, bodyLimit: e.FORGE_BODY_LIMIT },
+    queuePrefix: e.FORGE_QUEUE_PREFIX,
+    phases: byPhase((phase) => {
+      const p = e.phases[phase];
+      return { concurrency: p.CONCURRENCY, timeoutMs: p.TIMEOUT_MS, attempts: p.ATTEMPTS ?? e.FORGE_ATTEMPTS, backoffMs: e.FORGE_BACKOFF_MS };
+    }),
+    cacheTtlSeconds: e.FORGE_CACHE_TTL_S,
+    localTrust: e.FORGE_LOCAL_TRUST,
+    embeddingDim: e.FORGE_EMBEDDING_DIM,
+    shutdownDrainMs: e.FORGE_SHUTDOWN_DRAIN_MS,
+    locks: { durationMs: e.FORGE_LOCK_DURATION_MS, stalledIntervalMs: e.FORGE_STALLED_INTERVAL_MS, maxStalled: e.FORGE_MAX_STALLED },
+    health: { intervalMs: e.FORGE_HEALTH_INTERVAL_MS, probeUrl: e.FORGE_HEALTH_PROBE_URL },
+    overlayThreads: e.FORGE_OVERLAY_THREADS,
+    overlayMaxWasmBytes: e.FORGE_OVERLAY_MAX_WASM_BYTES,
+    immune: {
+      breakerFailures: e.FORGE_BREAKER_FAILURES,
+      breakerOpenMs: e.FORGE_BREAKER_OPEN_MS,
+      breakerSuccesses: e.FORGE_BREAKER_SUCCESSES,
+      quarantineMinCalls: e.FORGE_QUARANTINE_MIN_CALLS,
+      quarantineFailureRate: e.FORGE_QUARANTINE_FAILURE_RATE,
+      quarantineHealthFailures: e.FORGE_QUARANTINE_HEALTH_FAILURES,
+    },
+  }));
 
-/** Configuration with every default applied. Build it with `loadConfig`. */
-export interface ForgeConfig {
-  readonly redisUrl: string | undefined;
-  readonly redisServerBinary: string;
-  readonly dataDir: string;
-  readonly http: { readonly host: string; readonly port: number; readonly bodyLimit: string };
-  readonly queuePrefix: string;
-  readonly phases: Readonly<Record<Phase, PhaseSettings>>;
-  readonly cacheTtlSeconds: number;
-  readonly localTrust: number;
-  readonly embeddingDim: number;
-  readonly shutdownDrainMs: number;
-  readonly locks: { readonly durationMs: number; readonly stalledIntervalMs: number; readonly maxStalled: number };
-  readonly health: { readonly intervalMs: number; readonly probeUrl: string | undefined };
-  readonly overlayThreads: number;
-  readonly overlayMaxWasmBytes: number;
-  readonly immune: {
-    readonly breakerFailures: number;
-    readonly breakerOpenMs: number;
-    readonly breakerSuccesses: number;
-    readonly quarantineMinCalls: number;
-    readonly quarantineFailureRate: number;
-    readonly quarantineHealthFailures: number;
-  };
-}
+/** Configuration with every default applied, as `loadConfig` returns it. */
+export type ForgeConfig = z.output<typeof ConfigSchema>;
+export type PhaseSettings = ForgeConfig['phases'][Phase];
 
 /** CLI flags and the environment variables they override. */
 export const FLAG_TO_ENV = {
@@ -167,52 +196,31 @@ export function loadConfig(
     raw[key] = value;
     flagOf[key] = `--${flag}`;
   }
-  const parsed = EnvSchema.safeParse(raw);
+  // Gather FORGE_<PHASE>_<FIELD> under `phases`, so the schema types them per phase.
+  const phases: Record<string, Record<string, unknown>> = {};
+  for (const phase of PHASES) {
+    phases[phase] = {};
+    for (const field of PHASE_FIELDS) {
+      const key = phaseVar(phase, field);
+      if (key in raw) phases[phase][field] = raw[key];
+      delete raw[key];
+    }
+  }
+  raw.phases = phases;
+  const parsed = ConfigSchema.safeParse(raw);
   if (!parsed.success) {
     const issues: FieldIssue[] = parsed.error.issues.map((issue) => {
-      const key = String(issue.path[0] ?? '(config)');
+      const [first, phase, field] = issue.path.map(String);
+      const key = first === 'phases' && phase && field ? phaseVar(phase, field) : (first ?? '(config)');
       return { field: flagOf[key] ? `${flagOf[key]} (${key})` : key, message: issue.message };
     });
     throw new ConfigError(issues);
   }
-  const e = parsed.data as Record<string, unknown>;
-  const num = (key: string): number => e[key] as number;
-  const phases = {} as Record<Phase, PhaseSettings>;
-  for (const phase of PHASES) {
-    phases[phase] = {
-      concurrency: num(envKey(phase, 'CONCURRENCY')),
-      timeoutMs: num(envKey(phase, 'TIMEOUT_MS')),
-      attempts: (e[envKey(phase, 'ATTEMPTS')] as number | undefined) ?? num('FORGE_ATTEMPTS'),
-      backoffMs: num('FORGE_BACKOFF_MS'),
-    };
-  }
-  return {
-    redisUrl: e.REDIS_URL as string | undefined,
-    redisServerBinary: e.FORGE_REDIS_SERVER as string,
-    dataDir: path.resolve(e.FORGE_DATA_DIR as string),
-    http: { host: e.HOST as string, port: num('PORT'), bodyLimit: e.FORGE_BODY_LIMIT as string },
-    queuePrefix: e.FORGE_QUEUE_PREFIX as string,
-    phases,
-    cacheTtlSeconds: num('FORGE_CACHE_TTL_S'),
-    localTrust: num('FORGE_LOCAL_TRUST'),
-    embeddingDim: num('FORGE_EMBEDDING_DIM'),
-    shutdownDrainMs: num('FORGE_SHUTDOWN_DRAIN_MS'),
-    locks: { durationMs: num('FORGE_LOCK_DURATION_MS'), stalledIntervalMs: num('FORGE_STALLED_INTERVAL_MS'), maxStalled: num('FORGE_MAX_STALLED') },
-    health: { intervalMs: num('FORGE_HEALTH_INTERVAL_MS'), probeUrl: e.FORGE_HEALTH_PROBE_URL as string | undefined },
-    overlayThreads: num('FORGE_OVERLAY_THREADS'),
-    overlayMaxWasmBytes: num('FORGE_OVERLAY_MAX_WASM_BYTES'),
-    immune: {
-      breakerFailures: num('FORGE_BREAKER_FAILURES'),
-      breakerOpenMs: num('FORGE_BREAKER_OPEN_MS'),
-      breakerSuccesses: num('FORGE_BREAKER_SUCCESSES'),
-      quarantineMinCalls: num('FORGE_QUARANTINE_MIN_CALLS'),
-      quarantineFailureRate: num('FORGE_QUARANTINE_FAILURE_RATE'),
-      quarantineHealthFailures: num('FORGE_QUARANTINE_HEALTH_FAILURES'),
-    },
-  };
+  return parsed.data;
 }
 
 /** Every environment variable Forge reads, for `forge help`. */
 export function configKeys(): string[] {
-  return Object.keys(EnvSchema.shape);
+  const base = Object.keys(EnvObject.shape).filter((k) => k !== 'phases');
+  return [...base, ...PHASES.flatMap((phase) => PHASE_FIELDS.map((field) => phaseVar(phase, field)))];
 }
