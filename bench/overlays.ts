@@ -22,7 +22,12 @@ import { percentile } from '../src/producers/load.js';
 import { packageRoot } from '../src/util/package-root.js';
 
 const { values } = parseArgs({
-  options: { calls: { type: 'string', default: '20000' }, 'in-flight': { type: 'string', default: '64' }, threads: { type: 'string', default: '2' }, rounds: { type: 'string', default: '5' } },
+  options: {
+    calls: { type: 'string', default: '20000' },
+    'in-flight': { type: 'string', default: '64' },
+    threads: { type: 'string', default: '2' },
+    rounds: { type: 'string', default: '5' },
+  },
 });
 const CALLS = Number(values.calls);
 const IN_FLIGHT = Number(values['in-flight']);
@@ -68,7 +73,8 @@ async function main(): Promise<void> {
   const shared = new SharedArrayBuffer(trivial.byteLength);
   new Uint8Array(shared).set(trivial);
   const raw = new Piscina({ filename: path.join(path.dirname(fileURLToPath(import.meta.url)), 'raw-wasm-worker.js'), minThreads: THREADS, maxThreads: THREADS });
-  const forgeCall = () => runtime.invoke({ sha256: sha, module: trivial, entry: 'process', input: { q: 1 }, fuel: 1_000_000, timeoutMs: 5000, grants: ['log'], imports: [], context: null });
+  const forgeCall = () =>
+    runtime.invoke({ sha256: sha, module: trivial, entry: 'process', input: { q: 1 }, fuel: 1_000_000, timeoutMs: 5000, grants: ['log'], imports: [], context: null });
   const rawCall = () => raw.run({ key: sha, module: shared, input: JSON.stringify({ q: 1 }) });
   for (let i = 0; i < 500; i++) await Promise.all([forgeCall(), rawCall()]); // warm both pools and caches
   const ours: Array<Awaited<ReturnType<typeof drive>>> = [];
@@ -88,13 +94,16 @@ async function main(): Promise<void> {
   // (c) deadline to rejection of a stuck overlay, on the same pool
   const stuckModule = instrumentModule(
     new Uint8Array(
-      (await (async () => {
+      await (async () => {
         const wabt = await wabtInit();
-        const p = wabt.parseWat('stuck', '(module (memory (export "memory") 1) (func (export "forge_alloc") (param i32) (result i32) (i32.const 1024)) (func (export "process") (param i32 i32) (result i64) (loop $l (br $l)) (i64.const 0)))');
+        const p = wabt.parseWat(
+          'stuck',
+          '(module (memory (export "memory") 1) (func (export "forge_alloc") (param i32) (result i32) (i32.const 1024)) (func (export "process") (param i32 i32) (result i64) (loop $l (br $l)) (i64.const 0)))',
+        );
         const b = p.toBinary({}).buffer;
         p.destroy();
         return b;
-      })()),
+      })(),
     ),
     { maxMemoryPages: 16 },
   );
@@ -103,7 +112,17 @@ async function main(): Promise<void> {
   const DEADLINE = 100;
   for (let i = 0; i < STUCK_RUNS; i++) {
     const t0 = performance.now();
-    const r = await runtime.invoke({ sha256: stuckSha, module: stuckModule, entry: 'process', input: {}, fuel: 1e13, timeoutMs: DEADLINE, grants: ['log'], imports: [], context: null });
+    const r = await runtime.invoke({
+      sha256: stuckSha,
+      module: stuckModule,
+      entry: 'process',
+      input: {},
+      fuel: 1e13,
+      timeoutMs: DEADLINE,
+      grants: ['log'],
+      imports: [],
+      context: null,
+    });
     if (r.error?.code !== 'timeout') throw new Error(`stuck overlay ended with ${JSON.stringify(r.error)}`);
     overshoot.push(performance.now() - t0 - DEADLINE);
   }

@@ -23,7 +23,13 @@ import { startLocalRedis } from '../src/redis/local-redis.js';
 import { packageRoot } from '../src/util/package-root.js';
 
 const { values } = parseArgs({
-  options: { rounds: { type: 'string', default: '3' }, sequential: { type: 'string', default: '300' }, total: { type: 'string', default: '2000' }, 'in-flight': { type: 'string', default: '200' }, warmup: { type: 'string', default: '50' } },
+  options: {
+    rounds: { type: 'string', default: '3' },
+    sequential: { type: 'string', default: '300' },
+    total: { type: 'string', default: '2000' },
+    'in-flight': { type: 'string', default: '200' },
+    warmup: { type: 'string', default: '50' },
+  },
 });
 const ROUNDS = Number(values.rounds);
 const SEQUENTIAL = Number(values.sequential);
@@ -79,8 +85,7 @@ async function rawFlow(config: ForgeConfig, redisUrl: string): Promise<Subject> 
     return { ok: true };
   };
   const workers = PHASES.map(
-    (phase) =>
-      new Worker(QUEUE_OF[phase], phase === 'intelligence' ? root : noop, { connection, prefix: config.queuePrefix, concurrency: config.phases[phase].concurrency }),
+    (phase) => new Worker(QUEUE_OF[phase], phase === 'intelligence' ? root : noop, { connection, prefix: config.queuePrefix, concurrency: config.phases[phase].concurrency }),
   );
   const wait = completionTracker(workers[PHASES.indexOf('intelligence')] as Worker);
   const counts = countCompleted(workers);
@@ -89,7 +94,14 @@ async function rawFlow(config: ForgeConfig, redisUrl: string): Promise<Subject> 
     name: 'raw BullMQ flow (no-op)',
     async run(i) {
       const id = randomUUID();
-      const flow = buildRequestFlow(config, { request_id: id, correlation_id: id, query: `q ${i}`, caller: { id: 'b', roles: [], trust_level: 60 }, required_trust: 0, save_as_capsule: false });
+      const flow = buildRequestFlow(config, {
+        request_id: id,
+        correlation_id: id,
+        query: `q ${i}`,
+        caller: { id: 'b', roles: [], trust_level: 60 },
+        required_trust: 0,
+        save_as_capsule: false,
+      });
       const done = wait(flow.opts?.jobId as string);
       counts.requests++;
       await flows.add(flow);
@@ -219,10 +231,15 @@ async function main(): Promise<void> {
   const r = summarize(raw);
   const o = summarize(ours);
   console.log(`\n${'subject'.padEnd(36)}   p50 ms    p95 ms    p99 ms   flows/s  +drain/s`);
-  for (const [name, x] of [['raw BullMQ flow (no-op)', r], ['Forge pipeline (embedded defaults)', o]] as const) {
+  for (const [name, x] of [
+    ['raw BullMQ flow (no-op)', r],
+    ['Forge pipeline (embedded defaults)', o],
+  ] as const) {
     console.log(`${name.padEnd(36)}${fmt(x.p50)} ${fmt(x.p95)} ${fmt(x.p99)} ${fmt(x.per_s)} ${fmt(x.with_drain_per_s)}`);
   }
-  console.log(`(medians of ${ROUNDS} alternating rounds; per-round throughput raw ${raw.tp.map((x) => x.per_s.toFixed(0)).join('/')}, ours ${ours.tp.map((x) => x.per_s.toFixed(0)).join('/')})`);
+  console.log(
+    `(medians of ${ROUNDS} alternating rounds; per-round throughput raw ${raw.tp.map((x) => x.per_s.toFixed(0)).join('/')}, ours ${ours.tp.map((x) => x.per_s.toFixed(0)).join('/')})`,
+  );
   const summary = {
     bench: 'pipeline',
     rounds: ROUNDS,

@@ -19,10 +19,7 @@ export function createBullBoardRouter(options: BullBoardOptions): { basePath: st
   const serverAdapter = new ExpressAdapter();
   serverAdapter.setBasePath(basePath);
   createBullBoard({
-    queues: [
-      ...options.queues.map((q) => new BullMQAdapter(q)),
-      ...(options.readOnlyQueues ?? []).map((q) => new BullMQAdapter(q, { readOnlyMode: true })),
-    ],
+    queues: [...options.queues.map((q) => new BullMQAdapter(q)), ...(options.readOnlyQueues ?? []).map((q) => new BullMQAdapter(q, { readOnlyMode: true }))],
     serverAdapter,
     options: { uiConfig: { boardTitle: 'Forge queues' } },
   });

@@ -6,18 +6,7 @@
 export { createForge, type Forge, type ForgeOverlays, type ForgeOverrides } from './app.js';
 export { loadConfig, PHASES, type ForgeConfig, type Phase, type PhaseSettings } from './config/index.js';
 export * from './errors.js';
-export type {
-  AuditEntry,
-  Caller,
-  Capsule,
-  CapsuleFilter,
-  CapsuleType,
-  GraphStore,
-  LineageEntry,
-  RequestRecord,
-  RequestStatus,
-  SearchHit,
-} from './store/graph-store.js';
+export type { AuditEntry, Caller, Capsule, CapsuleFilter, CapsuleType, GraphStore, LineageEntry, RequestRecord, RequestStatus, SearchHit } from './store/graph-store.js';
 export { SqliteGraphStore, type SqliteGraphStoreOptions } from './store/sqlite/sqlite-graph-store.js';
 export { FsBlobStore, type BlobStore } from './blobs/blob-store.js';
 export { HashingEmbedder, type Embedder } from './search/embedder.js';

@@ -13,7 +13,8 @@ afterEach(async () => {
   t = undefined;
 });
 
-const manifest = (version: string) => `name: greeter\nversion: ${version}\nentry_points: [echo]\ncapabilities: [capsule:read, event:publish]\nconfig: { greeting: { default: hi } }`;
+const manifest = (version: string) =>
+  `name: greeter\nversion: ${version}\nentry_points: [echo]\ncapabilities: [capsule:read, event:publish]\nconfig: { greeting: { default: hi } }`;
 
 async function setup(candidateFixture: string) {
   t = await createTestForge({ FORGE_OVERLAY_THREADS: '1', FORGE_QUARANTINE_MIN_CALLS: '1000' });
@@ -64,7 +65,11 @@ it('rolls back a candidate whose error rate passes the limit, with the reason', 
 
 it('refuses a candidate that is not another version of the same overlay', async () => {
   const { forge, stable, post } = await setup('abi-test');
-  const other = await forge.overlays.registry.register(forge.localCaller, 'name: other\nversion: 1.0.0\nentry_points: [echo]\ncapabilities: [capsule:read, event:publish]', await compileWat('abi-test'));
+  const other = await forge.overlays.registry.register(
+    forge.localCaller,
+    'name: other\nversion: 1.0.0\nentry_points: [echo]\ncapabilities: [capsule:read, event:publish]',
+    await compileWat('abi-test'),
+  );
   expect((await post(`/v2/overlays/${stable.id}/canary`, { candidate_id: other.id })).status).toBe(409);
   expect((await post(`/v2/overlays/${stable.id}/canary`, { candidate_id: stable.id })).status).toBe(409);
   expect((await post(`/v2/overlays/${stable.id}/canary`, { candidate_id: other.id, traffic_percentage: 2 })).status).toBe(400);

@@ -68,7 +68,16 @@ it('forge start runs everything with a private Redis, prints its URLs, and shuts
 
   // The overlay commands drive the same API.
   const overlayDir = path.join(root, 'overlays', 'ml_intelligence');
-  const registered = await run(['overlay', 'register', '--manifest', path.join(overlayDir, 'manifest.yaml'), '--wasm', path.join(overlayDir, 'build', 'ml_intelligence.wasm'), '--target', api]);
+  const registered = await run([
+    'overlay',
+    'register',
+    '--manifest',
+    path.join(overlayDir, 'manifest.yaml'),
+    '--wasm',
+    path.join(overlayDir, 'build', 'ml_intelligence.wasm'),
+    '--target',
+    api,
+  ]);
   expect(registered.code).toBe(0);
   const overlay = JSON.parse(registered.stdout) as { id: string; state: string; name: string };
   expect(overlay).toMatchObject({ name: 'ml-intelligence', state: 'pending' });

@@ -73,7 +73,7 @@ it('loses no accepted request and stores none twice when a worker process is SIG
   }
   const ended = async () => {
     let n = 0;
-    for (const id of ids) if (TERMINAL_STATUSES.has(((await forge?.store.getRequest(id))?.status ?? 'queued'))) n++;
+    for (const id of ids) if (TERMINAL_STATUSES.has((await forge?.store.getRequest(id))?.status ?? 'queued')) n++;
     return n;
   };
   await eventually(async () => ((await ended()) >= 50 ? true : undefined), 30_000, 'some requests to finish');
@@ -93,13 +93,19 @@ it('loses no accepted request and stores none twice when a worker process is SIG
   expect(completed.length + failed.length).toBe(TOTAL);
   for (const f of failed) expect(lettered.has(f?.id ?? '')).toBe(true);
   // Nothing stored twice: one completion audit entry per completed request, one saved capsule per saved answer.
-  await eventually(async () => {
-    const audits = await forge?.store.listAudit({ limit: 5000, action: 'request.complete' });
-    return audits?.length === completed.length ? audits : undefined;
-  }, 30_000, 'storage jobs');
+  await eventually(
+    async () => {
+      const audits = await forge?.store.listAudit({ limit: 5000, action: 'request.complete' });
+      return audits?.length === completed.length ? audits : undefined;
+    },
+    30_000,
+    'storage jobs',
+  );
   const audits = await forge.store.listAudit({ limit: 5000, action: 'request.complete' });
   expect(new Set(audits.map((a) => a.entity_id)).size).toBe(audits.length);
   const saved = completed.filter((r) => r?.save_as_capsule).length;
   await eventually(async () => ((await forge?.store.listCapsules({ tag: 'answer' }, { limit: 500 }))?.items.length === saved ? true : undefined), 30_000, 'saved answers');
-  console.log(`crash test: ${TOTAL} accepted, ${TOTAL - endedAtKill} in flight at SIGKILL, ${completed.length} completed, ${failed.length} dead-lettered, 0 lost, ${saved} answers saved once each`);
+  console.log(
+    `crash test: ${TOTAL} accepted, ${TOTAL - endedAtKill} in flight at SIGKILL, ${completed.length} completed, ${failed.length} dead-lettered, 0 lost, ${saved} answers saved once each`,
+  );
 }, 180_000);

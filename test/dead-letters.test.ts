@@ -30,10 +30,14 @@ it('re-drives a request whose context phase exhausted its retries, so it complet
   const { record } = await forge.requests.submit(forge.localCaller, { query: 'what happens after an outage?' });
   expect((await forge.requests.waitFor(record.id, 20_000)).status).toBe('failed');
 
-  const listed = await eventually(async () => {
-    const r = await call('GET', '/v2/dead-letters?queue=context');
-    return (r.body.total as number) === 1 ? r.body : undefined;
-  }, 10_000, 'dead letter');
+  const listed = await eventually(
+    async () => {
+      const r = await call('GET', '/v2/dead-letters?queue=context');
+      return (r.body.total as number) === 1 ? r.body : undefined;
+    },
+    10_000,
+    'dead letter',
+  );
   const [letter] = listed.items as Array<{ id: string; job_id: string; request_id: string; attempts: number; error: { message: string; stack: string } }>;
   expect(letter).toMatchObject({ job_id: `${record.id}.context`, request_id: record.id, attempts: 3, error: { message: 'dependency unavailable (call 3)' } });
   expect(letter?.id.startsWith(`${record.id}.context.`)).toBe(true);

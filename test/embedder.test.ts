@@ -43,7 +43,10 @@ describe('text helpers', () => {
 
 describe('reciprocal rank fusion', () => {
   it('rewards documents ranked well by both lists', () => {
-    const fused = reciprocalRankFusion([['a', 'b', 'c'], ['b', 'c', 'a']]);
+    const fused = reciprocalRankFusion([
+      ['a', 'b', 'c'],
+      ['b', 'c', 'a'],
+    ]);
     const order = [...fused].sort((x, y) => y[1] - x[1]).map(([id]) => id);
     expect(order[0]).toBe('b');
     expect(fused.get('b')).toBeCloseTo(1 / 62 + 1 / 61, 10);

@@ -59,7 +59,35 @@ const field = fc.oneof(
   fc.array(fc.string(), { maxLength: 3 }),
   fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 3 }),
 );
-const keys = fc.constantFrom('query', 'content', 'type', 'version', 'trust_level', 'required_trust', 'save_as_capsule', 'metadata', 'tags', 'derived_from', 'reason', 'config', 'ttl_seconds', 'function', 'args', 'timeout_ms', 'queue', 'error', 'since', 'until', 'limit', 'cursor', 'q', 'min_trust', 'wait', 'state', 'extra');
+const keys = fc.constantFrom(
+  'query',
+  'content',
+  'type',
+  'version',
+  'trust_level',
+  'required_trust',
+  'save_as_capsule',
+  'metadata',
+  'tags',
+  'derived_from',
+  'reason',
+  'config',
+  'ttl_seconds',
+  'function',
+  'args',
+  'timeout_ms',
+  'queue',
+  'error',
+  'since',
+  'until',
+  'limit',
+  'cursor',
+  'q',
+  'min_trust',
+  'wait',
+  'state',
+  'extra',
+);
 const body = fc.oneof(
   fc.dictionary(keys, field, { maxKeys: 6 }).map((o) => JSON.stringify(o)),
   fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)),
@@ -71,17 +99,24 @@ const id = fc.oneof(fc.string({ minLength: 1, maxLength: 40 }), fc.uuid(), fc.co
 
 it('answers every endpoint below 500, whatever the input', async () => {
   await fc.assert(
-    fc.asyncProperty(fc.constantFrom(...ROUTES), id, query, body, fc.constantFrom('application/json', 'text/plain', 'multipart/form-data; boundary=x'), async ([method, template], rawId, q, payload, contentType) => {
-      const target = rawId === 'CAPSULE' ? capsuleId : rawId;
-      const path = template.replace(':id', encodeURIComponent(target));
-      const search = new URLSearchParams(Object.entries(q).map(([k, v]): [string, string] => [k, k === 'wait' ? '0' : v])).toString();
-      const res = await fetch(`${base}${path}${search ? `?${search}` : ''}`, {
-        method,
-        ...(method === 'GET' || method === 'DELETE' ? {} : { headers: { 'content-type': contentType }, body: payload }),
-      });
-      await res.arrayBuffer();
-      expect(res.status, `${method} ${path}?${search} ${payload.slice(0, 100)}`).toBeLessThan(500);
-    }),
+    fc.asyncProperty(
+      fc.constantFrom(...ROUTES),
+      id,
+      query,
+      body,
+      fc.constantFrom('application/json', 'text/plain', 'multipart/form-data; boundary=x'),
+      async ([method, template], rawId, q, payload, contentType) => {
+        const target = rawId === 'CAPSULE' ? capsuleId : rawId;
+        const path = template.replace(':id', encodeURIComponent(target));
+        const search = new URLSearchParams(Object.entries(q).map(([k, v]): [string, string] => [k, k === 'wait' ? '0' : v])).toString();
+        const res = await fetch(`${base}${path}${search ? `?${search}` : ''}`, {
+          method,
+          ...(method === 'GET' || method === 'DELETE' ? {} : { headers: { 'content-type': contentType }, body: payload }),
+        });
+        await res.arrayBuffer();
+        expect(res.status, `${method} ${path}?${search} ${payload.slice(0, 100)}`).toBeLessThan(500);
+      },
+    ),
     { numRuns: 2000, seed: 20261121 },
   );
 }, 120_000);

@@ -57,10 +57,14 @@ it('contains hostile overlays: requests keep completing, breakers open, quaranti
 
   // Quarantine follows for all five.
   for (const name of HOSTILE) {
-    const o = await eventually(async () => {
-      const overlay = await forge.overlays.registry.get(ids[name] as string);
-      return overlay.state === 'quarantined' ? overlay : undefined;
-    }, 10_000, `${name} quarantined`);
+    const o = await eventually(
+      async () => {
+        const overlay = await forge.overlays.registry.get(ids[name] as string);
+        return overlay.state === 'quarantined' ? overlay : undefined;
+      },
+      10_000,
+      `${name} quarantined`,
+    );
     expect(o.state_reason).toBeTruthy();
   }
   // With them quarantined, requests run without them.

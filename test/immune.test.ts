@@ -39,10 +39,14 @@ describe('circuit breaker', () => {
     expect(await forge.overlays.executor.metrics(id)).toMatchObject({ invocations: 3, skipped: 1 }); // a skipped call is not an invocation
 
     // After the open period, trial calls go through; two successes close it.
-    const trial = await eventually(async () => {
-      const r = await other.overlays.executor.invoke(id, { function: 'echo', args: { n: 1 } });
-      return r.success ? r : undefined;
-    }, 5000, 'half-open trial');
+    const trial = await eventually(
+      async () => {
+        const r = await other.overlays.executor.invoke(id, { function: 'echo', args: { n: 1 } });
+        return r.success ? r : undefined;
+      },
+      5000,
+      'half-open trial',
+    );
     expect(trial.result).toEqual({ n: 1 });
     expect((await forge.overlays.executor.metrics(id)).breaker.state).toBe('half_open');
     expect((await forge.overlays.executor.invoke(id, { function: 'echo', args: {} })).success).toBe(true);
@@ -111,19 +115,18 @@ describe('auto-quarantine', () => {
 describe('hierarchical health checks', () => {
   it('checks module, dependencies, circuit and probe, on demand and on a schedule, and aggregates them', async () => {
     let probeOk = true;
-    const provider = await install(
-      { FORGE_HEALTH_INTERVAL_MS: '200', FORGE_BREAKER_FAILURES: '1', FORGE_QUARANTINE_MIN_CALLS: '1000' },
-      MANIFEST('provider'),
-      'abi-test',
-      ADMIN,
-      { healthProbe: async (o) => ({ ok: probeOk, detail: `probe of ${o.name}` }) },
-    );
+    const provider = await install({ FORGE_HEALTH_INTERVAL_MS: '200', FORGE_BREAKER_FAILURES: '1', FORGE_QUARANTINE_MIN_CALLS: '1000' }, MANIFEST('provider'), 'abi-test', ADMIN, {
+      healthProbe: async (o) => ({ ok: probeOk, detail: `probe of ${o.name}` }),
+    });
     const { forge } = t as TestForge;
     const consumer = await forge.overlays.registry.register(ADMIN, MANIFEST('consumer', 'dependencies: { provider: ^1.0.0 }'), await compileWat('abi-test'));
     await forge.overlays.registry.activate(ADMIN, consumer.id);
 
     const healthy = await forge.overlays.health.check(consumer.id);
-    expect(healthy).toMatchObject({ healthy: true, levels: { module: { ok: true }, dependencies: { ok: true }, circuit: { ok: true, state: 'closed' }, probe: { ok: true, detail: 'probe of consumer' } } });
+    expect(healthy).toMatchObject({
+      healthy: true,
+      levels: { module: { ok: true }, dependencies: { ok: true }, circuit: { ok: true, state: 'closed' }, probe: { ok: true, detail: 'probe of consumer' } },
+    });
 
     probeOk = false;
     expect((await forge.overlays.health.check(consumer.id)).levels.probe).toEqual({ ok: false, detail: 'probe of consumer' });
@@ -138,14 +141,20 @@ describe('hierarchical health checks', () => {
     // The schedule checks every active overlay and the system view aggregates the reports.
     forge.startWorkers();
     const before = l2.at;
-    await eventually(async () => {
-      const reports = await forge.overlays.health.lastReports();
-      const r = reports.find((x) => x.overlay_id === consumer.id);
-      return r && r.at > before ? r : undefined;
-    }, 10_000, 'a scheduled health check');
+    await eventually(
+      async () => {
+        const reports = await forge.overlays.health.lastReports();
+        const r = reports.find((x) => x.overlay_id === consumer.id);
+        return r && r.at > before ? r : undefined;
+      },
+      10_000,
+      'a scheduled health check',
+    );
     const http = await listen(createIngressApp(forge), '127.0.0.1', 0);
     server = http.server;
-    const system = (await (await fetch(`${http.url}/v2/system/health`)).json()) as { overlays: { active: number; suspended: number; unhealthy: Array<{ name: string; failing: string[] }> } };
+    const system = (await (await fetch(`${http.url}/v2/system/health`)).json()) as {
+      overlays: { active: number; suspended: number; unhealthy: Array<{ name: string; failing: string[] }> };
+    };
     expect(system.overlays).toMatchObject({ active: 1, suspended: 1 });
     expect(system.overlays.unhealthy.find((u) => u.name === 'consumer')?.failing).toEqual(['dependencies', 'circuit']);
     const onDemand = (await (await fetch(`${http.url}/v2/overlays/${consumer.id}/health`)).json()) as { healthy: boolean; status: number | null };

@@ -71,7 +71,15 @@ describe('requests API', () => {
   });
 
   it('never answers 5xx to hostile input', async () => {
-    const paths = ['/v2/requests', '/v2/capsules', '/v2/capsules/x/fork', '/v2/capsules/search?q=%00%ff', '/v2/capsules?limit=1e9', '/v2/capsules?cursor=!!!', '/v2/system/audit-log?limit=abc'];
+    const paths = [
+      '/v2/requests',
+      '/v2/capsules',
+      '/v2/capsules/x/fork',
+      '/v2/capsules/search?q=%00%ff',
+      '/v2/capsules?limit=1e9',
+      '/v2/capsules?cursor=!!!',
+      '/v2/system/audit-log?limit=abc',
+    ];
     const bodies = ['null', '"str"', '{"query":{"$gt":1}}', '{"content":null}', '{"__proto__":{"x":1}}', '[]', '{"query":"\\u0000"}'];
     for (const p of paths) {
       for (const b of bodies) {
@@ -119,7 +127,10 @@ describe('capsules API', () => {
 
   it('keeps capsules above the caller trust invisible and unwritable', async () => {
     expect((await call('POST', '/v2/capsules', { content: 'secret', trust_level: 90 })).status).toBe(403);
-    const core = await t.forge.capsules.create({ id: 'root', roles: ['admin'], trust_level: 100 }, { content: 'Key rotation schedule for settlement files.', type: 'decision', trust_level: 100 });
+    const core = await t.forge.capsules.create(
+      { id: 'root', roles: ['admin'], trust_level: 100 },
+      { content: 'Key rotation schedule for settlement files.', type: 'decision', trust_level: 100 },
+    );
     expect((await call('GET', `/v2/capsules/${core.id}`)).status).toBe(404);
     const search = await call('GET', '/v2/capsules/search?q=key%20rotation%20schedule');
     expect(search.body.results).toEqual([]);
@@ -143,7 +154,18 @@ describe('system', () => {
     const res = await call('GET', '/v2/system/health');
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ status: 'ok', redis: { ok: true }, store: { ok: true, kind: 'sqlite' } });
-    expect(Object.keys(res.body.queues as object).sort()).toEqual(['analysis', 'context', 'dead-letter', 'health-checks', 'intelligence', 'metrics', 'optimization', 'overlay-expiry', 'security', 'storage']);
+    expect(Object.keys(res.body.queues as object).sort()).toEqual([
+      'analysis',
+      'context',
+      'dead-letter',
+      'health-checks',
+      'intelligence',
+      'metrics',
+      'optimization',
+      'overlay-expiry',
+      'security',
+      'storage',
+    ]);
     expect(res.body).toMatchObject({ dead_letters: 0, overlays: { active: 0, quarantined: 0, unhealthy: [] } });
   });
 

@@ -38,7 +38,14 @@ describe('overlay lifecycle API', () => {
     const wasm = await compileWat('abi-test');
     const created = await register(ECHO, wasm);
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ name: 'echo-test', version: '1.0.0', state: 'pending', submitted_by: 'local', trust_level: 40, imports: ['log', 'capsule_read', 'event_publish'] });
+    expect(created.body).toMatchObject({
+      name: 'echo-test',
+      version: '1.0.0',
+      state: 'pending',
+      submitted_by: 'local',
+      trust_level: 40,
+      imports: ['log', 'capsule_read', 'event_publish'],
+    });
     expect(created.body.manifest_text).toBe(ECHO);
     const id = created.body.id as string;
     expect(await t.forge.blobs.has(created.body.blob_key as string)).toBe(true);
@@ -48,7 +55,10 @@ describe('overlay lifecycle API', () => {
     expect((await call('POST', `/v2/overlays/${id}/invoke`, { function: 'echo', args: {} })).status).toBe(409);
 
     // A deadline longer than a bound phase's timeout cannot hold: refused at activation, naming both numbers.
-    const slow = await register(`name: slow-analysis\nversion: 1.0.0\nentry_points: [echo]\ncapabilities: [capsule:read, event:publish]\nphases: [analysis]\nlimits: { max_execution_ms: 12000 }`, wasm);
+    const slow = await register(
+      `name: slow-analysis\nversion: 1.0.0\nentry_points: [echo]\ncapabilities: [capsule:read, event:publish]\nphases: [analysis]\nlimits: { max_execution_ms: 12000 }`,
+      wasm,
+    );
     const refused = await call('POST', `/v2/overlays/${slow.body.id as string}/activate`, {});
     expect(refused.status).toBe(400);
     expect(refused.body).toMatchObject({ error: 'validation_failed', details: { phase: 'analysis', max_execution_ms: 12000, phase_timeout_ms: 10000 } });
@@ -108,10 +118,14 @@ describe('overlay lifecycle API', () => {
   it('ends an activation when its TTL passes', async () => {
     const { body } = await register(ECHO, await compileWat('abi-test'));
     await call('POST', `/v2/overlays/${body.id}/activate`, { config: { api_key: 'k' }, ttl_seconds: 1 });
-    const expired = await eventually(async () => {
-      const o = (await call('GET', `/v2/overlays/${body.id}`)).body;
-      return o.state === 'suspended' ? o : undefined;
-    }, 10_000, 'expiry');
+    const expired = await eventually(
+      async () => {
+        const o = (await call('GET', `/v2/overlays/${body.id}`)).body;
+        return o.state === 'suspended' ? o : undefined;
+      },
+      10_000,
+      'expiry',
+    );
     expect(String(expired.state_reason)).toMatch(/^activation expired at /);
   });
 });
@@ -153,7 +167,10 @@ config: { region: { default: eu } }
 
 describe('capability constraints', () => {
   it('limits event_publish to the event types the capability allows', async () => {
-    const { body } = await register('name: narrow\nversion: 1.0.0\nentry_points: [publish]\ncapabilities: [capsule:read, { name: event:publish, constraints: { types: [audit.note] } }]', await compileWat('abi-test'));
+    const { body } = await register(
+      'name: narrow\nversion: 1.0.0\nentry_points: [publish]\ncapabilities: [capsule:read, { name: event:publish, constraints: { types: [audit.note] } }]',
+      await compileWat('abi-test'),
+    );
     await call('POST', `/v2/overlays/${body.id}/activate`, {});
     const allowed = await call('POST', `/v2/overlays/${body.id}/invoke`, { function: 'publish', args: { type: 'audit.note', payload: { n: 1 } } });
     expect(allowed.body).toMatchObject({ success: true, result: { status: 0 } });

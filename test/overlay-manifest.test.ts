@@ -66,7 +66,17 @@ surprise: true
     expect(error).toBeInstanceOf(ManifestError);
     const fields = (error as ManifestError).issues.map((i) => i.field);
     expect(fields).toEqual(
-      expect.arrayContaining(['name', 'version', 'capabilities.0', 'limits.max_memory_mb', 'limits.max_execution_ms', 'limits.max_fuel', 'entry_points.0', 'config.key', '(manifest)']),
+      expect.arrayContaining([
+        'name',
+        'version',
+        'capabilities.0',
+        'limits.max_memory_mb',
+        'limits.max_execution_ms',
+        'limits.max_fuel',
+        'entry_points.0',
+        'config.key',
+        '(manifest)',
+      ]),
     );
   });
 

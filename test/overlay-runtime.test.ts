@@ -34,7 +34,16 @@ afterAll(async () => runtime.close());
 
 const ALL: HostFunction[] = ['log', 'capsule_read', 'capsule_search', 'capsule_create', 'config_get', 'event_publish'];
 const invoke = (entry: string, input: unknown = {}, extra: { timeoutMs?: number; fuel?: number; grants?: HostFunction[] } = {}) =>
-  runtime.invoke({ sha256, module, entry, input, fuel: extra.fuel ?? 1_000_000, timeoutMs: extra.timeoutMs ?? 2000, grants: extra.grants ?? ALL, context: { overlay: 'abi-test' } });
+  runtime.invoke({
+    sha256,
+    module,
+    entry,
+    input,
+    fuel: extra.fuel ?? 1_000_000,
+    timeoutMs: extra.timeoutMs ?? 2000,
+    grants: extra.grants ?? ALL,
+    context: { overlay: 'abi-test' },
+  });
 
 describe('overlay runtime', () => {
   it('passes JSON in and out through guest memory and reports time and fuel', async () => {

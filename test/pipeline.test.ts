@@ -14,7 +14,12 @@ afterEach(async () => {
 
 async function setup(env: Record<string, string> = {}, overrides: ForgeOverrides = {}): Promise<TestForge> {
   t = await createTestForge(env, overrides);
-  await t.forge.capsules.create(ADMIN, { content: 'Redis persistence uses AOF with appendfsync everysec, so a crash loses at most one second of writes.', type: 'knowledge', trust_level: 60, tags: ['redis'] });
+  await t.forge.capsules.create(ADMIN, {
+    content: 'Redis persistence uses AOF with appendfsync everysec, so a crash loses at most one second of writes.',
+    type: 'knowledge',
+    trust_level: 60,
+    tags: ['redis'],
+  });
   await t.forge.capsules.create(ADMIN, { content: 'Deploys are frozen during the settlement window from 23:00 to 01:00 UTC.', type: 'decision', trust_level: 50 });
   await t.forge.capsules.create(ADMIN, { content: 'Redis persistence for CORE systems is replicated across three zones.', type: 'knowledge', trust_level: 100 });
   return t;
@@ -89,18 +94,21 @@ describe('request flow', () => {
 
   it('rejects a request whose caller lacks the required trust; nothing after security runs', async () => {
     const ran: string[] = [];
-    const { forge } = await setup({}, {
-      handlers: {
-        optimization: async () => {
-          ran.push('optimization');
-          throw new Error('must not run');
-        },
-        intelligence: async () => {
-          ran.push('intelligence');
-          throw new Error('must not run');
+    const { forge } = await setup(
+      {},
+      {
+        handlers: {
+          optimization: async () => {
+            ran.push('optimization');
+            throw new Error('must not run');
+          },
+          intelligence: async () => {
+            ran.push('intelligence');
+            throw new Error('must not run');
+          },
         },
       },
-    });
+    );
     forge.startWorkers();
     const done = await ask('redis persistence', { required_trust: 80 });
     expect(done.status).toBe('rejected');
@@ -108,10 +116,14 @@ describe('request flow', () => {
     expect(done.error?.message).toContain('caller trust 60 is below the required 80');
     // The failure propagates up the tree: both parents end failed, neither processor ever runs.
     for (const phase of ['optimization', 'intelligence'] as const) {
-      await eventually(async () => {
-        const job = await forge.queues.phases[phase].getJob(phaseJobId(done.id, phase));
-        return (await job?.getState()) === 'failed' ? true : undefined;
-      }, 10_000, `${phase} failed`);
+      await eventually(
+        async () => {
+          const job = await forge.queues.phases[phase].getJob(phaseJobId(done.id, phase));
+          return (await job?.getState()) === 'failed' ? true : undefined;
+        },
+        10_000,
+        `${phase} failed`,
+      );
     }
     expect(ran).toEqual([]);
     // A denial is an answer, not a fault: it is not dead-lettered and not retried.
@@ -129,13 +141,16 @@ describe('request flow', () => {
   });
 
   it('tolerates an analysis failure: optimization gets a fallback marker and the request completes', async () => {
-    const { forge } = await setup({}, {
-      handlers: {
-        analysis: async () => {
-          throw new Error('analysis exploded');
+    const { forge } = await setup(
+      {},
+      {
+        handlers: {
+          analysis: async () => {
+            throw new Error('analysis exploded');
+          },
         },
       },
-    });
+    );
     forge.startWorkers();
     const done = await ask('redis persistence');
     expect(done.status).toBe('completed');
@@ -149,14 +164,17 @@ describe('request flow', () => {
 
   it('fails the request when context keeps failing, dead-letters it with the full error, and leaves no parent waiting', async () => {
     let calls = 0;
-    const { forge } = await setup({}, {
-      handlers: {
-        context: async () => {
-          calls++;
-          throw new Error(`store unreachable (call ${calls})`);
+    const { forge } = await setup(
+      {},
+      {
+        handlers: {
+          context: async () => {
+            calls++;
+            throw new Error(`store unreachable (call ${calls})`);
+          },
         },
       },
-    });
+    );
     forge.startWorkers();
     const done = await ask('redis persistence');
     expect(done.status).toBe('failed');
@@ -167,24 +185,31 @@ describe('request flow', () => {
     expect(letter?.error.stack).toContain('store unreachable');
     // The failure propagates: each parent is failed by a worker soon after, none stays in waiting-children.
     for (const phase of ['optimization', 'intelligence'] as const) {
-      await eventually(async () => {
-        const job = await forge.queues.phases[phase].getJob(phaseJobId(done.id, phase));
-        return (await job?.getState()) === 'failed' ? true : undefined;
-      }, 10_000, `${phase} failed`);
+      await eventually(
+        async () => {
+          const job = await forge.queues.phases[phase].getJob(phaseJobId(done.id, phase));
+          return (await job?.getState()) === 'failed' ? true : undefined;
+        },
+        10_000,
+        `${phase} failed`,
+      );
     }
   });
 
   it('retries a failing phase with backoff and completes when a retry succeeds', async () => {
     let calls = 0;
-    await setup({}, {
-      handlers: {
-        security: async () => {
-          calls++;
-          if (calls < 3) throw new Error('flaky');
-          return { allowed: true, checks: ['test'] };
+    await setup(
+      {},
+      {
+        handlers: {
+          security: async () => {
+            calls++;
+            if (calls < 3) throw new Error('flaky');
+            return { allowed: true, checks: ['test'] };
+          },
         },
       },
-    });
+    );
     t?.forge.startWorkers();
     const done = await ask('anything at all');
     expect(done.status).toBe('completed');
@@ -194,17 +219,20 @@ describe('request flow', () => {
 
   it('enforces the phase timeout, aborting the attempt, then dead-letters after the retries', async () => {
     const aborted: boolean[] = [];
-    const { forge } = await setup({ FORGE_CONTEXT_TIMEOUT_MS: '100' }, {
-      handlers: {
-        context: ({ signal }) =>
-          new Promise((_, reject) => {
-            signal.addEventListener('abort', () => {
-              aborted.push(true);
-              reject(new Error('aborted'));
-            });
-          }),
+    const { forge } = await setup(
+      { FORGE_CONTEXT_TIMEOUT_MS: '100' },
+      {
+        handlers: {
+          context: ({ signal }) =>
+            new Promise((_, reject) => {
+              signal.addEventListener('abort', () => {
+                aborted.push(true);
+                reject(new Error('aborted'));
+              });
+            }),
+        },
       },
-    });
+    );
     forge.startWorkers();
     const started = Date.now();
     const done = await ask('redis persistence');
@@ -234,15 +262,18 @@ describe('request flow', () => {
     const released = new Promise<void>((r) => (release = r));
     let started!: () => void;
     const picked = new Promise<void>((r) => (started = r));
-    const { forge } = await setup({}, {
-      handlers: {
-        context: async () => {
-          started();
-          await released;
-          return { capsules: [], profile: { caller_id: 'local', roles: ['admin'], trust_level: 60 } };
+    const { forge } = await setup(
+      {},
+      {
+        handlers: {
+          context: async () => {
+            started();
+            await released;
+            return { capsules: [], profile: { caller_id: 'local', roles: ['admin'], trust_level: 60 } };
+          },
         },
       },
-    });
+    );
     const { record } = await forge.requests.submit(forge.localCaller, { query: 'anything' });
     expect((await forge.requests.get(record.id)).status).toBe('queued');
     forge.startWorkers();
@@ -261,7 +292,12 @@ describe('request flow', () => {
     expect(saved).toMatchObject({ type: 'insight', content: done.answer, owner_id: 'local' });
     expect(saved?.trust_level).toBeLessThanOrEqual(60);
     const lineage = await forge.store.getLineage(savedId);
-    expect(lineage.filter((e) => e.depth === 1).map((e) => e.capsule.id).sort()).toEqual([...done.citations].sort());
+    expect(
+      lineage
+        .filter((e) => e.depth === 1)
+        .map((e) => e.capsule.id)
+        .sort(),
+    ).toEqual([...done.citations].sort());
     expect(lineage.every((e) => e.depth > 1 || e.edge.reason === 'cited')).toBe(true);
   });
 });

@@ -26,10 +26,19 @@ it('answers 503 with Retry-After while Redis is down, and loses no accepted requ
   dir = mkdtempSync(path.join(os.tmpdir(), 'forge-outage-'));
   redis = await startLocalRedis({ dir: path.join(dir, 'redis'), appendOnly: true });
   const port = redis.port;
-  forge = await createForge(loadConfig({ REDIS_URL: redis.url, FORGE_DATA_DIR: dir, FORGE_BACKOFF_MS: '50', FORGE_SHUTDOWN_DRAIN_MS: '2000',
-    // Jobs that were active when Redis went away may have lost their locks: they come back as stalled jobs,
-    // after the lock duration and a stalled check. Short settings keep the test quick.
-    FORGE_LOCK_DURATION_MS: '2000', FORGE_STALLED_INTERVAL_MS: '500', FORGE_MAX_STALLED: '5' }));
+  forge = await createForge(
+    loadConfig({
+      REDIS_URL: redis.url,
+      FORGE_DATA_DIR: dir,
+      FORGE_BACKOFF_MS: '50',
+      FORGE_SHUTDOWN_DRAIN_MS: '2000',
+      // Jobs that were active when Redis went away may have lost their locks: they come back as stalled jobs,
+      // after the lock duration and a stalled check. Short settings keep the test quick.
+      FORGE_LOCK_DURATION_MS: '2000',
+      FORGE_STALLED_INTERVAL_MS: '500',
+      FORGE_MAX_STALLED: '5',
+    }),
+  );
   forge.startWorkers();
   const http = await listen(createIngressApp(forge), '127.0.0.1', 0);
   server = http.server;
@@ -69,12 +78,18 @@ it('answers 503 with Retry-After while Redis is down, and loses no accepted requ
   redis = await startLocalRedis({ dir: path.join(dir, 'redis'), appendOnly: true, port });
   await eventually(async () => ((await post('after restart')).status === 202 ? true : undefined), 15_000, 'accepting again');
   for (const id of accepted) {
-    const record = await eventually(async () => {
-      const r = await forge?.store.getRequest(id);
-      return r && TERMINAL_STATUSES.has(r.status) ? r : undefined;
-    }, 30_000, `request ${id} to end`);
+    const record = await eventually(
+      async () => {
+        const r = await forge?.store.getRequest(id);
+        return r && TERMINAL_STATUSES.has(r.status) ? r : undefined;
+      },
+      30_000,
+      `request ${id} to end`,
+    );
     expect(record.status).toBe('completed');
   }
   expect(inFlight).toBeGreaterThan(0);
-  console.log(`redis outage test: 300 submitted, ${accepted.length} accepted, ${refusedDuringStop} refused with 503 while down, ${inFlight} accepted ones in flight when Redis stopped, ${accepted.length} completed, 0 dead-lettered, 0 lost`);
+  console.log(
+    `redis outage test: 300 submitted, ${accepted.length} accepted, ${refusedDuringStop} refused with 503 while down, ${inFlight} accepted ones in flight when Redis stopped, ${accepted.length} completed, 0 dead-lettered, 0 lost`,
+  );
 }, 120_000);

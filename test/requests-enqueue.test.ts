@@ -29,9 +29,13 @@ it('a request whose flow could not be added is not accepted, and a retry with it
   expect(again.created).toBe(true);
   const done = await forge.requests.waitFor(again.record.id, 20_000);
   expect(done.status).toBe('completed');
-  const actions = await eventually(async () => {
-    const a = (await forge.store.listAudit({ limit: 10, entity_id: done.id })).map((e) => e.action);
-    return a.includes('request.complete') ? a : undefined;
-  }, 10_000, 'completion audit entry');
+  const actions = await eventually(
+    async () => {
+      const a = (await forge.store.listAudit({ limit: 10, entity_id: done.id })).map((e) => e.action);
+      return a.includes('request.complete') ? a : undefined;
+    },
+    10_000,
+    'completion audit entry',
+  );
   expect(actions).toEqual(expect.arrayContaining(['request.failed', 'request.redrive', 'request.complete']));
 });

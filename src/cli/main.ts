@@ -77,7 +77,9 @@ function targetOf(flags: Flags): string {
 
 function requireRedisUrl(config: ForgeConfig, command: string): void {
   if (!config.redisUrl) {
-    throw new ConfigError([{ field: 'REDIS_URL', message: `forge ${command} needs a shared Redis; set REDIS_URL or --redis-url (forge start runs everything with a private Redis)` }]);
+    throw new ConfigError([
+      { field: 'REDIS_URL', message: `forge ${command} needs a shared Redis; set REDIS_URL or --redis-url (forge start runs everything with a private Redis)` },
+    ]);
   }
 }
 
@@ -164,7 +166,9 @@ async function start(flags: Flags, role: 'start' | 'ingress' | 'worker'): Promis
       ? undefined
       : await listen(createIngressApp(forge), config.http.host, config.http.port).catch((err: NodeJS.ErrnoException) => {
           if (err.code !== 'EADDRINUSE' && err.code !== 'EACCES') throw err;
-          throw new ConfigError([{ field: '--port (PORT)', message: `cannot listen on ${config.http.host}:${config.http.port} (${err.code}); choose another port, or 0 for any free one` }]);
+          throw new ConfigError([
+            { field: '--port (PORT)', message: `cannot listen on ${config.http.host}:${config.http.port} (${err.code}); choose another port, or 0 for any free one` },
+          ]);
         });
 
   onShutdown(async () => {

@@ -81,7 +81,10 @@ const EnvObject = z
     /** First retry delay; doubles on each retry. @defaultValue 200 */
     FORGE_BACKOFF_MS: int(0, 600_000).default(200),
     /** Largest JSON body the ingress accepts. @defaultValue 1mb */
-    FORGE_BODY_LIMIT: z.string().regex(/^\d+(b|kb|mb)$/, 'use a size such as 512kb or 1mb').default('1mb'),
+    FORGE_BODY_LIMIT: z
+      .string()
+      .regex(/^\d+(b|kb|mb)$/, 'use a size such as 512kb or 1mb')
+      .default('1mb'),
     /** How long an optimization-phase cached answer lives. @defaultValue 300 */
     FORGE_CACHE_TTL_S: int(0, 86_400).default(300),
     /** Trust level of the default local caller (STANDARD). @defaultValue 60 */
@@ -126,42 +129,41 @@ const EnvObject = z
   .loose();
 
 const ConfigSchema = EnvObject.superRefine((e, ctx) => {
-    // Options that would silently fight are refused, naming both.
-    if (e.REDIS_URL && e.FORGE_REDIS_SERVER) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['FORGE_REDIS_SERVER'],
-        message: 'is only used when REDIS_URL is unset (Forge then runs its own redis-server); REDIS_URL is set, so unset one of the two',
-      });
-    }
-  })
-  .transform((e) => ({
-    redisUrl: e.REDIS_URL,
-    redisServerBinary: e.FORGE_REDIS_SERVER ?? 'redis-server',
-    dataDir: path.resolve(e.FORGE_DATA_DIR),
-    http: { host: e.HOST, port: e.PORT, bodyLimit: e.FORGE_BODY_LIMIT },
-    queuePrefix: e.FORGE_QUEUE_PREFIX,
-    phases: byPhase((phase) => {
-      const p = e.phases[phase];
-      return { concurrency: p.CONCURRENCY, timeoutMs: p.TIMEOUT_MS, attempts: p.ATTEMPTS ?? e.FORGE_ATTEMPTS, backoffMs: e.FORGE_BACKOFF_MS };
-    }),
-    cacheTtlSeconds: e.FORGE_CACHE_TTL_S,
-    localTrust: e.FORGE_LOCAL_TRUST,
-    embeddingDim: e.FORGE_EMBEDDING_DIM,
-    shutdownDrainMs: e.FORGE_SHUTDOWN_DRAIN_MS,
-    locks: { durationMs: e.FORGE_LOCK_DURATION_MS, stalledIntervalMs: e.FORGE_STALLED_INTERVAL_MS, maxStalled: e.FORGE_MAX_STALLED },
-    health: { intervalMs: e.FORGE_HEALTH_INTERVAL_MS, probeUrl: e.FORGE_HEALTH_PROBE_URL },
-    overlayThreads: e.FORGE_OVERLAY_THREADS,
-    overlayMaxWasmBytes: e.FORGE_OVERLAY_MAX_WASM_BYTES,
-    immune: {
-      breakerFailures: e.FORGE_BREAKER_FAILURES,
-      breakerOpenMs: e.FORGE_BREAKER_OPEN_MS,
-      breakerSuccesses: e.FORGE_BREAKER_SUCCESSES,
-      quarantineMinCalls: e.FORGE_QUARANTINE_MIN_CALLS,
-      quarantineFailureRate: e.FORGE_QUARANTINE_FAILURE_RATE,
-      quarantineHealthFailures: e.FORGE_QUARANTINE_HEALTH_FAILURES,
-    },
-  }));
+  // Options that would silently fight are refused, naming both.
+  if (e.REDIS_URL && e.FORGE_REDIS_SERVER) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['FORGE_REDIS_SERVER'],
+      message: 'is only used when REDIS_URL is unset (Forge then runs its own redis-server); REDIS_URL is set, so unset one of the two',
+    });
+  }
+}).transform((e) => ({
+  redisUrl: e.REDIS_URL,
+  redisServerBinary: e.FORGE_REDIS_SERVER ?? 'redis-server',
+  dataDir: path.resolve(e.FORGE_DATA_DIR),
+  http: { host: e.HOST, port: e.PORT, bodyLimit: e.FORGE_BODY_LIMIT },
+  queuePrefix: e.FORGE_QUEUE_PREFIX,
+  phases: byPhase((phase) => {
+    const p = e.phases[phase];
+    return { concurrency: p.CONCURRENCY, timeoutMs: p.TIMEOUT_MS, attempts: p.ATTEMPTS ?? e.FORGE_ATTEMPTS, backoffMs: e.FORGE_BACKOFF_MS };
+  }),
+  cacheTtlSeconds: e.FORGE_CACHE_TTL_S,
+  localTrust: e.FORGE_LOCAL_TRUST,
+  embeddingDim: e.FORGE_EMBEDDING_DIM,
+  shutdownDrainMs: e.FORGE_SHUTDOWN_DRAIN_MS,
+  locks: { durationMs: e.FORGE_LOCK_DURATION_MS, stalledIntervalMs: e.FORGE_STALLED_INTERVAL_MS, maxStalled: e.FORGE_MAX_STALLED },
+  health: { intervalMs: e.FORGE_HEALTH_INTERVAL_MS, probeUrl: e.FORGE_HEALTH_PROBE_URL },
+  overlayThreads: e.FORGE_OVERLAY_THREADS,
+  overlayMaxWasmBytes: e.FORGE_OVERLAY_MAX_WASM_BYTES,
+  immune: {
+    breakerFailures: e.FORGE_BREAKER_FAILURES,
+    breakerOpenMs: e.FORGE_BREAKER_OPEN_MS,
+    breakerSuccesses: e.FORGE_BREAKER_SUCCESSES,
+    quarantineMinCalls: e.FORGE_QUARANTINE_MIN_CALLS,
+    quarantineFailureRate: e.FORGE_QUARANTINE_FAILURE_RATE,
+    quarantineHealthFailures: e.FORGE_QUARANTINE_HEALTH_FAILURES,
+  },
+}));
 
 /** Configuration with every default applied, as `loadConfig` returns it. */
 export type ForgeConfig = z.output<typeof ConfigSchema>;
@@ -181,10 +183,7 @@ export type ConfigFlag = keyof typeof FLAG_TO_ENV;
  * Parses the environment (and flags, which win) into a `ForgeConfig`.
  * @throws ConfigError naming every field that is wrong.
  */
-export function loadConfig(
-  env: Record<string, string | undefined> = process.env,
-  flags: Partial<Record<ConfigFlag, string | number | undefined>> = {},
-): ForgeConfig {
+export function loadConfig(env: Record<string, string | undefined> = process.env, flags: Partial<Record<ConfigFlag, string | number | undefined>> = {}): ForgeConfig {
   const raw: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(env)) {
     if (value !== undefined && value !== '') raw[key] = value;

@@ -114,7 +114,11 @@ export interface OverlayBreakers {
   /** The state a call sees ('open': skip it; it counts toward quarantine) and whether that crosses the quarantine threshold. */
   admit(id: string, settings: BreakerSettings): Promise<{ readonly state: BreakerState; readonly quarantine: boolean }>;
   /** Counts one invocation and moves the breaker, atomically. */
-  record(id: string, outcome: InvocationOutcome, settings: BreakerSettings): Promise<{ readonly state: BreakerState; readonly invocations: number; readonly failures: number; readonly quarantine: boolean }>;
+  record(
+    id: string,
+    outcome: InvocationOutcome,
+    settings: BreakerSettings,
+  ): Promise<{ readonly state: BreakerState; readonly invocations: number; readonly failures: number; readonly quarantine: boolean }>;
   breaker(id: string): Promise<BreakerView>;
   counters(id: string): Promise<InvocationCounters>;
   /** Counts a health check; returns how many in a row have failed. */

@@ -320,7 +320,16 @@ function createRedisFleetState(redis: Redis, subscriber: Redis, prefix: string):
         const o = k.overlay(id);
         const [state, invocations, failures, quarantine] = (await recordCall(
           [o.metrics, o.durations, o.breaker],
-          [outcome.failed ? '1' : '0', outcome.ms.toFixed(3), Math.round(outcome.fuel), outcome.error, s.breakerFailures, s.breakerSuccesses, s.quarantineMinCalls, s.quarantineFailureRate],
+          [
+            outcome.failed ? '1' : '0',
+            outcome.ms.toFixed(3),
+            Math.round(outcome.fuel),
+            outcome.error,
+            s.breakerFailures,
+            s.breakerSuccesses,
+            s.quarantineMinCalls,
+            s.quarantineFailureRate,
+          ],
         )) as [BreakerState, number, number, number];
         return { state, invocations, failures, quarantine: quarantine === 1 };
       },
@@ -390,11 +399,7 @@ function createRedisFleetState(redis: Redis, subscriber: Redis, prefix: string):
         await tx.exec();
       },
       async end(stableId, status, reason) {
-        await redis
-          .multi()
-          .hset(k.canary(stableId), { status, reason, ended_at: new Date().toISOString() })
-          .srem(k.canaries, stableId)
-          .exec();
+        await redis.multi().hset(k.canary(stableId), { status, reason, ended_at: new Date().toISOString() }).srem(k.canaries, stableId).exec();
       },
       running: () => redis.smembers(k.canaries),
       async read(stableId): Promise<CanaryRecord | null> {

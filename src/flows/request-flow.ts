@@ -165,11 +165,7 @@ export function buildRequestFlow(config: ForgeConfig, data: RequestJobData): Flo
     children: [
       {
         ...child('optimization', { failParentOnFailure: true }),
-        children: [
-          child('context', { failParentOnFailure: true }),
-          child('analysis', { ignoreDependencyOnFailure: true }),
-          child('security', { failParentOnFailure: true }),
-        ],
+        children: [child('context', { failParentOnFailure: true }), child('analysis', { ignoreDependencyOnFailure: true }), child('security', { failParentOnFailure: true })],
       },
     ],
   };

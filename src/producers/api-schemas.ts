@@ -5,7 +5,15 @@ import { CAPSULE_TYPES } from '../store/graph-store.js';
 
 const trust = z.number().int().min(0).max(100);
 const metadata = z.record(z.string(), z.unknown()).refine((m) => JSON.stringify(m).length <= 16_384, 'metadata must serialise to at most 16384 characters');
-const tags = z.array(z.string().min(1).max(64).regex(/^[\p{L}\p{N}_:./-]+$/u, 'tags are letters, digits and _ : . / -')).max(32);
+const tags = z
+  .array(
+    z
+      .string()
+      .min(1)
+      .max(64)
+      .regex(/^[\p{L}\p{N}_:./-]+$/u, 'tags are letters, digits and _ : . / -'),
+  )
+  .max(32);
 const semver = z.string().regex(/^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?$/, 'must be a semantic version such as 1.2.0');
 const content = z.string().min(1).max(100_000);
 const queryInt = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -18,8 +26,18 @@ export const SubmitRequestBody = z.strictObject({
 });
 
 export const RequestHeaders = z.object({
-  'idempotency-key': z.string().min(1).max(200).regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces').optional(),
-  'x-correlation-id': z.string().min(1).max(200).regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces').optional(),
+  'idempotency-key': z
+    .string()
+    .min(1)
+    .max(200)
+    .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces')
+    .optional(),
+  'x-correlation-id': z
+    .string()
+    .min(1)
+    .max(200)
+    .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces')
+    .optional(),
 });
 
 export const GetRequestQuery = z.strictObject({
@@ -65,7 +83,10 @@ export const ListCapsulesQuery = z.strictObject({
   owner: z.string().min(1).max(200).optional(),
   tag: z.string().min(1).max(64).optional(),
   min_trust: queryInt(0, 100).optional(),
-  include_archived: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+  include_archived: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
   limit: queryInt(1, 100).default(20),
   cursor: z.string().min(1).max(1000).optional(),
 });
@@ -83,7 +104,10 @@ export const AuditLogQuery = z.strictObject({
   before: queryInt(1, Number.MAX_SAFE_INTEGER).optional(),
   entity_id: z.string().min(1).max(200).optional(),
   action: z.string().min(1).max(100).optional(),
-  verify: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+  verify: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
 });
 
 export const OverlayListQuery = z.strictObject({
@@ -95,7 +119,12 @@ export const OverlayListQuery = z.strictObject({
 
 export const ActivateOverlayBody = z.strictObject({
   config: z.record(z.string(), z.unknown()).optional(),
-  ttl_seconds: z.number().int().min(1).max(365 * 24 * 3600).optional(),
+  ttl_seconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(365 * 24 * 3600)
+    .optional(),
 });
 
 export const SuspendOverlayBody = z.strictObject({ reason: z.string().trim().min(1).max(500) });

@@ -80,7 +80,12 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
       in_flight: inFlight,
       elapsed_s: round(elapsed) as number,
       throughput_rps: round(elapsed > 0 ? latencies.length / elapsed : 0) as number,
-      p95_ms: round(percentile([...latencies].sort((a, b) => a - b), 95)),
+      p95_ms: round(
+        percentile(
+          [...latencies].sort((a, b) => a - b),
+          95,
+        ),
+      ),
       errors: outcomes.error,
     };
   };

@@ -163,9 +163,7 @@ export class CapsuleService {
   }
 
   private redact(caller: Caller, entries: LineageEntry[]): VisibleLineageEntry[] {
-    return entries.map((e) =>
-      canRead(caller.trust_level, e.capsule) ? e : { ...e, capsule: { id: e.capsule.id, redacted: true, trust_level: e.capsule.trust_level } },
-    );
+    return entries.map((e) => (canRead(caller.trust_level, e.capsule) ? e : { ...e, capsule: { id: e.capsule.id, redacted: true, trust_level: e.capsule.trust_level } }));
   }
 
   async lineage(caller: Caller, id: string): Promise<VisibleLineageEntry[]> {

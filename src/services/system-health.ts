@@ -60,8 +60,19 @@ export async function systemHealth(deps: SystemHealthDeps): Promise<SystemHealth
       pending: count('pending'),
       unhealthy: reports
         .filter((r) => !r.healthy)
-        .map((r) => ({ id: r.overlay_id, name: r.name, at: r.at, failing: Object.entries(r.levels).filter(([, l]) => !l.ok).map(([level]) => level) })),
-      last_checked: reports.map((r) => r.at).sort().pop() ?? null,
+        .map((r) => ({
+          id: r.overlay_id,
+          name: r.name,
+          at: r.at,
+          failing: Object.entries(r.levels)
+            .filter(([, l]) => !l.ok)
+            .map(([level]) => level),
+        })),
+      last_checked:
+        reports
+          .map((r) => r.at)
+          .sort()
+          .pop() ?? null,
     };
   }
   const ok = redis.ok && store.ok;

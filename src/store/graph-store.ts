@@ -249,10 +249,7 @@ export interface OverlayRecord {
   readonly updated_at: string;
 }
 
-export type NewOverlay = Pick<
-  OverlayRecord,
-  'name' | 'version' | 'manifest' | 'manifest_text' | 'sha256' | 'blob_key' | 'wasm_size' | 'imports' | 'trust_level' | 'submitted_by'
->;
+export type NewOverlay = Pick<OverlayRecord, 'name' | 'version' | 'manifest' | 'manifest_text' | 'sha256' | 'blob_key' | 'wasm_size' | 'imports' | 'trust_level' | 'submitted_by'>;
 
 export interface OverlayStateChange {
   readonly state: OverlayState;

@@ -147,7 +147,6 @@ export function startPipelineWorkers(options: PipelineWorkerOptions): PipelineWo
   };
 }
 
-
 /**
  * Closes workers gracefully within `drainMs`, then disconnects the ones still closing. (A worker whose
  * blocking connection is reconnecting may never finish `close()`; the deadline keeps shutdown bounded.)
@@ -156,12 +155,14 @@ export async function closeWorkers(workers: readonly Worker[], drainMs: number):
   let timer: NodeJS.Timeout | undefined;
   const closing = workers.map((w) => w.close().then(() => w));
   const closed = new Set<Worker>();
-  for (const p of closing) void p.then((w) => closed.add(w), () => undefined);
+  for (const p of closing)
+    void p.then(
+      (w) => closed.add(w),
+      () => undefined,
+    );
   await Promise.race([Promise.allSettled(closing), new Promise((resolve) => (timer = setTimeout(resolve, drainMs)))]);
   clearTimeout(timer);
   await Promise.all(
-    workers
-      .filter((w) => !closed.has(w))
-      .map((w) => Promise.race([w.disconnect().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 1000).unref())])),
+    workers.filter((w) => !closed.has(w)).map((w) => Promise.race([w.disconnect().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 1000).unref())])),
   );
 }

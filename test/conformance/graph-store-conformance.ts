@@ -35,7 +35,16 @@ export function describeGraphStoreConformance(name: string, factory: () => Promi
       expect(c.id).toMatch(/^[0-9a-f-]{36}$/);
       const got = await store.getCapsule(c.id);
       expect(got).toEqual(c);
-      expect(got).toMatchObject({ version: '1.0.0', parent_id: null, owner_id: 'owner-a', trust_level: 60, archived: false, superseded_by: null, tags: ['kafka', 'retention'], metadata: { source: 'wiki' } });
+      expect(got).toMatchObject({
+        version: '1.0.0',
+        parent_id: null,
+        owner_id: 'owner-a',
+        trust_level: 60,
+        archived: false,
+        superseded_by: null,
+        tags: ['kafka', 'retention'],
+        metadata: { source: 'wiki' },
+      });
       expect(await store.getCapsule(randomUUID())).toBeNull();
     });
 
@@ -50,7 +59,10 @@ export function describeGraphStoreConformance(name: string, factory: () => Promi
     it('lists with filters and a cursor that visits every capsule once', async () => {
       const types: CapsuleType[] = ['knowledge', 'decision', 'code'];
       for (let i = 0; i < 25; i++) {
-        await store.createCapsule(capsule(`note number ${i}`, { type: types[i % 3] as CapsuleType, owner_id: i % 2 ? 'odd' : 'even', trust_level: i * 4, tags: i % 5 === 0 ? ['fives'] : [] }), ctx);
+        await store.createCapsule(
+          capsule(`note number ${i}`, { type: types[i % 3] as CapsuleType, owner_id: i % 2 ? 'odd' : 'even', trust_level: i * 4, tags: i % 5 === 0 ? ['fives'] : [] }),
+          ctx,
+        );
       }
       const seen: string[] = [];
       let cursor: string | null = null;
@@ -70,7 +82,11 @@ export function describeGraphStoreConformance(name: string, factory: () => Promi
 
     it('updates by writing a new version DERIVED_FROM the previous one, which stays readable', async () => {
       const v1 = await store.createCapsule(capsule('Deploys happen on Tuesdays.'), ctx);
-      const v2 = await store.updateCapsule(v1.id, { content: 'Deploys happen on Tuesdays and Thursdays.', embedding: embedder.embedOne('Deploys happen on Tuesdays and Thursdays.'), reason: 'second window' }, ctx);
+      const v2 = await store.updateCapsule(
+        v1.id,
+        { content: 'Deploys happen on Tuesdays and Thursdays.', embedding: embedder.embedOne('Deploys happen on Tuesdays and Thursdays.'), reason: 'second window' },
+        ctx,
+      );
       expect(v2.id).not.toBe(v1.id);
       expect(v2).toMatchObject({ version: '1.0.1', parent_id: v1.id, content: 'Deploys happen on Tuesdays and Thursdays.' });
       expect(await store.getCapsule(v1.id)).toMatchObject({ content: 'Deploys happen on Tuesdays.', superseded_by: v2.id });
@@ -97,7 +113,11 @@ export function describeGraphStoreConformance(name: string, factory: () => Promi
     it('forks into a new capsule at 1.0.0 DERIVED_FROM the source', async () => {
       const source = await store.createCapsule(capsule('Runbook for the payments API.'), ctx);
       const updated = await store.updateCapsule(source.id, { tags: ['runbook'] }, ctx);
-      const fork = await store.forkCapsule(updated.id, { owner_id: 'owner-b', content: 'EU runbook for the payments API.', embedding: embedder.embedOne('EU runbook'), reason: 'eu' }, ctx);
+      const fork = await store.forkCapsule(
+        updated.id,
+        { owner_id: 'owner-b', content: 'EU runbook for the payments API.', embedding: embedder.embedOne('EU runbook'), reason: 'eu' },
+        ctx,
+      );
       expect(fork).toMatchObject({ version: '1.0.0', parent_id: updated.id, owner_id: 'owner-b', tags: ['runbook'] });
       const lineage = await store.getLineage(fork.id);
       expect(lineage.map((e) => [e.capsule.id, e.depth, e.edge.reason])).toEqual([
@@ -109,8 +129,24 @@ export function describeGraphStoreConformance(name: string, factory: () => Promi
     it('walks full ancestry nearest first, each ancestor once, and descendants the other way', async () => {
       const a = await store.createCapsule(capsule('root A'), ctx);
       const b = await store.createCapsule(capsule('root B'), ctx);
-      const c = await store.createCapsule(capsule('child of A and B', { derived_from: [{ parent_id: a.id, reason: 'cited' }, { parent_id: b.id, reason: 'cited' }] }), ctx);
-      const d = await store.createCapsule(capsule('grandchild', { derived_from: [{ parent_id: c.id, reason: 'cited' }, { parent_id: a.id, reason: 'cited' }] }), ctx);
+      const c = await store.createCapsule(
+        capsule('child of A and B', {
+          derived_from: [
+            { parent_id: a.id, reason: 'cited' },
+            { parent_id: b.id, reason: 'cited' },
+          ],
+        }),
+        ctx,
+      );
+      const d = await store.createCapsule(
+        capsule('grandchild', {
+          derived_from: [
+            { parent_id: c.id, reason: 'cited' },
+            { parent_id: a.id, reason: 'cited' },
+          ],
+        }),
+        ctx,
+      );
       expect(c.parent_id).toBe(a.id);
       const lineage = await store.getLineage(d.id);
       expect(lineage.map((e) => e.capsule.id).sort()).toEqual([a.id, b.id, c.id].sort());
@@ -119,7 +155,12 @@ export function describeGraphStoreConformance(name: string, factory: () => Promi
       const depths = lineage.map((e) => e.depth);
       expect(depths).toEqual([...depths].sort((x, y) => x - y));
       const down = await store.getDescendants(a.id);
-      expect(down.map((e) => [e.capsule.id, e.depth])).toEqual(expect.arrayContaining([[c.id, 1], [d.id, 1]]));
+      expect(down.map((e) => [e.capsule.id, e.depth])).toEqual(
+        expect.arrayContaining([
+          [c.id, 1],
+          [d.id, 1],
+        ]),
+      );
       expect(await store.getLineage(a.id)).toEqual([]);
       await expect(store.getLineage(randomUUID())).rejects.toBeInstanceOf(NotFoundError);
     });

@@ -316,23 +316,22 @@ export class SqliteGraphStore implements GraphStore {
     const at = this.now();
     const tags = [...new Set(input.tags ?? [])];
     const info = this.stmt(
-        `INSERT INTO capsules (id, content, type, version, parent_id, owner_id, trust_level, embedding, metadata, tags, created_at, updated_at)
+      `INSERT INTO capsules (id, content, type, version, parent_id, owner_id, trust_level, embedding, metadata, tags, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        id,
-        input.content,
-        input.type,
-        version,
-        parents[0]?.parent_id ?? null,
-        input.owner_id,
-        input.trust_level,
-        blobOf(input.embedding),
-        JSON.stringify(input.metadata ?? {}),
-        JSON.stringify(tags),
-        at,
-        at,
-      );
+    ).run(
+      id,
+      input.content,
+      input.type,
+      version,
+      parents[0]?.parent_id ?? null,
+      input.owner_id,
+      input.trust_level,
+      blobOf(input.embedding),
+      JSON.stringify(input.metadata ?? {}),
+      JSON.stringify(tags),
+      at,
+      at,
+    );
     this.stmt('INSERT INTO capsule_fts (rowid, content, tags) VALUES (?, ?, ?)').run(info.lastInsertRowid, input.content, tags.join(' '));
     // Each insert adds an index segment and every query visits every segment: merge a bounded amount of
     // work (at most FTS_MERGE_PAGES pages) now, so search cost does not grow with the number of writes.
@@ -351,9 +350,7 @@ export class SqliteGraphStore implements GraphStore {
   }
 
   private insertEdges(childId: string, parents: readonly DerivationInput[], at: string): void {
-    const edge = this.stmt(
-      'INSERT OR IGNORE INTO derived_from (child_id, parent_id, reason, changes, created_at) VALUES (?, ?, ?, ?, ?)',
-    );
+    const edge = this.stmt('INSERT OR IGNORE INTO derived_from (child_id, parent_id, reason, changes, created_at) VALUES (?, ?, ?, ?, ?)');
     for (const p of parents) edge.run(childId, p.parent_id, p.reason, JSON.stringify(p.changes ?? {}), at);
   }
 
@@ -386,8 +383,10 @@ export class SqliteGraphStore implements GraphStore {
       where += ' AND (c.created_at < ? OR (c.created_at = ? AND c.id < ?))';
       params.push(at, at, id);
     }
-    const rows = this.stmt<unknown[], CapsuleRow>(`SELECT ${CAPSULE_COLUMNS} FROM capsules c WHERE ${where} ORDER BY c.created_at DESC, c.id DESC LIMIT ?`)
-      .all(...params, page.limit + 1);
+    const rows = this.stmt<unknown[], CapsuleRow>(`SELECT ${CAPSULE_COLUMNS} FROM capsules c WHERE ${where} ORDER BY c.created_at DESC, c.id DESC LIMIT ?`).all(
+      ...params,
+      page.limit + 1,
+    );
     const items = rows.slice(0, page.limit).map(toCapsule);
     const last = items[items.length - 1];
     return { items, next_cursor: rows.length > page.limit && last ? encodeCursor(last) : null };
@@ -432,8 +431,6 @@ export class SqliteGraphStore implements GraphStore {
       .immediate();
   }
 
-
-
   async archiveCapsule(id: string, ctx: MutationContext): Promise<Capsule> {
     return this.db
       .transaction(() => {
@@ -476,15 +473,14 @@ export class SqliteGraphStore implements GraphStore {
     const [from, to] = direction === 'up' ? ['child_id', 'parent_id'] : ['parent_id', 'child_id'];
     // Depth is capped so a corrupted cycle cannot loop forever; UNION drops repeated rows.
     const rows = this.stmt<[string], { node: string; depth: number; child_id: string; parent_id: string; reason: string; changes: string; edge_at: string }>(
-        `WITH RECURSIVE walk(node, depth, child_id, parent_id, reason, changes, edge_at) AS (
+      `WITH RECURSIVE walk(node, depth, child_id, parent_id, reason, changes, edge_at) AS (
            SELECT d.${to}, 1, d.child_id, d.parent_id, d.reason, d.changes, d.created_at FROM derived_from d WHERE d.${from} = ?
            UNION
            SELECT d.${to}, w.depth + 1, d.child_id, d.parent_id, d.reason, d.changes, d.created_at
              FROM derived_from d JOIN walk w ON d.${from} = w.node WHERE w.depth < 10000
          )
          SELECT * FROM walk ORDER BY depth, edge_at`,
-      )
-      .all(id);
+    ).all(id);
     const seen = new Set<string>([id]);
     const out: LineageEntry[] = [];
     for (const r of rows) {
@@ -515,7 +511,9 @@ export class SqliteGraphStore implements GraphStore {
 
     // Vector side: exact cosine over every capsule that passes the filter (filter first, then rank).
     const vectorScores = new Map<string, number>();
-    const candidates = this.stmt<unknown[], string>(`SELECT c.id FROM capsules c WHERE ${sql}`).pluck().all(...params);
+    const candidates = this.stmt<unknown[], string>(`SELECT c.id FROM capsules c WHERE ${sql}`)
+      .pluck()
+      .all(...params);
     const ranked: Array<[string, number]> = [];
     for (const id of candidates) {
       const score = cosine(query.embedding, this.embeddingOf(id));
@@ -530,10 +528,9 @@ export class SqliteGraphStore implements GraphStore {
     const textRanking: string[] = [];
     if (match) {
       const rows = this.stmt<unknown[], { id: string; score: number }>(
-          `SELECT c.id AS id, bm25(capsule_fts) AS score FROM capsule_fts JOIN capsules c ON c.rowid = capsule_fts.rowid
+        `SELECT c.id AS id, bm25(capsule_fts) AS score FROM capsule_fts JOIN capsules c ON c.rowid = capsule_fts.rowid
            WHERE capsule_fts MATCH ? AND ${sql} ORDER BY score LIMIT ?`,
-        )
-        .all(match, ...params, pool);
+      ).all(match, ...params, pool);
       for (const r of rows) {
         textScores.set(r.id, -r.score);
         textRanking.push(r.id);
@@ -564,30 +561,28 @@ export class SqliteGraphStore implements GraphStore {
     return this.db
       .transaction(() => {
         if (input.idempotency_key !== null) {
-          const prior = this.stmt<[string, string], RequestRow>('SELECT * FROM requests WHERE caller_id = ? AND idempotency_key = ?')
-            .get(input.caller.id, input.idempotency_key);
+          const prior = this.stmt<[string, string], RequestRow>('SELECT * FROM requests WHERE caller_id = ? AND idempotency_key = ?').get(input.caller.id, input.idempotency_key);
           if (prior) return { record: toRequest(prior), created: false };
         }
         const same = this.requestRow(input.id);
         if (same) return { record: toRequest(same), created: false };
         const at = this.now();
         this.stmt(
-            `INSERT INTO requests (id, status, correlation_id, caller_id, caller, query, required_trust, save_as_capsule, metadata, idempotency_key, created_at, updated_at)
+          `INSERT INTO requests (id, status, correlation_id, caller_id, caller, query, required_trust, save_as_capsule, metadata, idempotency_key, created_at, updated_at)
              VALUES (?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          )
-          .run(
-            input.id,
-            input.correlation_id,
-            input.caller.id,
-            JSON.stringify(input.caller),
-            input.query,
-            input.required_trust,
-            input.save_as_capsule ? 1 : 0,
-            JSON.stringify(input.metadata),
-            input.idempotency_key,
-            at,
-            at,
-          );
+        ).run(
+          input.id,
+          input.correlation_id,
+          input.caller.id,
+          JSON.stringify(input.caller),
+          input.query,
+          input.required_trust,
+          input.save_as_capsule ? 1 : 0,
+          JSON.stringify(input.metadata),
+          input.idempotency_key,
+          at,
+          at,
+        );
         return { record: toRequest(this.requestRow(input.id) as RequestRow), created: true };
       })
       .immediate();
@@ -597,8 +592,6 @@ export class SqliteGraphStore implements GraphStore {
     const row = this.requestRow(id);
     return row ? toRequest(row) : null;
   }
-
-
 
   async finishRequest(id: string, outcome: RequestOutcome): Promise<RequestRecord> {
     const finish = () => {
@@ -646,19 +639,27 @@ export class SqliteGraphStore implements GraphStore {
         if (!row) throw new NotFoundError('request', id);
         if (row.status !== 'failed') throw new ConflictError('request', id, `is ${row.status}; only failed requests are re-driven`);
         this.stmt("UPDATE requests SET status = 'queued', error = NULL, finished_at = NULL, updated_at = ? WHERE id = ?").run(this.now(), id);
-        this.audit({ actor_id: ctx.actor_id, action: 'request.redrive', entity_type: 'request', entity_id: id, details: { previous_error: row.error ? (JSON.parse(row.error) as JsonObject) : null } });
+        this.audit({
+          actor_id: ctx.actor_id,
+          action: 'request.redrive',
+          entity_type: 'request',
+          entity_id: id,
+          details: { previous_error: row.error ? (JSON.parse(row.error) as JsonObject) : null },
+        });
         return toRequest(this.requestRow(id) as RequestRow);
       })
       .immediate();
   }
 
   async annotateRequest(id: string, result: JsonObject): Promise<void> {
-    this.db.transaction(() => {
-      const row = this.requestRow(id);
-      if (!row) throw new NotFoundError('request', id);
-      const merged = { ...(JSON.parse(row.result) as JsonObject), ...result };
-      this.stmt('UPDATE requests SET result = ?, updated_at = ? WHERE id = ?').run(JSON.stringify(merged), this.now(), id);
-    }).immediate();
+    this.db
+      .transaction(() => {
+        const row = this.requestRow(id);
+        if (!row) throw new NotFoundError('request', id);
+        const merged = { ...(JSON.parse(row.result) as JsonObject), ...result };
+        this.stmt('UPDATE requests SET result = ?, updated_at = ? WHERE id = ?').run(JSON.stringify(merged), this.now(), id);
+      })
+      .immediate();
   }
 
   // ---- overlays -------------------------------------------------------------------------------
@@ -678,8 +679,19 @@ export class SqliteGraphStore implements GraphStore {
           `INSERT INTO overlays (id, name, version, state, manifest, manifest_text, sha256, blob_key, wasm_size, imports, trust_level, submitted_by, created_at, updated_at)
            VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         ).run(
-          id, input.name, input.version, JSON.stringify(input.manifest), input.manifest_text, input.sha256, input.blob_key,
-          input.wasm_size, JSON.stringify(input.imports), input.trust_level, input.submitted_by, at, at,
+          id,
+          input.name,
+          input.version,
+          JSON.stringify(input.manifest),
+          input.manifest_text,
+          input.sha256,
+          input.blob_key,
+          input.wasm_size,
+          JSON.stringify(input.imports),
+          input.trust_level,
+          input.submitted_by,
+          at,
+          at,
         );
         this.audit({
           actor_id: ctx.actor_id,
@@ -704,7 +716,9 @@ export class SqliteGraphStore implements GraphStore {
     if (filter.name) where.add('name = ?', filter.name);
     if (filter.capability) where.add("EXISTS (SELECT 1 FROM json_each(manifest, '$.capabilities') WHERE json_extract(value, '$.name') = ?)", filter.capability);
     if (filter.phase) where.add("EXISTS (SELECT 1 FROM json_each(manifest, '$.phases') WHERE value = ?)", filter.phase);
-    return this.stmt<unknown[], OverlayRow>(`SELECT * FROM overlays WHERE ${where.sql} ORDER BY name, created_at`).all(...where.params).map(toOverlay);
+    return this.stmt<unknown[], OverlayRow>(`SELECT * FROM overlays WHERE ${where.sql} ORDER BY name, created_at`)
+      .all(...where.params)
+      .map(toOverlay);
   }
 
   async setOverlayState(id: string, change: OverlayStateChange, ctx: MutationContext): Promise<OverlayRecord | null> {
@@ -717,16 +731,7 @@ export class SqliteGraphStore implements GraphStore {
         this.stmt(
           `UPDATE overlays SET state = ?, state_reason = ?, config = COALESCE(?, config), expires_at = ?,
              activated_at = CASE WHEN ? = 'active' THEN ? ELSE activated_at END, updated_at = ? WHERE id = ?`,
-        ).run(
-          change.state,
-          change.reason ?? null,
-          change.config === undefined ? null : JSON.stringify(change.config),
-          change.expires_at ?? null,
-          change.state,
-          at,
-          at,
-          id,
-        );
+        ).run(change.state, change.reason ?? null, change.config === undefined ? null : JSON.stringify(change.config), change.expires_at ?? null, change.state, at, at, id);
         this.audit({
           actor_id: ctx.actor_id,
           action: `overlay.${change.state}`,
@@ -771,9 +776,8 @@ export class SqliteGraphStore implements GraphStore {
     };
     const hash = auditHash(prev, base);
     const info = this.stmt(
-        'INSERT INTO audit_log (id, at, actor_id, action, entity_type, entity_id, details, prev_hash, hash, dedupe_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      )
-      .run(base.id, base.at, base.actor_id, base.action, base.entity_type, base.entity_id, JSON.stringify(base.details), prev, hash, entry.dedupe_key ?? null);
+      'INSERT INTO audit_log (id, at, actor_id, action, entity_type, entity_id, details, prev_hash, hash, dedupe_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    ).run(base.id, base.at, base.actor_id, base.action, base.entity_type, base.entity_id, JSON.stringify(base.details), prev, hash, entry.dedupe_key ?? null);
     return { ...base, seq: Number(info.lastInsertRowid), prev_hash: prev, hash };
   }
 

@@ -13,7 +13,10 @@ export function analyzeText(text: string): { complexity: number; keywords: strin
 
   const freq = new Map<string, number>();
   for (const t of content) if (t.length > 2) freq.set(t, (freq.get(t) ?? 0) + 1);
-  const keywords = [...freq].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, 8).map(([t]) => t);
+  const keywords = [...freq]
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .slice(0, 8)
+    .map(([t]) => t);
 
   const entities = new Set<string>();
   // Capitalised runs not at a sentence start, acronyms, versions and identifiers with digits.

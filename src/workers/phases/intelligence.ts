@@ -8,7 +8,13 @@ import { childValue, overlayRequest } from './types.js';
  * request recorded as completed; then, together, the fire-and-forget jobs and the finished event with the
  * cache fill.
  */
-export function intelligencePhase({ config, intelligence, outcomes, flows, overlays }: Pick<PhaseDeps, 'config' | 'intelligence' | 'outcomes' | 'flows' | 'overlays'>): PhaseHandlers['intelligence'] {
+export function intelligencePhase({
+  config,
+  intelligence,
+  outcomes,
+  flows,
+  overlays,
+}: Pick<PhaseDeps, 'config' | 'intelligence' | 'outcomes' | 'flows' | 'overlays'>): PhaseHandlers['intelligence'] {
   return async ({ job, data, timing }) => {
     const optimization = childValue<OptimizationOutput>(await job.getChildrenValues(), 'optimization');
     if (!optimization) throw new Error('intelligence ran without optimization output');
@@ -27,7 +33,10 @@ export function intelligencePhase({ config, intelligence, outcomes, flows, overl
         result: {
           cache: optimization.cached ? 'hit' : 'miss',
           model: answer.model,
-          analysis: 'fallback' in optimization.analysis ? { fallback: true, error: optimization.analysis.error } : { complexity: optimization.analysis.complexity, keywords: optimization.analysis.keywords },
+          analysis:
+            'fallback' in optimization.analysis
+              ? { fallback: true, error: optimization.analysis.error }
+              : { complexity: optimization.analysis.complexity, keywords: optimization.analysis.keywords },
           ...(Object.keys(overlayReports).length ? { overlays: overlayReports } : {}),
         },
       },

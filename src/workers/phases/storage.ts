@@ -35,7 +35,9 @@ export function storagePhase({ store, capsules }: Pick<PhaseDeps, 'store' | 'cap
       details: {
         correlation_id: record.correlation_id,
         citations: [...record.citations],
-        answer_sha256: createHash('sha256').update(record.answer ?? '').digest('hex'),
+        answer_sha256: createHash('sha256')
+          .update(record.answer ?? '')
+          .digest('hex'),
         saved_capsule_id: saved,
       },
     });
