@@ -2,7 +2,10 @@
  * Pipeline benchmark: Forge's full seven-phase pipeline on embedded defaults against a raw BullMQ flow of
  * the same shape whose processors do nothing, in one run, on the same Redis and the same concurrency.
  *
- *   npm run bench:pipeline [-- --rounds 3 --sequential 300 --total 2000 --in-flight 200]
+ *   npm run bench:pipeline [-- --rounds 3 --sequential 300 --total 2000 --in-flight 200 --only forge|raw]
+ *
+ * `--only` runs one subject (for profiling with `node --cpu-prof dist/bench/pipeline.js --only forge`);
+ * its ratios are then meaningless.
  *
  * Prints a table, then one line of JSON with the ratios (ours / raw): p95 latency one request at a time,
  * and throughput with `--in-flight` requests outstanding.
@@ -29,6 +32,7 @@ const { values } = parseArgs({
     total: { type: 'string', default: '2000' },
     'in-flight': { type: 'string', default: '200' },
     warmup: { type: 'string', default: '50' },
+    only: { type: 'string' },
   },
 });
 const ROUNDS = Number(values.rounds);
@@ -36,6 +40,8 @@ const SEQUENTIAL = Number(values.sequential);
 const TOTAL = Number(values.total);
 const IN_FLIGHT = Number(values['in-flight']);
 const WARMUP = Number(values.warmup);
+const ONLY = values.only;
+if (ONLY !== undefined && ONLY !== 'forge' && ONLY !== 'raw') throw new Error(`--only takes forge or raw, not ${ONLY}`);
 
 interface Subject {
   readonly name: string;
@@ -198,10 +204,9 @@ async function main(): Promise<void> {
   try {
     // Both subjects live side by side (own prefixes, same Redis) and alternate, round by round, so a
     // machine that speeds up or slows down during the run affects both alike.
-    const subjects = [
-      [await rawFlow(configFor(`bench-raw-${randomUUID().slice(0, 6)}`), redisUrl), raw],
-      [await forgePipeline(configFor(`bench-forge-${randomUUID().slice(0, 6)}`)), ours],
-    ] as const;
+    const subjects: Array<readonly [Subject, typeof raw, 'raw' | 'forge']> = [];
+    if (ONLY !== 'forge') subjects.push([await rawFlow(configFor(`bench-raw-${randomUUID().slice(0, 6)}`), redisUrl), raw, 'raw']);
+    if (ONLY !== 'raw') subjects.push([await forgePipeline(configFor(`bench-forge-${randomUUID().slice(0, 6)}`)), ours, 'forge']);
     for (let round = 1; round <= ROUNDS; round++) {
       for (const [subject, into] of subjects) {
         Object.assign(subject.counts, { requests: 0, jobs: 0 });
@@ -213,8 +218,7 @@ async function main(): Promise<void> {
       }
     }
     // Every request of the last round has drained: completed jobs over requests is the shape each ran.
-    jobsPerRequest.raw = Number((subjects[0][0].counts.jobs / subjects[0][0].counts.requests).toFixed(2));
-    jobsPerRequest.forge = Number((subjects[1][0].counts.jobs / subjects[1][0].counts.requests).toFixed(2));
+    for (const [subject, , key] of subjects) jobsPerRequest[key] = Number((subject.counts.jobs / subject.counts.requests).toFixed(2));
     for (const [subject] of subjects) await subject.close();
   } finally {
     await redis?.stop();
@@ -228,15 +232,18 @@ async function main(): Promise<void> {
     per_s: median(r.tp.map((x) => x.per_s)),
     with_drain_per_s: median(r.tp.map((x) => x.with_drain_per_s)),
   });
+  console.log(`\n${'subject'.padEnd(36)}   p50 ms    p95 ms    p99 ms   flows/s  +drain/s  jobs/request`);
+  for (const [name, x, key] of [
+    ['raw BullMQ flow (no-op)', raw, 'raw'],
+    ['Forge pipeline (embedded defaults)', ours, 'forge'],
+  ] as const) {
+    if (x.tp.length === 0) continue;
+    const m = summarize(x);
+    console.log(`${name.padEnd(36)}${fmt(m.p50)} ${fmt(m.p95)} ${fmt(m.p99)} ${fmt(m.per_s)} ${fmt(m.with_drain_per_s)} ${fmt(jobsPerRequest[key])}`);
+  }
+  if (ONLY) return;
   const r = summarize(raw);
   const o = summarize(ours);
-  console.log(`\n${'subject'.padEnd(36)}   p50 ms    p95 ms    p99 ms   flows/s  +drain/s`);
-  for (const [name, x] of [
-    ['raw BullMQ flow (no-op)', r],
-    ['Forge pipeline (embedded defaults)', o],
-  ] as const) {
-    console.log(`${name.padEnd(36)}${fmt(x.p50)} ${fmt(x.p95)} ${fmt(x.p99)} ${fmt(x.per_s)} ${fmt(x.with_drain_per_s)}`);
-  }
   console.log(
     `(medians of ${ROUNDS} alternating rounds; per-round throughput raw ${raw.tp.map((x) => x.per_s.toFixed(0)).join('/')}, ours ${ours.tp.map((x) => x.per_s.toFixed(0)).join('/')})`,
   );
