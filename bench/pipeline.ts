@@ -175,9 +175,10 @@ async function sequential(subject: Subject): Promise<{ p50: number; p95: number;
   return { p50: percentile(latencies, 50) as number, p95: percentile(latencies, 95) as number, p99: percentile(latencies, 99) as number };
 }
 
-async function throughput(subject: Subject): Promise<{ per_s: number; with_drain_per_s: number }> {
+async function throughput(subject: Subject): Promise<{ per_s: number; with_drain_per_s: number; cpu_ms: number }> {
   let next = 0;
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const lane = async () => {
     while (next < TOTAL) {
       next++;
@@ -188,7 +189,10 @@ async function throughput(subject: Subject): Promise<{ per_s: number; with_drain
   const elapsed = (performance.now() - t0) / 1000;
   await subject.drain();
   const withDrain = (performance.now() - t0) / 1000;
-  return { per_s: TOTAL / elapsed, with_drain_per_s: TOTAL / withDrain };
+  // This process's CPU (main thread and its helpers) per request, drain included: steadier than wall time
+  // on a shared machine, and what bounds throughput while the process is CPU-bound.
+  const cpu = process.cpuUsage(cpu0);
+  return { per_s: TOTAL / elapsed, with_drain_per_s: TOTAL / withDrain, cpu_ms: (cpu.user + cpu.system) / 1000 / TOTAL };
 }
 
 const fmt = (n: number) => n.toFixed(2).padStart(9);
@@ -231,15 +235,16 @@ async function main(): Promise<void> {
     p99: median(r.seq.map((x) => x.p99)),
     per_s: median(r.tp.map((x) => x.per_s)),
     with_drain_per_s: median(r.tp.map((x) => x.with_drain_per_s)),
+    cpu_ms: median(r.tp.map((x) => x.cpu_ms)),
   });
-  console.log(`\n${'subject'.padEnd(36)}   p50 ms    p95 ms    p99 ms   flows/s  +drain/s  jobs/request`);
+  console.log(`\n${'subject'.padEnd(36)}   p50 ms    p95 ms    p99 ms   flows/s  +drain/s  jobs/req  cpu ms/req`);
   for (const [name, x, key] of [
     ['raw BullMQ flow (no-op)', raw, 'raw'],
     ['Forge pipeline (embedded defaults)', ours, 'forge'],
   ] as const) {
     if (x.tp.length === 0) continue;
     const m = summarize(x);
-    console.log(`${name.padEnd(36)}${fmt(m.p50)} ${fmt(m.p95)} ${fmt(m.p99)} ${fmt(m.per_s)} ${fmt(m.with_drain_per_s)} ${fmt(jobsPerRequest[key])}`);
+    console.log(`${name.padEnd(36)}${fmt(m.p50)} ${fmt(m.p95)} ${fmt(m.p99)} ${fmt(m.per_s)} ${fmt(m.with_drain_per_s)} ${fmt(jobsPerRequest[key])} ${fmt(m.cpu_ms)}`);
   }
   if (ONLY) return;
   const r = summarize(raw);
@@ -257,8 +262,19 @@ async function main(): Promise<void> {
     p95_ratio: Number((o.p95 / r.p95).toFixed(3)),
     throughput_ratio: Number((o.per_s / r.per_s).toFixed(3)),
     drained_throughput_ratio: Number((o.with_drain_per_s / r.with_drain_per_s).toFixed(3)),
-    raw: { p95_ms: Number(r.p95.toFixed(2)), flows_per_s: Number(r.per_s.toFixed(1)), with_drain_per_s: Number(r.with_drain_per_s.toFixed(1)) },
-    forge: { p95_ms: Number(o.p95.toFixed(2)), flows_per_s: Number(o.per_s.toFixed(1)), with_drain_per_s: Number(o.with_drain_per_s.toFixed(1)) },
+    cpu_per_request_ratio: Number((o.cpu_ms / r.cpu_ms).toFixed(3)),
+    raw: {
+      p95_ms: Number(r.p95.toFixed(2)),
+      flows_per_s: Number(r.per_s.toFixed(1)),
+      with_drain_per_s: Number(r.with_drain_per_s.toFixed(1)),
+      cpu_ms_per_request: Number(r.cpu_ms.toFixed(3)),
+    },
+    forge: {
+      p95_ms: Number(o.p95.toFixed(2)),
+      flows_per_s: Number(o.per_s.toFixed(1)),
+      with_drain_per_s: Number(o.with_drain_per_s.toFixed(1)),
+      cpu_ms_per_request: Number(o.cpu_ms.toFixed(3)),
+    },
   };
   console.log(JSON.stringify(summary));
 }

@@ -1,9 +1,6 @@
-import { existsSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import { packageRoot } from '../util/package-root.js';
+import { workerScript } from '../util/package-root.js';
 import {
   HOST_ERROR,
   type GuestToHost,
@@ -63,16 +60,6 @@ export interface OverlayRuntime<C> {
   close(): Promise<void>;
 }
 
-/** The overlay thread's file: next to this one when built, or in dist/ when running from sources. */
-function workerFile(): string {
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  const sibling = path.join(here, 'overlay-worker.js');
-  if (existsSync(sibling)) return sibling;
-  const built = path.join(packageRoot(), 'dist', 'src', 'overlays', 'overlay-worker.js');
-  if (existsSync(built)) return built;
-  throw new Error(`overlay worker not found at ${sibling} or ${built}; run npm run build`);
-}
-
 /**
  * A Piscina pool that runs overlay invocations. A call past its deadline is aborted: Piscina terminates
  * the thread (the guest cannot delay that) and starts a replacement, and only that call fails.
@@ -80,7 +67,7 @@ function workerFile(): string {
 export function createOverlayRuntime<C>(options: OverlayRuntimeOptions<C> = {}): OverlayRuntime<C> {
   const threads = options.threads ?? 2;
   const pool = new Piscina<InvokeTask, InvocationResult>({
-    filename: workerFile(),
+    filename: workerScript('overlays/overlay-worker'),
     minThreads: threads,
     maxThreads: threads,
     idleTimeout: 60_000,

@@ -12,3 +12,17 @@ export function packageRoot(): string {
   }
   return dir;
 }
+
+/**
+ * A worker thread's script, given as its path under `src/` without extension (`overlays/overlay-worker`):
+ * the built `.js` next to the caller when running from `dist/`, or the one in `dist/` when running from
+ * sources (tests), since a thread cannot load TypeScript.
+ */
+export function workerScript(fromSrc: string): string {
+  const built = path.join(packageRoot(), 'dist', 'src', `${fromSrc}.js`);
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const sibling = path.join(here, '..', `${fromSrc}.js`);
+  if (existsSync(sibling)) return sibling;
+  if (existsSync(built)) return built;
+  throw new Error(`worker script not found at ${sibling} or ${built}; run npm run build`);
+}
