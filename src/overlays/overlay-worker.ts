@@ -3,6 +3,7 @@
  * sha256; every invocation gets a fresh instance, so calls share no guest state. This file is loaded by
  * Piscina in a worker thread and must not be imported elsewhere.
  */
+import os from 'node:os';
 import { receiveMessageOnPort } from 'node:worker_threads';
 import {
   ALLOC_EXPORT,
@@ -18,6 +19,15 @@ import {
   type InvocationResult,
   type InvokeTask,
 } from './abi.js';
+
+// Guest code runs below the owning process's other threads: on Linux a thread's nice value is its own, so
+// this thread yields the CPU to the event loop (deadlines, HTTP, the pipeline) whenever both want it. A
+// platform that refuses (or has no per-thread priority) keeps the default: it only costs that preference.
+try {
+  os.setPriority(os.constants.priority.PRIORITY_LOW);
+} catch {
+  // not permitted here
+}
 
 const modules = new Map<string, WebAssembly.Module>();
 const encoder = new TextEncoder();

@@ -135,24 +135,39 @@ export function createOverlayRuntime<C>(options: OverlayRuntimeOptions<C> = {}):
         serveHost(channel.port1, new Int32Array(signal), request.context);
         task = { ...task, host: { port: channel.port2, signal, timeoutMs: hostTimeoutMs } };
       }
+      // The deadline answers the caller itself, the moment it passes: the thread's termination (and the
+      // pool's replacement of it) happen after, off the caller's path.
       const abort = new AbortController();
-      const timer = setTimeout(() => abort.abort(), request.timeoutMs);
-      try {
-        return await pool.run(task, { signal: abort.signal, ...(channel ? { transferList: [channel.port2] } : {}) });
-      } catch (err) {
-        const timedOut = abort.signal.aborted;
-        return {
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<InvocationResult>((resolve) => {
+        timer = setTimeout(() => {
+          resolve({
+            success: false,
+            result: null,
+            error: { code: 'timeout', message: `execution exceeded ${request.timeoutMs} ms; the thread was terminated` },
+            execution_time_ms: performance.now() - started,
+            fuel_consumed: null,
+          });
+          // Killing the thread makes the pool start its replacement synchronously: do it on the next turn,
+          // after the caller has been answered.
+          setImmediate(() => abort.abort());
+        }, request.timeoutMs);
+      });
+      const run = pool.run(task, { signal: abort.signal, ...(channel ? { transferList: [channel.port2] } : {}) }).catch(
+        (err: unknown): InvocationResult => ({
           success: false,
           result: null,
-          error: timedOut
-            ? { code: 'timeout', message: `execution exceeded ${request.timeoutMs} ms; the thread was terminated` }
-            : { code: 'worker_died', message: err instanceof Error ? err.message : String(err) },
+          error: { code: abort.signal.aborted ? 'timeout' : 'worker_died', message: err instanceof Error ? err.message : String(err) },
           execution_time_ms: performance.now() - started,
           fuel_consumed: null,
-        };
+        }),
+      );
+      try {
+        return await Promise.race([run, deadline]);
       } finally {
         clearTimeout(timer);
-        channel?.port1.close();
+        // The host channel closes once the thread is done with it (at once for a finished call).
+        void run.finally(() => channel?.port1.close());
       }
     },
     async close() {
