@@ -3,6 +3,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { FsBlobStore, sha256Hex } from '../src/blobs/blob-store.js';
+import { describeBlobStoreConformance } from './conformance/blob-store-conformance.js';
+
+describeBlobStoreConformance('filesystem', async () => {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'forge-blobs-'));
+  return { store: new FsBlobStore(root), destroy: async () => rmSync(root, { recursive: true, force: true }) };
+});
 
 let dir: string;
 let blobs: FsBlobStore;

@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { cosine, HashingEmbedder } from '../src/search/embedder.js';
 import { reciprocalRankFusion } from '../src/search/fusion.js';
 import { normalizeQuery, sentences, stem } from '../src/search/text.js';
+import { describeEmbedderConformance } from './conformance/embedder-conformance.js';
+
+describeEmbedderConformance('hashing (256)', async () => ({ embedder: new HashingEmbedder(256), destroy: async () => undefined }));
 
 describe('feature-hashing embedder', () => {
   const e = new HashingEmbedder(256);

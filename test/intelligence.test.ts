@@ -1,5 +1,8 @@
 import { expect, it } from 'vitest';
 import { ExtractiveIntelligence } from '../src/intelligence/intelligence.js';
+import { describeIntelligenceConformance } from './conformance/intelligence-conformance.js';
+
+describeIntelligenceConformance('extractive', async () => ({ intelligence: new ExtractiveIntelligence(), destroy: async () => undefined }));
 
 const ai = new ExtractiveIntelligence();
 const capsules = [

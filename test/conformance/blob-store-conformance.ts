@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { sha256Hex, type BlobStore } from '../../src/blobs/blob-store.js';
+
+/**
+ * What every BlobStore adapter must do (filesystem, S3, …). `open` gives a fresh, empty store and a
+ * `destroy` that removes it.
+ */
+export function describeBlobStoreConformance(name: string, open: () => Promise<{ store: BlobStore; destroy(): Promise<void> }>): void {
+  describe(`BlobStore conformance: ${name}`, () => {
+    const withStore = (fn: (store: BlobStore) => Promise<void>) => async () => {
+      const { store, destroy } = await open();
+      try {
+        await fn(store);
+      } finally {
+        await destroy();
+      }
+    };
+
+    it(
+      'stores bytes under their sha256 and gives back exactly those bytes',
+      withStore(async (store) => {
+        const bytes = new Uint8Array(256).map((_, i) => i);
+        const put = await store.put(bytes);
+        expect(put).toMatchObject({ sha256: sha256Hex(bytes), size: 256 });
+        expect(put.key).toContain(put.sha256);
+        expect(Array.from((await store.get(put.key)) as Uint8Array)).toEqual(Array.from(bytes));
+        expect(await store.has(put.key)).toBe(true);
+      }),
+    );
+
+    it(
+      'keeps a named key, and a second put of the same bytes is a no-op',
+      withStore(async (store) => {
+        const bytes = new TextEncoder().encode('overlay module');
+        const key = `overlays/x/1.0.0/${sha256Hex(bytes)}.wasm`;
+        const a = await store.put(bytes, key);
+        const b = await store.put(bytes, key);
+        expect(a).toEqual(b);
+        expect(a.key).toBe(key);
+        expect(new TextDecoder().decode((await store.get(key)) as Uint8Array)).toBe('overlay module');
+      }),
+    );
+
+    it(
+      'answers null and false for what it does not hold, and deletes idempotently',
+      withStore(async (store) => {
+        expect(await store.get('sha256/00/missing')).toBeNull();
+        expect(await store.has('sha256/00/missing')).toBe(false);
+        const { key } = await store.put(new Uint8Array([7]));
+        await store.delete(key);
+        await store.delete(key);
+        expect(await store.has(key)).toBe(false);
+        expect(await store.get(key)).toBeNull();
+      }),
+    );
+
+    it(
+      'holds an empty blob and a large one',
+      withStore(async (store) => {
+        const empty = await store.put(new Uint8Array(0));
+        expect((await store.get(empty.key))?.byteLength).toBe(0);
+        const large = new Uint8Array(6 * 1024 * 1024).map((_, i) => (i * 31) & 0xff);
+        const put = await store.put(large);
+        const back = (await store.get(put.key)) as Uint8Array;
+        expect(back.byteLength).toBe(large.byteLength);
+        expect(sha256Hex(back)).toBe(put.sha256);
+      }),
+    );
+
+    it(
+      'survives concurrent puts of the same bytes',
+      withStore(async (store) => {
+        const bytes = new TextEncoder().encode('raced');
+        const puts = await Promise.all(Array.from({ length: 8 }, () => store.put(bytes)));
+        expect(new Set(puts.map((p) => p.key)).size).toBe(1);
+        expect(new TextDecoder().decode((await store.get(puts[0]?.key as string)) as Uint8Array)).toBe('raced');
+      }),
+    );
+
+    it(
+      'refuses keys that could escape or alias another key',
+      withStore(async (store) => {
+        for (const key of ['../escape', 'a/../../b', '/absolute', 'a//b', 'with space', '']) {
+          await expect(store.put(new Uint8Array([1]), key), key).rejects.toBeInstanceOf(RangeError);
+        }
+        await expect(store.get('a/../../b')).rejects.toBeInstanceOf(RangeError);
+      }),
+    );
+  });
+}
