@@ -31,6 +31,8 @@ export interface EventChannel {
 export interface CachedAnswer {
   readonly answer: string;
   readonly citations: readonly string[];
+  /** The answer parameters it was made with: a lookup under other parameters is a miss. */
+  readonly parameters: { readonly max_sentences: number; readonly max_citations: number };
 }
 
 export interface AnswerCache {

@@ -11,6 +11,7 @@ import { Redis } from 'ioredis';
 import type {
   BreakerSettings,
   BreakerState,
+  CachedAnswer,
   CanaryRecord,
   CanaryRoute,
   CanarySettings,
@@ -272,7 +273,7 @@ function createRedisFleetState(redis: Redis, subscriber: Redis, prefix: string):
     cache: {
       async lookup(digest) {
         const [key, hit] = (await cacheLookup([k.knowledgeGeneration], [k.cachePrefix, digest])) as [string, string | null];
-        return { key, hit: hit ? (JSON.parse(hit) as { answer: string; citations: string[] }) : null };
+        return { key, hit: hit ? (JSON.parse(hit) as CachedAnswer) : null };
       },
       async invalidate() {
         await redis.incr(k.knowledgeGeneration);

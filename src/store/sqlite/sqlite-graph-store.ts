@@ -564,13 +564,12 @@ export class SqliteGraphStore implements GraphStore {
           const prior = this.stmt<[string, string], RequestRow>('SELECT * FROM requests WHERE caller_id = ? AND idempotency_key = ?').get(input.caller.id, input.idempotency_key);
           if (prior) return { record: toRequest(prior), created: false };
         }
-        const same = this.requestRow(input.id);
-        if (same) return { record: toRequest(same), created: false };
         const at = this.now();
-        this.stmt(
+        // One statement: a request id seen before inserts nothing and returns nothing.
+        const inserted = this.stmt<unknown[], RequestRow>(
           `INSERT INTO requests (id, status, correlation_id, caller_id, caller, query, required_trust, save_as_capsule, metadata, idempotency_key, created_at, updated_at)
-             VALUES (?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        ).run(
+             VALUES (?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING RETURNING *`,
+        ).get(
           input.id,
           input.correlation_id,
           input.caller.id,
@@ -583,7 +582,8 @@ export class SqliteGraphStore implements GraphStore {
           at,
           at,
         );
-        return { record: toRequest(this.requestRow(input.id) as RequestRow), created: true };
+        if (!inserted) return { record: toRequest(this.requestRow(input.id) as RequestRow), created: false };
+        return { record: toRequest(inserted), created: true };
       })
       .immediate();
   }

@@ -42,7 +42,13 @@ export function intelligencePhase({
       },
       {
         ...(!optimization.cached && config.cacheTtlSeconds > 0
-          ? { cache: { key: optimization.cache_key, value: { answer: answer.text, citations: answer.citations }, ttlSeconds: config.cacheTtlSeconds } }
+          ? {
+              cache: {
+                key: optimization.cache_key,
+                value: { answer: answer.text, citations: answer.citations, parameters: optimization.parameters },
+                ttlSeconds: config.cacheTtlSeconds,
+              },
+            }
           : {}),
         followUp: async (record) => {
           const metrics: MetricsJobData = {

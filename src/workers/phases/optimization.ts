@@ -10,7 +10,12 @@ import { childValue, overlayRequest } from './types.js';
  */
 export function optimizationPhase({ cache, overlays }: Pick<PhaseDeps, 'cache' | 'overlays'>): PhaseHandlers['optimization'] {
   return async ({ job, data }) => {
-    const values = await job.getChildrenValues();
+    // The cache key is the question as this caller may ask it; the parameters, which depend on the analysis,
+    // are checked against the entry. So the lookup needs no child value and shares the children's round trip.
+    const digest = createHash('sha256')
+      .update(JSON.stringify([normalizeQuery(data.query), data.caller.trust_level]))
+      .digest('hex');
+    const [values, entry] = await Promise.all([job.getChildrenValues(), cache.lookup(digest)]);
     const context = childValue<ContextOutput>(values, 'context');
     const security = childValue<SecurityOutput>(values, 'security');
     if (!context || !security) throw new Error(`optimization ran without ${context ? 'security' : 'context'} output`);
@@ -21,10 +26,12 @@ export function optimizationPhase({ cache, overlays }: Pick<PhaseDeps, 'cache' |
     }
     const complexity = 'fallback' in analysis ? 0.5 : analysis.complexity;
     const parameters = { max_sentences: 2 + Math.round(complexity * 4), max_citations: 3 + Math.round(complexity * 2) };
-    const digest = createHash('sha256')
-      .update(JSON.stringify([normalizeQuery(data.query), data.caller.trust_level, parameters]))
-      .digest('hex');
-    const { key: cacheKey, hit: cached } = await cache.lookup(digest);
+    const hit = entry.hit;
+    const cached =
+      hit && hit.parameters?.max_sentences === parameters.max_sentences && hit.parameters.max_citations === parameters.max_citations
+        ? { answer: hit.answer, citations: hit.citations }
+        : null;
+    const cacheKey = entry.key;
     const { timing: analysisTiming, overlays: analysisOverlays, ...analysisSummary } = 'fallback' in analysis ? { timing: undefined, overlays: undefined, ...analysis } : analysis;
     const own = await overlays.runPhase('optimization', { phase: 'optimization', request: overlayRequest(data), parameters, cached: cached !== null });
     const overlay_reports: Record<string, unknown> = {};
