@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { withFresh } from './fresh.js';
 import { sha256Hex, type BlobStore } from '../../src/blobs/blob-store.js';
 
 /**
@@ -7,18 +8,11 @@ import { sha256Hex, type BlobStore } from '../../src/blobs/blob-store.js';
  */
 export function describeBlobStoreConformance(name: string, open: () => Promise<{ store: BlobStore; destroy(): Promise<void> }>): void {
   describe(`BlobStore conformance: ${name}`, () => {
-    const withStore = (fn: (store: BlobStore) => Promise<void>) => async () => {
-      const { store, destroy } = await open();
-      try {
-        await fn(store);
-      } finally {
-        await destroy();
-      }
-    };
+    const withStore = withFresh(open);
 
     it(
       'stores bytes under their sha256 and gives back exactly those bytes',
-      withStore(async (store) => {
+      withStore(async ({ store }) => {
         const bytes = new Uint8Array(256).map((_, i) => i);
         const put = await store.put(bytes);
         expect(put).toMatchObject({ sha256: sha256Hex(bytes), size: 256 });
@@ -30,7 +24,7 @@ export function describeBlobStoreConformance(name: string, open: () => Promise<{
 
     it(
       'keeps a named key, and a second put of the same bytes is a no-op',
-      withStore(async (store) => {
+      withStore(async ({ store }) => {
         const bytes = new TextEncoder().encode('overlay module');
         const key = `overlays/x/1.0.0/${sha256Hex(bytes)}.wasm`;
         const a = await store.put(bytes, key);
@@ -43,7 +37,7 @@ export function describeBlobStoreConformance(name: string, open: () => Promise<{
 
     it(
       'answers null and false for what it does not hold, and deletes idempotently',
-      withStore(async (store) => {
+      withStore(async ({ store }) => {
         expect(await store.get('sha256/00/missing')).toBeNull();
         expect(await store.has('sha256/00/missing')).toBe(false);
         const { key } = await store.put(new Uint8Array([7]));
@@ -56,7 +50,7 @@ export function describeBlobStoreConformance(name: string, open: () => Promise<{
 
     it(
       'holds an empty blob and a large one',
-      withStore(async (store) => {
+      withStore(async ({ store }) => {
         const empty = await store.put(new Uint8Array(0));
         expect((await store.get(empty.key))?.byteLength).toBe(0);
         const large = new Uint8Array(6 * 1024 * 1024).map((_, i) => (i * 31) & 0xff);
@@ -69,7 +63,7 @@ export function describeBlobStoreConformance(name: string, open: () => Promise<{
 
     it(
       'survives concurrent puts of the same bytes',
-      withStore(async (store) => {
+      withStore(async ({ store }) => {
         const bytes = new TextEncoder().encode('raced');
         const puts = await Promise.all(Array.from({ length: 8 }, () => store.put(bytes)));
         expect(new Set(puts.map((p) => p.key)).size).toBe(1);
@@ -79,7 +73,7 @@ export function describeBlobStoreConformance(name: string, open: () => Promise<{
 
     it(
       'refuses keys that could escape or alias another key',
-      withStore(async (store) => {
+      withStore(async ({ store }) => {
         for (const key of ['../escape', 'a/../../b', '/absolute', 'a//b', 'with space', '']) {
           await expect(store.put(new Uint8Array([1]), key), key).rejects.toBeInstanceOf(RangeError);
         }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { withFresh } from './fresh.js';
 import type { Intelligence } from '../../src/intelligence/intelligence.js';
 
 const CAPSULES = [
@@ -13,18 +14,11 @@ const CAPSULES = [
  */
 export function describeIntelligenceConformance(name: string, open: () => Promise<{ intelligence: Intelligence; destroy(): Promise<void> }>): void {
   describe(`Intelligence conformance: ${name}`, () => {
-    const withIntelligence = (fn: (intelligence: Intelligence) => Promise<void>) => async () => {
-      const { intelligence, destroy } = await open();
-      try {
-        await fn(intelligence);
-      } finally {
-        await destroy();
-      }
-    };
+    const withIntelligence = withFresh(open);
 
     it(
       'answers with citations drawn only from the capsules given, within max_citations, and names its model',
-      withIntelligence(async (intelligence) => {
+      withIntelligence(async ({ intelligence }) => {
         const answer = await intelligence.answer({ query: 'What risk score blocks a payment?', capsules: CAPSULES, parameters: { max_sentences: 3, max_citations: 2 } });
         expect(answer.text.trim().length).toBeGreaterThan(0);
         expect(answer.model.length).toBeGreaterThan(0);
@@ -39,7 +33,7 @@ export function describeIntelligenceConformance(name: string, open: () => Promis
 
     it(
       'cites nothing when given nothing',
-      withIntelligence(async (intelligence) => {
+      withIntelligence(async ({ intelligence }) => {
         const answer = await intelligence.answer({ query: 'What risk score blocks a payment?', capsules: [], parameters: { max_sentences: 3, max_citations: 3 } });
         expect(answer.citations).toEqual([]);
         expect(answer.text.trim().length).toBeGreaterThan(0);
