@@ -269,6 +269,71 @@ export interface OverlayFilter {
   readonly phase?: string;
 }
 
+/** Roles, in increasing order of what they may do (each includes the ones before it). */
+export const ROLES = ['reader', 'contributor', 'operator', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** A user as everyone but the authentication code sees it: no secrets. */
+export interface UserRecord {
+  readonly id: string;
+  readonly name: string;
+  readonly role: Role;
+  /** Bounds what the user reads and the trust it may write. */
+  readonly trust_level: number;
+  readonly disabled: boolean;
+  readonly has_password: boolean;
+  readonly created_at: string;
+  readonly updated_at: string;
+}
+
+export interface NewUser {
+  readonly name: string;
+  readonly role: Role;
+  readonly trust_level: number;
+  /** A slow hash (see `auth/passwords.ts`), never the password. */
+  readonly password_hash: string | null;
+}
+
+/** A change to a user; a trust change is kept in its history with the reason. */
+export interface UserChange {
+  readonly role?: Role;
+  readonly trust_level?: number;
+  readonly disabled?: boolean;
+  readonly password_hash?: string | null;
+  readonly reason: string;
+}
+
+/** One step of a user's trust history (the "trust flame"). */
+export interface TrustChange {
+  readonly user_id: string;
+  readonly at: string;
+  readonly actor_id: string;
+  readonly old_trust: number;
+  readonly new_trust: number;
+  readonly reason: string;
+}
+
+/** An API key as it is listed: the secret itself is never stored, only its hash. */
+export interface ApiKeyRecord {
+  readonly id: string;
+  readonly user_id: string;
+  readonly label: string;
+  /** The key's public start (`forge_<id>`), to recognise it. */
+  readonly prefix: string;
+  readonly created_at: string;
+  readonly last_used_at: string | null;
+  readonly revoked_at: string | null;
+}
+
+export interface NewApiKey {
+  readonly id: string;
+  readonly user_id: string;
+  readonly label: string;
+  readonly prefix: string;
+  /** sha256 (hex) of the whole key. */
+  readonly hash: string;
+}
+
 export interface StoreStats {
   readonly capsules: number;
   readonly requests: number;
@@ -323,6 +388,27 @@ export interface GraphStore {
    */
   setOverlayState(id: string, change: OverlayStateChange, ctx: MutationContext): Promise<OverlayRecord | null>;
   deleteOverlay(id: string, ctx: MutationContext): Promise<void>;
+
+  /** @throws ConflictError when the name is taken. */
+  createUser(input: NewUser, ctx: MutationContext): Promise<UserRecord>;
+  getUser(id: string): Promise<UserRecord | null>;
+  /** The user of a name with its password hash, for password login only. */
+  getUserCredentials(name: string): Promise<{ user: UserRecord; password_hash: string | null } | null>;
+  listUsers(): Promise<UserRecord[]>;
+  /**
+   * Changes a user; a trust change appends to its history (who, when, old → new, reason) in the same
+   * transaction. @throws NotFoundError
+   */
+  updateUser(id: string, change: UserChange, ctx: MutationContext): Promise<UserRecord>;
+  /** Oldest first. */
+  getTrustHistory(userId: string): Promise<TrustChange[]>;
+  /** @throws NotFoundError when the user does not exist. */
+  createApiKey(input: NewApiKey, ctx: MutationContext): Promise<ApiKeyRecord>;
+  /** The live (not revoked) key with this hash and its user; records its last use (to the minute). */
+  useApiKey(hash: string): Promise<{ key: ApiKeyRecord; user: UserRecord } | null>;
+  listApiKeys(userId: string): Promise<ApiKeyRecord[]>;
+  /** Revokes a key (idempotent). @throws NotFoundError */
+  revokeApiKey(id: string, ctx: MutationContext): Promise<ApiKeyRecord>;
 
   appendAudit(entry: NewAuditEntry): Promise<AuditEntry>;
   listAudit(options: { limit: number; before_seq?: number; entity_id?: string; action?: string }): Promise<AuditEntry[]>;

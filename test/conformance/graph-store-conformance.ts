@@ -297,5 +297,58 @@ export function describeGraphStoreConformance(name: string, factory: () => Promi
       const actions = (await store.listAudit({ limit: 10 })).map((e) => e.action);
       expect(actions).toEqual(['overlay.delete', 'overlay.suspended', 'overlay.active', 'overlay.register', 'overlay.register']);
     });
+
+    it('keeps users with unique names, their trust history with reasons, and audits every change', async () => {
+      const admin = { actor_id: 'admin-1' };
+      const ana = await store.createUser({ name: 'ana', role: 'contributor', trust_level: 60, password_hash: 'scrypt$x' }, admin);
+      expect(ana).toMatchObject({ name: 'ana', role: 'contributor', trust_level: 60, disabled: false, has_password: true });
+      expect(ana).not.toHaveProperty('password_hash');
+      await expect(store.createUser({ name: 'ana', role: 'reader', trust_level: 40, password_hash: null }, admin)).rejects.toBeInstanceOf(ConflictError);
+      expect(await store.getUser(ana.id)).toEqual(ana);
+      expect(await store.getUserCredentials('ana')).toEqual({ user: ana, password_hash: 'scrypt$x' });
+      expect(await store.getUserCredentials('nobody')).toBeNull();
+
+      const raised = await store.updateUser(ana.id, { trust_level: 80, reason: 'reviewed by the board' }, admin);
+      expect(raised.trust_level).toBe(80);
+      const demoted = await store.updateUser(ana.id, { role: 'reader', trust_level: 40, disabled: true, reason: 'left the team' }, { actor_id: 'admin-2' });
+      expect(demoted).toMatchObject({ role: 'reader', trust_level: 40, disabled: true });
+      await store.updateUser(ana.id, { disabled: false, reason: 'back' }, admin); // no trust change: no history step
+      expect(await store.getTrustHistory(ana.id)).toEqual([
+        { user_id: ana.id, at: expect.any(String), actor_id: 'admin-1', old_trust: 60, new_trust: 80, reason: 'reviewed by the board' },
+        { user_id: ana.id, at: expect.any(String), actor_id: 'admin-2', old_trust: 80, new_trust: 40, reason: 'left the team' },
+      ]);
+      await expect(store.updateUser('missing', { reason: 'x' }, admin)).rejects.toBeInstanceOf(NotFoundError);
+      const bo = await store.createUser({ name: 'bo', role: 'admin', trust_level: 100, password_hash: null }, admin);
+      expect((await store.listUsers()).map((u) => u.name)).toEqual(['ana', 'bo']);
+      expect(bo.has_password).toBe(false);
+      const audit = await store.listAudit({ limit: 10, entity_id: ana.id });
+      expect(audit.map((e) => [e.action, e.actor_id])).toEqual([
+        ['user.update', 'admin-1'],
+        ['user.update', 'admin-2'],
+        ['user.update', 'admin-1'],
+        ['user.create', 'admin-1'],
+      ]);
+      expect(audit[1]?.details).toMatchObject({ reason: 'left the team', trust: { from: 80, to: 40 }, role: { from: 'contributor', to: 'reader' } });
+    });
+
+    it('finds a live API key by its hash only, and revokes it for good', async () => {
+      const admin = { actor_id: 'admin-1' };
+      const user = await store.createUser({ name: 'cy', role: 'reader', trust_level: 40, password_hash: null }, admin);
+      const key = await store.createApiKey({ id: 'k1', user_id: user.id, label: 'laptop', prefix: 'forge_k1', hash: 'h'.repeat(64) }, admin);
+      expect(key).toMatchObject({ id: 'k1', user_id: user.id, label: 'laptop', prefix: 'forge_k1', last_used_at: null, revoked_at: null });
+      expect(key).not.toHaveProperty('hash');
+      await expect(store.createApiKey({ id: 'k2', user_id: 'nobody', label: '', prefix: 'forge_k2', hash: 'i'.repeat(64) }, admin)).rejects.toBeInstanceOf(NotFoundError);
+      const found = await store.useApiKey('h'.repeat(64));
+      expect(found?.user).toEqual(user);
+      expect(found?.key.last_used_at).toEqual(expect.any(String));
+      expect((await store.listApiKeys(user.id))[0]?.last_used_at).toBe(found?.key.last_used_at);
+      expect(await store.useApiKey('x'.repeat(64))).toBeNull();
+      const revoked = await store.revokeApiKey('k1', admin);
+      expect(revoked.revoked_at).toEqual(expect.any(String));
+      expect((await store.revokeApiKey('k1', admin)).revoked_at).toBe(revoked.revoked_at);
+      expect(await store.useApiKey('h'.repeat(64))).toBeNull();
+      await expect(store.revokeApiKey('missing', admin)).rejects.toBeInstanceOf(NotFoundError);
+      expect((await store.listAudit({ limit: 5, entity_id: 'k1' })).map((e) => e.action)).toEqual(['key.revoke', 'key.create']);
+    });
   });
 }

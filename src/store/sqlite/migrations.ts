@@ -100,4 +100,38 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX overlays_by_state ON overlays(state);
   `,
+  // 3: users, their trust history and API keys
+  `
+  CREATE TABLE users (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    role TEXT NOT NULL CHECK (role IN ('reader', 'contributor', 'operator', 'admin')),
+    trust_level INTEGER NOT NULL CHECK (trust_level BETWEEN 0 AND 100),
+    password_hash TEXT,
+    disabled INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE TABLE trust_history (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    user_id TEXT NOT NULL REFERENCES users(id),
+    at TEXT NOT NULL,
+    actor_id TEXT NOT NULL,
+    old_trust INTEGER NOT NULL,
+    new_trust INTEGER NOT NULL,
+    reason TEXT NOT NULL
+  );
+  CREATE INDEX trust_history_by_user ON trust_history(user_id, seq);
+  CREATE TABLE api_keys (
+    id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users(id),
+    label TEXT NOT NULL,
+    prefix TEXT NOT NULL,
+    hash TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL,
+    last_used_at TEXT,
+    revoked_at TEXT
+  );
+  CREATE INDEX api_keys_by_user ON api_keys(user_id);
+  `,
 ];

@@ -35,6 +35,13 @@ import {
   type SearchHit,
   type SearchQuery,
   type StoreStats,
+  type ApiKeyRecord,
+  type NewApiKey,
+  type NewUser,
+  type Role,
+  type TrustChange,
+  type UserChange,
+  type UserRecord,
 } from '../graph-store.js';
 import { compareVersions, isSemver, nextPatch } from '../versions.js';
 import { MIGRATIONS } from './migrations.js';
@@ -173,6 +180,32 @@ function toOverlay(row: OverlayRow): OverlayRecord {
     config: JSON.parse(row.config) as JsonObject,
   };
 }
+
+interface UserRow {
+  id: string;
+  name: string;
+  role: string;
+  trust_level: number;
+  password_hash: string | null;
+  disabled: number;
+  created_at: string;
+  updated_at: string;
+}
+
+function toUser(row: UserRow): UserRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    role: row.role as Role,
+    trust_level: row.trust_level,
+    disabled: row.disabled === 1,
+    has_password: row.password_hash !== null,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+  };
+}
+
+const API_KEY_COLUMNS = 'id, user_id, label, prefix, created_at, last_used_at, revoked_at';
 
 function toAudit(row: AuditRow): AuditEntry {
   return { ...row, details: JSON.parse(row.details) as JsonObject };
@@ -779,6 +812,157 @@ export class SqliteGraphStore implements GraphStore {
       'INSERT INTO audit_log (id, at, actor_id, action, entity_type, entity_id, details, prev_hash, hash, dedupe_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     ).run(base.id, base.at, base.actor_id, base.action, base.entity_type, base.entity_id, JSON.stringify(base.details), prev, hash, entry.dedupe_key ?? null);
     return { ...base, seq: Number(info.lastInsertRowid), prev_hash: prev, hash };
+  }
+
+  private userRow(id: string): UserRow | undefined {
+    return this.stmt<[string], UserRow>('SELECT * FROM users WHERE id = ?').get(id);
+  }
+
+  async createUser(input: NewUser, ctx: MutationContext): Promise<UserRecord> {
+    return this.db
+      .transaction(() => {
+        if (this.stmt<[string], { id: string }>('SELECT id FROM users WHERE name = ?').get(input.name)) throw new ConflictError('user', input.name, 'name is taken');
+        const id = randomUUID();
+        const at = this.now();
+        this.stmt('INSERT INTO users (id, name, role, trust_level, password_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
+          id,
+          input.name,
+          input.role,
+          input.trust_level,
+          input.password_hash,
+          at,
+          at,
+        );
+        this.audit({
+          actor_id: ctx.actor_id,
+          action: 'user.create',
+          entity_type: 'user',
+          entity_id: id,
+          details: { name: input.name, role: input.role, trust_level: input.trust_level },
+        });
+        return toUser(this.userRow(id) as UserRow);
+      })
+      .immediate();
+  }
+
+  async getUser(id: string): Promise<UserRecord | null> {
+    const row = this.userRow(id);
+    return row ? toUser(row) : null;
+  }
+
+  async getUserCredentials(name: string): Promise<{ user: UserRecord; password_hash: string | null } | null> {
+    const row = this.stmt<[string], UserRow>('SELECT * FROM users WHERE name = ?').get(name);
+    return row ? { user: toUser(row), password_hash: row.password_hash } : null;
+  }
+
+  async listUsers(): Promise<UserRecord[]> {
+    return this.stmt<[], UserRow>('SELECT * FROM users ORDER BY name').all().map(toUser);
+  }
+
+  async updateUser(id: string, change: UserChange, ctx: MutationContext): Promise<UserRecord> {
+    return this.db
+      .transaction(() => {
+        const current = this.userRow(id);
+        if (!current) throw new NotFoundError('user', id);
+        const at = this.now();
+        const next = {
+          role: change.role ?? current.role,
+          trust_level: change.trust_level ?? current.trust_level,
+          disabled: change.disabled === undefined ? current.disabled : change.disabled ? 1 : 0,
+          password_hash: change.password_hash === undefined ? current.password_hash : change.password_hash,
+        };
+        this.stmt('UPDATE users SET role = ?, trust_level = ?, disabled = ?, password_hash = ?, updated_at = ? WHERE id = ?').run(
+          next.role,
+          next.trust_level,
+          next.disabled,
+          next.password_hash,
+          at,
+          id,
+        );
+        if (next.trust_level !== current.trust_level) {
+          this.stmt('INSERT INTO trust_history (user_id, at, actor_id, old_trust, new_trust, reason) VALUES (?, ?, ?, ?, ?, ?)').run(
+            id,
+            at,
+            ctx.actor_id,
+            current.trust_level,
+            next.trust_level,
+            change.reason,
+          );
+        }
+        const changed = (['role', 'trust_level', 'disabled'] as const).filter((k) => next[k] !== current[k]);
+        this.audit({
+          actor_id: ctx.actor_id,
+          action: 'user.update',
+          entity_type: 'user',
+          entity_id: id,
+          details: {
+            reason: change.reason,
+            changed: [...changed, ...(next.password_hash !== current.password_hash ? ['password'] : [])],
+            ...(next.trust_level !== current.trust_level ? { trust: { from: current.trust_level, to: next.trust_level } } : {}),
+            ...(next.role !== current.role ? { role: { from: current.role, to: next.role } } : {}),
+          },
+        });
+        return toUser(this.userRow(id) as UserRow);
+      })
+      .immediate();
+  }
+
+  async getTrustHistory(userId: string): Promise<TrustChange[]> {
+    return this.stmt<[string], TrustChange>('SELECT user_id, at, actor_id, old_trust, new_trust, reason FROM trust_history WHERE user_id = ? ORDER BY seq').all(userId);
+  }
+
+  async createApiKey(input: NewApiKey, ctx: MutationContext): Promise<ApiKeyRecord> {
+    return this.db
+      .transaction(() => {
+        if (!this.userRow(input.user_id)) throw new NotFoundError('user', input.user_id);
+        this.stmt('INSERT INTO api_keys (id, user_id, label, prefix, hash, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(
+          input.id,
+          input.user_id,
+          input.label,
+          input.prefix,
+          input.hash,
+          this.now(),
+        );
+        this.audit({
+          actor_id: ctx.actor_id,
+          action: 'key.create',
+          entity_type: 'api_key',
+          entity_id: input.id,
+          details: { user_id: input.user_id, label: input.label, prefix: input.prefix },
+        });
+        return this.stmt<[string], ApiKeyRecord>(`SELECT ${API_KEY_COLUMNS} FROM api_keys WHERE id = ?`).get(input.id) as ApiKeyRecord;
+      })
+      .immediate();
+  }
+
+  async useApiKey(hash: string): Promise<{ key: ApiKeyRecord; user: UserRecord } | null> {
+    const key = this.stmt<[string], ApiKeyRecord>(`SELECT ${API_KEY_COLUMNS} FROM api_keys WHERE hash = ? AND revoked_at IS NULL`).get(hash);
+    if (!key) return null;
+    const user = this.userRow(key.user_id);
+    if (!user) return null;
+    // Last use to the minute: a write per authenticated call would cost a commit each.
+    const at = this.now();
+    if (key.last_used_at !== null && Date.parse(at) - Date.parse(key.last_used_at) < 60_000) return { key, user: toUser(user) };
+    this.stmt('UPDATE api_keys SET last_used_at = ? WHERE id = ?').run(at, key.id);
+    return { key: { ...key, last_used_at: at }, user: toUser(user) };
+  }
+
+  async listApiKeys(userId: string): Promise<ApiKeyRecord[]> {
+    return this.stmt<[string], ApiKeyRecord>(`SELECT ${API_KEY_COLUMNS} FROM api_keys WHERE user_id = ? ORDER BY created_at, id`).all(userId);
+  }
+
+  async revokeApiKey(id: string, ctx: MutationContext): Promise<ApiKeyRecord> {
+    return this.db
+      .transaction(() => {
+        const key = this.stmt<[string], ApiKeyRecord>(`SELECT ${API_KEY_COLUMNS} FROM api_keys WHERE id = ?`).get(id);
+        if (!key) throw new NotFoundError('api key', id);
+        if (key.revoked_at) return key;
+        const at = this.now();
+        this.stmt('UPDATE api_keys SET revoked_at = ? WHERE id = ?').run(at, id);
+        this.audit({ actor_id: ctx.actor_id, action: 'key.revoke', entity_type: 'api_key', entity_id: id, details: { user_id: key.user_id, prefix: key.prefix } });
+        return { ...key, revoked_at: at };
+      })
+      .immediate();
   }
 
   async appendAudit(entry: NewAuditEntry): Promise<AuditEntry> {
