@@ -1,0 +1,100 @@
+/**
+ * The authorisation table: every route Forge serves, and the permission it needs. One table, so that a
+ * route cannot exist without a decision about who may call it (a test checks the ingress against it), and
+ * `docs/security.md` prints it.
+ */
+import { ROLES, type Role } from '../store/graph-store.js';
+
+/** What a caller may do; each permission is granted from one role upwards. */
+export const PERMISSIONS = {
+  /** Liveness only, no details. */
+  public: 'anyone',
+  'capsule:read': 'reader',
+  'request:submit': 'reader',
+  /** Own requests; operators read any. */
+  'request:read': 'reader',
+  'capsule:write': 'contributor',
+  'overlay:manage': 'operator',
+  'dead-letter:manage': 'operator',
+  'audit:read': 'operator',
+  'system:read': 'operator',
+  'queues:read': 'operator',
+  'dead-letter:purge': 'admin',
+  'queues:act': 'admin',
+  'user:manage': 'admin',
+} as const satisfies Record<string, Role | 'anyone'>;
+
+export type Permission = keyof typeof PERMISSIONS;
+
+export interface RouteRule {
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** As the router declares it (`:id` for parameters). */
+  readonly path: string;
+  readonly permission: Permission;
+}
+
+export const ROUTES: readonly RouteRule[] = [
+  { method: 'GET', path: '/healthz', permission: 'public' },
+  { method: 'GET', path: '/metrics', permission: 'system:read' },
+  { method: 'GET', path: '/v2/system/health', permission: 'public' },
+  { method: 'GET', path: '/v2/system/metrics', permission: 'system:read' },
+  { method: 'GET', path: '/v2/system/audit-log', permission: 'audit:read' },
+
+  { method: 'POST', path: '/v2/requests', permission: 'request:submit' },
+  { method: 'GET', path: '/v2/requests/:id', permission: 'request:read' },
+
+  { method: 'GET', path: '/v2/capsules', permission: 'capsule:read' },
+  { method: 'GET', path: '/v2/capsules/search', permission: 'capsule:read' },
+  { method: 'GET', path: '/v2/capsules/:id', permission: 'capsule:read' },
+  { method: 'GET', path: '/v2/capsules/:id/lineage', permission: 'capsule:read' },
+  { method: 'GET', path: '/v2/capsules/:id/descendants', permission: 'capsule:read' },
+  { method: 'POST', path: '/v2/capsules', permission: 'capsule:write' },
+  { method: 'PUT', path: '/v2/capsules/:id', permission: 'capsule:write' },
+  { method: 'DELETE', path: '/v2/capsules/:id', permission: 'capsule:write' },
+  { method: 'POST', path: '/v2/capsules/:id/fork', permission: 'capsule:write' },
+
+  { method: 'POST', path: '/v2/overlays', permission: 'overlay:manage' },
+  { method: 'GET', path: '/v2/overlays', permission: 'overlay:manage' },
+  { method: 'GET', path: '/v2/overlays/:id', permission: 'overlay:manage' },
+  { method: 'POST', path: '/v2/overlays/:id/activate', permission: 'overlay:manage' },
+  { method: 'POST', path: '/v2/overlays/:id/suspend', permission: 'overlay:manage' },
+  { method: 'POST', path: '/v2/overlays/:id/invoke', permission: 'overlay:manage' },
+  { method: 'GET', path: '/v2/overlays/:id/metrics', permission: 'overlay:manage' },
+  { method: 'GET', path: '/v2/overlays/:id/health', permission: 'overlay:manage' },
+  { method: 'POST', path: '/v2/overlays/:id/recover', permission: 'overlay:manage' },
+  { method: 'POST', path: '/v2/overlays/:id/canary', permission: 'overlay:manage' },
+  { method: 'GET', path: '/v2/overlays/:id/canary', permission: 'overlay:manage' },
+  { method: 'DELETE', path: '/v2/overlays/:id', permission: 'overlay:manage' },
+  { method: 'GET', path: '/v2/immune/quarantined', permission: 'overlay:manage' },
+
+  { method: 'GET', path: '/v2/dead-letters', permission: 'dead-letter:manage' },
+  { method: 'GET', path: '/v2/dead-letters/:id', permission: 'dead-letter:manage' },
+  { method: 'POST', path: '/v2/dead-letters/retry', permission: 'dead-letter:manage' },
+  { method: 'POST', path: '/v2/dead-letters/:id/retry', permission: 'dead-letter:manage' },
+  { method: 'POST', path: '/v2/dead-letters/purge', permission: 'dead-letter:purge' },
+  { method: 'DELETE', path: '/v2/dead-letters/:id', permission: 'dead-letter:purge' },
+
+  // Bull Board, everything under its mount: looking needs queues:read, any action queues:act.
+  { method: 'GET', path: '/admin/queues', permission: 'queues:read' },
+  { method: 'POST', path: '/admin/queues', permission: 'queues:act' },
+  { method: 'PUT', path: '/admin/queues', permission: 'queues:act' },
+  { method: 'PATCH', path: '/admin/queues', permission: 'queues:act' },
+  { method: 'DELETE', path: '/admin/queues', permission: 'queues:act' },
+];
+
+/** Mounts whose routes belong to another package: one rule per method covers everything under them. */
+export const MOUNTS: readonly string[] = ['/admin/queues'];
+
+const rank = (role: Role) => ROLES.indexOf(role);
+
+/** Whether `role` (none: anonymous) holds `permission`. */
+export function allows(role: Role | null, permission: Permission): boolean {
+  const needs = PERMISSIONS[permission];
+  if (needs === 'anyone') return true;
+  return role !== null && rank(role) >= rank(needs);
+}
+
+/** The rule of a route, by method and declared path. */
+export function ruleOf(method: string, path: string): RouteRule | undefined {
+  return ROUTES.find((r) => r.method === method && r.path === path);
+}
