@@ -18,6 +18,7 @@ import { createOverlayRuntime, type OverlayRuntime } from './overlays/runtime.js
 import { RequestService } from './producers/requests.js';
 import { HashingEmbedder, type Embedder } from './search/embedder.js';
 import { CapsuleService } from './services/capsules.js';
+import { UserService } from './services/users.js';
 import type { Caller, GraphStore } from './store/graph-store.js';
 import { SqliteGraphStore } from './store/sqlite/sqlite-graph-store.js';
 import { DeadLetterService } from './workers/dead-letters.js';
@@ -74,6 +75,8 @@ export interface Forge {
   readonly fleet: FleetState;
   readonly capsules: CapsuleService;
   readonly requests: RequestService;
+  /** Users, their trust and their API keys. */
+  readonly users: UserService;
   readonly overlays: ForgeOverlays;
   /** List, show, re-drive and purge dead letters. */
   readonly dlq: DeadLetterService;
@@ -142,6 +145,7 @@ export async function createForge(config: ForgeConfig, overrides: ForgeOverrides
     fleet,
     capsules,
     requests,
+    users: new UserService({ store }),
     overlays: { registry, executor, health, canaries },
     dlq: new DeadLetterService({ config, store, deadLetters: queues.deadLetters, queues: queues.phases, flows: queues.flows }),
     queues,

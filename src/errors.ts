@@ -12,6 +12,8 @@ const HTTP_STATUS = {
   not_found: 404,
   conflict: 409,
   forbidden: 403,
+  unauthenticated: 401,
+  permission_denied: 403,
   security_denied: 403,
   phase_timeout: 504,
   redis_server_missing: 500,
@@ -109,6 +111,37 @@ export class RequestValidationError extends ForgeError {
 
   override details(): Record<string, unknown> {
     return { where: this.where, issues: this.issues.map((i) => ({ ...i, path: i.path.map((p) => (typeof p === 'symbol' ? String(p) : p)) })) };
+  }
+}
+
+/** No credential, or one that is not (or no longer) valid: HTTP 401 with `WWW-Authenticate: Bearer`. */
+export class AuthenticationError extends ForgeError {
+  /** Why, for the caller: `missing`, `invalid`, `revoked_or_unknown`, `disabled`. */
+  readonly reason: 'missing' | 'invalid' | 'revoked_or_unknown' | 'disabled';
+  constructor(reason: AuthenticationError['reason'], message: string) {
+    super('unauthenticated', message, { retryable: false });
+    this.reason = reason;
+  }
+
+  override details(): Record<string, unknown> {
+    return { reason: this.reason };
+  }
+}
+
+/** The caller is known but its role does not hold the permission the route needs: HTTP 403. */
+export class PermissionDeniedError extends ForgeError {
+  readonly permission: string;
+  readonly requiredRole: string;
+  readonly role: string;
+  constructor(permission: string, requiredRole: string, role: string) {
+    super('permission_denied', `${permission} needs the ${requiredRole} role or above; you are ${role}`, { retryable: false });
+    this.permission = permission;
+    this.requiredRole = requiredRole;
+    this.role = role;
+  }
+
+  override details(): Record<string, unknown> {
+    return { permission: this.permission, required_role: this.requiredRole, your_role: this.role };
   }
 }
 

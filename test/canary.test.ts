@@ -1,7 +1,6 @@
 import type { Server } from 'node:http';
 import { afterEach, expect, it } from 'vitest';
-import { createIngressApp, listen } from '../src/producers/ingress.js';
-import { createTestForge, type TestForge } from './helpers/forge.js';
+import { authHeaders, createTestForge, serve, type TestForge } from './helpers/forge.js';
 import { compileWat } from './helpers/wat.js';
 
 let t: TestForge | undefined;
@@ -22,10 +21,10 @@ async function setup(candidateFixture: string) {
   const stable = await forge.overlays.registry.register(forge.localCaller, manifest('1.0.0'), await compileWat('abi-test'));
   await forge.overlays.registry.activate(forge.localCaller, stable.id, { config: { greeting: 'hello' } });
   const candidate = await forge.overlays.registry.register(forge.localCaller, manifest('1.1.0'), await compileWat(candidateFixture));
-  const http = await listen(createIngressApp(forge), '127.0.0.1', 0);
+  const http = await serve(forge);
   server = http.server;
   const post = async (path: string, body: unknown) => {
-    const res = await fetch(`${http.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(`${http.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...authHeaders(http.url) }, body: JSON.stringify(body) });
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   };
   return { forge, stable, candidate, post, url: http.url };
@@ -37,7 +36,10 @@ it('routes its share of calls to the candidate, compares them live, and promotes
   expect(started.status).toBe(201);
   expect(started.body).toMatchObject({ status: 'running', traffic_percentage: 0.25, max_error_rate: 0.01 });
   for (let i = 0; i < 20; i++) expect((await forge.overlays.executor.invoke(stable.id, { function: 'echo', args: { i } })).success).toBe(true);
-  const live = (await (await fetch(`${url}/v2/overlays/${stable.id}/canary`)).json()) as { stable: { calls: number }; candidate: { calls: number; error_rate: number } };
+  const live = (await (await fetch(`${url}/v2/overlays/${stable.id}/canary`, { headers: authHeaders(url) })).json()) as {
+    stable: { calls: number };
+    candidate: { calls: number; error_rate: number };
+  };
   expect(live.stable.calls).toBe(15);
   expect(live.candidate).toMatchObject({ calls: 5, error_rate: 0 });
 

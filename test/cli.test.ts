@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, expect, it } from 'vitest';
@@ -61,38 +61,44 @@ it('forge start runs everything with a private Redis, prints its URLs, and shuts
   const api = /API (http:\/\/[^ ]+)\/v2/.exec(ready)?.[1] as string;
   expect(ready).toContain(`Bull Board ${api}/admin/queues`);
   expect(ready).toMatch(/Redis redis:\/\/127\.0\.0\.1:\d+ \(private/);
-  const posted = await fetch(`${api}/v2/requests`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: 'hello' }) });
+  // An empty data dir got an admin whose key is in admin.key, readable by the owner only, never printed.
+  const keyFile = path.join(dataDir, 'admin.key');
+  expect(out).toContain(`its API key is in ${keyFile}`);
+  expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+  const apiKey = readFileSync(keyFile, 'utf8').trim();
+  expect(apiKey).toMatch(/^forge_/);
+  expect(out).not.toContain(apiKey);
+  const auth = { authorization: `Bearer ${apiKey}` };
+  expect((await fetch(`${api}/v2/requests`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: 'hello' }) })).status).toBe(401);
+  const posted = await fetch(`${api}/v2/requests`, { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: JSON.stringify({ query: 'hello' }) });
   const { id } = (await posted.json()) as { id: string };
-  const done = (await (await fetch(`${api}/v2/requests/${id}?wait=10000`)).json()) as { status: string };
+  const done = (await (await fetch(`${api}/v2/requests/${id}?wait=10000`, { headers: auth })).json()) as { status: string };
   expect(done.status).toBe('completed');
+  const anonymous = await run(['dlq', 'list', '--target', api]);
+  expect(anonymous.code).toBe(1);
+  expect(anonymous.stderr).toContain('--api-key or FORGE_API_KEY');
 
   // The overlay commands drive the same API.
   const overlayDir = path.join(root, 'overlays', 'ml_intelligence');
-  const registered = await run([
-    'overlay',
-    'register',
-    '--manifest',
-    path.join(overlayDir, 'manifest.yaml'),
-    '--wasm',
-    path.join(overlayDir, 'build', 'ml_intelligence.wasm'),
-    '--target',
-    api,
-  ]);
+  const registered = await run(
+    ['overlay', 'register', '--manifest', path.join(overlayDir, 'manifest.yaml'), '--wasm', path.join(overlayDir, 'build', 'ml_intelligence.wasm'), '--target', api],
+    { FORGE_API_KEY: apiKey },
+  );
   expect(registered.code).toBe(0);
   const overlay = JSON.parse(registered.stdout) as { id: string; state: string; name: string };
   expect(overlay).toMatchObject({ name: 'ml-intelligence', state: 'pending' });
-  expect((await run(['overlay', 'activate', overlay.id, '--target', api])).stdout).toContain('"state": "active"');
-  const invoked = await run(['overlay', 'invoke', overlay.id, '--function', 'process', '--args', '{"request":{"query":"Why?"}}', '--target', api]);
+  expect((await run(['overlay', 'activate', overlay.id, '--target', api], { FORGE_API_KEY: apiKey })).stdout).toContain('"state": "active"');
+  const invoked = await run(['overlay', 'invoke', overlay.id, '--function', 'process', '--args', '{"request":{"query":"Why?"}}', '--target', api], { FORGE_API_KEY: apiKey });
   expect(JSON.parse(invoked.stdout)).toMatchObject({ success: true, result: { patterns: ['question'] } });
-  const wrong = await run(['overlay', 'invoke', overlay.id, '--function', 'nope', '--target', api]);
+  const wrong = await run(['overlay', 'invoke', overlay.id, '--function', 'nope', '--target', api], { FORGE_API_KEY: apiKey });
   expect(wrong.code).toBe(1);
   expect(wrong.stdout).toContain('has no entry point');
 
   // And so do the dead-letter commands.
-  const dlq = await run(['dlq', 'list', '--queue', 'context', '--target', api]);
+  const dlq = await run(['dlq', 'list', '--queue', 'context', '--target', api], { FORGE_API_KEY: apiKey });
   expect(dlq.code).toBe(0);
   expect(JSON.parse(dlq.stdout)).toEqual({ items: [], total: 0 });
-  const refusedPurge = await run(['dlq', 'purge', '--target', api]);
+  const refusedPurge = await run(['dlq', 'purge', '--target', api], { FORGE_API_KEY: apiKey });
   expect(refusedPurge.code).toBe(2);
   expect(refusedPurge.stderr).toContain('needs --all');
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createServedForge, type ServedForge } from './helpers/forge.js';
+import { authHeaders, createServedForge, type ServedForge } from './helpers/forge.js';
 
 let t: ServedForge;
 let base: string;
@@ -111,7 +111,7 @@ it('answers every endpoint below 500, whatever the input', async () => {
         const search = new URLSearchParams(Object.entries(q).map(([k, v]): [string, string] => [k, k === 'wait' ? '0' : v])).toString();
         const res = await fetch(`${base}${path}${search ? `?${search}` : ''}`, {
           method,
-          ...(method === 'GET' || method === 'DELETE' ? {} : { headers: { 'content-type': contentType }, body: payload }),
+          ...(method === 'GET' || method === 'DELETE' ? { headers: authHeaders(base) } : { headers: { 'content-type': contentType, ...authHeaders(base) }, body: payload }),
         });
         await res.arrayBuffer();
         expect(res.status, `${method} ${path}?${search} ${payload.slice(0, 100)}`).toBeLessThan(500);

@@ -1,8 +1,7 @@
 import type { Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createForge, type Forge, type ForgeOverrides } from '../src/app.js';
-import { createIngressApp, listen } from '../src/producers/ingress.js';
-import { createTestForge, eventually, type TestForge } from './helpers/forge.js';
+import { authHeaders, createTestForge, eventually, serve, type TestForge } from './helpers/forge.js';
 import { compileWat } from './helpers/wat.js';
 
 const ADMIN = { id: 'root', roles: ['admin'], trust_level: 100 };
@@ -82,12 +81,15 @@ describe('auto-quarantine', () => {
     const audit = await forge.store.listAudit({ limit: 5, entity_id: id, action: 'overlay.quarantined' });
     expect(audit[0]?.actor_id).toBe('immune-system');
 
-    const http = await listen(createIngressApp(forge), '127.0.0.1', 0);
+    const http = await serve(forge);
     server = http.server;
     const base = http.url;
-    const listed = (await (await fetch(`${base}/v2/immune/quarantined`)).json()) as { items: Array<{ id: string }> };
+    const listed = (await (await fetch(`${base}/v2/immune/quarantined`, { headers: authHeaders(base) })).json()) as { items: Array<{ id: string }> };
     expect(listed.items.map((o) => o.id)).toEqual([id]);
-    const recovered = (await (await fetch(`${base}/v2/overlays/${id}/recover`, { method: 'POST' })).json()) as { healthy: boolean; overlay: { state: string } };
+    const recovered = (await (await fetch(`${base}/v2/overlays/${id}/recover`, { method: 'POST', headers: authHeaders(base) })).json()) as {
+      healthy: boolean;
+      overlay: { state: string };
+    };
     expect(recovered).toMatchObject({ healthy: true, overlay: { state: 'active' } });
     expect(await forge.overlays.executor.metrics(id)).toMatchObject({ invocations: 0, failures: 0, breaker: { state: 'closed' } });
   });
@@ -150,14 +152,17 @@ describe('hierarchical health checks', () => {
       10_000,
       'a scheduled health check',
     );
-    const http = await listen(createIngressApp(forge), '127.0.0.1', 0);
+    const http = await serve(forge);
     server = http.server;
-    const system = (await (await fetch(`${http.url}/v2/system/health`)).json()) as {
+    const system = (await (await fetch(`${http.url}/v2/system/health`, { headers: authHeaders(http.url) })).json()) as {
       overlays: { active: number; suspended: number; unhealthy: Array<{ name: string; failing: string[] }> };
     };
     expect(system.overlays).toMatchObject({ active: 1, suspended: 1 });
     expect(system.overlays.unhealthy.find((u) => u.name === 'consumer')?.failing).toEqual(['dependencies', 'circuit']);
-    const onDemand = (await (await fetch(`${http.url}/v2/overlays/${consumer.id}/health`)).json()) as { healthy: boolean; status: number | null };
+    const onDemand = (await (await fetch(`${http.url}/v2/overlays/${consumer.id}/health`, { headers: authHeaders(http.url) })).json()) as {
+      healthy: boolean;
+      status: number | null;
+    };
     expect(onDemand).toMatchObject({ healthy: false, status: null });
   });
 });

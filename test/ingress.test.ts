@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { callJson, createServedForge, type ServedForge } from './helpers/forge.js';
+import { authHeaders, callJson, createServedForge, type ServedForge } from './helpers/forge.js';
 
 let t: ServedForge;
 let base: string;
@@ -96,7 +96,7 @@ describe('capsules API', () => {
     const created = await call('POST', '/v2/capsules', { content: 'Deploys need a canary stage.', type: 'decision', tags: ['deploy'], metadata: { team: 'platform' } });
     expect(created.status).toBe(201);
     const id = created.body.id as string;
-    expect(created.body).toMatchObject({ version: '1.0.0', owner_id: 'local', trust_level: 60, tags: ['deploy'] });
+    expect(created.body).toMatchObject({ version: '1.0.0', owner_id: t.admin.id, trust_level: 60, tags: ['deploy'] });
     expect((await call('GET', `/v2/capsules/${id}`)).body.content).toBe('Deploys need a canary stage.');
 
     const v2 = await call('PUT', `/v2/capsules/${id}`, { content: 'Deploys need a canary stage of 30 minutes.', reason: 'clarified' });
@@ -121,8 +121,15 @@ describe('capsules API', () => {
     const list = await call('GET', '/v2/capsules?limit=10');
     expect((list.body.items as Array<{ id: string }>).map((c) => c.id)).toEqual([v2.body.id]);
     const audit = await call('GET', '/v2/system/audit-log?verify=true');
-    expect((audit.body.entries as Array<{ action: string }>).map((e) => e.action)).toEqual(['capsule.archive', 'capsule.fork', 'capsule.update', 'capsule.create']);
-    expect(audit.body.verification).toMatchObject({ ok: true, checked: 4 });
+    expect((audit.body.entries as Array<{ action: string }>).map((e) => e.action)).toEqual([
+      'capsule.archive',
+      'capsule.fork',
+      'capsule.update',
+      'capsule.create',
+      'key.create', // the test's admin, made when the ingress was served
+      'user.create',
+    ]);
+    expect(audit.body.verification).toMatchObject({ ok: true, checked: 6 });
   });
 
   it('keeps capsules above the caller trust invisible and unwritable', async () => {
@@ -172,7 +179,7 @@ describe('system', () => {
   it('exposes Prometheus metrics: queue depths, phase durations, dead letters, request outcomes', async () => {
     const posted = await call('POST', '/v2/requests', { query: 'metrics please' });
     await call('GET', `/v2/requests/${posted.body.id}?wait=10000`);
-    const res = await fetch(`${base}/metrics`);
+    const res = await fetch(`${base}/metrics`, { headers: authHeaders(base) });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/plain');
     const text = await res.text();
@@ -183,7 +190,7 @@ describe('system', () => {
   });
 
   it('serves Bull Board with every queue, the dead-letter queue among them', async () => {
-    const page = await fetch(`${base}/admin/queues`);
+    const page = await fetch(`${base}/admin/queues`, { headers: authHeaders(base) });
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<html');
     const api = await call('GET', '/admin/queues/api/queues');

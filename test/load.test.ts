@@ -1,8 +1,7 @@
 import type { Server } from 'node:http';
 import { afterEach, expect, it } from 'vitest';
-import { createIngressApp, listen } from '../src/producers/ingress.js';
 import { percentile, runLoad, type LoadProgress } from '../src/producers/load.js';
-import { createTestForge, type TestForge } from './helpers/forge.js';
+import { createTestForge, serve, type TestForge } from './helpers/forge.js';
 
 let t: TestForge | undefined;
 let server: Server | undefined;
@@ -24,11 +23,12 @@ it('computes nearest-rank percentiles', () => {
 it('drives a real ingress, follows every request to its end and reports progress', async () => {
   t = await createTestForge();
   t.forge.startWorkers();
-  const http = await listen(createIngressApp(t.forge), '127.0.0.1', 0);
+  const http = await serve(t.forge);
   server = http.server;
   const progress: LoadProgress[] = [];
   const summary = await runLoad({
     target: http.url,
+    apiKey: http.admin.apiKey,
     rate: 100,
     durationSeconds: 0.4,
     concurrency: 8,

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { callJson, createServedForge, eventually, type ServedForge } from './helpers/forge.js';
+import { authHeaders, callJson, createServedForge, eventually, type ServedForge } from './helpers/forge.js';
 import { compileWat } from './helpers/wat.js';
 
 let t: ServedForge;
@@ -17,7 +17,7 @@ async function register(manifest: string, wasm: Uint8Array | null, as: 'file' | 
   if (as === 'file') form.set('manifest', new Blob([manifest]), 'manifest.yaml');
   else form.set('manifest', manifest);
   if (wasm) form.set('wasm', new Blob([wasm]), 'overlay.wasm');
-  const res = await fetch(`${base}/v2/overlays`, { method: 'POST', body: form });
+  const res = await fetch(`${base}/v2/overlays`, { method: 'POST', body: form, headers: authHeaders(base) });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
@@ -42,7 +42,7 @@ describe('overlay lifecycle API', () => {
       name: 'echo-test',
       version: '1.0.0',
       state: 'pending',
-      submitted_by: 'local',
+      submitted_by: t.admin.id,
       trust_level: 40,
       imports: ['log', 'capsule_read', 'event_publish'],
     });

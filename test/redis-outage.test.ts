@@ -5,10 +5,9 @@ import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { createForge, type Forge } from '../src/app.js';
 import { loadConfig } from '../src/config/index.js';
-import { createIngressApp, listen } from '../src/producers/ingress.js';
 import { startLocalRedis, type LocalRedis } from '../src/redis/local-redis.js';
 import { TERMINAL_STATUSES } from '../src/store/graph-store.js';
-import { eventually } from './helpers/forge.js';
+import { authHeaders, eventually, serve } from './helpers/forge.js';
 
 let redis: LocalRedis | undefined;
 let forge: Forge | undefined;
@@ -40,9 +39,10 @@ it('answers 503 with Retry-After while Redis is down, and loses no accepted requ
     }),
   );
   forge.startWorkers();
-  const http = await listen(createIngressApp(forge), '127.0.0.1', 0);
+  const http = await serve(forge);
   server = http.server;
-  const post = (query: string) => fetch(`${http.url}/v2/requests`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+  const post = (query: string) =>
+    fetch(`${http.url}/v2/requests`, { method: 'POST', headers: { 'content-type': 'application/json', ...authHeaders(http.url) }, body: JSON.stringify({ query }) });
 
   // Submit a burst and take Redis away while it is being accepted and worked on.
   const accepted: string[] = [];
@@ -72,7 +72,7 @@ it('answers 503 with Retry-After while Redis is down, and loses no accepted requ
   expect(refused.headers.get('retry-after')).toBe('5');
   expect(performance.now() - started).toBeLessThan(500);
   // Reads that need only the graph store still work.
-  expect((await fetch(`${http.url}/v2/capsules`)).status).toBe(200);
+  expect((await fetch(`${http.url}/v2/capsules`, { headers: authHeaders(http.url) })).status).toBe(200);
 
   // Redis comes back with its AOF on the same port: Forge reconnects, accepts again, and finishes the batch.
   redis = await startLocalRedis({ dir: path.join(dir, 'redis'), appendOnly: true, port });

@@ -9,6 +9,8 @@ import { ROLES, type Role } from '../store/graph-store.js';
 export const PERMISSIONS = {
   /** Liveness only, no details. */
   public: 'anyone',
+  /** Who am I. */
+  'self:read': 'reader',
   'capsule:read': 'reader',
   'request:submit': 'reader',
   /** Own requests; operators read any. */
@@ -73,6 +75,16 @@ export const ROUTES: readonly RouteRule[] = [
   { method: 'POST', path: '/v2/dead-letters/:id/retry', permission: 'dead-letter:manage' },
   { method: 'POST', path: '/v2/dead-letters/purge', permission: 'dead-letter:purge' },
   { method: 'DELETE', path: '/v2/dead-letters/:id', permission: 'dead-letter:purge' },
+
+  { method: 'GET', path: '/v2/auth/me', permission: 'self:read' },
+  { method: 'POST', path: '/v2/users', permission: 'user:manage' },
+  { method: 'GET', path: '/v2/users', permission: 'user:manage' },
+  { method: 'GET', path: '/v2/users/:id', permission: 'user:manage' },
+  { method: 'PATCH', path: '/v2/users/:id', permission: 'user:manage' },
+  { method: 'GET', path: '/v2/users/:id/trust-history', permission: 'user:manage' },
+  { method: 'GET', path: '/v2/users/:id/keys', permission: 'user:manage' },
+  { method: 'POST', path: '/v2/users/:id/keys', permission: 'user:manage' },
+  { method: 'DELETE', path: '/v2/keys/:id', permission: 'user:manage' },
 
   // Bull Board, everything under its mount: looking needs queues:read, any action queues:act.
   { method: 'GET', path: '/admin/queues', permission: 'queues:read' },

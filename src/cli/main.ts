@@ -10,6 +10,8 @@ import { startLocalRedis, type LocalRedis } from '../redis/local-redis.js';
 import { packageRoot } from '../util/package-root.js';
 import { builtOverlays, installOverlays } from './core-overlays.js';
 import { dlqCommand } from './dlq-commands.js';
+import type { ApiTarget } from './http.js';
+import { ensureAdminKey, readAdminKey } from './admin-key.js';
 import { overlayCommand } from './overlay-commands.js';
 import { loadSampleKnowledge, readSampleFile } from './sample.js';
 
@@ -61,6 +63,7 @@ const FLAGS = {
   until: { type: 'string' },
   request: { type: 'string' },
   all: { type: 'boolean' },
+  'api-key': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -70,9 +73,17 @@ function configFrom(flags: Flags): ForgeConfig {
   return loadConfig(process.env, { port: flags.port, host: flags.host, 'data-dir': flags['data-dir'], 'redis-url': flags['redis-url'] });
 }
 
-/** The ingress the client commands talk to: --target, or the local one on the configured port. */
-function targetOf(flags: Flags): string {
-  return flags.target ?? `http://127.0.0.1:${configFrom(flags).http.port}`;
+/**
+ * The ingress the client commands talk to (--target, or the local one on the configured port) and the API
+ * key they send: --api-key, FORGE_API_KEY, or — for the local ingress only — the data dir's admin.key.
+ */
+function targetOf(flags: Flags): ApiTarget {
+  const config = configFrom(flags);
+  const local = `http://127.0.0.1:${config.http.port}`;
+  const base = flags.target ?? local;
+  let apiKey = flags['api-key'] ?? process.env.FORGE_API_KEY;
+  if (!apiKey && base === local) apiKey = readAdminKey(config.dataDir) ?? undefined;
+  return { base, apiKey };
 }
 
 function requireRedisUrl(config: ForgeConfig, command: string): void {
@@ -154,6 +165,11 @@ async function start(flags: Flags, role: 'start' | 'ingress' | 'worker'): Promis
     config = { ...config, redisUrl: localRedis.url };
   }
   const forge = await createForge(config);
+  // An empty data dir gets its first user, an admin, whose key only the operator can read.
+  if (role !== 'worker') {
+    const created = await ensureAdminKey(forge.users, config.dataDir);
+    if (created) console.log(`Created user admin (role admin, trust 100); its API key is in ${created} (readable by you only).`);
+  }
   let phases: Phase[] | undefined;
   if (flags.queues) {
     phases = flags.queues.split(',').map((q) => q.trim()) as Phase[];
@@ -202,7 +218,7 @@ async function load(flags: Flags): Promise<void> {
   const rate = positiveNumber(flags.rate, 'rate');
   const duration = positiveNumber(flags.duration, 'duration');
   const concurrency = Math.floor(positiveNumber(flags.concurrency, 'concurrency', 50));
-  const target = targetOf(flags);
+  const { base: target, apiKey } = targetOf(flags);
   const sample = readSampleFile(path.join(packageRoot(), 'samples', 'knowledge.json'));
   const tty = process.stderr.isTTY;
   let lastLine = 0;
@@ -214,7 +230,15 @@ async function load(flags: Flags): Promise<void> {
       process.stderr.write(`${line}\n`);
     }
   };
-  const summary = await runLoad({ target, rate, durationSeconds: duration, concurrency, queries: sample.questions.map((q) => q.query), onProgress: show });
+  const summary = await runLoad({
+    target,
+    ...(apiKey ? { apiKey } : {}),
+    rate,
+    durationSeconds: duration,
+    concurrency,
+    queries: sample.questions.map((q) => q.query),
+    onProgress: show,
+  });
   if (tty) process.stderr.write('\n');
   if (flags.json) {
     console.log(JSON.stringify(summary));

@@ -3,10 +3,10 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../errors.js';
 import { packageRoot } from '../util/package-root.js';
-import { postJson, printResponse as show } from './http.js';
+import { callApi, printResponse as show, type ApiTarget } from './http.js';
 
 export interface OverlayCommandOptions {
-  readonly target: string;
+  readonly target: ApiTarget;
   readonly manifest?: string;
   readonly wasm?: string;
   readonly config?: string;
@@ -35,8 +35,8 @@ function need<T>(value: T | undefined, field: string, message = 'is required'): 
  * ingress (`--target`, default the local one), so it works the same against any deployment.
  */
 export async function overlayCommand(sub: string | undefined, rest: readonly string[], options: OverlayCommandOptions): Promise<void> {
-  const base = options.target.replace(/\/+$/, '');
-  const post = (p: string, body: unknown) => postJson(base, p, body);
+  const api = options.target;
+  const post = (p: string, body: unknown) => callApi(api, p, { json: body });
   switch (sub) {
     case 'build': {
       const result = spawnSync(process.execPath, [path.join(packageRoot(), 'scripts', 'build-overlays.mjs'), ...rest], { stdio: 'inherit' });
@@ -49,10 +49,10 @@ export async function overlayCommand(sub: string | undefined, rest: readonly str
       const wasmPath = need(options.wasm, '--wasm', 'give the module file (.wasm)');
       form.set('manifest', new Blob([readFileSync(manifestPath)]), path.basename(manifestPath));
       form.set('wasm', new Blob([readFileSync(wasmPath)]), path.basename(wasmPath));
-      return show(await fetch(`${base}/v2/overlays`, { method: 'POST', body: form }));
+      return show(await callApi(api, '/v2/overlays', { body: form }));
     }
     case 'list':
-      return show(await fetch(`${base}/v2/overlays`));
+      return show(await callApi(api, '/v2/overlays'));
     case 'activate': {
       const id = need(rest[0], 'id', 'forge overlay activate <id> [--config JSON] [--ttl SECONDS]');
       const ttl = options.ttl === undefined ? undefined : Number(options.ttl);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CAPSULE_TYPES } from '../store/graph-store.js';
+import { CAPSULE_TYPES, ROLES } from '../store/graph-store.js';
 
 /** Request and query schemas of the `/v2` API. Parsed once, in the handler; unknown fields are errors. */
 
@@ -153,3 +153,31 @@ export const CanaryBody = z.strictObject({
   max_latency_ratio: z.number().gt(0).max(1000).default(2.0),
   min_requests: z.number().int().min(1).max(1_000_000).default(100),
 });
+
+const trustLevel = z.number().int().min(0).max(100);
+const role = z.enum(ROLES);
+
+export const CreateUserBody = z.strictObject({
+  name: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'lower-case letters, digits, . _ and -, at most 64')
+    .max(64),
+  role,
+  trust_level: trustLevel,
+  password: z.string().min(12, 'at least 12 characters').max(1024).optional(),
+});
+
+export const UpdateUserBody = z
+  .strictObject({
+    role: role.optional(),
+    trust_level: trustLevel.optional(),
+    disabled: z.boolean().optional(),
+    password: z.string().min(12, 'at least 12 characters').max(1024).optional(),
+    reason: z.string().trim().min(1).max(500),
+  })
+  .refine(
+    (b) => b.role !== undefined || b.trust_level !== undefined || b.disabled !== undefined || b.password !== undefined,
+    'change at least one of role, trust_level, disabled, password',
+  );
+
+export const CreateKeyBody = z.strictObject({ label: z.string().trim().max(100).default('') });

@@ -11,8 +11,11 @@ import type { OverlayExecutor } from '../overlays/executor.js';
 import type { OverlayHealth } from '../overlays/health.js';
 import type { OverlayRegistry } from '../overlays/registry.js';
 import type { CapsuleService } from '../services/capsules.js';
-import type { Caller, GraphStore } from '../store/graph-store.js';
+import type { GraphStore } from '../store/graph-store.js';
 import type { DeadLetterService } from '../workers/dead-letters.js';
+import { authenticate } from '../auth/authenticate.js';
+import type { UserService } from '../services/users.js';
+import { usersRouter } from './http/users.js';
 import { adminRouter } from './http/admin.js';
 import { capsulesRouter } from './http/capsules.js';
 import { deadLettersRouter } from './http/dead-letters.js';
@@ -32,8 +35,8 @@ export interface IngressServices {
   readonly requests: Pick<RequestService, 'submit' | 'waitFor'>;
   readonly overlays: { readonly registry: OverlayRegistry; readonly executor: OverlayExecutor; readonly health: OverlayHealth; readonly canaries: OverlayCanaries };
   readonly dlq: DeadLetterService;
+  readonly users: UserService;
   readonly metrics: { readonly registry: Registry };
-  readonly localCaller: Caller;
 }
 
 /** Reads served by the graph store alone: they keep working while Redis is away. */
@@ -46,16 +49,21 @@ export function createIngressApp(services: IngressServices): express.Express {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
 
+  // Identity comes from the credential only: a principal (or null for an anonymous caller) before any
+  // router runs; each route then authorises it from the table.
   app.use((req: Request, res: Response, next: NextFunction) => {
-    res.locals.caller = services.localCaller;
     res.locals.correlationId = req.get('x-correlation-id') ?? randomUUID();
-    next();
+    authenticate(store, req.get('authorization')).then((principal) => {
+      res.locals.principal = principal;
+      res.locals.caller = principal?.caller;
+      next();
+    }, next);
   });
   app.use(express.json({ limit: config.http.bodyLimit, strict: true }));
   app.use(probesRouter({ metrics: services.metrics.registry }));
 
   const board = adminRouter({ queues: [...Object.values(queues.phases), queues.overlayExpiry, queues.healthChecks], readOnlyQueues: [queues.deadLetters] });
-  app.use(board.basePath, board.router);
+  app.use(board.basePath, board.guard, board.router);
 
   const v2 = express.Router();
   // Without Redis nothing can be accepted or run: answer 503 at once (instead of waiting on a reconnect)
@@ -64,6 +72,7 @@ export function createIngressApp(services: IngressServices): express.Express {
     if (fleet.available() || (req.method === 'GET' && READS_WITHOUT_REDIS.test(req.path))) return next();
     next(new FleetUnavailableError(fleet.describe()));
   });
+  v2.use(usersRouter({ users: services.users }));
   v2.use(requestsRouter({ requests: services.requests }));
   v2.use(capsulesRouter({ capsules: services.capsules }));
   v2.use(overlaysRouter({ ...overlays, maxWasmBytes: config.overlayMaxWasmBytes }));

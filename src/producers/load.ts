@@ -3,6 +3,8 @@ import { TERMINAL_STATUSES, type RequestStatus } from '../store/graph-store.js';
 export interface LoadOptions {
   /** Base URL of a Forge ingress, e.g. http://127.0.0.1:8080 */
   readonly target: string;
+  /** Sent as `Authorization: Bearer …`; the key's user needs `request:submit` (reader or above). */
+  readonly apiKey?: string;
   /** Requests started per second. */
   readonly rate: number;
   readonly durationSeconds: number;
@@ -62,6 +64,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
   const concurrency = options.concurrency ?? 50;
   const timeoutMs = options.requestTimeoutMs ?? 30_000;
   const base = options.target.replace(/\/+$/, '');
+  const auth: Record<string, string> = options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {};
   const latencies: number[] = [];
   const outcomes: Record<RequestStatus | 'error', number> = { queued: 0, running: 0, completed: 0, rejected: 0, failed: 0, error: 0 };
   const errorSamples: string[] = [];
@@ -101,13 +104,13 @@ export async function runLoad(options: LoadOptions): Promise<LoadSummary> {
     const body = JSON.stringify({ query: options.bustCache === false ? query : `${query} (load ${i} ${started.toFixed(0)})` });
     const t0 = performance.now();
     try {
-      const post = await fetch(`${base}/v2/requests`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      const post = await fetch(`${base}/v2/requests`, { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body });
       if (post.status !== 202) return fail(`POST /v2/requests answered ${post.status}: ${(await post.text()).slice(0, 200)}`);
       const { id } = (await post.json()) as { id: string };
       const deadline = t0 + timeoutMs;
       for (;;) {
         const left = Math.max(0, Math.round(deadline - performance.now()));
-        const get = await fetch(`${base}/v2/requests/${id}?wait=${Math.min(left, 30_000)}`);
+        const get = await fetch(`${base}/v2/requests/${id}?wait=${Math.min(left, 30_000)}`, { headers: auth });
         if (get.status !== 200) return fail(`GET /v2/requests/${id} answered ${get.status}`);
         const record = (await get.json()) as { status: RequestStatus };
         if (TERMINAL_STATUSES.has(record.status)) {

@@ -6,7 +6,8 @@ import { Redis } from 'ioredis';
 import { inject } from 'vitest';
 import { createForge, type Forge, type ForgeOverrides } from '../../src/app.js';
 import { createIngressApp, listen } from '../../src/producers/ingress.js';
-import type { RequestRecord } from '../../src/store/graph-store.js';
+import type { RequestRecord, Role } from '../../src/store/graph-store.js';
+import type { Server } from 'node:http';
 import { loadConfig, type ForgeConfig } from '../../src/config/index.js';
 
 export interface TestForge {
@@ -65,16 +66,49 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
 export interface ServedForge extends TestForge {
   /** Base URL of the ingress, on a free loopback port. */
   readonly url: string;
+  /** The admin the HTTP helpers call as (role admin, trust 60: what the local caller was before users). */
+  readonly admin: { readonly id: string; readonly apiKey: string };
+}
+
+const SYSTEM = { id: 'system', roles: ['admin'], trust_level: 100 } as const;
+
+/** A user of this Forge with an API key. */
+export async function createUserWithKey(forge: Forge, name: string, role: Role, trust_level: number): Promise<{ id: string; apiKey: string }> {
+  const user = await forge.users.create(SYSTEM, { name, role, trust_level });
+  return { id: user.id, apiKey: (await forge.users.createKey(SYSTEM, user.id, 'test')).api_key };
+}
+
+/** API keys by ingress base URL: `callJson` and `authHeaders` send the one of the base they call. */
+const keys = new Map<string, string>();
+
+/** Makes `callJson` and `authHeaders` call `base` with `apiKey`. */
+export function useKey(base: string, apiKey: string): void {
+  keys.set(base, apiKey);
+}
+
+/** The Authorization header for `base` (none when no key was registered for it). */
+export function authHeaders(base: string): Record<string, string> {
+  const key = keys.get(base);
+  return key ? { authorization: `Bearer ${key}` } : {};
+}
+
+/** Serves a Forge's ingress on a free port and registers a fresh admin key for it. */
+export async function serve(forge: Forge): Promise<{ server: Server; url: string; admin: { id: string; apiKey: string } }> {
+  const { server, url } = await listen(createIngressApp(forge), '127.0.0.1', 0);
+  const admin = await createUserWithKey(forge, `tester-${randomUUID().slice(0, 8)}`, 'admin', 60);
+  useKey(url, admin.apiKey);
+  return { server, url, admin };
 }
 
 /** A test Forge with its workers running and its ingress listening; `cleanup` closes the server too. */
 export async function createServedForge(env: Record<string, string> = {}, overrides: ForgeOverrides = {}): Promise<ServedForge> {
   const t = await createTestForge(env, overrides);
   t.forge.startWorkers();
-  const { server, url } = await listen(createIngressApp(t.forge), '127.0.0.1', 0);
+  const { server, url, admin } = await serve(t.forge);
   return {
     ...t,
     url,
+    admin,
     async cleanup() {
       await new Promise((r) => server.close(r));
       await t.cleanup();
@@ -82,11 +116,15 @@ export async function createServedForge(env: Record<string, string> = {}, overri
   };
 }
 
-/** One JSON call to the API: a string body is sent as it is, anything else as JSON. */
+/**
+ * One JSON call to the API, as the admin registered for `base` (`useKey`): a string body is sent as it is,
+ * anything else as JSON. `headers.authorization` replaces the credential; `''` calls anonymously.
+ */
 export async function callJson(base: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+  const { authorization, ...rest } = { ...authHeaders(base), ...headers };
   const res = await fetch(`${base}${path}`, {
     method,
-    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(authorization ? { authorization } : {}), ...rest },
     ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
   });
   const text = await res.text();

@@ -1,12 +1,13 @@
-import { Router } from 'express';
+import type { Router } from 'express';
 import type { CapsuleService } from '../../services/capsules.js';
 import { CreateCapsuleBody, ForkCapsuleBody, ListCapsulesQuery, SearchCapsulesQuery, UpdateCapsuleBody } from '../api-schemas.js';
 import { callerOf } from './context.js';
+import { guardedRouter } from './guard.js';
 import { parse } from './errors.js';
 
 /** `/capsules`: create, list, search, read, version, archive, fork and trace knowledge. */
 export function capsulesRouter({ capsules }: { capsules: CapsuleService }): Router {
-  const r = Router();
+  const r = guardedRouter('/v2');
   r.get('/capsules', async (req, res) => {
     const q = parse(ListCapsulesQuery, req.query, 'query');
     const page = await capsules.list(

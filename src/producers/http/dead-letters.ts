@@ -1,12 +1,13 @@
-import { Router } from 'express';
+import type { Router } from 'express';
 import type { DeadLetterService } from '../../workers/dead-letters.js';
 import { DeadLetterBulkBody, DeadLetterQuery } from '../api-schemas.js';
 import { callerOf } from './context.js';
+import { guardedRouter } from './guard.js';
 import { parse } from './errors.js';
 
 /** `/dead-letters`: inspect, re-drive and purge jobs that exhausted their attempts. */
 export function deadLettersRouter({ dlq }: { dlq: DeadLetterService }): Router {
-  const r = Router();
+  const r = guardedRouter('/v2');
   r.get('/dead-letters', async (req, res) => {
     const { limit, offset, ...filter } = parse(DeadLetterQuery, req.query, 'query');
     res.json(await dlq.list(filter, { limit, offset }));

@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import type { Router } from 'express';
 import multer from 'multer';
 import { RequestValidationError } from '../../errors.js';
 import type { OverlayCanaries } from '../../overlays/canary.js';
@@ -7,6 +7,7 @@ import type { OverlayHealth } from '../../overlays/health.js';
 import type { OverlayRegistry } from '../../overlays/registry.js';
 import { ActivateOverlayBody, CanaryBody, InvokeOverlayBody, OverlayListQuery, SuspendOverlayBody } from '../api-schemas.js';
 import { callerOf } from './context.js';
+import { guardedRouter } from './guard.js';
 import { parse, uploadOr400 } from './errors.js';
 
 export interface OverlaysRouterDeps {
@@ -20,7 +21,7 @@ export interface OverlaysRouterDeps {
 
 /** `/overlays` and `/immune`: register, run and look after WebAssembly overlays. */
 export function overlaysRouter({ registry, executor, health, canaries, maxWasmBytes }: OverlaysRouterDeps): Router {
-  const r = Router();
+  const r = guardedRouter('/v2');
   const upload = multer({
     storage: multer.memoryStorage(),
     limits: { fileSize: maxWasmBytes, fieldSize: 64 * 1024, files: 2, fields: 4 },

@@ -1,8 +1,9 @@
-import { Router } from 'express';
+import type { Router } from 'express';
 import type { RequestService } from '../requests.js';
 import type { RequestRecord } from '../../store/graph-store.js';
 import { GetRequestQuery, RequestHeaders, SubmitRequestBody } from '../api-schemas.js';
 import { callerOf } from './context.js';
+import { guardedRouter } from './guard.js';
 import { parse } from './errors.js';
 
 function requestView(r: RequestRecord) {
@@ -23,7 +24,7 @@ function requestView(r: RequestRecord) {
 
 /** `/requests`: submit a question, read (or wait for) its answer. */
 export function requestsRouter({ requests }: { requests: Pick<RequestService, 'submit' | 'waitFor'> }): Router {
-  const r = Router();
+  const r = guardedRouter('/v2');
   r.post('/requests', async (req, res) => {
     const headers = parse(RequestHeaders, req.headers, 'headers');
     const body = parse(SubmitRequestBody, req.body, 'body');

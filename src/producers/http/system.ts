@@ -1,4 +1,5 @@
-import { Router } from 'express';
+import type { Router } from 'express';
+import { allows } from '../../auth/authorization.js';
 import type { Registry } from 'prom-client';
 import { PHASES } from '../../config/index.js';
 import type { RequestCounters } from '../../fleet/fleet-state.js';
@@ -6,6 +7,7 @@ import { systemHealth, type SystemHealthDeps } from '../../services/system-healt
 import type { GraphStore } from '../../store/graph-store.js';
 import { AuditLogQuery } from '../api-schemas.js';
 import { parse } from './errors.js';
+import { guardedRouter, principalOf } from './guard.js';
 
 export interface SystemRouterDeps extends SystemHealthDeps {
   readonly counters: Pick<RequestCounters, 'phaseTotals' | 'requestTotals'>;
@@ -14,10 +16,13 @@ export interface SystemRouterDeps extends SystemHealthDeps {
 
 /** `/system`: health, pipeline metrics and the audit log. */
 export function systemRouter(deps: SystemRouterDeps): Router {
-  const r = Router();
+  const r = guardedRouter('/v2');
+  // Anyone may ask whether Forge is up; only a caller who may read the system sees the details.
   r.get('/system/health', async (_req, res) => {
     const report = await systemHealth(deps);
-    res.status(report.status === 'ok' ? 200 : 503).json(report);
+    const status = report.status === 'ok' ? 200 : 503;
+    if (allows(principalOf(res)?.role ?? null, 'system:read')) res.status(status).json(report);
+    else res.status(status).json({ status: report.status });
   });
 
   r.get('/system/metrics', async (_req, res) => {
@@ -46,7 +51,7 @@ export function systemRouter(deps: SystemRouterDeps): Router {
 
 /** `/healthz` (liveness) and `/metrics` (Prometheus), outside `/v2`. */
 export function probesRouter({ metrics }: { metrics: Registry }): Router {
-  const r = Router();
+  const r = guardedRouter('');
   r.get('/healthz', (_req, res) => {
     res.json({ ok: true });
   });

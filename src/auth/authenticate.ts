@@ -1,0 +1,32 @@
+import { AuthenticationError } from '../errors.js';
+import type { Caller, GraphStore, Role, UserRecord } from '../store/graph-store.js';
+import { hashApiKey, isApiKey } from './api-keys.js';
+
+/** Who is calling: the user behind the credential, and the caller identity the services act for. */
+export interface Principal {
+  readonly user: UserRecord;
+  readonly role: Role;
+  readonly caller: Caller;
+  /** How the caller proved it. */
+  readonly via: 'api_key';
+}
+
+export function callerOf(user: UserRecord): Caller {
+  return { id: user.id, roles: [user.role], trust_level: user.trust_level };
+}
+
+/**
+ * Turns an `Authorization` header into a principal. No header: null (anonymous; the route decides).
+ * A header that is not a valid, live credential of an enabled user: AuthenticationError.
+ */
+export async function authenticate(store: Pick<GraphStore, 'useApiKey'>, header: string | undefined): Promise<Principal | null> {
+  if (header === undefined || header === '') return null;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (!match) throw new AuthenticationError('invalid', 'Authorization must be "Bearer <credential>"');
+  const token = match[1] as string;
+  if (!isApiKey(token)) throw new AuthenticationError('invalid', 'the credential is not a Forge API key (forge_…)');
+  const found = await store.useApiKey(hashApiKey(token));
+  if (!found) throw new AuthenticationError('revoked_or_unknown', 'the API key is revoked or unknown');
+  if (found.user.disabled) throw new AuthenticationError('disabled', `user ${found.user.name} is disabled`);
+  return { user: found.user, role: found.user.role, caller: callerOf(found.user), via: 'api_key' };
+}

@@ -1,0 +1,104 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { allows, PERMISSIONS, ROUTES } from '../src/auth/authorization.js';
+import { ROLES, type Role } from '../src/store/graph-store.js';
+import { callJson, createServedForge, createUserWithKey, type ServedForge } from './helpers/forge.js';
+
+let t: ServedForge;
+const keys = new Map<Role, string>();
+beforeAll(async () => {
+  t = await createServedForge();
+  for (const role of ROLES) keys.set(role, (await createUserWithKey(t.forge, `matrix-${role}`, role, 60)).apiKey);
+});
+afterAll(async () => t.cleanup());
+
+const as = (role: Role | null) => ({ authorization: role ? `Bearer ${keys.get(role) as string}` : '' });
+
+describe('the role × route matrix, generated from the authorisation table', () => {
+  // Bull Board's mount stands for everything under it: probe one path of its API.
+  const cells = ROUTES.flatMap((rule) => [null, ...ROLES].map((role) => ({ rule, role })));
+
+  it(`decides every cell as the table says (${ROUTES.length} routes × ${ROLES.length + 1} callers)`, async () => {
+    let checked = 0;
+    for (const { rule, role } of cells) {
+      const path = (rule.path === '/admin/queues' && rule.method !== 'GET' ? '/admin/queues/api/queues/context/clean/failed' : rule.path).replace(':id', randomUUID());
+      const body = rule.method === 'GET' || rule.method === 'DELETE' ? undefined : {};
+      const res = await callJson(t.url, rule.method, path, body, as(role));
+      const what = `${role ?? 'anonymous'} ${rule.method} ${path} (${rule.permission})`;
+      if (allows(role, rule.permission)) {
+        expect([401, 403].includes(res.status) && ['unauthenticated', 'permission_denied'].includes(String(res.body?.error)), `${what} → ${res.status}`).toBe(false);
+      } else if (role === null) {
+        expect(res.status, what).toBe(401);
+        expect(res.body).toMatchObject({ error: 'unauthenticated', details: { reason: 'missing' } });
+        expect(res.headers.get('www-authenticate'), what).toMatch(/^Bearer/);
+      } else {
+        expect(res.status, what).toBe(403);
+        expect(res.body, what).toMatchObject({
+          error: 'permission_denied',
+          details: { permission: rule.permission, required_role: PERMISSIONS[rule.permission], your_role: role },
+        });
+      }
+      checked++;
+    }
+    expect(checked).toBe(cells.length);
+  }, 60_000);
+});
+
+describe('credentials', () => {
+  it('refuses a malformed, unknown, revoked key and a disabled user with 401, and answers liveness to anyone', async () => {
+    const malformed = await callJson(t.url, 'GET', '/v2/capsules', undefined, { authorization: 'Basic abc' });
+    expect(malformed).toMatchObject({ status: 401, body: { error: 'unauthenticated', details: { reason: 'invalid' } } });
+    const unknown = await callJson(t.url, 'GET', '/v2/capsules', undefined, { authorization: `Bearer forge_000000000000_${'a'.repeat(43)}` });
+    expect(unknown).toMatchObject({ status: 401, body: { details: { reason: 'revoked_or_unknown' } } });
+
+    const user = await createUserWithKey(t.forge, 'soon-gone', 'reader', 40);
+    const me = await callJson(t.url, 'GET', '/v2/auth/me', undefined, { authorization: `Bearer ${user.apiKey}` });
+    expect(me.body).toMatchObject({ user: { id: user.id, name: 'soon-gone', role: 'reader', trust_level: 40 }, via: 'api_key' });
+    const key = ((await callJson(t.url, 'GET', `/v2/users/${user.id}/keys`)).body.items as Array<{ id: string }>)[0] as { id: string };
+    expect((await callJson(t.url, 'DELETE', `/v2/keys/${key.id}`)).body).toMatchObject({ id: key.id, revoked_at: expect.any(String) });
+    expect((await callJson(t.url, 'GET', '/v2/capsules', undefined, { authorization: `Bearer ${user.apiKey}` })).status).toBe(401);
+
+    const other = await createUserWithKey(t.forge, 'to-disable', 'reader', 40);
+    expect((await callJson(t.url, 'PATCH', `/v2/users/${other.id}`, { disabled: true, reason: 'left' })).status).toBe(200);
+    expect(await callJson(t.url, 'GET', '/v2/capsules', undefined, { authorization: `Bearer ${other.apiKey}` })).toMatchObject({
+      status: 401,
+      body: { details: { reason: 'disabled' } },
+    });
+
+    const health = await callJson(t.url, 'GET', '/v2/system/health', undefined, { authorization: '' });
+    expect(health.status).toBe(200);
+    expect(health.body).toEqual({ status: 'ok' });
+    expect((await callJson(t.url, 'GET', '/v2/system/health')).body).toHaveProperty('redis');
+    expect((await callJson(t.url, 'GET', '/healthz', undefined, { authorization: '' })).status).toBe(200);
+  });
+});
+
+describe('users API', () => {
+  it('creates users with a key shown once, changes trust with a reason kept in the history, and never grants above the granter', async () => {
+    const created = await callJson(t.url, 'POST', '/v2/users', { name: 'dana', role: 'contributor', trust_level: 40 });
+    expect(created.status).toBe(201);
+    expect(created.body).toEqual({ id: expect.any(String), name: 'dana', role: 'contributor', trust_level: 40 });
+    const id = created.body.id as string;
+    const key = await callJson(t.url, 'POST', `/v2/users/${id}/keys`, { label: 'ci' });
+    expect(key.status).toBe(201);
+    expect(key.body).toMatchObject({ label: 'ci', user_id: id, api_key: expect.stringMatching(/^forge_/) });
+    const listed = (await callJson(t.url, 'GET', `/v2/users/${id}/keys`)).body.items as Array<Record<string, unknown>>;
+    expect(listed[0]).not.toHaveProperty('api_key');
+    expect(JSON.stringify(listed)).not.toContain(key.body.api_key as string);
+
+    expect((await callJson(t.url, 'PATCH', `/v2/users/${id}`, { trust_level: 60, reason: 'promoted after review' })).body).toMatchObject({ trust_level: 60 });
+    const history = await callJson(t.url, 'GET', `/v2/users/${id}/trust-history`);
+    expect(history.body.history).toEqual([{ user_id: id, at: expect.any(String), actor_id: t.admin.id, old_trust: 40, new_trust: 60, reason: 'promoted after review' }]);
+    expect((await callJson(t.url, 'PATCH', `/v2/users/${id}`, { trust_level: 50 })).status).toBe(400); // a reason is required
+
+    // The test admin is at trust 60: it cannot make or raise anyone above that.
+    const above = await callJson(t.url, 'POST', '/v2/users', { name: 'eve', role: 'reader', trust_level: 80 });
+    expect(above).toMatchObject({ status: 403, body: { error: 'forbidden', details: { required_trust: 80, your_trust: 60 } } });
+    expect((await callJson(t.url, 'PATCH', `/v2/users/${id}`, { trust_level: 100, reason: 'x' })).status).toBe(403);
+    expect((await callJson(t.url, 'POST', '/v2/users', { name: 'dana', role: 'reader', trust_level: 10 })).status).toBe(409);
+
+    // A contributor acts under its own identity.
+    const capsule = await callJson(t.url, 'POST', '/v2/capsules', { content: 'Dana wrote this.', type: 'knowledge' }, { authorization: `Bearer ${key.body.api_key as string}` });
+    expect(capsule.body).toMatchObject({ owner_id: id, trust_level: 60 });
+  });
+});
