@@ -102,3 +102,51 @@ describe('users API', () => {
     expect(capsule.body).toMatchObject({ owner_id: id, trust_level: 60 });
   });
 });
+
+describe('Bull Board behind a browser login', () => {
+  const login = (form: Record<string, string>) =>
+    fetch(`${t.url}/admin/login`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(form).toString(),
+    });
+  const cookieOf = (res: Response) => (res.headers.get('set-cookie') ?? '').split(';')[0] as string;
+
+  it('sends a browser to log in, lets operators look and admins act (audited), with an HttpOnly SameSite=Strict session', async () => {
+    const page = await fetch(`${t.url}/admin/queues`, { redirect: 'manual', headers: { accept: 'text/html' } });
+    expect(page.status).toBe(303);
+    expect(page.headers.get('location')).toBe('/admin/login');
+    expect((await login({ api_key: 'forge_000000000000_' + 'a'.repeat(43) })).status).toBe(401);
+
+    const operator = await login({ api_key: keys.get('operator') as string });
+    expect(operator.status).toBe(303);
+    expect(operator.headers.get('location')).toBe('/admin/queues');
+    expect(operator.headers.get('set-cookie')).toMatch(/^forge_session=[^;]+; Max-Age=28800; Path=\/admin; Expires=[^;]+; HttpOnly; SameSite=Strict$/);
+    const asOperator = { cookie: cookieOf(operator) };
+    expect((await fetch(`${t.url}/admin/queues`, { headers: { ...asOperator, accept: 'text/html' } })).status).toBe(200);
+    expect((await fetch(`${t.url}/admin/queues/api/queues`, { headers: asOperator })).status).toBe(200);
+    const refused = await fetch(`${t.url}/admin/queues/api/queues/context/clean/failed`, { method: 'PUT', headers: asOperator });
+    expect(refused.status).toBe(403);
+    // The cookie opens Bull Board only, not the API.
+    expect((await fetch(`${t.url}/v2/capsules`, { headers: asOperator })).status).toBe(401);
+
+    // An admin with a password signs in by name, and its board actions are audited with it as the actor.
+    const admin = await t.forge.users.create(
+      { id: 'system', roles: ['admin'], trust_level: 100 },
+      { name: 'board-admin', role: 'admin', trust_level: 60, password: 'a long enough passphrase' },
+    );
+    expect((await login({ name: 'board-admin', password: 'not the passphrase' })).status).toBe(401);
+    const signedIn = await login({ name: 'board-admin', password: 'a long enough passphrase' });
+    expect(signedIn.status).toBe(303);
+    const asAdmin = { cookie: cookieOf(signedIn) };
+    const acted = await fetch(`${t.url}/admin/queues/api/queues/context/clean/failed`, { method: 'PUT', headers: asAdmin });
+    expect(acted.status).toBeLessThan(400);
+    const audit = await t.forge.store.listAudit({ limit: 5, action: 'queues.action' });
+    expect(audit[0]).toMatchObject({ actor_id: admin.id, entity_id: '/admin/queues/api/queues/context/clean/failed', details: { method: 'PUT', via: 'session' } });
+
+    const out = await fetch(`${t.url}/admin/logout`, { method: 'POST', redirect: 'manual', headers: asAdmin });
+    expect(out.status).toBe(303);
+    expect((await fetch(`${t.url}/admin/queues/api/queues`, { headers: asAdmin })).status).toBe(401);
+  });
+});

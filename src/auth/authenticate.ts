@@ -1,4 +1,5 @@
 import { AuthenticationError } from '../errors.js';
+import type { SessionStore } from '../fleet/fleet-state.js';
 import type { Caller, GraphStore, Role, UserRecord } from '../store/graph-store.js';
 import { hashApiKey, isApiKey } from './api-keys.js';
 
@@ -7,8 +8,8 @@ export interface Principal {
   readonly user: UserRecord;
   readonly role: Role;
   readonly caller: Caller;
-  /** How the caller proved it. */
-  readonly via: 'api_key';
+  /** How the caller proved it: an API key, or a browser session made by a login. */
+  readonly via: 'api_key' | 'session';
 }
 
 export function callerOf(user: UserRecord): Caller {
@@ -29,4 +30,30 @@ export async function authenticate(store: Pick<GraphStore, 'useApiKey'>, header:
   if (!found) throw new AuthenticationError('revoked_or_unknown', 'the API key is revoked or unknown');
   if (found.user.disabled) throw new AuthenticationError('disabled', `user ${found.user.name} is disabled`);
   return { user: found.user, role: found.user.role, caller: callerOf(found.user), via: 'api_key' };
+}
+
+/** The browser session cookie: HttpOnly, SameSite=Strict, sent only to `/admin`. */
+export const SESSION_COOKIE = 'forge_session';
+
+/** The value of the session cookie in a `Cookie` header. */
+export function sessionIdOf(cookieHeader: string | undefined): string | null {
+  for (const part of (cookieHeader ?? '').split(';')) {
+    const [name, ...value] = part.trim().split('=');
+    if (name === SESSION_COOKIE) return value.join('=') || null;
+  }
+  return null;
+}
+
+/**
+ * The principal of a browser session (Bull Board): null when there is no session cookie or it has ended
+ * (the browser is sent to log in); a disabled user's session is refused.
+ */
+export async function authenticateSession(store: Pick<GraphStore, 'getUser'>, sessions: Pick<SessionStore, 'user'>, cookieHeader: string | undefined): Promise<Principal | null> {
+  const id = sessionIdOf(cookieHeader);
+  if (!id) return null;
+  const userId = await sessions.user(id);
+  const user = userId ? await store.getUser(userId) : null;
+  if (!user) return null;
+  if (user.disabled) throw new AuthenticationError('disabled', `user ${user.name} is disabled`);
+  return { user, role: user.role, caller: callerOf(user), via: 'session' };
 }

@@ -86,6 +86,11 @@ export const ROUTES: readonly RouteRule[] = [
   { method: 'POST', path: '/v2/users/:id/keys', permission: 'user:manage' },
   { method: 'DELETE', path: '/v2/keys/:id', permission: 'user:manage' },
 
+  // The browser login of Bull Board: anyone may try; the form checks the credential.
+  { method: 'GET', path: '/admin/login', permission: 'public' },
+  { method: 'POST', path: '/admin/login', permission: 'public' },
+  { method: 'POST', path: '/admin/logout', permission: 'public' },
+
   // Bull Board, everything under its mount: looking needs queues:read, any action queues:act.
   { method: 'GET', path: '/admin/queues', permission: 'queues:read' },
   { method: 'POST', path: '/admin/queues', permission: 'queues:act' },

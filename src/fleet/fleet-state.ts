@@ -195,6 +195,15 @@ export interface OverlayEventLog {
   read(limit?: number): Promise<OverlayEventEntry[]>;
 }
 
+/** Browser sessions (Bull Board): an opaque id, stored hashed, naming a user, expiring on its own. */
+export interface SessionStore {
+  /** A new session for `userId`; returns its id (the cookie value). */
+  create(userId: string, ttlSeconds: number): Promise<string>;
+  /** The user of a live session. */
+  user(sessionId: string): Promise<string | null>;
+  end(sessionId: string): Promise<void>;
+}
+
 // ---- the port ----------------------------------------------------------------------------------------
 
 export interface FleetState {
@@ -204,6 +213,7 @@ export interface FleetState {
   readonly canaries: CanaryRouting;
   readonly events: EventChannel;
   readonly overlayEvents: OverlayEventLog;
+  readonly sessions: SessionStore;
   healthReports<R extends { readonly overlay_id: string }>(): HealthReports<R>;
   /** Whether commands can be sent now (false while the connection is down or reconnecting). */
   available(): boolean;

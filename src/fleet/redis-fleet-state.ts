@@ -6,7 +6,7 @@
  *
  * This module must not be exported from the package entry: its key layout may change between versions.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type {
   BreakerSettings,
@@ -44,6 +44,8 @@ function keysOf(prefix: string) {
     canary: (stableId: string) => `${prefix}:canary:${stableId}`,
     canaryStats: (stableId: string) => `${prefix}:canary:${stableId}:stats`,
     canaries: `${prefix}:canaries`,
+    /** Keyed by the session id's sha256: the store never holds a usable cookie. */
+    session: (id: string) => `${prefix}:session:${createHash('sha256').update(id).digest('hex')}`,
   };
 }
 
@@ -460,6 +462,18 @@ function createRedisFleetState(redis: Redis, subscriber: Redis, prefix: string):
           for (let i = 0; i + 1 < fields.length; i += 2) f[fields[i] as string] = fields[i + 1] as string;
           return { id, overlay: f.overlay ?? '', overlay_id: f.overlay_id ?? '', type: f.type ?? '', payload: JSON.parse(f.payload ?? 'null') as unknown };
         });
+      },
+    },
+
+    sessions: {
+      async create(userId, ttlSeconds) {
+        const id = randomBytes(32).toString('base64url');
+        await redis.set(k.session(id), userId, 'EX', ttlSeconds);
+        return id;
+      },
+      user: (id) => redis.get(k.session(id)),
+      async end(id) {
+        await redis.unlink(k.session(id));
       },
     },
 

@@ -13,7 +13,8 @@ import type { OverlayRegistry } from '../overlays/registry.js';
 import type { CapsuleService } from '../services/capsules.js';
 import type { GraphStore } from '../store/graph-store.js';
 import type { DeadLetterService } from '../workers/dead-letters.js';
-import { authenticate } from '../auth/authenticate.js';
+import { authenticate, authenticateSession } from '../auth/authenticate.js';
+import { loginRouter } from './http/login.js';
 import type { UserService } from '../services/users.js';
 import { usersRouter } from './http/users.js';
 import { adminRouter } from './http/admin.js';
@@ -28,7 +29,7 @@ import type { RequestService } from './requests.js';
 /** What the ingress serves. A `Forge` is one; the HTTP layer depends on these services, not on the app. */
 export interface IngressServices {
   readonly config: Pick<ForgeConfig, 'http' | 'overlayMaxWasmBytes'>;
-  readonly fleet: Pick<FleetState, 'available' | 'describe' | 'ping' | 'requests'>;
+  readonly fleet: Pick<FleetState, 'available' | 'describe' | 'ping' | 'requests' | 'sessions'>;
   readonly store: GraphStore;
   readonly queues: Pick<ForgeQueues, 'phases' | 'deadLetters' | 'overlayExpiry' | 'healthChecks'>;
   readonly capsules: CapsuleService;
@@ -53,7 +54,10 @@ export function createIngressApp(services: IngressServices): express.Express {
   // router runs; each route then authorises it from the table.
   app.use((req: Request, res: Response, next: NextFunction) => {
     res.locals.correlationId = req.get('x-correlation-id') ?? randomUUID();
-    authenticate(store, req.get('authorization')).then((principal) => {
+    // The session cookie is sent only to /admin (Bull Board); the API takes bearer credentials.
+    const header = req.get('authorization');
+    const found = header || !req.path.startsWith('/admin/') ? authenticate(store, header) : authenticateSession(store, fleet.sessions, req.get('cookie'));
+    found.then((principal) => {
       res.locals.principal = principal;
       res.locals.caller = principal?.caller;
       next();
@@ -62,7 +66,8 @@ export function createIngressApp(services: IngressServices): express.Express {
   app.use(express.json({ limit: config.http.bodyLimit, strict: true }));
   app.use(probesRouter({ metrics: services.metrics.registry }));
 
-  const board = adminRouter({ queues: [...Object.values(queues.phases), queues.overlayExpiry, queues.healthChecks], readOnlyQueues: [queues.deadLetters] });
+  app.use(loginRouter({ store, sessions: fleet.sessions }));
+  const board = adminRouter({ queues: [...Object.values(queues.phases), queues.overlayExpiry, queues.healthChecks], readOnlyQueues: [queues.deadLetters], audit: store });
   app.use(board.basePath, board.guard, board.router);
 
   const v2 = express.Router();

@@ -1,0 +1,68 @@
+import express, { type Router } from 'express';
+import { hashApiKey, isApiKey } from '../../auth/api-keys.js';
+import { SESSION_COOKIE, sessionIdOf } from '../../auth/authenticate.js';
+import { verifyPassword } from '../../auth/passwords.js';
+import type { SessionStore } from '../../fleet/fleet-state.js';
+import type { GraphStore, UserRecord } from '../../store/graph-store.js';
+import { guardedRouter } from './guard.js';
+
+/** How long a browser session lasts. */
+const SESSION_TTL_S = 8 * 3600;
+
+const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+function page(message: string | null): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Forge · sign in</title>
+<style>body{font:15px system-ui,sans-serif;max-width:26rem;margin:4rem auto;padding:0 1rem}label{display:block;margin:.8rem 0 .2rem}
+input{width:100%;padding:.4rem;box-sizing:border-box}button{margin-top:1rem;padding:.5rem 1.2rem}.error{color:#b00020}</style></head>
+<body><h1>Forge queues</h1><p>Sign in with an API key, or with a user name and password.</p>
+${message ? `<p class="error">${escape(message)}</p>` : ''}
+<form method="post" action="/admin/login">
+<label for="api_key">API key</label><input id="api_key" name="api_key" type="password" autocomplete="off">
+<p>or</p>
+<label for="name">User name</label><input id="name" name="name" autocomplete="username">
+<label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password">
+<button type="submit">Sign in</button></form></body></html>`;
+}
+
+/**
+ * `/admin/login` and `/admin/logout`: the browser's way into Bull Board. A valid API key, or a user name and
+ * password, of an enabled user makes a session kept in the fleet state; the cookie is HttpOnly,
+ * SameSite=Strict and sent only to `/admin`. Failures say nothing about which part was wrong.
+ */
+export function loginRouter({ store, sessions }: { store: Pick<GraphStore, 'useApiKey' | 'getUserCredentials'>; sessions: SessionStore }): Router {
+  const r = guardedRouter('');
+  const form = express.urlencoded({ extended: false, limit: '8kb' });
+
+  r.get('/admin/login', (_req, res) => {
+    res.type('html').send(page(null));
+  });
+
+  r.post('/admin/login', form, async (req, res) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const text = (k: string) => (typeof body[k] === 'string' ? (body[k] as string).trim() : '');
+    let user: UserRecord | null = null;
+    const apiKey = text('api_key');
+    if (apiKey) {
+      user = isApiKey(apiKey) ? ((await store.useApiKey(hashApiKey(apiKey)))?.user ?? null) : null;
+    } else if (text('name') && typeof body.password === 'string') {
+      const found = await store.getUserCredentials(text('name'));
+      if (found?.password_hash && (await verifyPassword(body.password, found.password_hash))) user = found.user;
+    }
+    if (!user || user.disabled) {
+      res.status(401).type('html').send(page('Those credentials do not open Forge.'));
+      return;
+    }
+    const id = await sessions.create(user.id, SESSION_TTL_S);
+    res.cookie(SESSION_COOKIE, id, { httpOnly: true, sameSite: 'strict', path: '/admin', maxAge: SESSION_TTL_S * 1000, secure: req.secure });
+    res.redirect(303, '/admin/queues');
+  });
+
+  r.post('/admin/logout', async (req, res) => {
+    const id = sessionIdOf(req.get('cookie'));
+    if (id) await sessions.end(id);
+    res.clearCookie(SESSION_COOKIE, { path: '/admin' });
+    res.redirect(303, '/admin/login');
+  });
+  return r;
+}
