@@ -26,6 +26,7 @@ import { startMaintenanceWorkers } from './workers/maintenance.js';
 import { createPhaseHandlers, type PhaseHandlers } from './workers/phases/index.js';
 import { closeWorkers, startPipelineWorkers, type PipelineWorkers } from './workers/pipeline-workers.js';
 import { RequestOutcomes } from './workers/request-outcome.js';
+import { RequestIdentity } from './workers/request-identity.js';
 
 /** Adapters and seams the composition root accepts instead of its embedded defaults. */
 export interface ForgeOverrides {
@@ -111,6 +112,7 @@ export async function createForge(config: ForgeConfig, overrides: ForgeOverrides
   const capsules = new CapsuleService({ store, embedder, cache: fleet.cache });
   const requests = new RequestService({ config, store, flows: queues.flows, contextQueue: queues.phases.context, events: fleet.events });
   const outcomes = new RequestOutcomes({ store, counters: fleet.requests });
+  const identity = new RequestIdentity({ store });
 
   let runtime: OverlayRuntime<InvocationContext> | undefined;
   const overlayRuntime = () => (runtime ??= createOverlayRuntime({ threads: config.overlayThreads, host: createHostHandlers({ store, capsules, events: fleet.overlayEvents }) }));
@@ -156,6 +158,7 @@ export async function createForge(config: ForgeConfig, overrides: ForgeOverrides
         config,
         connection: queues.workerConnection,
         outcomes,
+        identity,
         handlers,
         deadLetters: queues.deadLetters,
         telemetry: prometheus.telemetry,

@@ -150,3 +150,22 @@ describe('Bull Board behind a browser login', () => {
     expect((await fetch(`${t.url}/admin/queues/api/queues`, { headers: asAdmin })).status).toBe(401);
   });
 });
+
+describe('request records', () => {
+  it('belong to their submitter: others get 404, operators may read any; idempotency keys are per caller', async () => {
+    const alice = await createUserWithKey(t.forge, 'req-alice', 'reader', 60);
+    const bob = await createUserWithKey(t.forge, 'req-bob', 'reader', 60);
+    const as = (key: string) => ({ authorization: `Bearer ${key}`, 'idempotency-key': 'same-key' });
+    const mine = await callJson(t.url, 'POST', '/v2/requests', { query: 'What is settlement?' }, as(alice.apiKey));
+    expect(mine.status).toBe(202);
+    const id = mine.body.id as string;
+    expect((await callJson(t.url, 'GET', `/v2/requests/${id}`, undefined, { authorization: `Bearer ${alice.apiKey}` })).status).toBe(200);
+    expect(await callJson(t.url, 'GET', `/v2/requests/${id}`, undefined, { authorization: `Bearer ${bob.apiKey}` })).toMatchObject({ status: 404, body: { error: 'not_found' } });
+    expect((await callJson(t.url, 'GET', `/v2/requests/${id}`, undefined, { authorization: `Bearer ${keys.get('operator') as string}` })).status).toBe(200);
+    // The same Idempotency-Key from another caller is another request.
+    const theirs = await callJson(t.url, 'POST', '/v2/requests', { query: 'What is settlement?' }, as(bob.apiKey));
+    expect(theirs.status).toBe(202);
+    expect(theirs.body.id).not.toBe(id);
+    expect((await callJson(t.url, 'POST', '/v2/requests', { query: 'What is settlement?' }, as(alice.apiKey))).body.id).toBe(id);
+  });
+});

@@ -20,6 +20,8 @@ export const PERMISSIONS = {
   'dead-letter:manage': 'operator',
   'audit:read': 'operator',
   'system:read': 'operator',
+  /** Anyone's requests (not a route's permission: checked on the record). */
+  'request:read-any': 'operator',
   'queues:read': 'operator',
   'dead-letter:purge': 'admin',
   'queues:act': 'admin',

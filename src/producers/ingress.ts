@@ -33,7 +33,7 @@ export interface IngressServices {
   readonly store: GraphStore;
   readonly queues: Pick<ForgeQueues, 'phases' | 'deadLetters' | 'overlayExpiry' | 'healthChecks'>;
   readonly capsules: CapsuleService;
-  readonly requests: Pick<RequestService, 'submit' | 'waitFor'>;
+  readonly requests: Pick<RequestService, 'submit' | 'get' | 'waitFor'>;
   readonly overlays: { readonly registry: OverlayRegistry; readonly executor: OverlayExecutor; readonly health: OverlayHealth; readonly canaries: OverlayCanaries };
   readonly dlq: DeadLetterService;
   readonly users: UserService;

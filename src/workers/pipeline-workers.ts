@@ -1,5 +1,7 @@
 import { UnrecoverableError, Worker, type ConnectionOptions, type Job, type Queue } from 'bullmq';
 import type { RequestOutcomes } from './request-outcome.js';
+import { TamperedJobError, type RequestIdentity } from './request-identity.js';
+import type { Caller } from '../store/graph-store.js';
 import { PHASES, type ForgeConfig, type Phase } from '../config/index.js';
 import { ForgeError, PhaseTimeoutError, SecurityDeniedError } from '../errors.js';
 import { FATAL_PHASES, QUEUE_OF, type DeadLetter, type RequestJobData } from '../flows/request-flow.js';
@@ -13,6 +15,8 @@ export interface PipelineWorkerOptions {
   readonly connection: ConnectionOptions;
   /** Ends a request whose fatal phase failed for good. */
   readonly outcomes: RequestOutcomes;
+  /** Checks each request phase's job against its stored record and gives the caller to act for. */
+  readonly identity: RequestIdentity;
   readonly handlers: PhaseHandlers;
   readonly deadLetters: Queue;
   /** Receives each attempt's duration and outcome (Prometheus). */
@@ -29,6 +33,9 @@ export interface PipelineWorkers {
    */
   close(drainMs?: number): Promise<void>;
 }
+
+/** Phases that act for a request's caller (the fire-and-forget ones read the record themselves). */
+const REQUEST_PHASES: ReadonlySet<Phase> = new Set(['context', 'analysis', 'security', 'optimization', 'intelligence']);
 
 /** Errors the runner already dead-lettered and recorded, so the `failed` event does not do it twice. */
 const finalized = new WeakSet<Error>();
@@ -51,7 +58,7 @@ function requestIdOf(job: Job): string | null {
  * ends the request as failed or rejected.
  */
 export function startPipelineWorkers(options: PipelineWorkerOptions): PipelineWorkers {
-  const { config, connection, outcomes, handlers, deadLetters, telemetry } = options;
+  const { config, connection, outcomes, identity, handlers, deadLetters, telemetry } = options;
 
   async function finalizeFailure(phase: Phase, job: Job, err: Error, attempts: number): Promise<void> {
     const requestId = requestIdOf(job);
@@ -71,7 +78,9 @@ export function startPipelineWorkers(options: PipelineWorkerOptions): PipelineWo
       // fails again (same job id, new timestamp) gets a new one.
       await deadLetters.add(job.queueName, letter, { jobId: `${String(job.id)}.${job.timestamp}`, removeOnComplete: true });
     }
-    if (requestId && FATAL_PHASES.has(phase)) {
+    // A job naming no stored request has no request to end.
+    const orphan = err instanceof TamperedJobError && err.fields.includes('request_id');
+    if (requestId && FATAL_PHASES.has(phase) && !orphan) {
       await outcomes.ended(requestId, {
         status: denied ? 'rejected' : 'failed',
         error: { phase, code: err instanceof ForgeError ? err.code : 'phase_failed', message: err.message },
@@ -80,7 +89,7 @@ export function startPipelineWorkers(options: PipelineWorkerOptions): PipelineWo
   }
 
   function processorFor(phase: Phase) {
-    const handler = handlers[phase] as (ctx: PhaseContext<unknown>) => Promise<object>;
+    const handler = handlers[phase] as (ctx: Omit<PhaseContext<unknown>, 'caller'> & { readonly caller: Caller | null }) => Promise<object>;
     const { timeoutMs } = config.phases[phase];
     return async (job: Job): Promise<object> => {
       const started = Date.now();
@@ -97,7 +106,8 @@ export function startPipelineWorkers(options: PipelineWorkerOptions): PipelineWo
         }, timeoutMs);
       });
       try {
-        const output = await Promise.race([handler({ job, data: job.data, signal: controller.signal, attempt, timing }), deadline]);
+        const caller: Caller | null = REQUEST_PHASES.has(phase) ? await identity.verify(job.data) : null;
+        const output = await Promise.race([handler({ job, data: job.data, caller, signal: controller.signal, attempt, timing }), deadline]);
         telemetry?.phase(phase, (Date.now() - started) / 1000, 'ok');
         return { ...output, timing: timing() };
       } catch (caught) {

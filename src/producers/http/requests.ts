@@ -3,7 +3,9 @@ import type { RequestService } from '../requests.js';
 import type { RequestRecord } from '../../store/graph-store.js';
 import { GetRequestQuery, RequestHeaders, SubmitRequestBody } from '../api-schemas.js';
 import { callerOf } from './context.js';
-import { guardedRouter } from './guard.js';
+import { guardedRouter, principalOf } from './guard.js';
+import { allows } from '../../auth/authorization.js';
+import { NotFoundError } from '../../errors.js';
 import { parse } from './errors.js';
 
 function requestView(r: RequestRecord) {
@@ -23,7 +25,7 @@ function requestView(r: RequestRecord) {
 }
 
 /** `/requests`: submit a question, read (or wait for) its answer. */
-export function requestsRouter({ requests }: { requests: Pick<RequestService, 'submit' | 'waitFor'> }): Router {
+export function requestsRouter({ requests }: { requests: Pick<RequestService, 'submit' | 'get' | 'waitFor'> }): Router {
   const r = guardedRouter('/v2');
   r.post('/requests', async (req, res) => {
     const headers = parse(RequestHeaders, req.headers, 'headers');
@@ -37,8 +39,12 @@ export function requestsRouter({ requests }: { requests: Pick<RequestService, 's
     res.json({ id: record.id, status: record.status, correlation_id: record.correlation_id });
   });
 
+  // A request belongs to its submitter: to anyone else it does not exist (operators may read any).
   r.get('/requests/:id', async (req, res) => {
     const query = parse(GetRequestQuery, req.query, 'query');
+    const caller = callerOf(res);
+    const mayRead = (record: RequestRecord) => record.caller.id === caller.id || allows(principalOf(res)?.role ?? null, 'request:read-any');
+    if (!mayRead(await requests.get(req.params.id))) throw new NotFoundError('request', req.params.id);
     res.json(requestView(await requests.waitFor(req.params.id, query.wait ?? 0)));
   });
   return r;

@@ -7,8 +7,8 @@ import { overlayRequest, withOverlays } from './types.js';
  * built-in analysis still counts), and a failure of the whole phase gives optimization a fallback marker.
  */
 export function analysisPhase({ overlays }: Pick<PhaseDeps, 'overlays'>): PhaseHandlers['analysis'] {
-  return async ({ data }) => {
+  return async ({ data, caller }) => {
     const analysis = analyzeText(data.query);
-    return { ...analysis, ...withOverlays(await overlays.runPhase('analysis', { phase: 'analysis', request: overlayRequest(data), analysis })) };
+    return { ...analysis, ...withOverlays(await overlays.runPhase('analysis', { phase: 'analysis', request: overlayRequest(data, caller), analysis })) };
   };
 }

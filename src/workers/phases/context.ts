@@ -7,13 +7,13 @@ const RETRIEVAL_LIMIT = 5;
 
 /** Phase 1: hybrid search over what the caller may read, and the caller's profile. Fatal after its retries. */
 export function contextPhase({ store, embedder, overlays }: Pick<PhaseDeps, 'store' | 'embedder' | 'overlays'>): PhaseHandlers['context'] {
-  return async ({ data }) => {
+  return async ({ data, caller }) => {
     const [embedding] = await embedder.embed([data.query]);
     const hits = await store.searchCapsules({
       text: data.query,
       embedding: embedding as Float32Array,
       limit: RETRIEVAL_LIMIT,
-      filter: { max_trust: data.caller.trust_level },
+      filter: { max_trust: caller.trust_level },
     });
     const capsules = hits.map((h) => ({
       id: h.capsule.id,
@@ -22,10 +22,10 @@ export function contextPhase({ store, embedder, overlays }: Pick<PhaseDeps, 'sto
       trust_level: h.capsule.trust_level,
       score: h.score,
     }));
-    const report = await overlays.runPhase('context', { phase: 'context', request: overlayRequest(data), capsules: capsules.map((c) => ({ id: c.id, score: c.score })) });
+    const report = await overlays.runPhase('context', { phase: 'context', request: overlayRequest(data, caller), capsules: capsules.map((c) => ({ id: c.id, score: c.score })) });
     return {
       capsules,
-      profile: { caller_id: data.caller.id, roles: data.caller.roles, trust_level: data.caller.trust_level },
+      profile: { caller_id: caller.id, roles: caller.roles, trust_level: caller.trust_level },
       ...withOverlays(report),
     };
   };

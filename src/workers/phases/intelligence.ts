@@ -15,13 +15,13 @@ export function intelligencePhase({
   flows,
   overlays,
 }: Pick<PhaseDeps, 'config' | 'intelligence' | 'outcomes' | 'flows' | 'overlays'>): PhaseHandlers['intelligence'] {
-  return async ({ job, data, timing }) => {
+  return async ({ job, data, caller, timing }) => {
     const optimization = childValue<OptimizationOutput>(await job.getChildrenValues(), 'optimization');
     if (!optimization) throw new Error('intelligence ran without optimization output');
     const answer = optimization.cached
       ? { text: optimization.cached.answer, citations: optimization.cached.citations, model: 'cache' }
       : await intelligence.answer({ query: data.query, capsules: optimization.capsules, parameters: optimization.parameters });
-    const own = await overlays.runPhase('intelligence', { phase: 'intelligence', request: overlayRequest(data), answer: answer.text, citations: answer.citations });
+    const own = await overlays.runPhase('intelligence', { phase: 'intelligence', request: overlayRequest(data, caller), answer: answer.text, citations: answer.citations });
     const overlayReports = own ? { ...optimization.overlay_reports, intelligence: own } : optimization.overlay_reports;
     const phase_timings: Record<string, PhaseTiming> = { ...optimization.timings, optimization: optimization.timing, intelligence: timing() };
     await outcomes.completed(

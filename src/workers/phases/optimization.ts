@@ -9,11 +9,11 @@ import { childValue, overlayRequest } from './types.js';
  * fallback), looks the answer up in the cache and passes intelligence only what it needs.
  */
 export function optimizationPhase({ cache, overlays }: Pick<PhaseDeps, 'cache' | 'overlays'>): PhaseHandlers['optimization'] {
-  return async ({ job, data }) => {
+  return async ({ job, data, caller }) => {
     // The cache key is the question as this caller may ask it; the parameters, which depend on the analysis,
     // are checked against the entry. So the lookup needs no child value and shares the children's round trip.
     const digest = createHash('sha256')
-      .update(JSON.stringify([normalizeQuery(data.query), data.caller.trust_level]))
+      .update(JSON.stringify([normalizeQuery(data.query), caller.trust_level]))
       .digest('hex');
     const [values, entry] = await Promise.all([job.getChildrenValues(), cache.lookup(digest)]);
     const context = childValue<ContextOutput>(values, 'context');
@@ -33,7 +33,7 @@ export function optimizationPhase({ cache, overlays }: Pick<PhaseDeps, 'cache' |
         : null;
     const cacheKey = entry.key;
     const { timing: analysisTiming, overlays: analysisOverlays, ...analysisSummary } = 'fallback' in analysis ? { timing: undefined, overlays: undefined, ...analysis } : analysis;
-    const own = await overlays.runPhase('optimization', { phase: 'optimization', request: overlayRequest(data), parameters, cached: cached !== null });
+    const own = await overlays.runPhase('optimization', { phase: 'optimization', request: overlayRequest(data, caller), parameters, cached: cached !== null });
     const overlay_reports: Record<string, unknown> = {};
     if (context.overlays) overlay_reports.context = context.overlays;
     if (analysisOverlays) overlay_reports.analysis = analysisOverlays;

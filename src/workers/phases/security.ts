@@ -9,13 +9,13 @@ import { overlayRequest, withOverlays } from './types.js';
  * request ends `rejected` and nothing after security runs.
  */
 export function securityPhase({ overlays }: Pick<PhaseDeps, 'overlays'>): PhaseHandlers['security'] {
-  return async ({ data }) => {
-    if (data.caller.trust_level < data.required_trust) {
-      throw new SecurityDeniedError(`caller trust ${data.caller.trust_level} is below the required ${data.required_trust}`);
+  return async ({ data, caller }) => {
+    if (caller.trust_level < data.required_trust) {
+      throw new SecurityDeniedError(`caller trust ${caller.trust_level} is below the required ${data.required_trust}`);
     }
     const rule = screenForInjection(data.query);
     if (rule) throw new SecurityDeniedError(`query matched the ${rule} screen`);
-    const report = await overlays.runPhase('security', { phase: 'security', request: overlayRequest(data), required_trust: data.required_trust });
+    const report = await overlays.runPhase('security', { phase: 'security', request: overlayRequest(data, caller), required_trust: data.required_trust });
     for (const [name, r] of Object.entries(report ?? {})) {
       if (!r.success) throw new SecurityDeniedError(`security overlay ${name} failed (${r.error?.code}: ${r.error?.message})`);
       const verdict = r.result as { allowed?: unknown; reason?: unknown } | null;

@@ -15,7 +15,7 @@ import type { Intelligence } from '../../intelligence/intelligence.js';
 import type { OverlayExecutor, PhaseOverlayReport } from '../../overlays/executor.js';
 import type { Embedder } from '../../search/embedder.js';
 import type { CapsuleService } from '../../services/capsules.js';
-import type { GraphStore, PhaseTiming } from '../../store/graph-store.js';
+import type { Caller, GraphStore, PhaseTiming } from '../../store/graph-store.js';
 import type { RequestOutcomes } from '../request-outcome.js';
 import type { FleetState } from '../../fleet/fleet-state.js';
 
@@ -27,6 +27,11 @@ export interface PhaseContext<D> {
   readonly signal: AbortSignal;
   /** 1 on the first attempt. */
   readonly attempt: number;
+  /**
+   * Whom a request's phase acts for: the caller of the stored request record (verified against the job's
+   * data by the runner). Null for the fire-and-forget jobs, which read the record themselves.
+   */
+  readonly caller: D extends RequestJobData ? Caller : null;
   /** The phase's timing so far (the runner adds the final timing to every output). */
   timing(): PhaseTiming;
 }
@@ -62,8 +67,8 @@ export interface PhaseDeps {
 }
 
 /** The request as overlays see it. */
-export function overlayRequest(data: RequestJobData) {
-  return { id: data.request_id, query: data.query, caller: { id: data.caller.id, roles: data.caller.roles, trust_level: data.caller.trust_level } };
+export function overlayRequest(data: RequestJobData, caller: Caller) {
+  return { id: data.request_id, query: data.query, caller: { id: caller.id, roles: caller.roles, trust_level: caller.trust_level } };
 }
 
 export const withOverlays = (report: PhaseOverlayReport | null) => (report ? { overlays: report } : {});
