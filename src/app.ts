@@ -84,7 +84,10 @@ export interface Forge {
   readonly queues: ForgeQueues;
   /** Prometheus registry (GET /metrics) and the hook workers report phase outcomes to. */
   readonly metrics: { readonly registry: Registry; readonly telemetry: PhaseTelemetry };
-  /** The caller used while authentication is not configured: role admin, trust FORGE_LOCAL_TRUST. */
+  /**
+   * The in-process caller (the demo, benchmarks, tests that call services directly): role admin, trust
+   * FORGE_LOCAL_TRUST. Callers over HTTP are always authenticated users.
+   */
   readonly localCaller: Caller;
   /** Starts the phase workers (and, once, the overlay maintenance workers) in this process. */
   startWorkers(phases?: readonly Phase[]): PipelineWorkers;

@@ -202,6 +202,10 @@ async function start(flags: Flags, role: 'start' | 'ingress' | 'worker'): Promis
     `Redis ${localRedis ? `${config.redisUrl} (private, data in ${path.join(config.dataDir, 'redis')})` : config.redisUrl}`,
   ].filter(Boolean);
   console.log(`Forge ready · ${where.join(' · ')} · Ctrl-C to stop`);
+  const keyFile = path.join(config.dataDir, 'admin.key');
+  if (http && readAdminKey(config.dataDir)) {
+    console.log(`Call the API as admin: curl -H "Authorization: Bearer $(cat ${keyFile})" ${http.url}/v2/auth/me · Bull Board sign-in: ${http.url}/admin/login`);
+  }
 }
 
 function positiveNumber(value: string | undefined, flag: string, fallback?: number): number {
