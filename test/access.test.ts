@@ -169,3 +169,20 @@ describe('request records', () => {
     expect((await callJson(t.url, 'POST', '/v2/requests', { query: 'What is settlement?' }, as(alice.apiKey))).body.id).toBe(id);
   });
 });
+
+describe('the metrics scrape token', () => {
+  it('opens /metrics and nothing else', async () => {
+    const token = 'scrape-token-0123456789abcdef';
+    const s = await createServedForge({ FORGE_METRICS_TOKEN: token });
+    try {
+      const bearer = { authorization: `Bearer ${token}` };
+      const scraped = await fetch(`${s.url}/metrics`, { headers: bearer });
+      expect(scraped.status).toBe(200);
+      expect(await scraped.text()).toContain('forge_phase_duration_seconds');
+      expect((await fetch(`${s.url}/metrics`, { headers: { authorization: `Bearer ${token}x` } })).status).toBe(401);
+      expect((await fetch(`${s.url}/v2/system/metrics`, { headers: bearer })).status).toBe(401);
+    } finally {
+      await s.cleanup();
+    }
+  });
+});

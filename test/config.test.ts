@@ -79,3 +79,16 @@ describe('version ranges', () => {
     expect(satisfies('5.0.0', '*')).toBe(true);
   });
 });
+
+describe('secrets in output', () => {
+  it('shows a Redis URL without its password or token', async () => {
+    const { redactUrl } = await import('../src/util/redact.js');
+    expect(redactUrl('redis://:s3cret@redis.internal:6379/0')).toBe('redis://:***@redis.internal:6379/0');
+    expect(redactUrl('rediss://app:s3cret@redis.internal:6380')).toBe('rediss://app:***@redis.internal:6380');
+    expect(redactUrl('redis://tok3n@redis.internal:6379')).toBe('redis://***@redis.internal:6379');
+    expect(redactUrl('redis://127.0.0.1:6379')).toBe('redis://127.0.0.1:6379');
+    const { FleetStateUnavailableError } = await import('../src/fleet/redis-fleet-state.js');
+    const err = new FleetStateUnavailableError('redis://:s3cret@nowhere:1', 10_000);
+    expect(`${err.message} ${err.url}`).not.toContain('s3cret');
+  });
+});

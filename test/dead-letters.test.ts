@@ -91,6 +91,10 @@ it('filters, retries all matching once per request, and purges', async () => {
   // The analysis overlay still fails, but analysis failures are tolerated: the request completes now.
   expect((await forge.requests.waitFor(record.id, 20_000)).status).toBe('completed');
   await eventually(async () => ((await call('GET', '/v2/dead-letters?queue=analysis')).body.total === 1 ? true : undefined), 10_000, 'new analysis letter');
+  const letter = ((await call('GET', '/v2/dead-letters?queue=analysis')).body.items as Array<{ id: string }>)[0] as { id: string };
   expect((await call('POST', '/v2/dead-letters/purge', { queue: 'analysis' })).body).toEqual({ purged: 1 });
   expect((await call('GET', '/v2/dead-letters')).body.total).toBe(0);
+  // A purge is audited with its actor, its filter and what it removed.
+  const [purge] = await forge.store.listAudit({ limit: 1, action: 'dead-letter.purge' });
+  expect(purge).toMatchObject({ actor_id: t?.admin.id, details: { filter: { queue: 'analysis' }, count: 1, letters: [{ id: letter.id, request_id: record.id, queue: 'analysis' }] } });
 });

@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import { AuthenticationError } from '../errors.js';
 import type { SessionStore } from '../fleet/fleet-state.js';
 import type { Caller, GraphStore, Role, UserRecord } from '../store/graph-store.js';
@@ -8,8 +9,8 @@ export interface Principal {
   readonly user: UserRecord;
   readonly role: Role;
   readonly caller: Caller;
-  /** How the caller proved it: an API key, or a browser session made by a login. */
-  readonly via: 'api_key' | 'session';
+  /** How the caller proved it: an API key, a browser session made by a login, or the metrics scrape token. */
+  readonly via: 'api_key' | 'session' | 'scrape_token';
 }
 
 export function callerOf(user: UserRecord): Caller {
@@ -56,4 +57,26 @@ export async function authenticateSession(store: Pick<GraphStore, 'getUser'>, se
   if (!user) return null;
   if (user.disabled) throw new AuthenticationError('disabled', `user ${user.name} is disabled`);
   return { user, role: user.role, caller: callerOf(user), via: 'session' };
+}
+
+/**
+ * The scraper of `/metrics`, when the request carries the configured scrape token: it may read the
+ * system's figures (operator role) and nothing else — the ingress accepts the token on `/metrics` only.
+ */
+export function scrapePrincipal(token: string | undefined, header: string | undefined): Principal | null {
+  if (!token || !header) return null;
+  const given = Buffer.from(header.replace(/^Bearer\s+/i, '').trim());
+  const expected = Buffer.from(token);
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+  const user: UserRecord = {
+    id: 'metrics-scraper',
+    name: 'metrics-scraper',
+    role: 'operator',
+    trust_level: 0,
+    disabled: false,
+    has_password: false,
+    created_at: '',
+    updated_at: '',
+  };
+  return { user, role: 'operator', caller: callerOf(user), via: 'scrape_token' };
 }

@@ -8,6 +8,7 @@ import { createIngressApp, listen } from '../producers/ingress.js';
 import { runLoad, type LoadProgress } from '../producers/load.js';
 import { startLocalRedis, type LocalRedis } from '../redis/local-redis.js';
 import { packageRoot } from '../util/package-root.js';
+import { redactUrl } from '../util/redact.js';
 import { builtOverlays, installOverlays } from './core-overlays.js';
 import { dlqCommand } from './dlq-commands.js';
 import type { ApiTarget } from './http.js';
@@ -199,7 +200,7 @@ async function start(flags: Flags, role: 'start' | 'ingress' | 'worker'): Promis
     http ? `API ${http.url}/v2` : null,
     http ? `Bull Board ${http.url}/admin/queues` : null,
     workers ? `workers: ${(phases ?? PHASES).join(',')}` : null,
-    `Redis ${localRedis ? `${config.redisUrl} (private, data in ${path.join(config.dataDir, 'redis')})` : config.redisUrl}`,
+    `Redis ${localRedis ? `${config.redisUrl} (private, data in ${path.join(config.dataDir, 'redis')})` : redactUrl(config.redisUrl ?? '')}`,
   ].filter(Boolean);
   console.log(`Forge ready · ${where.join(' · ')} · Ctrl-C to stop`);
   const keyFile = path.join(config.dataDir, 'admin.key');

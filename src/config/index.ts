@@ -122,6 +122,8 @@ const EnvObject = z
     FORGE_HEALTH_INTERVAL_MS: int(0, 86_400_000).default(60_000),
     /** Level-4 health probe: POSTed {overlay} as JSON; a 2xx answer within 2 s passes. */
     FORGE_HEALTH_PROBE_URL: z.url({ protocol: /^https?$/ }).optional(),
+    /** A bearer token Prometheus may scrape `/metrics` with, instead of an operator's API key (≥ 24 characters). */
+    FORGE_METRICS_TOKEN: z.string().min(24, 'use at least 24 random characters').optional(),
     /** The redis-server binary `forge start` runs when REDIS_URL is unset. @defaultValue redis-server */
     FORGE_REDIS_SERVER: z.string().min(1).optional(),
     phases: z.object(byPhase(phaseEnv)),
@@ -153,6 +155,7 @@ const ConfigSchema = EnvObject.superRefine((e, ctx) => {
   shutdownDrainMs: e.FORGE_SHUTDOWN_DRAIN_MS,
   locks: { durationMs: e.FORGE_LOCK_DURATION_MS, stalledIntervalMs: e.FORGE_STALLED_INTERVAL_MS, maxStalled: e.FORGE_MAX_STALLED },
   health: { intervalMs: e.FORGE_HEALTH_INTERVAL_MS, probeUrl: e.FORGE_HEALTH_PROBE_URL },
+  metricsToken: e.FORGE_METRICS_TOKEN,
   overlayThreads: e.FORGE_OVERLAY_THREADS,
   overlayMaxWasmBytes: e.FORGE_OVERLAY_MAX_WASM_BYTES,
   immune: {

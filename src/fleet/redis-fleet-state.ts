@@ -8,6 +8,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { redactUrl } from '../util/redact.js';
 import type {
   BreakerSettings,
   BreakerState,
@@ -210,9 +211,9 @@ export class FleetStateUnavailableError extends Error {
   readonly url: string;
   readonly waitedMs: number;
   constructor(url: string, waitedMs: number) {
-    super(`Redis at ${url} did not answer within ${Math.round(waitedMs / 1000)} s`);
+    super(`Redis at ${redactUrl(url)} did not answer within ${Math.round(waitedMs / 1000)} s`);
     this.name = 'FleetStateUnavailableError';
-    this.url = url;
+    this.url = redactUrl(url);
     this.waitedMs = waitedMs;
   }
 }

@@ -13,7 +13,7 @@ import type { OverlayRegistry } from '../overlays/registry.js';
 import type { CapsuleService } from '../services/capsules.js';
 import type { GraphStore } from '../store/graph-store.js';
 import type { DeadLetterService } from '../workers/dead-letters.js';
-import { authenticate, authenticateSession } from '../auth/authenticate.js';
+import { authenticate, authenticateSession, scrapePrincipal } from '../auth/authenticate.js';
 import { loginRouter } from './http/login.js';
 import type { UserService } from '../services/users.js';
 import { usersRouter } from './http/users.js';
@@ -28,7 +28,7 @@ import type { RequestService } from './requests.js';
 
 /** What the ingress serves. A `Forge` is one; the HTTP layer depends on these services, not on the app. */
 export interface IngressServices {
-  readonly config: Pick<ForgeConfig, 'http' | 'overlayMaxWasmBytes'>;
+  readonly config: Pick<ForgeConfig, 'http' | 'overlayMaxWasmBytes' | 'metricsToken'>;
   readonly fleet: Pick<FleetState, 'available' | 'describe' | 'ping' | 'requests' | 'sessions'>;
   readonly store: GraphStore;
   readonly queues: Pick<ForgeQueues, 'phases' | 'deadLetters' | 'overlayExpiry' | 'healthChecks'>;
@@ -56,7 +56,12 @@ export function createIngressApp(services: IngressServices): express.Express {
     res.locals.correlationId = req.get('x-correlation-id') ?? randomUUID();
     // The session cookie is sent only to /admin (Bull Board); the API takes bearer credentials.
     const header = req.get('authorization');
-    const found = header || !req.path.startsWith('/admin/') ? authenticate(store, header) : authenticateSession(store, fleet.sessions, req.get('cookie'));
+    const scraper = req.path === '/metrics' ? scrapePrincipal(config.metricsToken, header) : null;
+    const found = scraper
+      ? Promise.resolve(scraper)
+      : header || !req.path.startsWith('/admin/')
+        ? authenticate(store, header)
+        : authenticateSession(store, fleet.sessions, req.get('cookie'));
     found.then((principal) => {
       res.locals.principal = principal;
       res.locals.caller = principal?.caller;

@@ -100,17 +100,33 @@ export class DeadLetterService {
     return outcomes;
   }
 
-  async purge(filter: DeadLetterFilter): Promise<number> {
-    let removed = 0;
+  /** Removes every matching letter; one audit entry names the actor, the filter and what went. */
+  async purge(caller: Caller, filter: DeadLetterFilter): Promise<number> {
+    const removed: Array<{ id: string; request_id: string | null; queue: string }> = [];
     for (const job of (await this.all()).filter((j) => this.matches(j.data, filter))) {
       await job.remove();
-      removed++;
+      removed.push({ id: String(job.id), request_id: job.data.request_id, queue: job.data.queue });
     }
-    return removed;
+    await this.deps.store.appendAudit({
+      actor_id: caller.id,
+      action: 'dead-letter.purge',
+      entity_type: 'dead-letter',
+      entity_id: '*',
+      details: { filter: { ...filter }, count: removed.length, letters: removed.slice(0, 1000) },
+    });
+    return removed.length;
   }
 
-  async remove(id: string): Promise<void> {
-    await (await this.job(id)).remove();
+  async remove(caller: Caller, id: string): Promise<void> {
+    const job = await this.job(id);
+    await job.remove();
+    await this.deps.store.appendAudit({
+      actor_id: caller.id,
+      action: 'dead-letter.delete',
+      entity_type: 'dead-letter',
+      entity_id: id,
+      details: { request_id: job.data.request_id, queue: job.data.queue, error: job.data.error.message },
+    });
   }
 
   private async redrive(caller: Caller, letter: DeadLetter): Promise<Omit<RetryOutcome, 'id'>> {

@@ -21,7 +21,7 @@ export function deadLettersRouter({ dlq }: { dlq: DeadLetterService }): Router {
 
   r.post('/dead-letters/purge', async (req, res) => {
     const filter = parse(DeadLetterBulkBody, req.body, 'body');
-    res.json({ purged: await dlq.purge(filter) });
+    res.json({ purged: await dlq.purge(callerOf(res), filter) });
   });
 
   r.get('/dead-letters/:id', async (req, res) => {
@@ -33,7 +33,7 @@ export function deadLettersRouter({ dlq }: { dlq: DeadLetterService }): Router {
   });
 
   r.delete('/dead-letters/:id', async (req, res) => {
-    await dlq.remove(req.params.id);
+    await dlq.remove(callerOf(res), req.params.id);
     res.status(204).end();
   });
   return r;
