@@ -96,5 +96,8 @@ it('filters, retries all matching once per request, and purges', async () => {
   expect((await call('GET', '/v2/dead-letters')).body.total).toBe(0);
   // A purge is audited with its actor, its filter and what it removed.
   const [purge] = await forge.store.listAudit({ limit: 1, action: 'dead-letter.purge' });
-  expect(purge).toMatchObject({ actor_id: t?.admin.id, details: { filter: { queue: 'analysis' }, count: 1, letters: [{ id: letter.id, request_id: record.id, queue: 'analysis' }] } });
+  expect(purge).toMatchObject({
+    actor_id: t?.admin.id,
+    details: { filter: { queue: 'analysis' }, count: 1, letters: [{ id: letter.id, request_id: record.id, queue: 'analysis' }] },
+  });
 });
