@@ -13,6 +13,8 @@ const HTTP_STATUS = {
   conflict: 409,
   forbidden: 403,
   unauthenticated: 401,
+  unsupported_media_type: 415,
+  misdirected_request: 421,
   permission_denied: 403,
   security_denied: 403,
   phase_timeout: 504,
@@ -142,6 +144,34 @@ export class PermissionDeniedError extends ForgeError {
 
   override details(): Record<string, unknown> {
     return { permission: this.permission, required_role: this.requiredRole, your_role: this.role };
+  }
+}
+
+/** A request body of a type the route does not take (a browser's cross-site form or text/plain post, say). */
+export class UnsupportedMediaTypeError extends ForgeError {
+  readonly contentType: string;
+  readonly accepted: readonly string[];
+  constructor(contentType: string, accepted: readonly string[]) {
+    super('unsupported_media_type', `a body of type "${contentType}" is not accepted here; send ${accepted.join(' or ')}`, { retryable: false });
+    this.contentType = contentType;
+    this.accepted = accepted;
+  }
+
+  override details(): Record<string, unknown> {
+    return { content_type: this.contentType, accepted: this.accepted };
+  }
+}
+
+/** A Host header Forge does not answer to (DNS rebinding): HTTP 421. */
+export class MisdirectedRequestError extends ForgeError {
+  readonly host: string;
+  constructor(host: string) {
+    super('misdirected_request', `this server does not answer to host "${host}"; add it to FORGE_ALLOWED_HOSTS if it should`, { retryable: false });
+    this.host = host;
+  }
+
+  override details(): Record<string, unknown> {
+    return { host: this.host };
   }
 }
 

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allows, PERMISSIONS, ROUTES } from '../src/auth/authorization.js';
 import { ROLES, type Role } from '../src/store/graph-store.js';
-import { callJson, createServedForge, createUserWithKey, type ServedForge } from './helpers/forge.js';
+import { loadConfig } from '../src/config/index.js';
+import { authHeaders, callJson, createServedForge, createUserWithKey, type ServedForge } from './helpers/forge.js';
 
 let t: ServedForge;
 const keys = new Map<Role, string>();
@@ -22,8 +24,15 @@ describe('the role × route matrix, generated from the authorisation table', () 
     let checked = 0;
     for (const { rule, role } of cells) {
       const path = (rule.path === '/admin/queues' && rule.method !== 'GET' ? '/admin/queues/api/queues/context/clean/failed' : rule.path).replace(':id', randomUUID());
-      const body = rule.method === 'GET' || rule.method === 'DELETE' ? undefined : {};
-      const res = await callJson(t.url, rule.method, path, body, as(role));
+      // Each route gets a body of the type it takes (an empty one: the cell is about who, not what).
+      const res =
+        rule.path === '/v2/overlays' && rule.method === 'POST'
+          ? await fetch(`${t.url}${path}`, { method: 'POST', body: new FormData(), headers: role ? { authorization: as(role).authorization } : {} }).then(async (r) => ({
+              status: r.status,
+              headers: r.headers,
+              body: (await r.json()) as Record<string, unknown>,
+            }))
+          : await callJson(t.url, rule.method, path, rule.method === 'GET' || rule.method === 'DELETE' ? undefined : {}, as(role));
       const what = `${role ?? 'anonymous'} ${rule.method} ${path} (${rule.permission})`;
       if (allows(role, rule.permission)) {
         expect([401, 403].includes(res.status) && ['unauthenticated', 'permission_denied'].includes(String(res.body?.error)), `${what} → ${res.status}`).toBe(false);
@@ -184,5 +193,45 @@ describe('the metrics scrape token', () => {
     } finally {
       await s.cleanup();
     }
+  });
+});
+
+describe('browser-facing safety', () => {
+  it('refuses bodies a browser could post across sites (415) and hosts Forge does not answer to (421)', async () => {
+    const before = (await t.forge.store.stats()).capsules;
+    const plain = await fetch(`${t.url}/v2/capsules`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain', ...authHeaders(t.url) },
+      body: '{"content":"sneaky","type":"knowledge"}',
+    });
+    expect(plain.status).toBe(415);
+    expect(await plain.json()).toMatchObject({ error: 'unsupported_media_type', details: { content_type: 'text/plain', accepted: ['application/json'] } });
+    const form = await fetch(`${t.url}/v2/requests`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...authHeaders(t.url) }, body: 'query=x' });
+    expect(form.status).toBe(415);
+    expect((await t.forge.store.stats()).capsules).toBe(before);
+
+    const withHost = (host: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const u = new URL(`${t.url}/healthz`);
+        const req = httpRequest({ host: u.hostname, port: u.port, path: u.pathname, headers: { host } }, (res) => {
+          let body = '';
+          res.on('data', (d: Buffer) => (body += d.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    const rebound = await withHost('attacker.example:8080');
+    expect(rebound.status).toBe(421);
+    expect(JSON.parse(rebound.body)).toMatchObject({ error: 'misdirected_request', details: { host: 'attacker.example:8080' } });
+    expect((await withHost('localhost:8080')).status).toBe(200);
+    expect((await withHost('[::1]:8080')).status).toBe(200);
+    expect((await fetch(`${t.url}/healthz`, { headers: { origin: 'https://elsewhere.example' } })).headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('takes its host list from FORGE_ALLOWED_HOSTS', () => {
+    expect(loadConfig({ FORGE_ALLOWED_HOSTS: 'forge.example.com, Forge.Internal' }).allowedHosts).toEqual(['localhost', '127.0.0.1', '::1', 'forge.example.com', 'forge.internal']);
+    expect(loadConfig({ FORGE_ALLOWED_HOSTS: '*' }).allowedHosts).toBeNull();
+    expect(() => loadConfig({ FORGE_ALLOWED_HOSTS: 'a b' })).toThrow(/FORGE_ALLOWED_HOSTS/);
   });
 });

@@ -122,6 +122,14 @@ const EnvObject = z
     FORGE_HEALTH_INTERVAL_MS: int(0, 86_400_000).default(60_000),
     /** Level-4 health probe: POSTed {overlay} as JSON; a 2xx answer within 2 s passes. */
     FORGE_HEALTH_PROBE_URL: z.url({ protocol: /^https?$/ }).optional(),
+    /**
+     * Host names the ingress answers to, comma-separated (`*`: any). Anything else is refused with 421, so a
+     * DNS-rebinding page cannot reach a local Forge. @defaultValue localhost, 127.0.0.1, ::1 and HOST
+     */
+    FORGE_ALLOWED_HOSTS: z
+      .string()
+      .regex(/^(\*|[A-Za-z0-9.:\[\]-]+(\s*,\s*[A-Za-z0-9.:\[\]-]+)*)$/, 'a comma-separated list of host names, or *')
+      .optional(),
     /** A bearer token Prometheus may scrape `/metrics` with, instead of an operator's API key (≥ 24 characters). */
     FORGE_METRICS_TOKEN: z.string().min(24, 'use at least 24 random characters').optional(),
     /** The redis-server binary `forge start` runs when REDIS_URL is unset. @defaultValue redis-server */
@@ -156,6 +164,21 @@ const ConfigSchema = EnvObject.superRefine((e, ctx) => {
   locks: { durationMs: e.FORGE_LOCK_DURATION_MS, stalledIntervalMs: e.FORGE_STALLED_INTERVAL_MS, maxStalled: e.FORGE_MAX_STALLED },
   health: { intervalMs: e.FORGE_HEALTH_INTERVAL_MS, probeUrl: e.FORGE_HEALTH_PROBE_URL },
   metricsToken: e.FORGE_METRICS_TOKEN,
+  allowedHosts:
+    e.FORGE_ALLOWED_HOSTS === '*'
+      ? null
+      : [
+          ...new Set(
+            ['localhost', '127.0.0.1', '::1', e.HOST, ...(e.FORGE_ALLOWED_HOSTS ?? '').split(',')]
+              .map((h) =>
+                h
+                  .trim()
+                  .toLowerCase()
+                  .replace(/^\[|\]$/g, ''),
+              )
+              .filter(Boolean),
+          ),
+        ],
   overlayThreads: e.FORGE_OVERLAY_THREADS,
   overlayMaxWasmBytes: e.FORGE_OVERLAY_MAX_WASM_BYTES,
   immune: {

@@ -15,6 +15,7 @@ import type { GraphStore } from '../store/graph-store.js';
 import type { DeadLetterService } from '../workers/dead-letters.js';
 import { authenticate, authenticateSession, scrapePrincipal } from '../auth/authenticate.js';
 import { loginRouter } from './http/login.js';
+import { hostAllowList, jsonBodiesOnly } from './http/browser-safety.js';
 import type { UserService } from '../services/users.js';
 import { usersRouter } from './http/users.js';
 import { adminRouter } from './http/admin.js';
@@ -28,7 +29,7 @@ import type { RequestService } from './requests.js';
 
 /** What the ingress serves. A `Forge` is one; the HTTP layer depends on these services, not on the app. */
 export interface IngressServices {
-  readonly config: Pick<ForgeConfig, 'http' | 'overlayMaxWasmBytes' | 'metricsToken'>;
+  readonly config: Pick<ForgeConfig, 'http' | 'overlayMaxWasmBytes' | 'metricsToken' | 'allowedHosts'>;
   readonly fleet: Pick<FleetState, 'available' | 'describe' | 'ping' | 'requests' | 'sessions'>;
   readonly store: GraphStore;
   readonly queues: Pick<ForgeQueues, 'phases' | 'deadLetters' | 'overlayExpiry' | 'healthChecks'>;
@@ -50,6 +51,10 @@ export function createIngressApp(services: IngressServices): express.Express {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
 
+  // Before anything else: only the hosts Forge answers to, and only body types a browser cannot post across
+  // sites unasked. No CORS headers are ever sent, so browsers keep other origins out.
+  app.use(hostAllowList(config.allowedHosts));
+  app.use(jsonBodiesOnly());
   // Identity comes from the credential only: a principal (or null for an anonymous caller) before any
   // router runs; each route then authorises it from the table.
   app.use((req: Request, res: Response, next: NextFunction) => {

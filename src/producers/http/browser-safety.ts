@@ -1,0 +1,41 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { MisdirectedRequestError, UnsupportedMediaTypeError } from '../../errors.js';
+
+/** The host name of a Host header, without port or IPv6 brackets, lower case. */
+function hostName(header: string): string {
+  const h = header.trim().toLowerCase();
+  if (h.startsWith('[')) return h.slice(1, h.indexOf(']'));
+  return h.replace(/:\d+$/, '');
+}
+
+/** Refuses a request whose Host is not one Forge answers to (421). `null`: any host. */
+export function hostAllowList(allowed: readonly string[] | null): RequestHandler {
+  const names = allowed ? new Set(allowed) : null;
+  return (req: Request, _res: Response, next: NextFunction) => {
+    const host = req.get('host') ?? '';
+    if (names && !names.has(hostName(host))) return next(new MisdirectedRequestError(host));
+    next();
+  };
+}
+
+/** Body types each path takes; everything else takes JSON only. */
+const EXCEPTIONS: ReadonlyArray<{ readonly method: string; readonly path: string; readonly types: readonly string[] }> = [
+  { method: 'POST', path: '/v2/overlays', types: ['multipart/form-data'] },
+  { method: 'POST', path: '/admin/login', types: ['application/x-www-form-urlencoded'] },
+];
+
+/**
+ * A request with a body must send it as `application/json` (or the one other type its route takes): the
+ * types a browser may post across sites without asking (text/plain, forms) are refused with 415 before
+ * anything reads them.
+ */
+export function jsonBodiesOnly(): RequestHandler {
+  return (req: Request, _res: Response, next: NextFunction) => {
+    const hasBody = req.get('transfer-encoding') !== undefined || Number(req.get('content-length') ?? 0) > 0;
+    if (!hasBody) return next();
+    const type = (req.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+    const accepted = EXCEPTIONS.find((e) => e.method === req.method && e.path === req.path)?.types ?? ['application/json'];
+    if (!accepted.includes(type)) return next(new UnsupportedMediaTypeError(type || '(none)', accepted));
+    next();
+  };
+}
