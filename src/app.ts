@@ -103,7 +103,7 @@ export async function createForge(config: ForgeConfig, overrides: ForgeOverrides
   const { redisUrl } = config;
   if (!redisUrl) throw new TypeError('createForge: config.redisUrl is required (forge start provides a local Redis)');
   // A Forge that exists is connected: wait for Redis once, at start-up, with a clear error if it never answers.
-  const fleet = await connectRedisFleetState({ url: redisUrl, prefix: config.queuePrefix }).catch((err: unknown) => {
+  const fleet = await connectRedisFleetState({ url: redisUrl, prefix: config.queuePrefix, rateLimits: config.rateLimits }).catch((err: unknown) => {
     throw err instanceof FleetStateUnavailableError ? new RedisStartError(err.message, '') : err;
   });
   const queues = createQueues({ ...config, redisUrl });

@@ -235,3 +235,31 @@ describe('browser-facing safety', () => {
     expect(() => loadConfig({ FORGE_ALLOWED_HOSTS: 'a b' })).toThrow(/FORGE_ALLOWED_HOSTS/);
   });
 });
+
+describe('sign-in rate limits', () => {
+  it('answers 429 with Retry-After once a credential or an address has used its attempts, fleet-wide', async () => {
+    const s = await createServedForge({ FORGE_LOGIN_FAILURES_PER_CREDENTIAL: '3', FORGE_LOGIN_ATTEMPTS_PER_MINUTE: '8' });
+    try {
+      await s.forge.users.create({ id: 'system', roles: ['admin'], trust_level: 100 }, { name: 'rita', role: 'operator', trust_level: 60, password: 'the right passphrase' });
+      const login = (name: string, password: string) =>
+        fetch(`${s.url}/admin/login`, {
+          method: 'POST',
+          redirect: 'manual',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ name, password }).toString(),
+        });
+      for (let i = 0; i < 3; i++) expect((await login('rita', 'a wrong guess')).status).toBe(401);
+      const blocked = await login('rita', 'the right passphrase'); // even the right one waits now
+      expect(blocked.status).toBe(429);
+      expect(Number(blocked.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(await blocked.text()).toContain('Too many sign-in attempts');
+      // Another credential from the same address still has its own attempts, until the address's run out.
+      expect((await login('someone-else', 'x')).status).toBe(401);
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i++) statuses.push((await login(`user-${i}`, 'x')).status);
+      expect(statuses).toEqual([401, 401, 401, 429]); // 8 attempts from this address per minute
+    } finally {
+      await s.cleanup();
+    }
+  });
+});

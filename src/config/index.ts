@@ -130,6 +130,10 @@ const EnvObject = z
       .string()
       .regex(/^(\*|[A-Za-z0-9.:\[\]-]+(\s*,\s*[A-Za-z0-9.:\[\]-]+)*)$/, 'a comma-separated list of host names, or *')
       .optional(),
+    /** Sign-in attempts one client address may make per minute (fleet-wide). @defaultValue 20 */
+    FORGE_LOGIN_ATTEMPTS_PER_MINUTE: int(1, 100_000).default(20),
+    /** Failed sign-ins one user name or key may have per 15 minutes before it must wait. @defaultValue 10 */
+    FORGE_LOGIN_FAILURES_PER_CREDENTIAL: int(1, 100_000).default(10),
     /** A bearer token Prometheus may scrape `/metrics` with, instead of an operator's API key (≥ 24 characters). */
     FORGE_METRICS_TOKEN: z.string().min(24, 'use at least 24 random characters').optional(),
     /** The redis-server binary `forge start` runs when REDIS_URL is unset. @defaultValue redis-server */
@@ -164,6 +168,7 @@ const ConfigSchema = EnvObject.superRefine((e, ctx) => {
   locks: { durationMs: e.FORGE_LOCK_DURATION_MS, stalledIntervalMs: e.FORGE_STALLED_INTERVAL_MS, maxStalled: e.FORGE_MAX_STALLED },
   health: { intervalMs: e.FORGE_HEALTH_INTERVAL_MS, probeUrl: e.FORGE_HEALTH_PROBE_URL },
   metricsToken: e.FORGE_METRICS_TOKEN,
+  rateLimits: { loginPerAddressPerMinute: e.FORGE_LOGIN_ATTEMPTS_PER_MINUTE, loginFailuresPerCredential: e.FORGE_LOGIN_FAILURES_PER_CREDENTIAL },
   allowedHosts:
     e.FORGE_ALLOWED_HOSTS === '*'
       ? null

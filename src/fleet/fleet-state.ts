@@ -204,6 +204,27 @@ export interface SessionStore {
   end(sessionId: string): Promise<void>;
 }
 
+/** Fleet-wide rate limits: every ingress counts against the same buckets. */
+export interface RateLimits {
+  /**
+   * Counts one attempt against `key` in `bucket`; `allowed: false` once the bucket's points are spent in its
+   * window, with the seconds until the next attempt may be made.
+   */
+  consume(bucket: RateBucket, key: string): Promise<{ readonly allowed: boolean; readonly retryAfterS: number }>;
+  /** Forgets a key's count (a successful login clears its credential's failures). */
+  reset(bucket: RateBucket, key: string): Promise<void>;
+}
+
+/** The limits Forge keeps: sign-in attempts per client address, failed sign-ins per credential. */
+export type RateBucket = 'login-address' | 'login-credential';
+
+export interface RateLimitSettings {
+  /** Sign-in attempts one address may make per minute. */
+  readonly loginPerAddressPerMinute: number;
+  /** Failed sign-ins one credential (user name or key) may have per 15 minutes. */
+  readonly loginFailuresPerCredential: number;
+}
+
 // ---- the port ----------------------------------------------------------------------------------------
 
 export interface FleetState {
@@ -214,6 +235,7 @@ export interface FleetState {
   readonly events: EventChannel;
   readonly overlayEvents: OverlayEventLog;
   readonly sessions: SessionStore;
+  readonly rateLimits: RateLimits;
   healthReports<R extends { readonly overlay_id: string }>(): HealthReports<R>;
   /** Whether commands can be sent now (false while the connection is down or reconnecting). */
   available(): boolean;

@@ -8,6 +8,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { redactUrl } from '../util/redact.js';
 import type {
   BreakerSettings,
@@ -20,6 +21,8 @@ import type {
   FleetEventType,
   FleetState,
   HealthReports,
+  RateBucket,
+  RateLimitSettings,
   InvocationCounters,
   OverlayEventEntry,
   PhaseTotals,
@@ -204,6 +207,7 @@ export interface RedisFleetStateOptions {
   readonly prefix: string;
   /** How long `connect` waits for Redis to answer. @defaultValue 10000 */
   readonly connectTimeoutMs?: number;
+  readonly rateLimits: RateLimitSettings;
 }
 
 /** Redis did not answer at start-up. */
@@ -235,10 +239,10 @@ export async function connectRedisFleetState(options: RedisFleetStateOptions): P
       resolve();
     });
   });
-  return createRedisFleetState(redis, subscriber, options.prefix);
+  return createRedisFleetState(redis, subscriber, options.prefix, options.rateLimits);
 }
 
-function createRedisFleetState(redis: Redis, subscriber: Redis, prefix: string): FleetState {
+function createRedisFleetState(redis: Redis, subscriber: Redis, prefix: string, limits: RateLimitSettings): FleetState {
   const k = keysOf(prefix);
   const cacheLookup = defineScript(redis, CACHE_LOOKUP);
   const requestFinished = defineScript(redis, REQUEST_FINISHED);
@@ -465,6 +469,32 @@ function createRedisFleetState(redis: Redis, subscriber: Redis, prefix: string):
         });
       },
     },
+
+    rateLimits: (() => {
+      const limiters: Record<RateBucket, RateLimiterRedis> = {
+        'login-address': new RateLimiterRedis({ storeClient: redis, keyPrefix: `${prefix}:rate:login-address`, points: limits.loginPerAddressPerMinute, duration: 60 }),
+        'login-credential': new RateLimiterRedis({
+          storeClient: redis,
+          keyPrefix: `${prefix}:rate:login-credential`,
+          points: limits.loginFailuresPerCredential,
+          duration: 15 * 60,
+        }),
+      };
+      return {
+        async consume(bucket, key) {
+          try {
+            await limiters[bucket].consume(key);
+            return { allowed: true, retryAfterS: 0 };
+          } catch (res) {
+            if (res instanceof RateLimiterRes) return { allowed: false, retryAfterS: Math.max(1, Math.ceil(res.msBeforeNext / 1000)) };
+            throw res;
+          }
+        },
+        async reset(bucket, key) {
+          await limiters[bucket].delete(key);
+        },
+      };
+    })(),
 
     sessions: {
       async create(userId, ttlSeconds) {

@@ -30,7 +30,7 @@ import type { RequestService } from './requests.js';
 /** What the ingress serves. A `Forge` is one; the HTTP layer depends on these services, not on the app. */
 export interface IngressServices {
   readonly config: Pick<ForgeConfig, 'http' | 'overlayMaxWasmBytes' | 'metricsToken' | 'allowedHosts'>;
-  readonly fleet: Pick<FleetState, 'available' | 'describe' | 'ping' | 'requests' | 'sessions'>;
+  readonly fleet: Pick<FleetState, 'available' | 'describe' | 'ping' | 'requests' | 'sessions' | 'rateLimits'>;
   readonly store: GraphStore;
   readonly queues: Pick<ForgeQueues, 'phases' | 'deadLetters' | 'overlayExpiry' | 'healthChecks'>;
   readonly capsules: CapsuleService;
@@ -76,7 +76,7 @@ export function createIngressApp(services: IngressServices): express.Express {
   app.use(express.json({ limit: config.http.bodyLimit, strict: true }));
   app.use(probesRouter({ metrics: services.metrics.registry }));
 
-  app.use(loginRouter({ store, sessions: fleet.sessions }));
+  app.use(loginRouter({ store, sessions: fleet.sessions, limits: fleet.rateLimits }));
   const board = adminRouter({ queues: [...Object.values(queues.phases), queues.overlayExpiry, queues.healthChecks], readOnlyQueues: [queues.deadLetters], audit: store });
   app.use(board.basePath, board.guard, board.router);
 

@@ -2,7 +2,7 @@ import express, { type Router } from 'express';
 import { hashApiKey, isApiKey } from '../../auth/api-keys.js';
 import { SESSION_COOKIE, sessionIdOf } from '../../auth/authenticate.js';
 import { verifyPassword } from '../../auth/passwords.js';
-import type { SessionStore } from '../../fleet/fleet-state.js';
+import type { RateLimits, SessionStore } from '../../fleet/fleet-state.js';
 import type { GraphStore, UserRecord } from '../../store/graph-store.js';
 import { guardedRouter } from './guard.js';
 
@@ -30,7 +30,7 @@ ${message ? `<p class="error">${escape(message)}</p>` : ''}
  * password, of an enabled user makes a session kept in the fleet state; the cookie is HttpOnly,
  * SameSite=Strict and sent only to `/admin`. Failures say nothing about which part was wrong.
  */
-export function loginRouter({ store, sessions }: { store: Pick<GraphStore, 'useApiKey' | 'getUserCredentials'>; sessions: SessionStore }): Router {
+export function loginRouter({ store, sessions, limits }: { store: Pick<GraphStore, 'useApiKey' | 'getUserCredentials'>; sessions: SessionStore; limits: RateLimits }): Router {
   const r = guardedRouter('');
   const form = express.urlencoded({ extended: false, limit: '8kb' });
 
@@ -41,8 +41,24 @@ export function loginRouter({ store, sessions }: { store: Pick<GraphStore, 'useA
   r.post('/admin/login', form, async (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const text = (k: string) => (typeof body[k] === 'string' ? (body[k] as string).trim() : '');
-    let user: UserRecord | null = null;
     const apiKey = text('api_key');
+    // Fleet-wide limits before any check: attempts per address, and attempts per credential until one succeeds.
+    const credential = apiKey ? `key:${apiKey.slice(0, 19)}` : `name:${text('name').toLowerCase()}`;
+    for (const [bucket, key] of [
+      ['login-address', req.ip ?? 'unknown'],
+      ['login-credential', credential],
+    ] as const) {
+      const { allowed, retryAfterS } = await limits.consume(bucket, key);
+      if (!allowed) {
+        res
+          .status(429)
+          .set('Retry-After', String(retryAfterS))
+          .type('html')
+          .send(page(`Too many sign-in attempts; try again in ${retryAfterS} s.`));
+        return;
+      }
+    }
+    let user: UserRecord | null = null;
     if (apiKey) {
       user = isApiKey(apiKey) ? ((await store.useApiKey(hashApiKey(apiKey)))?.user ?? null) : null;
     } else if (text('name') && typeof body.password === 'string') {
@@ -53,6 +69,7 @@ export function loginRouter({ store, sessions }: { store: Pick<GraphStore, 'useA
       res.status(401).type('html').send(page('Those credentials do not open Forge.'));
       return;
     }
+    await limits.reset('login-credential', credential);
     const id = await sessions.create(user.id, SESSION_TTL_S);
     res.cookie(SESSION_COOKIE, id, { httpOnly: true, sameSite: 'strict', path: '/admin', maxAge: SESSION_TTL_S * 1000, secure: req.secure });
     res.redirect(303, '/admin/queues');
