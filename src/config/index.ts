@@ -128,7 +128,7 @@ const EnvObject = z
      */
     FORGE_ALLOWED_HOSTS: z
       .string()
-      .regex(/^(\*|[A-Za-z0-9.:\[\]-]+(\s*,\s*[A-Za-z0-9.:\[\]-]+)*)$/, 'a comma-separated list of host names, or *')
+      .regex(/^(\*|[A-Za-z0-9.:[\]-]+(\s*,\s*[A-Za-z0-9.:[\]-]+)*)$/, 'a comma-separated list of host names, or *')
       .optional(),
     /** Sign-in attempts one client address may make per minute (fleet-wide). @defaultValue 20 */
     FORGE_LOGIN_ATTEMPTS_PER_MINUTE: int(1, 100_000).default(20),
