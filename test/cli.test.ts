@@ -102,6 +102,21 @@ it('forge start runs everything with a private Redis, prints its URLs, and shuts
   expect(refusedPurge.code).toBe(2);
   expect(refusedPurge.stderr).toContain('needs --all');
 
+  // Users and keys from the CLI: the new user's key is printed once and works; revoked, it stops.
+  const made = await run(['user', 'create', 'cli-reader', '--role', 'reader', '--trust', '40', '--target', api], { FORGE_API_KEY: apiKey });
+  expect(made.code).toBe(0);
+  const reader = JSON.parse(made.stdout) as { id: string; name: string; role: string; trust_level: number; api_key: string };
+  expect(reader).toMatchObject({ name: 'cli-reader', role: 'reader', trust_level: 40, api_key: expect.stringMatching(/^forge_/) });
+  const asReader = { authorization: `Bearer ${reader.api_key}` };
+  expect((await fetch(`${api}/v2/capsules`, { headers: asReader })).status).toBe(200);
+  expect((await fetch(`${api}/v2/dead-letters`, { headers: asReader })).status).toBe(403);
+  const listed = JSON.parse((await run(['user', 'list', '--target', api], { FORGE_API_KEY: apiKey })).stdout) as { items: Array<{ name: string }> };
+  expect(listed.items.map((u) => u.name)).toEqual(['admin', 'cli-reader']);
+  const second = JSON.parse((await run(['key', 'create', reader.id, '--label', 'laptop', '--target', api], { FORGE_API_KEY: apiKey })).stdout) as { id: string; api_key: string };
+  expect((await run(['key', 'revoke', second.id, '--target', api], { FORGE_API_KEY: apiKey })).code).toBe(0);
+  expect((await fetch(`${api}/v2/capsules`, { headers: { authorization: `Bearer ${second.api_key}` } })).status).toBe(401);
+  expect((await run(['user', 'create', 'nobody', '--target', api], { FORGE_API_KEY: apiKey })).code).toBe(2); // --role and --trust are required
+
   const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
   child.kill('SIGTERM');
   expect(await exited).toBe(0);

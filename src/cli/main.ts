@@ -11,6 +11,7 @@ import { packageRoot } from '../util/package-root.js';
 import { redactUrl } from '../util/redact.js';
 import { builtOverlays, installOverlays } from './core-overlays.js';
 import { dlqCommand } from './dlq-commands.js';
+import { keyCommand, userCommand } from './user-commands.js';
 import type { ApiTarget } from './http.js';
 import { ensureAdminKey, readAdminKey } from './admin-key.js';
 import { overlayCommand } from './overlay-commands.js';
@@ -34,6 +35,9 @@ usage:
   forge overlay invoke ID --function NAME [--args JSON] [--timeout-ms N] [--target URL]
   forge dlq list [--queue Q] [--error TEXT] [--since ISO] [--until ISO] [--request ID] [--target URL]
   forge dlq show ID | retry ID | retry --all [filters] | purge ID | purge --all [filters]
+  forge user create NAME --role R --trust T [--label L]   a user and its API key (printed once, as JSON)
+  forge user list | key create USER-ID [--label L] | key revoke KEY-ID
+                client commands send --api-key, FORGE_API_KEY, or for the local ingress <data-dir>/admin.key
   forge help
 
 environment (flags win): ${configKeys().join(', ')}
@@ -65,6 +69,9 @@ const FLAGS = {
   request: { type: 'string' },
   all: { type: 'boolean' },
   'api-key': { type: 'string' },
+  role: { type: 'string' },
+  trust: { type: 'string' },
+  label: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -284,6 +291,10 @@ async function main(argv: string[]): Promise<void> {
         request: flags.request,
         all: flags.all,
       });
+    case 'user':
+      return userCommand(positionals[1], positionals.slice(2), { target: targetOf(flags), role: flags.role, trust: flags.trust, label: flags.label });
+    case 'key':
+      return keyCommand(positionals[1], positionals.slice(2), { target: targetOf(flags), label: flags.label });
     case 'overlay':
       return overlayCommand(positionals[1], positionals.slice(2), {
         target: targetOf(flags),
