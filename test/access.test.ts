@@ -128,7 +128,14 @@ describe('Bull Board behind a browser login', () => {
     expect(page.headers.get('location')).toBe('/admin/login');
     expect((await login({ api_key: 'forge_000000000000_' + 'a'.repeat(43) })).status).toBe(401);
 
-    const operator = await login({ api_key: keys.get('operator') as string });
+    // Bull Board shows every job's data and result, so it needs CORE trust besides the role.
+    const lowOperator = await login({ api_key: keys.get('operator') as string }); // trust 60
+    expect(await (await fetch(`${t.url}/admin/queues/api/queues`, { headers: { cookie: cookieOf(lowOperator) } })).json()).toMatchObject({
+      error: 'forbidden',
+      details: { required_trust: 100, your_trust: 60 },
+    });
+    const coreOperator = await createUserWithKey(t.forge, 'core-operator', 'operator', 100);
+    const operator = await login({ api_key: coreOperator.apiKey });
     expect(operator.status).toBe(303);
     expect(operator.headers.get('location')).toBe('/admin/queues');
     expect(operator.headers.get('set-cookie')).toMatch(/^forge_session=[^;]+; Max-Age=28800; Path=\/admin; Expires=[^;]+; HttpOnly; SameSite=Strict$/);
@@ -143,7 +150,7 @@ describe('Bull Board behind a browser login', () => {
     // An admin with a password signs in by name, and its board actions are audited with it as the actor.
     const admin = await t.forge.users.create(
       { id: 'system', roles: ['admin'], trust_level: 100 },
-      { name: 'board-admin', role: 'admin', trust_level: 60, password: 'a long enough passphrase' },
+      { name: 'board-admin', role: 'admin', trust_level: 100, password: 'a long enough passphrase' },
     );
     expect((await login({ name: 'board-admin', password: 'not the passphrase' })).status).toBe(401);
     const signedIn = await login({ name: 'board-admin', password: 'a long enough passphrase' });

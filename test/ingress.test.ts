@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { authHeaders, callJson, createServedForge, type ServedForge } from './helpers/forge.js';
+import { authHeaders, callJson, createServedForge, createUserWithKey, type ServedForge } from './helpers/forge.js';
 
 let t: ServedForge;
 let base: string;
@@ -189,11 +189,13 @@ describe('system', () => {
     expect(text).toContain('forge_process_');
   });
 
-  it('serves Bull Board with every queue, the dead-letter queue among them', async () => {
-    const page = await fetch(`${base}/admin/queues`, { headers: authHeaders(base) });
+  it('serves Bull Board with every queue, the dead-letter queue among them, to a CORE-trust operator', async () => {
+    const core = { authorization: `Bearer ${(await createUserWithKey(t.forge, 'core-admin', 'admin', 100)).apiKey}` };
+    const page = await fetch(`${base}/admin/queues`, { headers: core });
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<html');
-    const api = await call('GET', '/admin/queues/api/queues');
+    expect((await fetch(`${base}/admin/queues`, { headers: authHeaders(base) })).status).toBe(403); // the test admin is at trust 60
+    const api = await callJson(base, 'GET', '/admin/queues/api/queues', undefined, core);
     expect(api.status).toBe(200);
     const names = (api.body.queues as Array<{ name: string }>).map((q) => q.name).sort();
     expect(names).toEqual(['analysis', 'context', 'dead-letter', 'health-checks', 'intelligence', 'metrics', 'optimization', 'overlay-expiry', 'security', 'storage']);

@@ -290,7 +290,9 @@ describe('request flow', () => {
     const savedId = await eventually(async () => (await forge.store.getRequest(done.id))?.result.saved_capsule_id as string | undefined, 10_000, 'saved capsule');
     const saved = await forge.store.getCapsule(savedId);
     expect(saved).toMatchObject({ type: 'insight', content: done.answer, owner_id: 'local' });
-    expect(saved?.trust_level).toBeLessThanOrEqual(60);
+    // Saved at the asker's trust: never readable below any source it cites.
+    expect(saved?.trust_level).toBe(60);
+    for (const id of done.citations) expect((await forge.store.getCapsule(id))?.trust_level).toBeLessThanOrEqual(60);
     const lineage = await forge.store.getLineage(savedId);
     expect(
       lineage

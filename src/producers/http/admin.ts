@@ -2,12 +2,17 @@ import type { Queue } from 'bullmq';
 import type { NextFunction, Request, Response, Router } from 'express';
 import { createBullBoardRouter } from '../../../bull-board/index.js';
 import type { GraphStore } from '../../store/graph-store.js';
+import { ForbiddenError } from '../../errors.js';
 import { authorize, principalOf } from './guard.js';
+
+/** The trust Bull Board needs besides the role: CORE, since it shows every job's data and result. */
+const BOARD_TRUST = 100;
 
 /**
  * `/admin/queues`: Bull Board over the phase and maintenance queues; the dead-letter queue read-only
  * (re-drive goes through the API). Looking needs `queues:read` (operators), any action `queues:act`
- * (admins) and is audited with its actor. A browser without a session is sent to `/admin/login`.
+ * (admins) and is audited with its actor; either needs CORE trust (100). A browser without a session is
+ * sent to `/admin/login`.
  */
 export function adminRouter({ queues, readOnlyQueues, audit }: { queues: readonly Queue[]; readOnlyQueues: readonly Queue[]; audit: Pick<GraphStore, 'appendAudit'> }): {
   basePath: string;
@@ -24,7 +29,19 @@ export function adminRouter({ queues, readOnlyQueues, audit }: { queues: readonl
       const principal = principalOf(res);
       if (!principal && reading && req.get('accept')?.includes('text/html')) return res.redirect(303, '/admin/login');
       (reading ? look : act)(req, res, (err?: unknown) => {
-        if (err || reading || !principal) return next(err);
+        if (err || !principal) return next(err);
+        // Jobs' data and results carry what was retrieved and answered at every trust level: the board is
+        // for those who may read everything.
+        if (principal.user.trust_level < BOARD_TRUST) {
+          return next(
+            new ForbiddenError(
+              `Bull Board shows knowledge at every trust level: it needs trust ${BOARD_TRUST}; you have ${principal.user.trust_level}`,
+              BOARD_TRUST,
+              principal.user.trust_level,
+            ),
+          );
+        }
+        if (reading) return next();
         audit
           .appendAudit({
             actor_id: principal.user.id,

@@ -12,8 +12,9 @@ export function storagePhase({ store, capsules }: Pick<PhaseDeps, 'store' | 'cap
     if (!record) throw new Error(`storage: request ${data.request_id} is not in the store`);
     let saved: string | null = null;
     if (record.save_as_capsule && record.answer) {
-      const cited = await Promise.all(record.citations.map((id) => store.getCapsule(id)));
-      const trust = Math.min(record.caller.trust_level, ...cited.map((c) => c?.trust_level ?? 0));
+      // Derived knowledge is never readable below its sources, and the answer carries the asker's own query:
+      // it is saved at the asker's trust, which is at least every cited source's (the asker could read them).
+      const trust = record.caller.trust_level;
       const capsule = await capsules.create(record.caller, {
         id: uuidV5(`answer:${record.id}`),
         content: record.answer,
