@@ -19,6 +19,9 @@ import { RequestService } from './producers/requests.js';
 import { HashingEmbedder, type Embedder } from './search/embedder.js';
 import { CapsuleService } from './services/capsules.js';
 import { UserService } from './services/users.js';
+import { TokenService } from './auth/tokens.js';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import type { Caller, GraphStore } from './store/graph-store.js';
 import { SqliteGraphStore } from './store/sqlite/sqlite-graph-store.js';
 import { DeadLetterService } from './workers/dead-letters.js';
@@ -53,6 +56,21 @@ function httpProbe(url: string): HealthProbe {
   };
 }
 
+/**
+ * The access-token signing key: FORGE_TOKEN_SECRET, or one kept in `<data-dir>/token.secret` (mode 0600),
+ * made on first use — right for one machine; a fleet of ingresses sets FORGE_TOKEN_SECRET on all of them.
+ */
+function tokenSecret(config: ForgeConfig): Uint8Array {
+  if (config.tokens.secret) return new TextEncoder().encode(config.tokens.secret);
+  const file = path.join(config.dataDir, 'token.secret');
+  if (!existsSync(file)) {
+    mkdirSync(config.dataDir, { recursive: true });
+    writeFileSync(file, randomBytes(48).toString('base64url'), { mode: 0o600, flag: 'wx' });
+    chmodSync(file, 0o600);
+  }
+  return new TextEncoder().encode(readFileSync(file, 'utf8').trim());
+}
+
 /** The overlay services, each with one reason to change. */
 export interface ForgeOverlays {
   /** Registration, lifecycle, dependencies and config. */
@@ -78,6 +96,8 @@ export interface Forge {
   readonly requests: RequestService;
   /** Users, their trust and their API keys. */
   readonly users: UserService;
+  /** Access and refresh tokens of password logins. */
+  readonly tokens: TokenService;
   readonly overlays: ForgeOverlays;
   /** List, show, re-drive and purge dead letters. */
   readonly dlq: DeadLetterService;
@@ -151,6 +171,7 @@ export async function createForge(config: ForgeConfig, overrides: ForgeOverrides
     capsules,
     requests,
     users: new UserService({ store }),
+    tokens: new TokenService({ store, settings: { ...config.tokens, secret: tokenSecret(config) } }),
     overlays: { registry, executor, health, canaries },
     dlq: new DeadLetterService({ config, store, deadLetters: queues.deadLetters, queues: queues.phases, flows: queues.flows }),
     queues,

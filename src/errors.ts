@@ -15,6 +15,7 @@ const HTTP_STATUS = {
   unauthenticated: 401,
   unsupported_media_type: 415,
   misdirected_request: 421,
+  rate_limited: 429,
   permission_denied: 403,
   security_denied: 403,
   phase_timeout: 504,
@@ -59,6 +60,11 @@ export class ForgeError extends Error {
    */
   details(): Record<string, unknown> | undefined {
     return undefined;
+  }
+
+  /** Headers that go with this error's HTTP answer (`Retry-After`, `WWW-Authenticate`). */
+  httpHeaders(): Record<string, string> {
+    return {};
   }
 
   /** The HTTP body of this error: `{error: code, message, details?}`. */
@@ -118,8 +124,8 @@ export class RequestValidationError extends ForgeError {
 
 /** No credential, or one that is not (or no longer) valid: HTTP 401 with `WWW-Authenticate: Bearer`. */
 export class AuthenticationError extends ForgeError {
-  /** Why, for the caller: `missing`, `invalid`, `revoked_or_unknown`, `disabled`. */
-  readonly reason: 'missing' | 'invalid' | 'revoked_or_unknown' | 'disabled';
+  /** Why, for the caller: `missing`, `invalid`, `revoked_or_unknown`, `disabled`, `expired`, `refresh_reused`. */
+  readonly reason: 'missing' | 'invalid' | 'revoked_or_unknown' | 'disabled' | 'expired' | 'refresh_reused';
   constructor(reason: AuthenticationError['reason'], message: string) {
     super('unauthenticated', message, { retryable: false });
     this.reason = reason;
@@ -127,6 +133,10 @@ export class AuthenticationError extends ForgeError {
 
   override details(): Record<string, unknown> {
     return { reason: this.reason };
+  }
+
+  override httpHeaders(): Record<string, string> {
+    return { 'WWW-Authenticate': `Bearer realm="forge", error="invalid_token"` };
   }
 }
 
@@ -183,6 +193,10 @@ export class FleetUnavailableError extends ForgeError {
     super('redis_unavailable', `Redis is ${state}; retry shortly`);
     this.state = state;
     this.retryAfterS = retryAfterS;
+  }
+
+  override httpHeaders(): Record<string, string> {
+    return { 'Retry-After': String(this.retryAfterS) };
   }
 }
 

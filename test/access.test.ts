@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
+import path from 'node:path';
+import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allows, PERMISSIONS, ROUTES } from '../src/auth/authorization.js';
 import { ROLES, type Role } from '../src/store/graph-store.js';
@@ -268,5 +271,68 @@ describe('sign-in rate limits', () => {
     } finally {
       await s.cleanup();
     }
+  });
+});
+
+describe('password login tokens', () => {
+  it('issues a short-lived access token and a rotating refresh token; a reused refresh token ends its login', async () => {
+    const user = await t.forge.users.create(
+      { id: 'system', roles: ['admin'], trust_level: 100 },
+      { name: 'tina', role: 'reader', trust_level: 40, password: 'correct horse battery' },
+    );
+    const anon = { authorization: '' };
+    expect(await callJson(t.url, 'POST', '/v2/auth/login', { name: 'tina', password: 'wrong horse battery' }, anon)).toMatchObject({
+      status: 401,
+      body: { error: 'unauthenticated' },
+    });
+    const login = await callJson(t.url, 'POST', '/v2/auth/login', { name: 'tina', password: 'correct horse battery' }, anon);
+    expect(login.status).toBe(200);
+    expect(login.body).toMatchObject({ token_type: 'Bearer', expires_in: 900, access_token: expect.stringMatching(/^ey/), refresh_token: expect.stringMatching(/^forgert_/) });
+    const bearer = (token: unknown) => ({ authorization: `Bearer ${token as string}` });
+    expect((await callJson(t.url, 'GET', '/v2/auth/me', undefined, bearer(login.body.access_token))).body).toMatchObject({ user: { id: user.id, role: 'reader' }, via: 'token' });
+    expect((await callJson(t.url, 'GET', '/v2/dead-letters', undefined, bearer(login.body.access_token))).status).toBe(403);
+
+    // Rotation: each refresh uses its token up.
+    const first = await callJson(t.url, 'POST', '/v2/auth/refresh', { refresh_token: login.body.refresh_token }, anon);
+    expect(first.status).toBe(200);
+    expect(first.body.refresh_token).not.toBe(login.body.refresh_token);
+    // The old one again: a copy is in someone else's hands, so the whole login ends — the new token too.
+    expect(await callJson(t.url, 'POST', '/v2/auth/refresh', { refresh_token: login.body.refresh_token }, anon)).toMatchObject({
+      status: 401,
+      body: { details: { reason: 'refresh_reused' } },
+    });
+    expect(await callJson(t.url, 'POST', '/v2/auth/refresh', { refresh_token: first.body.refresh_token }, anon)).toMatchObject({
+      status: 401,
+      body: { details: { reason: 'invalid' } },
+    });
+    expect((await t.forge.store.listAudit({ limit: 1, action: 'session.revoke' }))[0]?.details).toMatchObject({ reason: 'refresh token reused' });
+
+    // Logout ends a login.
+    const again = await callJson(t.url, 'POST', '/v2/auth/login', { name: 'tina', password: 'correct horse battery' }, anon);
+    expect((await callJson(t.url, 'POST', '/v2/auth/logout', { refresh_token: again.body.refresh_token }, bearer(again.body.access_token))).status).toBe(204);
+    expect((await callJson(t.url, 'POST', '/v2/auth/refresh', { refresh_token: again.body.refresh_token }, anon)).status).toBe(401);
+
+    // An expired access token (signed with the fleet's key, already past its time) and a forged one are refused.
+    const secret = new TextEncoder().encode(readFileSync(path.join(t.dataDir, 'token.secret'), 'utf8').trim());
+    const expired = await new SignJWT({ role: 'reader' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(user.id)
+      .setIssuer('forge')
+      .setAudience('forge-api')
+      .setIssuedAt(1)
+      .setExpirationTime(2)
+      .sign(secret);
+    expect(await callJson(t.url, 'GET', '/v2/auth/me', undefined, bearer(expired))).toMatchObject({ status: 401, body: { details: { reason: 'expired' } } });
+    const forged = await new SignJWT({ role: 'admin' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(user.id)
+      .setIssuer('forge')
+      .setAudience('forge-api')
+      .setExpirationTime('5m')
+      .sign(new TextEncoder().encode('x'.repeat(48)));
+    expect(await callJson(t.url, 'GET', '/v2/auth/me', undefined, bearer(forged))).toMatchObject({ status: 401, body: { details: { reason: 'invalid' } } });
+    // A user disabled after login is refused at once, whatever the token's remaining life.
+    await t.forge.users.update({ id: 'system', roles: ['admin'], trust_level: 100 }, user.id, { disabled: true, reason: 'left' });
+    expect((await callJson(t.url, 'GET', '/v2/auth/me', undefined, bearer(first.body.access_token))).status).toBe(401);
   });
 });

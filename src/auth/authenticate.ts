@@ -3,6 +3,7 @@ import { AuthenticationError } from '../errors.js';
 import type { SessionStore } from '../fleet/fleet-state.js';
 import type { Caller, GraphStore, Role, UserRecord } from '../store/graph-store.js';
 import { hashApiKey, isApiKey } from './api-keys.js';
+import { TokenService } from './tokens.js';
 
 /** Who is calling: the user behind the credential, and the caller identity the services act for. */
 export interface Principal {
@@ -10,7 +11,7 @@ export interface Principal {
   readonly role: Role;
   readonly caller: Caller;
   /** How the caller proved it: an API key, a browser session made by a login, or the metrics scrape token. */
-  readonly via: 'api_key' | 'session' | 'scrape_token';
+  readonly via: 'api_key' | 'token' | 'session' | 'scrape_token';
 }
 
 export function callerOf(user: UserRecord): Caller {
@@ -21,12 +22,17 @@ export function callerOf(user: UserRecord): Caller {
  * Turns an `Authorization` header into a principal. No header: null (anonymous; the route decides).
  * A header that is not a valid, live credential of an enabled user: AuthenticationError.
  */
-export async function authenticate(store: Pick<GraphStore, 'useApiKey'>, header: string | undefined): Promise<Principal | null> {
+export async function authenticate(store: Pick<GraphStore, 'useApiKey'>, tokens: Pick<TokenService, 'verify'>, header: string | undefined): Promise<Principal | null> {
   if (header === undefined || header === '') return null;
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
   if (!match) throw new AuthenticationError('invalid', 'Authorization must be "Bearer <credential>"');
   const token = match[1] as string;
-  if (!isApiKey(token)) throw new AuthenticationError('invalid', 'the credential is not a Forge API key (forge_…)');
+  if (TokenService.looksLikeAccessToken(token)) {
+    const user = await tokens.verify(token);
+    if (user.disabled) throw new AuthenticationError('disabled', `user ${user.name} is disabled`);
+    return { user, role: user.role, caller: callerOf(user), via: 'token' };
+  }
+  if (!isApiKey(token)) throw new AuthenticationError('invalid', 'the credential is neither a Forge API key (forge_…) nor an access token');
   const found = await store.useApiKey(hashApiKey(token));
   if (!found) throw new AuthenticationError('revoked_or_unknown', 'the API key is revoked or unknown');
   if (found.user.disabled) throw new AuthenticationError('disabled', `user ${found.user.name} is disabled`);

@@ -79,6 +79,9 @@ export const ROUTES: readonly RouteRule[] = [
   { method: 'DELETE', path: '/v2/dead-letters/:id', permission: 'dead-letter:purge' },
 
   { method: 'GET', path: '/v2/auth/me', permission: 'self:read' },
+  { method: 'POST', path: '/v2/auth/login', permission: 'public' },
+  { method: 'POST', path: '/v2/auth/refresh', permission: 'public' },
+  { method: 'POST', path: '/v2/auth/logout', permission: 'public' },
   { method: 'POST', path: '/v2/users', permission: 'user:manage' },
   { method: 'GET', path: '/v2/users', permission: 'user:manage' },
   { method: 'GET', path: '/v2/users/:id', permission: 'user:manage' },

@@ -134,6 +134,15 @@ const EnvObject = z
     FORGE_LOGIN_ATTEMPTS_PER_MINUTE: int(1, 100_000).default(20),
     /** Failed sign-ins one user name or key may have per 15 minutes before it must wait. @defaultValue 10 */
     FORGE_LOGIN_FAILURES_PER_CREDENTIAL: int(1, 100_000).default(10),
+    /**
+     * The key access tokens are signed with (HS256), shared by every ingress of a fleet (≥ 32 characters).
+     * @defaultValue a random key kept in `<data-dir>/token.secret` (one machine)
+     */
+    FORGE_TOKEN_SECRET: z.string().min(32, 'use at least 32 random characters').optional(),
+    /** Lifetime of an access token from `POST /v2/auth/login`. @defaultValue 900 */
+    FORGE_ACCESS_TOKEN_TTL_S: int(30, 86_400).default(900),
+    /** Lifetime of a refresh token (each refresh makes a new one). @defaultValue 1209600 (14 days) */
+    FORGE_REFRESH_TOKEN_TTL_S: int(60, 365 * 86_400).default(14 * 86_400),
     /** A bearer token Prometheus may scrape `/metrics` with, instead of an operator's API key (≥ 24 characters). */
     FORGE_METRICS_TOKEN: z.string().min(24, 'use at least 24 random characters').optional(),
     /** The redis-server binary `forge start` runs when REDIS_URL is unset. @defaultValue redis-server */
@@ -168,6 +177,7 @@ const ConfigSchema = EnvObject.superRefine((e, ctx) => {
   locks: { durationMs: e.FORGE_LOCK_DURATION_MS, stalledIntervalMs: e.FORGE_STALLED_INTERVAL_MS, maxStalled: e.FORGE_MAX_STALLED },
   health: { intervalMs: e.FORGE_HEALTH_INTERVAL_MS, probeUrl: e.FORGE_HEALTH_PROBE_URL },
   metricsToken: e.FORGE_METRICS_TOKEN,
+  tokens: { secret: e.FORGE_TOKEN_SECRET, accessTtlSeconds: e.FORGE_ACCESS_TOKEN_TTL_S, refreshTtlSeconds: e.FORGE_REFRESH_TOKEN_TTL_S },
   rateLimits: { loginPerAddressPerMinute: e.FORGE_LOGIN_ATTEMPTS_PER_MINUTE, loginFailuresPerCredential: e.FORGE_LOGIN_FAILURES_PER_CREDENTIAL },
   allowedHosts:
     e.FORGE_ALLOWED_HOSTS === '*'

@@ -15,6 +15,8 @@ import type { GraphStore } from '../store/graph-store.js';
 import type { DeadLetterService } from '../workers/dead-letters.js';
 import { authenticate, authenticateSession, scrapePrincipal } from '../auth/authenticate.js';
 import { loginRouter } from './http/login.js';
+import { authRouter } from './http/auth.js';
+import type { TokenService } from '../auth/tokens.js';
 import { hostAllowList, jsonBodiesOnly } from './http/browser-safety.js';
 import type { UserService } from '../services/users.js';
 import { usersRouter } from './http/users.js';
@@ -38,6 +40,7 @@ export interface IngressServices {
   readonly overlays: { readonly registry: OverlayRegistry; readonly executor: OverlayExecutor; readonly health: OverlayHealth; readonly canaries: OverlayCanaries };
   readonly dlq: DeadLetterService;
   readonly users: UserService;
+  readonly tokens: TokenService;
   readonly metrics: { readonly registry: Registry };
 }
 
@@ -65,7 +68,7 @@ export function createIngressApp(services: IngressServices): express.Express {
     const found = scraper
       ? Promise.resolve(scraper)
       : header || !req.path.startsWith('/admin/')
-        ? authenticate(store, header)
+        ? authenticate(store, services.tokens, header)
         : authenticateSession(store, fleet.sessions, req.get('cookie'));
     found.then((principal) => {
       res.locals.principal = principal;
@@ -87,6 +90,7 @@ export function createIngressApp(services: IngressServices): express.Express {
     if (fleet.available() || (req.method === 'GET' && READS_WITHOUT_REDIS.test(req.path))) return next();
     next(new FleetUnavailableError(fleet.describe()));
   });
+  v2.use(authRouter({ store, tokens: services.tokens, limits: fleet.rateLimits }));
   v2.use(usersRouter({ users: services.users }));
   v2.use(requestsRouter({ requests: services.requests }));
   v2.use(capsulesRouter({ capsules: services.capsules }));

@@ -334,6 +334,15 @@ export interface NewApiKey {
   readonly hash: string;
 }
 
+/** What presenting a refresh token found. */
+export type RefreshOutcome =
+  /** Live and unused: it is now used, and `next` (same family) is stored in its place. */
+  | { readonly kind: 'rotated'; readonly user: UserRecord; readonly family_id: string }
+  /** Used before: someone replayed it, so its whole family is revoked now. */
+  | { readonly kind: 'reused'; readonly family_id: string }
+  /** Unknown, expired or revoked. */
+  | { readonly kind: 'invalid' };
+
 export interface StoreStats {
   readonly capsules: number;
   readonly requests: number;
@@ -409,6 +418,18 @@ export interface GraphStore {
   listApiKeys(userId: string): Promise<ApiKeyRecord[]>;
   /** Revokes a key (idempotent). @throws NotFoundError */
   revokeApiKey(id: string, ctx: MutationContext): Promise<ApiKeyRecord>;
+
+  /** Stores a refresh token (its hash) of a login family. */
+  createRefreshToken(input: { id: string; family_id: string; user_id: string; hash: string; expires_at: string }): Promise<void>;
+  /**
+   * Presents a refresh token: a live one is marked used and `next` stored in the same family, atomically;
+   * a used one revokes its family (reuse detection).
+   */
+  useRefreshToken(hash: string, next: { id: string; hash: string; expires_at: string }): Promise<RefreshOutcome>;
+  /** Revokes every token of a family (logout, reuse). Returns how many were live. */
+  revokeRefreshFamily(familyId: string, ctx: MutationContext): Promise<number>;
+  /** The family of a token, whatever its state. */
+  refreshFamilyOf(hash: string): Promise<string | null>;
 
   appendAudit(entry: NewAuditEntry): Promise<AuditEntry>;
   listAudit(options: { limit: number; before_seq?: number; entity_id?: string; action?: string }): Promise<AuditEntry[]>;

@@ -350,5 +350,22 @@ export function describeGraphStoreConformance(name: string, factory: () => Promi
       await expect(store.revokeApiKey('missing', admin)).rejects.toBeInstanceOf(NotFoundError);
       expect((await store.listAudit({ limit: 5, entity_id: 'k1' })).map((e) => e.action)).toEqual(['key.revoke', 'key.create']);
     });
+
+    it('rotates refresh tokens within their family and revokes the family when a used one comes back', async () => {
+      const user = await store.createUser({ name: 'rt', role: 'reader', trust_level: 40, password_hash: null }, { actor_id: 'a' });
+      const later = new Date(Date.now() + 3600_000).toISOString();
+      await store.createRefreshToken({ id: 'r1', family_id: 'fam', user_id: user.id, hash: 'h1', expires_at: later });
+      expect(await store.useRefreshToken('h1', { id: 'r2', hash: 'h2', expires_at: later })).toEqual({ kind: 'rotated', user, family_id: 'fam' });
+      expect(await store.refreshFamilyOf('h2')).toBe('fam');
+      expect(await store.useRefreshToken('h1', { id: 'r3', hash: 'h3', expires_at: later })).toEqual({ kind: 'reused', family_id: 'fam' });
+      expect(await store.useRefreshToken('h2', { id: 'r4', hash: 'h4', expires_at: later })).toEqual({ kind: 'invalid' });
+      expect(await store.useRefreshToken('nope', { id: 'r5', hash: 'h5', expires_at: later })).toEqual({ kind: 'invalid' });
+      await store.createRefreshToken({ id: 'r6', family_id: 'old', user_id: user.id, hash: 'h6', expires_at: new Date(Date.now() - 1000).toISOString() });
+      expect(await store.useRefreshToken('h6', { id: 'r7', hash: 'h7', expires_at: later })).toEqual({ kind: 'invalid' });
+      await store.createRefreshToken({ id: 'r8', family_id: 'out', user_id: user.id, hash: 'h8', expires_at: later });
+      expect(await store.revokeRefreshFamily('out', { actor_id: 'a' })).toBe(1);
+      expect(await store.revokeRefreshFamily('out', { actor_id: 'a' })).toBe(0);
+      expect(await store.useRefreshToken('h8', { id: 'r9', hash: 'h9', expires_at: later })).toEqual({ kind: 'invalid' });
+    });
   });
 }

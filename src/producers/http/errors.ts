@@ -1,7 +1,7 @@
 import type { ErrorRequestHandler, NextFunction, Request, Response } from 'express';
 import multer from 'multer';
 import type { z } from 'zod';
-import { AuthenticationError, FleetUnavailableError, ForgeError, RequestBodyError, RequestValidationError, UploadRejectedError, type ForgeErrorCode } from '../../errors.js';
+import { FleetUnavailableError, ForgeError, RequestBodyError, RequestValidationError, UploadRejectedError, type ForgeErrorCode } from '../../errors.js';
 
 /** Parses one part of a request at the boundary. @throws RequestValidationError (HTTP 400 with the zod issues) */
 export function parse<S extends z.ZodType>(schema: S, value: unknown, where: string): z.output<S> {
@@ -51,10 +51,8 @@ export function errorMapper(options: ErrorMapperOptions): ErrorRequestHandler {
     void next;
     let err = fromHttpLibraries(caught);
     if (!(err instanceof ForgeError && err.httpStatus < 500) && !options.fleetAvailable()) err = new FleetUnavailableError(options.fleetState());
-    if (err instanceof FleetUnavailableError) res.set('Retry-After', String(err.retryAfterS));
-    if (err instanceof AuthenticationError) res.set('WWW-Authenticate', `Bearer realm="forge", error="invalid_token"`);
     if (err instanceof ForgeError && (err.httpStatus < 500 || err instanceof FleetUnavailableError)) {
-      res.status(err.httpStatus).json(err.toBody());
+      res.status(err.httpStatus).set(err.httpHeaders()).json(err.toBody());
       return;
     }
     const id = res.locals.correlationId as string;

@@ -134,4 +134,18 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX api_keys_by_user ON api_keys(user_id);
   `,
+  // 4: refresh tokens, in families (one per login): a reused token revokes its family
+  `
+  CREATE TABLE refresh_tokens (
+    id TEXT PRIMARY KEY,
+    family_id TEXT NOT NULL,
+    user_id TEXT NOT NULL REFERENCES users(id),
+    hash TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    used_at TEXT,
+    revoked_at TEXT
+  );
+  CREATE INDEX refresh_tokens_by_family ON refresh_tokens(family_id);
+  `,
 ];

@@ -36,6 +36,7 @@ import {
   type SearchQuery,
   type StoreStats,
   type ApiKeyRecord,
+  type RefreshOutcome,
   type NewApiKey,
   type NewUser,
   type Role,
@@ -963,6 +964,59 @@ export class SqliteGraphStore implements GraphStore {
         return { ...key, revoked_at: at };
       })
       .immediate();
+  }
+
+  async createRefreshToken(input: { id: string; family_id: string; user_id: string; hash: string; expires_at: string }): Promise<void> {
+    this.stmt('INSERT INTO refresh_tokens (id, family_id, user_id, hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)').run(
+      input.id,
+      input.family_id,
+      input.user_id,
+      input.hash,
+      this.now(),
+      input.expires_at,
+    );
+  }
+
+  async useRefreshToken(hash: string, next: { id: string; hash: string; expires_at: string }): Promise<RefreshOutcome> {
+    return this.db
+      .transaction((): RefreshOutcome => {
+        const row = this.stmt<[string], { id: string; family_id: string; user_id: string; expires_at: string; used_at: string | null; revoked_at: string | null }>(
+          'SELECT id, family_id, user_id, expires_at, used_at, revoked_at FROM refresh_tokens WHERE hash = ?',
+        ).get(hash);
+        const at = this.now();
+        if (!row || row.revoked_at) return { kind: 'invalid' };
+        if (row.used_at) {
+          this.revokeFamily(row.family_id, at, { actor_id: 'system' }, 'refresh token reused');
+          return { kind: 'reused', family_id: row.family_id };
+        }
+        const user = this.userRow(row.user_id);
+        if (row.expires_at <= at || !user) return { kind: 'invalid' };
+        this.stmt('UPDATE refresh_tokens SET used_at = ? WHERE id = ?').run(at, row.id);
+        this.stmt('INSERT INTO refresh_tokens (id, family_id, user_id, hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)').run(
+          next.id,
+          row.family_id,
+          row.user_id,
+          next.hash,
+          at,
+          next.expires_at,
+        );
+        return { kind: 'rotated', user: toUser(user), family_id: row.family_id };
+      })
+      .immediate();
+  }
+
+  private revokeFamily(familyId: string, at: string, ctx: MutationContext, reason: string): number {
+    const revoked = this.stmt('UPDATE refresh_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL').run(at, familyId).changes;
+    if (revoked > 0) this.audit({ actor_id: ctx.actor_id, action: 'session.revoke', entity_type: 'token_family', entity_id: familyId, details: { reason, tokens: revoked } });
+    return revoked;
+  }
+
+  async revokeRefreshFamily(familyId: string, ctx: MutationContext): Promise<number> {
+    return this.db.transaction(() => this.revokeFamily(familyId, this.now(), ctx, 'logout')).immediate();
+  }
+
+  async refreshFamilyOf(hash: string): Promise<string | null> {
+    return this.stmt<[string], { family_id: string }>('SELECT family_id FROM refresh_tokens WHERE hash = ?').get(hash)?.family_id ?? null;
   }
 
   async appendAudit(entry: NewAuditEntry): Promise<AuditEntry> {
