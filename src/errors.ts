@@ -125,7 +125,7 @@ export class RequestValidationError extends ForgeError {
 /** No credential, or one that is not (or no longer) valid: HTTP 401 with `WWW-Authenticate: Bearer`. */
 export class AuthenticationError extends ForgeError {
   /** Why, for the caller: `missing`, `invalid`, `revoked_or_unknown`, `disabled`, `expired`, `refresh_reused`. */
-  readonly reason: 'missing' | 'invalid' | 'revoked_or_unknown' | 'disabled' | 'expired' | 'refresh_reused';
+  readonly reason: 'missing' | 'invalid' | 'revoked_or_unknown' | 'disabled' | 'expired' | 'refresh_reused' | 'totp_required';
   constructor(reason: AuthenticationError['reason'], message: string) {
     super('unauthenticated', message, { retryable: false });
     this.reason = reason;

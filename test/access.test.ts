@@ -5,6 +5,7 @@ import path from 'node:path';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allows, PERMISSIONS, ROUTES } from '../src/auth/authorization.js';
+import { totpCode } from '../src/auth/totp.js';
 import { ROLES, type Role } from '../src/store/graph-store.js';
 import { loadConfig } from '../src/config/index.js';
 import { authHeaders, callJson, createServedForge, createUserWithKey, type ServedForge } from './helpers/forge.js';
@@ -334,5 +335,42 @@ describe('password login tokens', () => {
     // A user disabled after login is refused at once, whatever the token's remaining life.
     await t.forge.users.update({ id: 'system', roles: ['admin'], trust_level: 100 }, user.id, { disabled: true, reason: 'left' });
     expect((await callJson(t.url, 'GET', '/v2/auth/me', undefined, bearer(first.body.access_token))).status).toBe(401);
+  });
+});
+
+describe('a second factor (TOTP)', () => {
+  it('is enrolled and confirmed by its user, then needed by every password sign-in', async () => {
+    await t.forge.users.create({ id: 'system', roles: ['admin'], trust_level: 100 }, { name: 'otto', role: 'reader', trust_level: 40, password: 'correct horse battery' });
+    const anon = { authorization: '' };
+    const login = (extra: Record<string, string> = {}) => callJson(t.url, 'POST', '/v2/auth/login', { name: 'otto', password: 'correct horse battery', ...extra }, anon);
+    const first = await login();
+    const as = { authorization: `Bearer ${first.body.access_token as string}` };
+    const enrolled = await callJson(t.url, 'POST', '/v2/auth/totp', {}, as);
+    expect(enrolled.status).toBe(201);
+    expect(enrolled.body).toMatchObject({ secret: expect.stringMatching(/^[A-Z2-7]{32}$/), otpauth_uri: expect.stringMatching(/^otpauth:\/\/totp\/Forge:otto\?secret=/) });
+    const secret = enrolled.body.secret as string;
+    expect((await login()).status).toBe(200); // pending until confirmed
+    expect((await callJson(t.url, 'POST', '/v2/auth/totp/confirm', { code: '000000' === totpCode(secret) ? '111111' : '000000' }, as)).status).toBe(400);
+    expect((await callJson(t.url, 'POST', '/v2/auth/totp/confirm', { code: totpCode(secret) }, as)).body).toMatchObject({ name: 'otto', totp_enabled: true });
+
+    expect(await login()).toMatchObject({ status: 401, body: { details: { reason: 'totp_required' } } });
+    const wrong = totpCode(secret, Date.now() + 10 * 60_000);
+    expect((await login({ totp: wrong === totpCode(secret) ? '123456' : wrong })).status).toBe(401);
+    expect((await login({ totp: totpCode(secret) })).status).toBe(200);
+    // The browser sign-in asks for it too.
+    const form = (totp: string) =>
+      fetch(`${t.url}/admin/login`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ name: 'otto', password: 'correct horse battery', totp }).toString(),
+      });
+    expect((await form('')).status).toBe(401);
+    expect((await form(totpCode(secret))).status).toBe(303);
+
+    expect((await callJson(t.url, 'POST', '/v2/auth/totp/disable', { code: totpCode(secret) }, as)).body).toMatchObject({ totp_enabled: false });
+    expect((await login()).status).toBe(200);
+    const actions = (await t.forge.store.listAudit({ limit: 10, action: 'user.totp.enable' })).length;
+    expect(actions).toBe(1);
   });
 });

@@ -81,6 +81,7 @@ export function scrapePrincipal(token: string | undefined, header: string | unde
     trust_level: 0,
     disabled: false,
     has_password: false,
+    totp_enabled: false,
     created_at: '',
     updated_at: '',
   };

@@ -11,6 +11,8 @@ export const PERMISSIONS = {
   public: 'anyone',
   /** Who am I. */
   'self:read': 'reader',
+  /** My own second factor. */
+  'self:manage': 'reader',
   'capsule:read': 'reader',
   'request:submit': 'reader',
   /** Own requests; operators read any. */
@@ -82,6 +84,9 @@ export const ROUTES: readonly RouteRule[] = [
   { method: 'POST', path: '/v2/auth/login', permission: 'public' },
   { method: 'POST', path: '/v2/auth/refresh', permission: 'public' },
   { method: 'POST', path: '/v2/auth/logout', permission: 'public' },
+  { method: 'POST', path: '/v2/auth/totp', permission: 'self:manage' },
+  { method: 'POST', path: '/v2/auth/totp/confirm', permission: 'self:manage' },
+  { method: 'POST', path: '/v2/auth/totp/disable', permission: 'self:manage' },
   { method: 'POST', path: '/v2/users', permission: 'user:manage' },
   { method: 'GET', path: '/v2/users', permission: 'user:manage' },
   { method: 'GET', path: '/v2/users/:id', permission: 'user:manage' },

@@ -282,6 +282,8 @@ export interface UserRecord {
   readonly trust_level: number;
   readonly disabled: boolean;
   readonly has_password: boolean;
+  /** Password logins need a one-time code too. */
+  readonly totp_enabled: boolean;
   readonly created_at: string;
   readonly updated_at: string;
 }
@@ -402,7 +404,11 @@ export interface GraphStore {
   createUser(input: NewUser, ctx: MutationContext): Promise<UserRecord>;
   getUser(id: string): Promise<UserRecord | null>;
   /** The user of a name with its password hash, for password login only. */
-  getUserCredentials(name: string): Promise<{ user: UserRecord; password_hash: string | null } | null>;
+  getUserCredentials(name: string): Promise<{ user: UserRecord; password_hash: string | null; totp_secret: string | null } | null>;
+  /** Sets (pending or enabled) or clears a user's one-time-password secret; audited. @throws NotFoundError */
+  setTotp(userId: string, totp: { secret: string; enabled: boolean } | null, ctx: MutationContext): Promise<UserRecord>;
+  /** The user's one-time-password secret, pending or enabled. */
+  getTotpSecret(userId: string): Promise<string | null>;
   listUsers(): Promise<UserRecord[]>;
   /**
    * Changes a user; a trust change appends to its history (who, when, old → new, reason) in the same

@@ -2,13 +2,23 @@ import type { Router } from 'express';
 import { z } from 'zod';
 import { verifyPassword } from '../../auth/passwords.js';
 import type { TokenService } from '../../auth/tokens.js';
-import { AuthenticationError, ForgeError } from '../../errors.js';
+import { AuthenticationError, ConflictError, ForgeError } from '../../errors.js';
+import { newTotpSecret, otpauthUri, verifyTotp } from '../../auth/totp.js';
 import type { RateLimits } from '../../fleet/fleet-state.js';
 import type { GraphStore } from '../../store/graph-store.js';
 import { parse } from './errors.js';
-import { guardedRouter, principalOf } from './guard.js';
+import { guardedRouter, principalOf, requirePrincipal } from './guard.js';
 
-const LoginBody = z.strictObject({ name: z.string().min(1).max(64), password: z.string().min(1).max(1024) });
+const code = z.string().regex(/^\d{6}$/, 'six digits');
+const LoginBody = z.strictObject({ name: z.string().min(1).max(64), password: z.string().min(1).max(1024), totp: code.optional() });
+const CodeBody = z.strictObject({ code });
+
+/** A one-time code that does not match: HTTP 400. */
+class WrongCodeError extends ForgeError {
+  constructor() {
+    super('validation_failed', 'that one-time code does not match; use the current code of your authenticator', { retryable: false });
+  }
+}
 const RefreshBody = z.strictObject({ refresh_token: z.string().min(1).max(200) });
 
 /** Too many sign-in attempts: HTTP 429 with Retry-After. */
@@ -32,7 +42,15 @@ export class TooManyAttemptsError extends ForgeError {
  * `/auth/login`, `/auth/refresh`, `/auth/logout`: a name and password for a short-lived access token and a
  * rotating refresh token. Attempts are limited per address and per name, fleet-wide.
  */
-export function authRouter({ store, tokens, limits }: { store: Pick<GraphStore, 'getUserCredentials'>; tokens: TokenService; limits: RateLimits }): Router {
+export function authRouter({
+  store,
+  tokens,
+  limits,
+}: {
+  store: Pick<GraphStore, 'getUserCredentials' | 'setTotp' | 'getTotpSecret'>;
+  tokens: TokenService;
+  limits: RateLimits;
+}): Router {
   const r = guardedRouter('/v2');
   r.post('/auth/login', async (req, res) => {
     const body = parse(LoginBody, req.body, 'body');
@@ -48,6 +66,10 @@ export function authRouter({ store, tokens, limits }: { store: Pick<GraphStore, 
     const ok = found?.password_hash ? await verifyPassword(body.password, found.password_hash) : false;
     if (!found || !ok) throw new AuthenticationError('invalid', 'that name and password do not match');
     if (found.user.disabled) throw new AuthenticationError('disabled', `user ${found.user.name} is disabled`);
+    if (found.totp_secret) {
+      if (!body.totp) throw new AuthenticationError('totp_required', 'this user signs in with a one-time code too: send totp');
+      if (!verifyTotp(found.totp_secret, body.totp)) throw new AuthenticationError('invalid', 'that name, password and code do not match');
+    }
     await limits.reset('login-credential', `name:${name}`);
     res.json(await tokens.login(found.user));
   });
@@ -55,6 +77,32 @@ export function authRouter({ store, tokens, limits }: { store: Pick<GraphStore, 
   r.post('/auth/refresh', async (req, res) => {
     const { refresh_token } = parse(RefreshBody, req.body, 'body');
     res.json(await tokens.refresh(refresh_token));
+  });
+
+  // A second factor: enrol (a secret for the authenticator app), confirm with a code, disable with a code.
+  r.post('/auth/totp', async (_req, res) => {
+    const principal = requirePrincipal(res);
+    if (principal.user.totp_enabled) throw new ConflictError('user', principal.user.id, 'already has a second factor; disable it first');
+    const secret = newTotpSecret();
+    await store.setTotp(principal.user.id, { secret, enabled: false }, { actor_id: principal.user.id });
+    res.status(201).json({ secret, otpauth_uri: otpauthUri(secret, principal.user.name), next: 'POST /v2/auth/totp/confirm {code}' });
+  });
+
+  r.post('/auth/totp/confirm', async (req, res) => {
+    const principal = requirePrincipal(res);
+    const { code: given } = parse(CodeBody, req.body, 'body');
+    const secret = await store.getTotpSecret(principal.user.id);
+    if (!secret) throw new ConflictError('user', principal.user.id, 'has no second factor to confirm; POST /v2/auth/totp first');
+    if (!verifyTotp(secret, given)) throw new WrongCodeError();
+    res.json(await store.setTotp(principal.user.id, { secret, enabled: true }, { actor_id: principal.user.id }));
+  });
+
+  r.post('/auth/totp/disable', async (req, res) => {
+    const principal = requirePrincipal(res);
+    const { code: given } = parse(CodeBody, req.body, 'body');
+    const secret = await store.getTotpSecret(principal.user.id);
+    if (!secret || !verifyTotp(secret, given)) throw new WrongCodeError();
+    res.json(await store.setTotp(principal.user.id, null, { actor_id: principal.user.id }));
   });
 
   r.post('/auth/logout', async (req, res) => {

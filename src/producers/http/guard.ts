@@ -8,6 +8,13 @@ export function principalOf(res: Response): Principal | null {
   return (res.locals.principal as Principal | null | undefined) ?? null;
 }
 
+/** The principal of a route that needs one (the table guarantees it; a missing one is a 401, never a crash). */
+export function requirePrincipal(res: Response): Principal {
+  const principal = principalOf(res);
+  if (!principal) throw new AuthenticationError('missing', 'this route needs a credential');
+  return principal;
+}
+
 /** Lets the request through when its principal holds `permission`; 401 for anonymous callers, 403 otherwise. */
 export function authorize(permission: Permission): RequestHandler {
   return (_req: Request, res: Response, next: NextFunction) => {

@@ -2,6 +2,7 @@ import express, { type Router } from 'express';
 import { hashApiKey, isApiKey } from '../../auth/api-keys.js';
 import { SESSION_COOKIE, sessionIdOf } from '../../auth/authenticate.js';
 import { verifyPassword } from '../../auth/passwords.js';
+import { verifyTotp } from '../../auth/totp.js';
 import type { RateLimits, SessionStore } from '../../fleet/fleet-state.js';
 import type { GraphStore, UserRecord } from '../../store/graph-store.js';
 import { guardedRouter } from './guard.js';
@@ -22,6 +23,7 @@ ${message ? `<p class="error">${escape(message)}</p>` : ''}
 <p>or</p>
 <label for="name">User name</label><input id="name" name="name" autocomplete="username">
 <label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password">
+<label for="totp">One-time code (when you have a second factor)</label><input id="totp" name="totp" inputmode="numeric" autocomplete="one-time-code">
 <button type="submit">Sign in</button></form></body></html>`;
 }
 
@@ -63,7 +65,8 @@ export function loginRouter({ store, sessions, limits }: { store: Pick<GraphStor
       user = isApiKey(apiKey) ? ((await store.useApiKey(hashApiKey(apiKey)))?.user ?? null) : null;
     } else if (text('name') && typeof body.password === 'string') {
       const found = await store.getUserCredentials(text('name'));
-      if (found?.password_hash && (await verifyPassword(body.password, found.password_hash))) user = found.user;
+      const secondFactor = !found?.totp_secret || verifyTotp(found.totp_secret, text('totp'));
+      if (found?.password_hash && (await verifyPassword(body.password, found.password_hash)) && secondFactor) user = found.user;
     }
     if (!user || user.disabled) {
       res.status(401).type('html').send(page('Those credentials do not open Forge.'));

@@ -148,4 +148,9 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX refresh_tokens_by_family ON refresh_tokens(family_id);
   `,
+  // 5: a second factor for password logins
+  `
+  ALTER TABLE users ADD COLUMN totp_secret TEXT;
+  ALTER TABLE users ADD COLUMN totp_enabled INTEGER NOT NULL DEFAULT 0;
+  `,
 ];

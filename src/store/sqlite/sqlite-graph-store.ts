@@ -189,6 +189,8 @@ interface UserRow {
   trust_level: number;
   password_hash: string | null;
   disabled: number;
+  totp_secret: string | null;
+  totp_enabled: number;
   created_at: string;
   updated_at: string;
 }
@@ -201,6 +203,7 @@ function toUser(row: UserRow): UserRecord {
     trust_level: row.trust_level,
     disabled: row.disabled === 1,
     has_password: row.password_hash !== null,
+    totp_enabled: row.totp_enabled === 1,
     created_at: row.created_at,
     updated_at: row.updated_at,
   };
@@ -851,9 +854,29 @@ export class SqliteGraphStore implements GraphStore {
     return row ? toUser(row) : null;
   }
 
-  async getUserCredentials(name: string): Promise<{ user: UserRecord; password_hash: string | null } | null> {
+  async getUserCredentials(name: string): Promise<{ user: UserRecord; password_hash: string | null; totp_secret: string | null } | null> {
     const row = this.stmt<[string], UserRow>('SELECT * FROM users WHERE name = ?').get(name);
-    return row ? { user: toUser(row), password_hash: row.password_hash } : null;
+    return row ? { user: toUser(row), password_hash: row.password_hash, totp_secret: row.totp_enabled === 1 ? row.totp_secret : null } : null;
+  }
+
+  async setTotp(userId: string, totp: { secret: string; enabled: boolean } | null, ctx: MutationContext): Promise<UserRecord> {
+    return this.db
+      .transaction(() => {
+        if (!this.userRow(userId)) throw new NotFoundError('user', userId);
+        this.stmt('UPDATE users SET totp_secret = ?, totp_enabled = ?, updated_at = ? WHERE id = ?').run(totp?.secret ?? null, totp?.enabled ? 1 : 0, this.now(), userId);
+        this.audit({
+          actor_id: ctx.actor_id,
+          action: totp ? (totp.enabled ? 'user.totp.enable' : 'user.totp.enrol') : 'user.totp.disable',
+          entity_type: 'user',
+          entity_id: userId,
+        });
+        return toUser(this.userRow(userId) as UserRow);
+      })
+      .immediate();
+  }
+
+  async getTotpSecret(userId: string): Promise<string | null> {
+    return this.userRow(userId)?.totp_secret ?? null;
   }
 
   async listUsers(): Promise<UserRecord[]> {
