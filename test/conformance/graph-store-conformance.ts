@@ -305,8 +305,17 @@ export function describeGraphStoreConformance(name: string, factory: () => Promi
       expect(ana).not.toHaveProperty('password_hash');
       await expect(store.createUser({ name: 'ana', role: 'reader', trust_level: 40, password_hash: null }, admin)).rejects.toBeInstanceOf(ConflictError);
       expect(await store.getUser(ana.id)).toEqual(ana);
-      expect(await store.getUserCredentials('ana')).toEqual({ user: ana, password_hash: 'scrypt$x' });
+      expect(await store.getUserCredentials('ana')).toEqual({ user: ana, password_hash: 'scrypt$x', totp_secret: null });
       expect(await store.getUserCredentials('nobody')).toBeNull();
+      // A second factor: pending until enabled, and only an enabled one is asked for at sign-in.
+      expect((await store.setTotp(ana.id, { secret: 'PENDINGSECRET', enabled: false }, admin)).totp_enabled).toBe(false);
+      expect((await store.getUserCredentials('ana'))?.totp_secret).toBeNull();
+      expect(await store.getTotpSecret(ana.id)).toBe('PENDINGSECRET');
+      expect((await store.setTotp(ana.id, { secret: 'PENDINGSECRET', enabled: true }, admin)).totp_enabled).toBe(true);
+      expect((await store.getUserCredentials('ana'))?.totp_secret).toBe('PENDINGSECRET');
+      expect((await store.setTotp(ana.id, null, admin)).totp_enabled).toBe(false);
+      expect(await store.getTotpSecret(ana.id)).toBeNull();
+      await expect(store.setTotp('missing', null, admin)).rejects.toBeInstanceOf(NotFoundError);
 
       const raised = await store.updateUser(ana.id, { trust_level: 80, reason: 'reviewed by the board' }, admin);
       expect(raised.trust_level).toBe(80);
@@ -321,7 +330,7 @@ export function describeGraphStoreConformance(name: string, factory: () => Promi
       const bo = await store.createUser({ name: 'bo', role: 'admin', trust_level: 100, password_hash: null }, admin);
       expect((await store.listUsers()).map((u) => u.name)).toEqual(['ana', 'bo']);
       expect(bo.has_password).toBe(false);
-      const audit = await store.listAudit({ limit: 10, entity_id: ana.id });
+      const audit = (await store.listAudit({ limit: 20, entity_id: ana.id })).filter((e) => !e.action.startsWith('user.totp'));
       expect(audit.map((e) => [e.action, e.actor_id])).toEqual([
         ['user.update', 'admin-1'],
         ['user.update', 'admin-2'],
