@@ -16,6 +16,7 @@ const HTTP_STATUS = {
   unsupported_media_type: 415,
   misdirected_request: 421,
   rate_limited: 429,
+  registration_closed: 403,
   permission_denied: 403,
   security_denied: 403,
   phase_timeout: 504,

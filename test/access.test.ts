@@ -374,3 +374,26 @@ describe('a second factor (TOTP)', () => {
     expect(actions).toBe(1);
   });
 });
+
+describe('self-registration', () => {
+  it('is closed by default, and when opened makes readers at trust 40 who are signed in at once', async () => {
+    const anon = { authorization: '' };
+    expect(await callJson(t.url, 'POST', '/v2/auth/register', { name: 'walk-in', password: 'a long enough secret' }, anon)).toMatchObject({
+      status: 403,
+      body: { error: 'registration_closed' },
+    });
+    const open = await createServedForge({ FORGE_SELF_REGISTRATION: 'on' });
+    try {
+      const made = await callJson(open.url, 'POST', '/v2/auth/register', { name: 'walk-in', password: 'a long enough secret' }, anon);
+      expect(made.status).toBe(201);
+      expect(made.body).toMatchObject({ user: { name: 'walk-in', role: 'reader', trust_level: 40 }, token_type: 'Bearer', access_token: expect.any(String) });
+      const as = { authorization: `Bearer ${made.body.access_token as string}` };
+      expect((await callJson(open.url, 'GET', '/v2/capsules', undefined, as)).status).toBe(200);
+      expect((await callJson(open.url, 'POST', '/v2/capsules', { content: 'x', type: 'knowledge' }, as)).status).toBe(403);
+      expect((await callJson(open.url, 'POST', '/v2/auth/register', { name: 'walk-in', password: 'another long secret' }, anon)).status).toBe(409);
+      expect((await callJson(open.url, 'POST', '/v2/auth/register', { name: 'short', password: 'tiny' }, anon)).status).toBe(400);
+    } finally {
+      await open.cleanup();
+    }
+  });
+});

@@ -82,6 +82,7 @@ export const ROUTES: readonly RouteRule[] = [
 
   { method: 'GET', path: '/v2/auth/me', permission: 'self:read' },
   { method: 'POST', path: '/v2/auth/login', permission: 'public' },
+  { method: 'POST', path: '/v2/auth/register', permission: 'public' },
   { method: 'POST', path: '/v2/auth/refresh', permission: 'public' },
   { method: 'POST', path: '/v2/auth/logout', permission: 'public' },
   { method: 'POST', path: '/v2/auth/totp', permission: 'self:manage' },

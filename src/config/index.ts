@@ -143,6 +143,8 @@ const EnvObject = z
     FORGE_ACCESS_TOKEN_TTL_S: int(30, 86_400).default(900),
     /** Lifetime of a refresh token (each refresh makes a new one). @defaultValue 1209600 (14 days) */
     FORGE_REFRESH_TOKEN_TTL_S: int(60, 365 * 86_400).default(14 * 86_400),
+    /** Whether anyone may make themselves a user (`POST /v2/auth/register`: a reader at trust 40). @defaultValue off */
+    FORGE_SELF_REGISTRATION: z.enum(['on', 'off']).default('off'),
     /** A bearer token Prometheus may scrape `/metrics` with, instead of an operator's API key (≥ 24 characters). */
     FORGE_METRICS_TOKEN: z.string().min(24, 'use at least 24 random characters').optional(),
     /** The redis-server binary `forge start` runs when REDIS_URL is unset. @defaultValue redis-server */
@@ -177,6 +179,7 @@ const ConfigSchema = EnvObject.superRefine((e, ctx) => {
   locks: { durationMs: e.FORGE_LOCK_DURATION_MS, stalledIntervalMs: e.FORGE_STALLED_INTERVAL_MS, maxStalled: e.FORGE_MAX_STALLED },
   health: { intervalMs: e.FORGE_HEALTH_INTERVAL_MS, probeUrl: e.FORGE_HEALTH_PROBE_URL },
   metricsToken: e.FORGE_METRICS_TOKEN,
+  selfRegistration: e.FORGE_SELF_REGISTRATION === 'on',
   tokens: { secret: e.FORGE_TOKEN_SECRET, accessTtlSeconds: e.FORGE_ACCESS_TOKEN_TTL_S, refreshTtlSeconds: e.FORGE_REFRESH_TOKEN_TTL_S },
   rateLimits: { loginPerAddressPerMinute: e.FORGE_LOGIN_ATTEMPTS_PER_MINUTE, loginFailuresPerCredential: e.FORGE_LOGIN_FAILURES_PER_CREDENTIAL },
   allowedHosts:

@@ -31,7 +31,7 @@ import type { RequestService } from './requests.js';
 
 /** What the ingress serves. A `Forge` is one; the HTTP layer depends on these services, not on the app. */
 export interface IngressServices {
-  readonly config: Pick<ForgeConfig, 'http' | 'overlayMaxWasmBytes' | 'metricsToken' | 'allowedHosts'>;
+  readonly config: Pick<ForgeConfig, 'http' | 'overlayMaxWasmBytes' | 'metricsToken' | 'allowedHosts' | 'selfRegistration'>;
   readonly fleet: Pick<FleetState, 'available' | 'describe' | 'ping' | 'requests' | 'sessions' | 'rateLimits'>;
   readonly store: GraphStore;
   readonly queues: Pick<ForgeQueues, 'phases' | 'deadLetters' | 'overlayExpiry' | 'healthChecks'>;
@@ -90,7 +90,7 @@ export function createIngressApp(services: IngressServices): express.Express {
     if (fleet.available() || (req.method === 'GET' && READS_WITHOUT_REDIS.test(req.path))) return next();
     next(new FleetUnavailableError(fleet.describe()));
   });
-  v2.use(authRouter({ store, tokens: services.tokens, limits: fleet.rateLimits }));
+  v2.use(authRouter({ store, tokens: services.tokens, limits: fleet.rateLimits, users: services.users, selfRegistration: config.selfRegistration }));
   v2.use(usersRouter({ users: services.users }));
   v2.use(requestsRouter({ requests: services.requests }));
   v2.use(capsulesRouter({ capsules: services.capsules }));

@@ -6,12 +6,30 @@ import { AuthenticationError, ConflictError, ForgeError } from '../../errors.js'
 import { newTotpSecret, otpauthUri, verifyTotp } from '../../auth/totp.js';
 import type { RateLimits } from '../../fleet/fleet-state.js';
 import type { GraphStore } from '../../store/graph-store.js';
+import type { UserService } from '../../services/users.js';
 import { parse } from './errors.js';
 import { guardedRouter, principalOf, requirePrincipal } from './guard.js';
 
 const code = z.string().regex(/^\d{6}$/, 'six digits');
 const LoginBody = z.strictObject({ name: z.string().min(1).max(64), password: z.string().min(1).max(1024), totp: code.optional() });
 const CodeBody = z.strictObject({ code });
+const RegisterBody = z.strictObject({
+  name: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'lower-case letters, digits, . _ and -, at most 64')
+    .max(64),
+  password: z.string().min(12, 'at least 12 characters').max(1024),
+});
+
+/** Self-registration is off (FORGE_SELF_REGISTRATION): HTTP 403. */
+class RegistrationClosedError extends ForgeError {
+  constructor() {
+    super('registration_closed', 'this Forge does not take self-registration; ask an admin for an account', { retryable: false });
+  }
+}
+
+/** Who a self-registered user is: the least role at SANDBOX trust. */
+const SELF_REGISTERED = { role: 'reader', trust_level: 40 } as const;
 
 /** A one-time code that does not match: HTTP 400. */
 class WrongCodeError extends ForgeError {
@@ -46,10 +64,15 @@ export function authRouter({
   store,
   tokens,
   limits,
+  users,
+  selfRegistration,
 }: {
   store: Pick<GraphStore, 'getUserCredentials' | 'setTotp' | 'getTotpSecret'>;
   tokens: TokenService;
   limits: RateLimits;
+  users: Pick<UserService, 'create'>;
+  /** FORGE_SELF_REGISTRATION */
+  selfRegistration: boolean;
 }): Router {
   const r = guardedRouter('/v2');
   r.post('/auth/login', async (req, res) => {
@@ -72,6 +95,19 @@ export function authRouter({
     }
     await limits.reset('login-credential', `name:${name}`);
     res.json(await tokens.login(found.user));
+  });
+
+  // Open only when configured: a reader at trust 40, signed in at once. Attempts count against the address.
+  r.post('/auth/register', async (req, res) => {
+    if (!selfRegistration) throw new RegistrationClosedError();
+    const body = parse(RegisterBody, req.body, 'body');
+    const { allowed, retryAfterS } = await limits.consume('login-address', req.ip ?? 'unknown');
+    if (!allowed) throw new TooManyAttemptsError(retryAfterS);
+    const user = await users.create(
+      { id: 'self-registration', roles: ['admin'], trust_level: SELF_REGISTERED.trust_level },
+      { name: body.name, password: body.password, ...SELF_REGISTERED },
+    );
+    res.status(201).json({ user: { id: user.id, name: user.name, role: user.role, trust_level: user.trust_level }, ...(await tokens.login(user)) });
   });
 
   r.post('/auth/refresh', async (req, res) => {
