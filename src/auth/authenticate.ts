@@ -4,6 +4,7 @@ import type { SessionStore } from '../fleet/fleet-state.js';
 import type { Caller, GraphStore, Role, UserRecord } from '../store/graph-store.js';
 import { hashApiKey, isApiKey } from './api-keys.js';
 import { TokenService } from './tokens.js';
+import type { OidcVerifier } from './oidc.js';
 
 /** Who is calling: the user behind the credential, and the caller identity the services act for. */
 export interface Principal {
@@ -11,7 +12,7 @@ export interface Principal {
   readonly role: Role;
   readonly caller: Caller;
   /** How the caller proved it: an API key, a browser session made by a login, or the metrics scrape token. */
-  readonly via: 'api_key' | 'token' | 'session' | 'scrape_token';
+  readonly via: 'api_key' | 'token' | 'oidc' | 'session' | 'scrape_token';
 }
 
 export function callerOf(user: UserRecord): Caller {
@@ -22,11 +23,20 @@ export function callerOf(user: UserRecord): Caller {
  * Turns an `Authorization` header into a principal. No header: null (anonymous; the route decides).
  * A header that is not a valid, live credential of an enabled user: AuthenticationError.
  */
-export async function authenticate(store: Pick<GraphStore, 'useApiKey'>, tokens: Pick<TokenService, 'verify'>, header: string | undefined): Promise<Principal | null> {
+export async function authenticate(
+  store: Pick<GraphStore, 'useApiKey'>,
+  tokens: Pick<TokenService, 'verify'>,
+  header: string | undefined,
+  oidc: OidcVerifier | null = null,
+): Promise<Principal | null> {
   if (header === undefined || header === '') return null;
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
   if (!match) throw new AuthenticationError('invalid', 'Authorization must be "Bearer <credential>"');
   const token = match[1] as string;
+  if (oidc && TokenService.looksLikeAccessToken(token) && oidc.issued(token)) {
+    const user = await oidc.verify(token);
+    return { user, role: user.role, caller: callerOf(user), via: 'oidc' };
+  }
   if (TokenService.looksLikeAccessToken(token)) {
     const user = await tokens.verify(token);
     if (user.disabled) throw new AuthenticationError('disabled', `user ${user.name} is disabled`);

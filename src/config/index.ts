@@ -145,6 +145,21 @@ const EnvObject = z
     FORGE_REFRESH_TOKEN_TTL_S: int(60, 365 * 86_400).default(14 * 86_400),
     /** Whether anyone may make themselves a user (`POST /v2/auth/register`: a reader at trust 40). @defaultValue off */
     FORGE_SELF_REGISTRATION: z.enum(['on', 'off']).default('off'),
+    /** An external OpenID Connect issuer whose tokens Forge accepts (its `iss`); with AUDIENCE and JWKS_URL. */
+    FORGE_OIDC_ISSUER: z.string().min(1).optional(),
+    /** The audience (`aud`) its tokens must name for Forge. */
+    FORGE_OIDC_AUDIENCE: z.string().min(1).optional(),
+    /** Where the issuer publishes its signing keys. */
+    FORGE_OIDC_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
+    /** The claim holding the Forge role (reader, contributor, operator, admin). @defaultValue forge_role */
+    FORGE_OIDC_ROLE_CLAIM: z.string().min(1).default('forge_role'),
+    /** The claim holding the trust level (0-100). @defaultValue forge_trust */
+    FORGE_OIDC_TRUST_CLAIM: z.string().min(1).default('forge_trust'),
+    /** Role and trust of a token without (valid) claims. @defaultValue reader, 40 */
+    FORGE_OIDC_DEFAULT_ROLE: z.enum(['reader', 'contributor', 'operator', 'admin']).default('reader'),
+    FORGE_OIDC_DEFAULT_TRUST: int(0, 100).default(40),
+    /** The most trust an external token may carry, whatever its claim says. @defaultValue 60 */
+    FORGE_OIDC_MAX_TRUST: int(0, 100).default(60),
     /** A bearer token Prometheus may scrape `/metrics` with, instead of an operator's API key (≥ 24 characters). */
     FORGE_METRICS_TOKEN: z.string().min(24, 'use at least 24 random characters').optional(),
     /** The redis-server binary `forge start` runs when REDIS_URL is unset. @defaultValue redis-server */
@@ -155,6 +170,17 @@ const EnvObject = z
 
 const ConfigSchema = EnvObject.superRefine((e, ctx) => {
   // Options that would silently fight are refused, naming both.
+  const oidc = { FORGE_OIDC_ISSUER: e.FORGE_OIDC_ISSUER, FORGE_OIDC_AUDIENCE: e.FORGE_OIDC_AUDIENCE, FORGE_OIDC_JWKS_URL: e.FORGE_OIDC_JWKS_URL };
+  const given = Object.entries(oidc).filter(([, v]) => v !== undefined);
+  if (given.length > 0 && given.length < 3) {
+    for (const [key] of Object.entries(oidc).filter(([, v]) => v === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [key],
+        message: `is needed with ${given.map(([k]) => k).join(' and ')}: an OpenID Connect issuer needs its issuer, audience and JWKS URL`,
+      });
+    }
+  }
   if (e.REDIS_URL && e.FORGE_REDIS_SERVER) {
     ctx.addIssue({
       code: 'custom',
@@ -179,6 +205,19 @@ const ConfigSchema = EnvObject.superRefine((e, ctx) => {
   locks: { durationMs: e.FORGE_LOCK_DURATION_MS, stalledIntervalMs: e.FORGE_STALLED_INTERVAL_MS, maxStalled: e.FORGE_MAX_STALLED },
   health: { intervalMs: e.FORGE_HEALTH_INTERVAL_MS, probeUrl: e.FORGE_HEALTH_PROBE_URL },
   metricsToken: e.FORGE_METRICS_TOKEN,
+  oidc:
+    e.FORGE_OIDC_ISSUER && e.FORGE_OIDC_AUDIENCE && e.FORGE_OIDC_JWKS_URL
+      ? {
+          issuer: e.FORGE_OIDC_ISSUER,
+          audience: e.FORGE_OIDC_AUDIENCE,
+          jwksUrl: e.FORGE_OIDC_JWKS_URL,
+          roleClaim: e.FORGE_OIDC_ROLE_CLAIM,
+          trustClaim: e.FORGE_OIDC_TRUST_CLAIM,
+          defaultRole: e.FORGE_OIDC_DEFAULT_ROLE,
+          defaultTrust: e.FORGE_OIDC_DEFAULT_TRUST,
+          maxTrust: e.FORGE_OIDC_MAX_TRUST,
+        }
+      : null,
   selfRegistration: e.FORGE_SELF_REGISTRATION === 'on',
   tokens: { secret: e.FORGE_TOKEN_SECRET, accessTtlSeconds: e.FORGE_ACCESS_TOKEN_TTL_S, refreshTtlSeconds: e.FORGE_REFRESH_TOKEN_TTL_S },
   rateLimits: { loginPerAddressPerMinute: e.FORGE_LOGIN_ATTEMPTS_PER_MINUTE, loginFailuresPerCredential: e.FORGE_LOGIN_FAILURES_PER_CREDENTIAL },

@@ -17,6 +17,7 @@ import { authenticate, authenticateSession, scrapePrincipal } from '../auth/auth
 import { loginRouter } from './http/login.js';
 import { authRouter } from './http/auth.js';
 import type { TokenService } from '../auth/tokens.js';
+import { OidcVerifier } from '../auth/oidc.js';
 import { hostAllowList, jsonBodiesOnly } from './http/browser-safety.js';
 import type { UserService } from '../services/users.js';
 import { usersRouter } from './http/users.js';
@@ -31,7 +32,7 @@ import type { RequestService } from './requests.js';
 
 /** What the ingress serves. A `Forge` is one; the HTTP layer depends on these services, not on the app. */
 export interface IngressServices {
-  readonly config: Pick<ForgeConfig, 'http' | 'overlayMaxWasmBytes' | 'metricsToken' | 'allowedHosts' | 'selfRegistration'>;
+  readonly config: Pick<ForgeConfig, 'http' | 'overlayMaxWasmBytes' | 'metricsToken' | 'allowedHosts' | 'selfRegistration' | 'oidc'>;
   readonly fleet: Pick<FleetState, 'available' | 'describe' | 'ping' | 'requests' | 'sessions' | 'rateLimits'>;
   readonly store: GraphStore;
   readonly queues: Pick<ForgeQueues, 'phases' | 'deadLetters' | 'overlayExpiry' | 'healthChecks'>;
@@ -50,6 +51,7 @@ const READS_WITHOUT_REDIS = /^\/(capsules(\/.*)?|system\/health|system\/audit-lo
 /** The `/v2` API, Bull Board at `/admin/queues`, `/healthz` and `/metrics`, as one Express app. */
 export function createIngressApp(services: IngressServices): express.Express {
   const { config, fleet, store, queues, overlays } = services;
+  const oidc = config.oidc ? new OidcVerifier(config.oidc) : null;
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
@@ -68,7 +70,7 @@ export function createIngressApp(services: IngressServices): express.Express {
     const found = scraper
       ? Promise.resolve(scraper)
       : header || !req.path.startsWith('/admin/')
-        ? authenticate(store, services.tokens, header)
+        ? authenticate(store, services.tokens, header, oidc)
         : authenticateSession(store, fleet.sessions, req.get('cookie'));
     found.then((principal) => {
       res.locals.principal = principal;
