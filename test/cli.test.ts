@@ -124,3 +124,37 @@ it('forge start runs everything with a private Redis, prints its URLs, and shuts
   expect(existsSync(path.join(dataDir, 'forge.db'))).toBe(true);
   rmSync(dataDir, { recursive: true, force: true });
 });
+
+it('forge start --demo answers the sample questions over HTTP as an analyst the admin makes, and revokes its key after', async () => {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'forge-demo-'));
+  const child = spawn(process.execPath, [cli, 'start', '--demo', '--port', '0', '--data-dir', dataDir], { env: { PATH: process.env.PATH ?? '' } });
+  let out = '';
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`demo did not finish: ${out}`)), 60_000);
+      const read = (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('Call the API as admin')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      child.stdout.on('data', read);
+      child.stderr.on('data', read);
+    });
+    expect(out).toContain('Asking as user analyst (contributor, trust 60)');
+    expect(out.match(/→ completed/g)).toHaveLength(3);
+    expect(out).toMatch(/saved as capsule [0-9a-f-]{36}; its lineage/);
+    const api = /API (http:\/\/[^ ]+)\/v2/.exec(out)?.[1] as string;
+    const admin = { authorization: `Bearer ${readFileSync(path.join(dataDir, 'admin.key'), 'utf8').trim()}` };
+    const users = (await (await fetch(`${api}/v2/users`, { headers: admin })).json()) as { items: Array<{ id: string; name: string }> };
+    const analyst = users.items.find((u) => u.name === 'analyst');
+    expect(analyst).toBeDefined();
+    const keys = (await (await fetch(`${api}/v2/users/${analyst?.id}/keys`, { headers: admin })).json()) as { items: Array<{ revoked_at: string | null }> };
+    expect(keys.items.map((k) => k.revoked_at !== null)).toEqual([true]);
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((resolve) => child.on('exit', resolve));
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}, 90_000);

@@ -12,7 +12,7 @@ import { redactUrl } from '../util/redact.js';
 import { builtOverlays, installOverlays } from './core-overlays.js';
 import { dlqCommand } from './dlq-commands.js';
 import { keyCommand, userCommand } from './user-commands.js';
-import type { ApiTarget } from './http.js';
+import { callApi, type ApiTarget } from './http.js';
 import { ensureAdminKey, readAdminKey } from './admin-key.js';
 import { overlayCommand } from './overlay-commands.js';
 import { loadSampleKnowledge, readSampleFile } from './sample.js';
@@ -121,7 +121,12 @@ function onShutdown(stop: () => Promise<void>): void {
   process.on('SIGTERM', () => handler('SIGTERM'));
 }
 
-async function runDemo(forge: Forge): Promise<void> {
+/**
+ * The demo: loads the sample knowledge and the core overlays, then works as a user would, over HTTP — the
+ * admin's key makes an analyst (contributor, trust 60) with a key of its own, the analyst asks, and its key
+ * is revoked at the end.
+ */
+async function runDemo(forge: Forge, url: string): Promise<void> {
   const sample = readSampleFile(path.join(packageRoot(), 'samples', 'knowledge.json'));
   const loaded = await loadSampleKnowledge(forge, sample);
   console.log(loaded.skipped ? 'Sample knowledge base already loaded.' : `Loaded ${loaded.loaded} sample capsules (with versions, forks and derivations).`);
@@ -130,36 +135,65 @@ async function runDemo(forge: Forge): Promise<void> {
     console.log('No built overlays (run npm run build:overlays to add the core overlays).');
   } else {
     const overlays = await installOverlays(forge, { ...forge.localCaller, trust_level: 100 }, sources);
-    console.log(`Overlays: ${overlays.map((o) => `${o.name}@${o.version} (${o.state}, phases ${((o.manifest.phases as string[]) ?? []).join('/')})`).join(', ')}`);
+    console.log(`Overlays: ${overlays.map((o) => `${o.name}@${o.version} (${o.state}, phases ${o.manifest.phases.join('/')})`).join(', ')}`);
   }
-  for (const q of sample.questions) {
-    const { record } = await forge.requests.submit(forge.localCaller, q);
-    const done = await forge.requests.waitFor(record.id, 15_000);
-    console.log(`\nQ: ${q.query}`);
-    console.log(`   request ${done.id} → ${done.status}`);
-    if (done.answer) console.log(`A: ${done.answer}`);
-    for (const [i, id] of done.citations.entries()) {
-      const c = await forge.store.getCapsule(id);
-      console.log(`   [${i + 1}] capsule ${id} v${c?.version ?? '?'} (trust ${c?.trust_level ?? '?'})`);
-    }
-    if (done.error) console.log(`   error: ${done.error.message}`);
-    const reports = done.result.overlays as Record<string, Record<string, { success: boolean; result: unknown }>> | undefined;
-    for (const [phase, byName] of Object.entries(reports ?? {})) {
-      for (const [name, r] of Object.entries(byName)) console.log(`   overlay ${name} (${phase}): ${r.success ? JSON.stringify(r.result) : 'failed'}`);
-    }
-    if (q.save_as_capsule) {
-      const deadline = Date.now() + 5000;
-      let saved: string | undefined;
-      while (!saved && Date.now() < deadline) {
-        saved = (await forge.store.getRequest(done.id))?.result.saved_capsule_id as string | undefined;
-        if (!saved) await new Promise((r) => setTimeout(r, 50));
+  const adminKey = readAdminKey(forge.config.dataDir);
+  if (!adminKey) {
+    console.log(`No ${path.join(forge.config.dataDir, 'admin.key')}: the demo asks its questions with the admin's key, so it stops here.`);
+    return;
+  }
+  const admin: ApiTarget = { base: url, apiKey: adminKey };
+  const json = async (res: Response) => (await res.json()) as Record<string, unknown>;
+  const users = (await json(await callApi(admin, '/v2/users'))).items as Array<{ id: string; name: string }>;
+  const analystId =
+    users.find((u) => u.name === 'analyst')?.id ??
+    ((await json(await callApi(admin, '/v2/users', { json: { name: 'analyst', role: 'contributor', trust_level: 60 } }))).id as string);
+  const key = await json(await callApi(admin, `/v2/users/${analystId}/keys`, { json: { label: 'demo' } }));
+  const analyst: ApiTarget = { base: url, apiKey: key.api_key as string };
+  console.log('Asking as user analyst (contributor, trust 60), over HTTP with a key the admin made for it:');
+  try {
+    for (const q of sample.questions) {
+      const posted = await json(await callApi(analyst, '/v2/requests', { json: q }));
+      const done = await json(await callApi(analyst, `/v2/requests/${posted.id as string}?wait=15000`));
+      console.log(`\nQ: ${q.query}`);
+      console.log(`   request ${done.id as string} → ${done.status as string}`);
+      if (done.answer) console.log(`A: ${done.answer as string}`);
+      for (const [i, id] of (done.citations as string[]).entries()) {
+        const c = await json(await callApi(analyst, `/v2/capsules/${id}`));
+        console.log(`   [${i + 1}] capsule ${id} v${String(c.version ?? '?')} (trust ${String(c.trust_level ?? '?')})`);
       }
-      if (saved) {
-        const lineage = await forge.store.getLineage(saved);
-        console.log(`   saved as capsule ${saved}; its lineage (isnad):`);
-        for (const e of lineage) console.log(`     ${'  '.repeat(e.depth - 1)}← ${e.edge.reason}: ${e.capsule.id} v${e.capsule.version} "${e.capsule.content.slice(0, 60)}…"`);
+      const error = done.error as { message: string } | null;
+      if (error) console.log(`   error: ${error.message}`);
+      const result = (done.result ?? {}) as { overlays?: Record<string, Record<string, { success: boolean; result: unknown }>>; saved_capsule_id?: string };
+      for (const [phase, byName] of Object.entries(result.overlays ?? {})) {
+        for (const [name, r] of Object.entries(byName)) console.log(`   overlay ${name} (${phase}): ${r.success ? JSON.stringify(r.result) : 'failed'}`);
+      }
+      if (q.save_as_capsule) {
+        // The storage job saves the answer shortly after the request ends.
+        const deadline = Date.now() + 5000;
+        let saved: string | undefined;
+        while (!saved && Date.now() < deadline) {
+          saved = ((await json(await callApi(analyst, `/v2/requests/${done.id as string}`))).result as { saved_capsule_id?: string }).saved_capsule_id;
+          if (!saved) await new Promise((r) => setTimeout(r, 50));
+        }
+        if (saved) {
+          const lineage = (await json(await callApi(analyst, `/v2/capsules/${saved}/lineage`))).ancestors as Array<{
+            depth: number;
+            edge: { reason: string };
+            capsule: { id: string; version?: string; content?: string; redacted?: true };
+          }>;
+          console.log(`   saved as capsule ${saved}; its lineage (isnad):`);
+          for (const e of lineage) {
+            const c = e.capsule;
+            console.log(
+              `     ${'  '.repeat(e.depth - 1)}← ${e.edge.reason}: ${c.id} ${c.redacted ? '(above your trust)' : `v${c.version ?? '?'} "${(c.content ?? '').slice(0, 60)}…"`}`,
+            );
+          }
+        }
       }
     }
+  } finally {
+    await callApi(admin, `/v2/keys/${key.id as string}`, { method: 'DELETE' });
   }
   console.log('');
 }
@@ -202,7 +236,7 @@ async function start(flags: Flags, role: 'start' | 'ingress' | 'worker'): Promis
     await localRedis?.stop();
   });
 
-  if (flags.demo && role === 'start') await runDemo(forge);
+  if (flags.demo && role === 'start' && http) await runDemo(forge, http.url);
   const where = [
     http ? `API ${http.url}/v2` : null,
     http ? `Bull Board ${http.url}/admin/queues` : null,
