@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { builtOverlays, installOverlays } from '../src/cli/core-overlays.js';
 import type { Caller } from '../src/store/graph-store.js';
 import { callJson, createServedForge, createUserWithKey, type ServedForge } from './helpers/forge.js';
 
@@ -25,6 +26,9 @@ function leaks(body: unknown, trust: number, own?: string): string[] {
 beforeAll(async () => {
   t = await createServedForge();
   const { capsules } = t.forge;
+  // The core overlays run in every asked request: their reports are probed with the answers.
+  const overlays = await installOverlays(t.forge, CORE, builtOverlays());
+  expect(overlays.filter((o) => o.state === 'active')).toHaveLength(6);
   for (const level of LEVELS) {
     contributors.set(level, (await createUserWithKey(t.forge, `ct-${level}`, 'contributor', level)).apiKey);
     operators.set(level, (await createUserWithKey(t.forge, `op-${level}`, 'operator', level)).apiKey);
@@ -76,6 +80,7 @@ type Probe = { op: 'get' | 'list' | 'search' | 'lineage' | 'descendants' | 'fork
 
 it('never shows a caller a marker above its trust, through any read path (property-based)', async () => {
   let probes = 0;
+  let asked = 0;
   const found: string[] = [];
   await fc.assert(
     fc.asyncProperty(
@@ -111,10 +116,12 @@ it('never shows a caller a marker above its trust, through any read path (proper
             break;
           case 'ask': {
             // The same few questions from askers at every level: the answer cache is exercised too.
+            asked++;
             const posted = await callJson(t.url, 'POST', '/v2/requests', { query: `Which ledger notes mention ${word}?` }, as);
             const done = (await callJson(t.url, 'GET', `/v2/requests/${posted.body.id as string}?wait=10000`, undefined, as)).body;
             expect(done.status).toBe('completed');
             for (const cited of done.citations as string[]) expect((await t.forge.store.getCapsule(cited))?.trust_level).toBeLessThanOrEqual(level);
+            expect(Object.keys((done.result as { overlays?: object }).overlays ?? {}).sort()).toEqual(['analysis', 'context', 'intelligence', 'optimization', 'security']);
             // The answer, citations and result are what the pipeline found; they may repeat the asker's own
             // words (a no-answer message, the query's keywords), so the asker's marker is not a leak there —
             // content carrying it would be cited, and every citation was checked against the asker's trust.
@@ -140,6 +147,8 @@ it('never shows a caller a marker above its trust, through any read path (proper
     ),
     { numRuns: 400, seed: 20261124 },
   );
-  console.log(`cross-trust: ${probes} probes over ${capsuleIds.length} capsules and ${markers.length} markers at 5 trust levels, ${found.length} leaks`);
+  console.log(
+    `cross-trust: ${probes} probes (${asked} asked, with the six core overlays' reports) over ${capsuleIds.length} capsules and ${markers.length} markers at 5 trust levels, ${found.length} leaks`,
+  );
   expect(found).toEqual([]);
 }, 120_000);
