@@ -1,6 +1,6 @@
 import type { Router } from 'express';
 import { z } from 'zod';
-import { verifyPassword } from '../../auth/passwords.js';
+import { checkPassword, signInWait } from '../../auth/sign-in.js';
 import type { TokenService } from '../../auth/tokens.js';
 import { AuthenticationError, ConflictError, ForgeError } from '../../errors.js';
 import { newTotpSecret, otpauthUri, verifyTotp } from '../../auth/totp.js';
@@ -77,24 +77,20 @@ export function authRouter({
   const r = guardedRouter('/v2');
   r.post('/auth/login', async (req, res) => {
     const body = parse(LoginBody, req.body, 'body');
-    const name = body.name.toLowerCase();
-    for (const [bucket, key] of [
-      ['login-address', req.ip ?? 'unknown'],
-      ['login-credential', `name:${name}`],
-    ] as const) {
-      const { allowed, retryAfterS } = await limits.consume(bucket, key);
-      if (!allowed) throw new TooManyAttemptsError(retryAfterS);
+    const credential = `name:${body.name.toLowerCase()}`;
+    const wait = await signInWait(limits, req.ip ?? 'unknown', credential);
+    if (wait > 0) throw new TooManyAttemptsError(wait);
+    const checked = await checkPassword(store, body.name, body.password, body.totp);
+    if ('refused' in checked) {
+      const messages = {
+        invalid: 'that name, password and code do not match',
+        disabled: `user ${body.name} is disabled`,
+        totp_required: 'this user signs in with a one-time code too: send totp',
+      } as const;
+      throw new AuthenticationError(checked.refused, messages[checked.refused]);
     }
-    const found = await store.getUserCredentials(name);
-    const ok = found?.password_hash ? await verifyPassword(body.password, found.password_hash) : false;
-    if (!found || !ok) throw new AuthenticationError('invalid', 'that name and password do not match');
-    if (found.user.disabled) throw new AuthenticationError('disabled', `user ${found.user.name} is disabled`);
-    if (found.totp_secret) {
-      if (!body.totp) throw new AuthenticationError('totp_required', 'this user signs in with a one-time code too: send totp');
-      if (!verifyTotp(found.totp_secret, body.totp)) throw new AuthenticationError('invalid', 'that name, password and code do not match');
-    }
-    await limits.reset('login-credential', `name:${name}`);
-    res.json(await tokens.login(found.user));
+    await limits.reset('login-credential', credential);
+    res.json(await tokens.login(checked.user));
   });
 
   // Open only when configured: a reader at trust 40, signed in at once. Attempts count against the address.

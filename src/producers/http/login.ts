@@ -1,8 +1,7 @@
 import express, { type Router } from 'express';
 import { hashApiKey, isApiKey } from '../../auth/api-keys.js';
 import { SESSION_COOKIE, sessionIdOf } from '../../auth/authenticate.js';
-import { verifyPassword } from '../../auth/passwords.js';
-import { verifyTotp } from '../../auth/totp.js';
+import { checkPassword, signInWait } from '../../auth/sign-in.js';
 import type { RateLimits, SessionStore } from '../../fleet/fleet-state.js';
 import type { GraphStore, UserRecord } from '../../store/graph-store.js';
 import { guardedRouter } from './guard.js';
@@ -46,27 +45,21 @@ export function loginRouter({ store, sessions, limits }: { store: Pick<GraphStor
     const apiKey = text('api_key');
     // Fleet-wide limits before any check: attempts per address, and attempts per credential until one succeeds.
     const credential = apiKey ? `key:${apiKey.slice(0, 19)}` : `name:${text('name').toLowerCase()}`;
-    for (const [bucket, key] of [
-      ['login-address', req.ip ?? 'unknown'],
-      ['login-credential', credential],
-    ] as const) {
-      const { allowed, retryAfterS } = await limits.consume(bucket, key);
-      if (!allowed) {
-        res
-          .status(429)
-          .set('Retry-After', String(retryAfterS))
-          .type('html')
-          .send(page(`Too many sign-in attempts; try again in ${retryAfterS} s.`));
-        return;
-      }
+    const wait = await signInWait(limits, req.ip ?? 'unknown', credential);
+    if (wait > 0) {
+      res
+        .status(429)
+        .set('Retry-After', String(wait))
+        .type('html')
+        .send(page(`Too many sign-in attempts; try again in ${wait} s.`));
+      return;
     }
     let user: UserRecord | null = null;
     if (apiKey) {
       user = isApiKey(apiKey) ? ((await store.useApiKey(hashApiKey(apiKey)))?.user ?? null) : null;
     } else if (text('name') && typeof body.password === 'string') {
-      const found = await store.getUserCredentials(text('name'));
-      const secondFactor = !found?.totp_secret || verifyTotp(found.totp_secret, text('totp'));
-      if (found?.password_hash && (await verifyPassword(body.password, found.password_hash)) && secondFactor) user = found.user;
+      const checked = await checkPassword(store, text('name'), body.password, text('totp') || undefined);
+      if ('user' in checked) user = checked.user;
     }
     if (!user || user.disabled) {
       res.status(401).type('html').send(page('Those credentials do not open Forge.'));
