@@ -74,7 +74,6 @@ export function createIngressApp(services: IngressServices): express.Express {
         : authenticateSession(store, fleet.sessions, req.get('cookie'));
     found.then((principal) => {
       res.locals.principal = principal;
-      res.locals.caller = principal?.caller;
       next();
     }, next);
   });

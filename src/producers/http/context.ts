@@ -1,7 +1,8 @@
 import type { Response } from 'express';
 import type { Caller } from '../../store/graph-store.js';
+import { requirePrincipal } from './guard.js';
 
-/** The caller of an HTTP request, set by the ingress before any router runs. */
+/** Whom a request acts for: its authenticated principal's caller (a route without one answers 401). */
 export function callerOf(res: Response): Caller {
-  return res.locals.caller as Caller;
+  return requirePrincipal(res).caller;
 }
