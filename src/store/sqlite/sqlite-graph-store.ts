@@ -171,12 +171,26 @@ interface OverlayRow {
   updated_at: string;
 }
 
+/**
+ * Manifests are stored after validation at registration and parsed again on read, so the type is earned,
+ * not asserted. A stored manifest never changes, so each text is parsed once (overlays are read on every
+ * invocation); the cache is bounded by the number of registered versions.
+ */
+const manifests = new Map<string, OverlayManifest>();
+function manifestOf(stored: string): OverlayManifest {
+  let manifest = manifests.get(stored);
+  if (!manifest) {
+    manifest = OverlayManifest.parse(JSON.parse(stored));
+    manifests.set(stored, manifest);
+  }
+  return manifest;
+}
+
 function toOverlay(row: OverlayRow): OverlayRecord {
   return {
     ...row,
     state: row.state as OverlayState,
-    // Stored after validation at registration; parsed again so the type is earned, not asserted.
-    manifest: OverlayManifest.parse(JSON.parse(row.manifest)),
+    manifest: manifestOf(row.manifest),
     imports: JSON.parse(row.imports) as string[],
     config: JSON.parse(row.config) as JsonObject,
   };
