@@ -133,9 +133,16 @@ export async function createForge(config: ForgeConfig, overrides: ForgeOverrides
   const embedder = overrides.embedder ?? new HashingEmbedder(config.embeddingDim);
   const intelligence = overrides.intelligence ?? new ExtractiveIntelligence();
   const capsules = new CapsuleService({ store, embedder, cache: fleet.cache });
-  const requests = new RequestService({ config, store, flows: queues.flows, contextQueue: queues.phases.context, events: fleet.events });
-  const outcomes = new RequestOutcomes({ store, counters: fleet.requests });
   const identity = new RequestIdentity({ store });
+  const requests = new RequestService({
+    config,
+    store,
+    flows: queues.flows,
+    contextQueue: queues.phases.context,
+    events: fleet.events,
+    recorded: (record) => identity.remember(record),
+  });
+  const outcomes = new RequestOutcomes({ store, counters: fleet.requests });
 
   let runtime: OverlayRuntime<InvocationContext> | undefined;
   const overlayRuntime = () => (runtime ??= createOverlayRuntime({ threads: config.overlayThreads, host: createHostHandlers({ store, capsules, events: fleet.overlayEvents }) }));

@@ -35,3 +35,55 @@ it('keeps data across reopen and migrates a fresh file once', async () => {
   await second.close();
   rmSync(dir, { recursive: true, force: true });
 });
+
+it('commits writes issued together in one group: each answered after the commit, a failing one rejected alone', async () => {
+  const { store, dir, destroy } = await openTemp();
+  const caller = { id: 'u', roles: [], trust_level: 10 };
+  const request = (id: string) => ({ id, correlation_id: id, caller, query: 'q', required_trust: 0, save_as_capsule: false, metadata: {}, idempotency_key: null });
+  const writes = [
+    ...Array.from({ length: 20 }, (_, i) => store.appendAudit({ actor_id: 'a', action: 'act', entity_type: 't', entity_id: String(i) })),
+    store.createRequest(request('r1')),
+    store.finishRequest('no-such-request', { status: 'failed' }),
+    store.createRequest(request('r2')),
+  ];
+  const settled = await Promise.allSettled(writes);
+  expect(settled.map((s) => s.status)).toEqual([...Array(21).fill('fulfilled'), 'rejected', 'fulfilled']);
+  expect((settled[21] as PromiseRejectedResult).reason).toMatchObject({ name: 'NotFoundError' });
+  // Answered means committed: another connection to the same file sees every accepted write.
+  const other = await SqliteGraphStore.open({ file: path.join(dir, 'forge.db') });
+  expect((await other.listAudit({ limit: 100 })).length).toBe(20);
+  expect(await other.getRequest('r1')).not.toBeNull();
+  expect(await other.getRequest('r2')).not.toBeNull();
+  expect((await other.verifyAudit()).ok).toBe(true);
+  await other.close();
+  await destroy();
+});
+
+it('commits writes still waiting for their group when the store closes', async () => {
+  const { store, dir } = await openTemp();
+  const pending = store.appendAudit({ actor_id: 'a', action: 'last', entity_type: 't', entity_id: 'x' });
+  await store.close();
+  await expect(pending).resolves.toMatchObject({ action: 'last' });
+  const reopened = await SqliteGraphStore.open({ file: path.join(dir, 'forge.db') });
+  expect((await reopened.listAudit({ limit: 10 })).map((e) => e.action)).toEqual(['last']);
+  await reopened.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+it("search sees capsule changes made through another connection (the search cache follows the store's generation)", async () => {
+  const { store, dir, destroy } = await openTemp();
+  const embedder = new HashingEmbedder(64);
+  const add = (s: SqliteGraphStore, content: string) =>
+    s.createCapsule({ content, type: 'knowledge', owner_id: 'o', trust_level: 10, embedding: embedder.embedOne(content) }, { actor_id: 'a' });
+  const search = async (text: string) =>
+    (await store.searchCapsules({ text, embedding: embedder.embedOne(text), limit: 5, filter: { max_trust: 10 } })).map((h) => h.capsule.content);
+  await add(store, 'settlement runs nightly');
+  expect(await search('settlement nightly')).toEqual(['settlement runs nightly']);
+  const other = await SqliteGraphStore.open({ file: path.join(dir, 'forge.db') });
+  const second = await add(other, 'settlement window is locked nightly');
+  expect(await search('settlement nightly')).toContain('settlement window is locked nightly');
+  await other.archiveCapsule(second.id, { actor_id: 'a' });
+  expect(await search('settlement nightly')).toEqual(['settlement runs nightly']);
+  await other.close();
+  await destroy();
+});

@@ -29,15 +29,25 @@ export class RequestService {
   private readonly flows: FlowProducer;
   private readonly contextQueue: Queue;
   private readonly events: EventChannel;
+  private readonly recorded: (record: RequestRecord) => void;
   private readonly waiters = new Map<string, Set<() => void>>();
   private subscribed: Promise<unknown> | null = null;
 
-  constructor(deps: { config: ForgeConfig; store: GraphStore; flows: FlowProducer; contextQueue: Queue; events: EventChannel }) {
+  constructor(deps: {
+    config: ForgeConfig;
+    store: GraphStore;
+    flows: FlowProducer;
+    contextQueue: Queue;
+    events: EventChannel;
+    /** Told of each request recorded here, before its flow is added (the workers of this process keep its data). */
+    recorded?: (record: RequestRecord) => void;
+  }) {
     this.config = deps.config;
     this.store = deps.store;
     this.flows = deps.flows;
     this.contextQueue = deps.contextQueue;
     this.events = deps.events;
+    this.recorded = deps.recorded ?? (() => undefined);
   }
 
   async submit(caller: Caller, input: SubmitInput, options: SubmitOptions = {}): Promise<{ record: RequestRecord; created: boolean }> {
@@ -62,6 +72,7 @@ export class RequestService {
 
   /** Adds a recorded request's flow; if that fails, the record ends `failed` (enqueue_failed) and the error propagates. */
   private async enqueue(record: RequestRecord): Promise<RequestRecord> {
+    this.recorded(record);
     try {
       await this.flows.add(buildRequestFlow(this.config, requestJobData(record)));
     } catch (err) {

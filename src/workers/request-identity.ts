@@ -1,6 +1,6 @@
 import { ForgeError } from '../errors.js';
 import { requestJobData, type RequestJobData } from '../flows/request-flow.js';
-import type { Caller, GraphStore } from '../store/graph-store.js';
+import type { Caller, GraphStore, RequestRecord } from '../store/graph-store.js';
 
 /** A pipeline job whose data does not match its stored request (or names no request): never run, never retried. */
 export class TamperedJobError extends ForgeError {
@@ -33,6 +33,16 @@ export class RequestIdentity {
     this.store = deps.store;
   }
 
+  /** Keeps a request's data as it was just recorded, so this process's phases need not read it back. */
+  remember(record: RequestRecord): void {
+    this.keep(record.id, requestJobData(record));
+  }
+
+  private keep(id: string, data: RequestJobData): void {
+    if (this.known.size >= REMEMBERED) this.known.delete(this.known.keys().next().value as string);
+    this.known.set(id, data);
+  }
+
   /** The caller of the request the job belongs to. @throws TamperedJobError */
   async verify(data: unknown): Promise<Caller> {
     const claimed = (data ?? {}) as Partial<RequestJobData>;
@@ -42,8 +52,7 @@ export class RequestIdentity {
       const record = id ? await this.store.getRequest(id) : null;
       if (!record) throw new TamperedJobError(id || '(none)', ['request_id']);
       recorded = requestJobData(record);
-      if (this.known.size >= REMEMBERED) this.known.delete(this.known.keys().next().value as string);
-      this.known.set(id, recorded);
+      this.keep(id, recorded);
     }
     const differs = (Object.keys(recorded) as Array<keyof RequestJobData>).filter((k) => JSON.stringify(recorded[k]) !== JSON.stringify(claimed[k]));
     const extra = Object.keys(claimed).filter((k) => !(k in recorded));

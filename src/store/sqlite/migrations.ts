@@ -153,4 +153,12 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE users ADD COLUMN totp_secret TEXT;
   ALTER TABLE users ADD COLUMN totp_enabled INTEGER NOT NULL DEFAULT 0;
   `,
+  // 6: a counter every change to capsules bumps, from any connection: in-process search caches check it
+  `
+  CREATE TABLE capsule_generation (id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER NOT NULL);
+  INSERT INTO capsule_generation (id, n) VALUES (1, 0);
+  CREATE TRIGGER capsules_bump_on_insert AFTER INSERT ON capsules BEGIN UPDATE capsule_generation SET n = n + 1 WHERE id = 1; END;
+  CREATE TRIGGER capsules_bump_on_update AFTER UPDATE ON capsules BEGIN UPDATE capsule_generation SET n = n + 1 WHERE id = 1; END;
+  CREATE TRIGGER capsules_bump_on_delete AFTER DELETE ON capsules BEGIN UPDATE capsule_generation SET n = n + 1 WHERE id = 1; END;
+  `,
 ];

@@ -107,6 +107,25 @@ interface AuditRow {
 const CAPSULE_COLUMNS =
   'c.rowid AS rowid, c.id, c.content, c.type, c.version, c.parent_id, c.owner_id, c.trust_level, c.metadata, c.tags, c.created_at, c.updated_at, c.archived, c.superseded_by';
 const GENESIS_HASH = '0'.repeat(64);
+/** Bounds of the search cache (filters kept, capsules kept); past them it starts again. */
+const SEARCH_CACHE_FILTERS = 64;
+const SEARCH_CACHE_CAPSULES = 10_000;
+
+/** Cached capsules are shared between callers, so none may change one. */
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+interface SearchCache {
+  readonly generation: number;
+  /** Capsule ids passing a filter, by the filter's SQL and parameters. */
+  readonly candidates: Map<string, string[]>;
+  readonly capsules: Map<string, Capsule>;
+}
 const FTS_MERGE_PAGES = 200;
 const AUDIT_COLUMNS = 'seq, id, at, actor_id, action, entity_type, entity_id, details, prev_hash, hash';
 
@@ -296,9 +315,62 @@ export class SqliteGraphStore implements GraphStore {
   /** Embeddings by capsule id. A capsule's embedding never changes (an update is a new capsule). */
   private readonly embeddings = new Map<string, Float32Array>();
 
+  private searchCache: SearchCache = { generation: -1, candidates: new Map(), capsules: new Map() };
+
+  /** Writes waiting for the next group commit (see `grouped`). */
+  private pendingWrites: Array<{ run: () => unknown; resolve: (value: unknown) => void; reject: (err: unknown) => void }> = [];
+
+  /** Runs one write of a group in its own savepoint (a nested better-sqlite3 transaction). */
+  private readonly inSavepoint: (run: () => unknown) => unknown;
+  private readonly inGroup: Database.Transaction<
+    (writes: ReadonlyArray<{ run: () => unknown }>, outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }>) => void
+  >;
+
   protected constructor(db: Database.Database, file: string) {
     this.db = db;
     this.file = file;
+    this.inSavepoint = db.transaction((run: () => unknown) => run());
+    this.inGroup = db.transaction((writes, outcomes) => {
+      for (const write of writes) {
+        try {
+          outcomes.push({ ok: true, value: this.inSavepoint(write.run) });
+        } catch (error) {
+          outcomes.push({ ok: false, error });
+        }
+      }
+    });
+  }
+
+  /**
+   * Group commit: the frequent small writes of the request path (a request recorded, ended, annotated, its
+   * audit entry) issued in the same turn of the event loop share one transaction and one commit. Each runs
+   * in its own savepoint, so one write's error rolls back only that write and rejects only its caller; every
+   * caller is answered after the commit, so a resolved write is durable like a lone one.
+   */
+  private grouped<T>(run: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.pendingWrites.push({ run, resolve: resolve as (value: unknown) => void, reject });
+      if (this.pendingWrites.length === 1) setImmediate(() => this.commitGroup());
+    });
+  }
+
+  private commitGroup(): void {
+    const batch = this.pendingWrites;
+    if (!batch.length) return;
+    this.pendingWrites = [];
+    const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+    try {
+      if (!this.db.open) throw new Error('the store is closed');
+      this.inGroup.immediate(batch, outcomes);
+    } catch (error) {
+      for (const write of batch) write.reject(error);
+      return;
+    }
+    batch.forEach((write, i) => {
+      const outcome = outcomes[i] as (typeof outcomes)[number];
+      if (outcome.ok) write.resolve(outcome.value);
+      else write.reject(outcome.error);
+    });
   }
 
   // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- mirrors better-sqlite3's own bound
@@ -309,6 +381,17 @@ export class SqliteGraphStore implements GraphStore {
       this.statements.set(sql, statement);
     }
     return statement as unknown as Database.Statement<P, R>;
+  }
+
+  /**
+   * What search reads on every call (which capsules pass a filter, the capsules it returns), kept while no
+   * capsule changes: every insert, update or delete of a capsule, from any connection or process, bumps
+   * `capsule_generation` (triggers), and one read of that row tells whether the cache still holds.
+   */
+  private searchable(): SearchCache {
+    const generation = this.stmt<[], number>('SELECT n FROM capsule_generation WHERE id = 1').pluck().get() ?? 0;
+    if (this.searchCache.generation !== generation) this.searchCache = { generation, candidates: new Map(), capsules: new Map() };
+    return this.searchCache;
   }
 
   private embeddingOf(id: string): Float32Array {
@@ -562,9 +645,16 @@ export class SqliteGraphStore implements GraphStore {
 
     // Vector side: exact cosine over every capsule that passes the filter (filter first, then rank).
     const vectorScores = new Map<string, number>();
-    const candidates = this.stmt<unknown[], string>(`SELECT c.id FROM capsules c WHERE ${sql}`)
-      .pluck()
-      .all(...params);
+    const searchable = this.searchable();
+    const filterKey = JSON.stringify([sql, params]);
+    let candidates = searchable.candidates.get(filterKey);
+    if (!candidates) {
+      candidates = this.stmt<unknown[], string>(`SELECT c.id FROM capsules c WHERE ${sql}`)
+        .pluck()
+        .all(...params);
+      if (searchable.candidates.size >= SEARCH_CACHE_FILTERS) searchable.candidates.clear();
+      searchable.candidates.set(filterKey, candidates);
+    }
     const ranked: Array<[string, number]> = [];
     for (const id of candidates) {
       const score = cosine(query.embedding, this.embeddingOf(id));
@@ -589,13 +679,15 @@ export class SqliteGraphStore implements GraphStore {
     }
 
     const fused = [...reciprocalRankFusion([vectorRanking, textRanking])].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, limit);
-    const rows = new Map(
-      this.stmt<string[], CapsuleRow>(`SELECT ${CAPSULE_COLUMNS} FROM capsules c WHERE c.id IN (${fused.map(() => '?').join(', ') || 'NULL'})`)
-        .all(...fused.map(([id]) => id))
-        .map((r) => [r.id, r]),
-    );
+    const missing = fused.map(([id]) => id).filter((id) => !searchable.capsules.has(id));
+    if (missing.length) {
+      for (const row of this.stmt<string[], CapsuleRow>(`SELECT ${CAPSULE_COLUMNS} FROM capsules c WHERE c.id IN (${missing.map(() => '?').join(', ')})`).all(...missing)) {
+        if (searchable.capsules.size >= SEARCH_CACHE_CAPSULES) searchable.capsules.clear();
+        searchable.capsules.set(row.id, deepFreeze(toCapsule(row)));
+      }
+    }
     return fused.map(([id, score]) => ({
-      capsule: toCapsule(rows.get(id) as CapsuleRow),
+      capsule: searchable.capsules.get(id) as Capsule,
       score,
       vector_score: vectorScores.get(id) ?? null,
       text_score: textScores.get(id) ?? null,
@@ -609,34 +701,32 @@ export class SqliteGraphStore implements GraphStore {
   }
 
   async createRequest(input: NewRequest): Promise<{ record: RequestRecord; created: boolean }> {
-    return this.db
-      .transaction(() => {
-        if (input.idempotency_key !== null) {
-          const prior = this.stmt<[string, string], RequestRow>('SELECT * FROM requests WHERE caller_id = ? AND idempotency_key = ?').get(input.caller.id, input.idempotency_key);
-          if (prior) return { record: toRequest(prior), created: false };
-        }
-        const at = this.now();
-        // One statement: a request id seen before inserts nothing and returns nothing.
-        const inserted = this.stmt<unknown[], RequestRow>(
-          `INSERT INTO requests (id, status, correlation_id, caller_id, caller, query, required_trust, save_as_capsule, metadata, idempotency_key, created_at, updated_at)
-             VALUES (?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING RETURNING *`,
-        ).get(
-          input.id,
-          input.correlation_id,
-          input.caller.id,
-          JSON.stringify(input.caller),
-          input.query,
-          input.required_trust,
-          input.save_as_capsule ? 1 : 0,
-          JSON.stringify(input.metadata),
-          input.idempotency_key,
-          at,
-          at,
-        );
-        if (!inserted) return { record: toRequest(this.requestRow(input.id) as RequestRow), created: false };
-        return { record: toRequest(inserted), created: true };
-      })
-      .immediate();
+    return this.grouped(() => {
+      if (input.idempotency_key !== null) {
+        const prior = this.stmt<[string, string], RequestRow>('SELECT * FROM requests WHERE caller_id = ? AND idempotency_key = ?').get(input.caller.id, input.idempotency_key);
+        if (prior) return { record: toRequest(prior), created: false };
+      }
+      const at = this.now();
+      // One statement: a request id seen before inserts nothing and returns nothing.
+      const inserted = this.stmt<unknown[], RequestRow>(
+        `INSERT INTO requests (id, status, correlation_id, caller_id, caller, query, required_trust, save_as_capsule, metadata, idempotency_key, created_at, updated_at)
+           VALUES (?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING RETURNING *`,
+      ).get(
+        input.id,
+        input.correlation_id,
+        input.caller.id,
+        JSON.stringify(input.caller),
+        input.query,
+        input.required_trust,
+        input.save_as_capsule ? 1 : 0,
+        JSON.stringify(input.metadata),
+        input.idempotency_key,
+        at,
+        at,
+      );
+      if (!inserted) return { record: toRequest(this.requestRow(input.id) as RequestRow), created: false };
+      return { record: toRequest(inserted), created: true };
+    });
   }
 
   async getRequest(id: string): Promise<RequestRecord | null> {
@@ -680,7 +770,7 @@ export class SqliteGraphStore implements GraphStore {
       }
       return toRequest(row);
     };
-    return outcome.status === 'completed' ? finish() : this.db.transaction(finish).immediate();
+    return this.grouped(finish);
   }
 
   async reopenRequest(id: string, ctx: MutationContext): Promise<RequestRecord> {
@@ -703,14 +793,12 @@ export class SqliteGraphStore implements GraphStore {
   }
 
   async annotateRequest(id: string, result: JsonObject): Promise<void> {
-    this.db
-      .transaction(() => {
-        const row = this.requestRow(id);
-        if (!row) throw new NotFoundError('request', id);
-        const merged = { ...(JSON.parse(row.result) as JsonObject), ...result };
-        this.stmt('UPDATE requests SET result = ?, updated_at = ? WHERE id = ?').run(JSON.stringify(merged), this.now(), id);
-      })
-      .immediate();
+    return this.grouped(() => {
+      const row = this.requestRow(id);
+      if (!row) throw new NotFoundError('request', id);
+      const merged = { ...(JSON.parse(row.result) as JsonObject), ...result };
+      this.stmt('UPDATE requests SET result = ?, updated_at = ? WHERE id = ?').run(JSON.stringify(merged), this.now(), id);
+    });
   }
 
   // ---- overlays -------------------------------------------------------------------------------
@@ -1057,7 +1145,7 @@ export class SqliteGraphStore implements GraphStore {
   }
 
   async appendAudit(entry: NewAuditEntry): Promise<AuditEntry> {
-    return this.db.transaction(() => this.audit(entry)).immediate();
+    return this.grouped(() => this.audit(entry));
   }
 
   async listAudit(options: { limit: number; before_seq?: number; entity_id?: string; action?: string }): Promise<AuditEntry[]> {
@@ -1093,6 +1181,7 @@ export class SqliteGraphStore implements GraphStore {
   }
 
   async close(): Promise<void> {
+    this.commitGroup(); // writes already accepted are committed, not dropped
     if (this.db.open) this.db.close();
   }
 }
