@@ -204,6 +204,7 @@ export async function createForge(config: ForgeConfig, overrides: ForgeOverrides
     async close() {
       await Promise.all([...started.map((w) => w.close()), closeWorkers(maintenance, config.shutdownDrainMs)]);
       await runtime?.close();
+      await registry.close();
       await queues.close();
       await store.close();
       await fleet.close();

@@ -16,7 +16,7 @@ export { createIngressApp, listen, type IngressServices } from './producers/ingr
 export { runLoad, type LoadOptions, type LoadSummary } from './producers/load.js';
 export { startLocalRedis, type LocalRedis } from './redis/local-redis.js';
 export type { PhaseHandlers, PhaseContext } from './workers/phases/index.js';
-export { instrumentModule, InvalidModuleError, MemoryLimitError, type InstrumentOptions } from './overlays/instrument.js';
+export { instrumentModule, InvalidModuleError, MemoryLimitError, TableLimitError, type InstrumentOptions } from './overlays/instrument.js';
 export { FUEL_GLOBAL, HOST_FUNCTIONS, CAPABILITIES, packPointer, unpackPointer, type InvocationResult, type HostFunction, type Capability } from './overlays/abi.js';
 export { parseManifest, OverlayManifest, ManifestError } from './overlays/manifest.js';
 export { checkOverlayModule, OverlayModuleError } from './overlays/validate.js';

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { FUEL_GLOBAL, instrumentModule, InvalidModuleError, MemoryLimitError } from '../src/overlays/instrument.js';
+import {
+  BULK_BYTES_PER_FUEL,
+  DEFAULT_MAX_TABLE_ELEMENTS,
+  FUEL_GLOBAL,
+  instrumentModule,
+  InvalidModuleError,
+  MemoryLimitError,
+  TableLimitError,
+} from '../src/overlays/instrument.js';
 import { compileWat } from './helpers/wat.js';
 
 type Fn = (...args: number[]) => number | bigint;
@@ -67,6 +75,37 @@ describe('instrumentModule', () => {
   it('lets unbounded recursion trap cleanly', async () => {
     const m = instantiate(instrumentModule(await compileWat('recurse'), { maxMemoryPages: 1 }));
     expect(() => m.call('down', 10_000_000_000n, 0)).toThrow(RangeError);
+  });
+
+  it('caps tables: growth beyond the cap fails inside the guest, and too many or too large tables are refused', async () => {
+    const m = instantiate(instrumentModule(await compileWat('bulk'), { maxMemoryPages: 64 }));
+    expect(m.call('grow_table', 1_000_000n, 100).result).toBe(1);
+    expect(m.call('grow_table', 1_000_000n, DEFAULT_MAX_TABLE_ELEMENTS).result).toBe(-1);
+    expect(m.call('table_size', 1_000n).result).toBe(101);
+    // The bomb's growth is refused every time (and charged per element asked for, so it runs out of fuel first here).
+    expect(() => m.call('table_bomb', 1_000_000n, 0, 0)).toThrow(WebAssembly.RuntimeError);
+    expect(m.call('table_bomb', 1_000_000_000n, 0, 0).consumed).toBeGreaterThan(120_000_000n);
+    expect(m.call('table_size', 1_000n).result).toBe(101);
+    expect(() => instrumentModule(new Uint8Array(0), { maxMemoryPages: 1 })).toThrow(InvalidModuleError);
+    const big = await compileWat('big-table');
+    expect(() => instrumentModule(big, { maxMemoryPages: 1 })).toThrow(TableLimitError);
+    expect(() => instrumentModule(big, { maxMemoryPages: 1 })).toThrow('table limit exceeded: 20000000 elements requested initially, 10000 allowed per table');
+    const many = await compileWat('many-tables');
+    expect(() => instrumentModule(many, { maxMemoryPages: 1 })).toThrow('table limit exceeded: 5 tables declared, 4 allowed');
+  });
+
+  it('charges bulk memory in proportion to its length, before it runs', async () => {
+    const m = instantiate(instrumentModule(await compileWat('bulk'), { maxMemoryPages: 64 }));
+    expect(m.call('grow_memory', 1_000n).result).toBe(1);
+    const small = m.call('fill', 10_000_000n, 1024).consumed;
+    const large = m.call('fill', 10_000_000n, 4 * 1024 * 1024).consumed;
+    expect(large - small).toBe(BigInt((4 * 1024 * 1024 - 1024) / BULK_BYTES_PER_FUEL));
+    expect(m.call('copy', 10_000_000n, 1024 * 1024).consumed).toBeGreaterThan(BigInt((1024 * 1024) / BULK_BYTES_PER_FUEL));
+    // A fill the budget cannot pay for traps before touching memory.
+    const bytes = new Uint8Array((m.instance.exports.memory as WebAssembly.Memory).buffer);
+    bytes[0] = 0;
+    expect(() => m.call('fill', 100_000n, 4 * 1024 * 1024)).toThrow(WebAssembly.RuntimeError);
+    expect(bytes[0]).toBe(0);
   });
 
   it('rejects bytes that are not WebAssembly', () => {

@@ -50,6 +50,25 @@ export type HostFunction = keyof typeof HOST_FUNCTIONS;
 /** Host functions that ask the owning process for something (all but `log`). */
 export type HostCallFunction = Exclude<HostFunction, 'log'>;
 
+/**
+ * What each host function costs the guest in fuel, on top of one unit per 8 bytes of its request: the
+ * work it asks of the owning process, in the currency of the guest's own instructions.
+ */
+export const HOST_CALL_FUEL: Readonly<Record<HostFunction, number>> = {
+  log: 1_000,
+  capsule_read: 10_000,
+  capsule_search: 50_000,
+  capsule_create: 50_000,
+  config_get: 1_000,
+  event_publish: 5_000,
+};
+/** Largest request a guest may pass to a host function; a larger one is refused without being read. */
+export const MAX_HOST_REQUEST_BYTES = 64 * 1024;
+/** Largest reply the host writes back into guest memory. */
+export const MAX_HOST_REPLY_BYTES = 1024 * 1024;
+/** Most host calls (log included) one invocation may make; the next one fails the call. */
+export const DEFAULT_MAX_HOST_CALLS = 256;
+
 /** Negative results of `event_publish`, and codes in `{ok: false}` replies. */
 export const HOST_ERROR = {
   /** The overlay's capabilities do not grant this function. */
@@ -60,6 +79,8 @@ export const HOST_ERROR = {
   failed: -3,
   /** The host did not answer in time. */
   timeout: -4,
+  /** The request or its reply is larger than the ABI allows. */
+  too_large: -5,
 } as const;
 
 export function packPointer(ptr: number, len: number): bigint {
@@ -83,6 +104,8 @@ export type InvocationErrorCode =
   | 'link_error'
   | 'input_too_large'
   | 'worker_died'
+  /** More host calls than one invocation may make. */
+  | 'host_call_limit'
   /** Not run: the overlay's circuit breaker is open. */
   | 'circuit_open';
 
@@ -108,6 +131,7 @@ export interface InvokeTask {
   readonly fuel: string;
   readonly maxOutputBytes: number;
   readonly grants: readonly HostFunction[];
+  readonly maxHostCalls: number;
   /** Present when the module imports host functions that call back into the owning process. */
   readonly host?: { readonly port: import('node:worker_threads').MessagePort; readonly signal: SharedArrayBuffer; readonly timeoutMs: number };
 }

@@ -2,8 +2,10 @@ import { ForgeError } from '../errors.js';
 
 /** The module is not valid WebAssembly, or uses a feature overlays may not use. */
 export class InvalidModuleError extends ForgeError {
-  constructor(message: string) {
-    super('validation_failed', `invalid overlay module: ${message}`, { retryable: false });
+  readonly reason: string;
+  constructor(reason: string) {
+    super('validation_failed', `invalid overlay module: ${reason}`, { retryable: false });
+    this.reason = reason;
   }
 }
 
@@ -19,5 +21,30 @@ export class MemoryLimitError extends ForgeError {
 
   override details(): Record<string, unknown> {
     return { requested_pages: this.requestedPages, max_pages: this.maxPages };
+  }
+}
+
+/** The module declares more tables, or larger ones, than an overlay may have. */
+export class TableLimitError extends ForgeError {
+  readonly tables: number;
+  readonly maxTables: number;
+  readonly requestedElements: number;
+  readonly maxElements: number;
+  constructor(fields: { tables: number; maxTables: number; requestedElements: number; maxElements: number }) {
+    super(
+      'validation_failed',
+      fields.tables > fields.maxTables
+        ? `table limit exceeded: ${fields.tables} tables declared, ${fields.maxTables} allowed`
+        : `table limit exceeded: ${fields.requestedElements} elements requested initially, ${fields.maxElements} allowed per table`,
+      { retryable: false },
+    );
+    this.tables = fields.tables;
+    this.maxTables = fields.maxTables;
+    this.requestedElements = fields.requestedElements;
+    this.maxElements = fields.maxElements;
+  }
+
+  override details(): Record<string, unknown> {
+    return { tables: this.tables, max_tables: this.maxTables, requested_elements: this.requestedElements, max_elements: this.maxElements };
   }
 }

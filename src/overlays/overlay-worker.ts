@@ -9,7 +9,9 @@ import {
   ALLOC_EXPORT,
   FUEL_GLOBAL,
   START_FUEL,
+  HOST_CALL_FUEL,
   HOST_ERROR,
+  MAX_HOST_REQUEST_BYTES,
   packPointer,
   unpackPointer,
   type GuestToHost,
@@ -91,8 +93,26 @@ export default function invoke(task: InvokeTask): InvocationResult {
       status: HOST_ERROR.capability_denied,
       reply: JSON.stringify({ ok: false, error: { code: 'capability_denied', message: `${fn} is not granted to this overlay` } }),
     });
+    /**
+     * Every host call (log included) counts toward the invocation's limit and is paid for in fuel before
+     * anything is read: its fixed cost and one unit per 8 bytes of request.
+     */
+    let hostCalls = 0;
+    const payForHostCall = (fn: keyof typeof HOST_CALL_FUEL, len: number) => {
+      if (++hostCalls > task.maxHostCalls) throw new GuestFault('host_call_limit', `more than ${task.maxHostCalls} host calls in one invocation (${fn})`);
+      if (!fuel) return;
+      fuel.value -= BigInt(HOST_CALL_FUEL[fn] + Math.ceil(Math.max(0, len) / 8));
+      if (fuel.value < 0n) throw new GuestFault('fuel_exhausted', `fuel exhausted: budget of ${budget} spent (in ${fn})`);
+    };
+    const tooLarge = (fn: string, len: number): HostReply => ({
+      type: 'host-reply',
+      status: HOST_ERROR.too_large,
+      reply: JSON.stringify({ ok: false, error: { code: 'too_large', message: `${fn}: request of ${len} bytes exceeds the limit of ${MAX_HOST_REQUEST_BYTES}` } }),
+    });
     /** Blocks this thread until the owning process answers (or the host timeout passes). */
     const hostCall = (fn: HostCallFunction, ptr: number, len: number): HostReply => {
+      payForHostCall(fn, Math.min(len >>> 0, MAX_HOST_REQUEST_BYTES));
+      if (len >>> 0 > MAX_HOST_REQUEST_BYTES) return tooLarge(fn, len >>> 0);
       const request = decoder.decode(view(ptr, len).slice());
       if (!granted.has(fn) || !task.host || !signal) return denied(fn);
       Atomics.store(signal, 0, 0);
@@ -108,7 +128,9 @@ export default function invoke(task: InvokeTask): InvocationResult {
     const imports: WebAssembly.Imports = {
       forge: {
         log: (level: number, ptr: number, len: number) => {
-          post({ type: 'log', level, message: decoder.decode(view(ptr, Math.min(len, 8192)).slice()) });
+          const bounded = Math.min(len >>> 0, 8192);
+          payForHostCall('log', bounded);
+          post({ type: 'log', level, message: decoder.decode(view(ptr, bounded).slice()) });
         },
         capsule_read: replyCall('capsule_read'),
         capsule_search: replyCall('capsule_search'),

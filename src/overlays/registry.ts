@@ -5,7 +5,7 @@ import { ConflictError, ForgeError, NotFoundError } from '../errors.js';
 import { satisfies } from '../store/versions.js';
 import type { Caller, GraphStore, JsonObject, MutationContext, OverlayFilter, OverlayRecord, OverlayStateChange } from '../store/graph-store.js';
 import { parseManifest, type OverlayManifest } from './manifest.js';
-import { checkOverlayModule } from './validate.js';
+import { createModulePreparation, type ModulePreparation } from './preparation.js';
 
 export const OVERLAY_EXPIRY_QUEUE = 'overlay-expiry';
 
@@ -84,8 +84,15 @@ export class OverlayRegistry {
   private readonly modules = new Map<string, Uint8Array>();
   private activeList: { readonly at: number; readonly list: Promise<OverlayRecord[]> } | null = null;
 
+  private readonly preparation: ModulePreparation = createModulePreparation();
+
   constructor(deps: OverlayRegistryDeps) {
     this.deps = deps;
+  }
+
+  /** Ends the preparation thread, if one runs. */
+  close(): Promise<void> {
+    return this.preparation.close();
   }
 
   /** The overlay as the API returns it: secret config values masked. */
@@ -138,7 +145,7 @@ export class OverlayRegistry {
 
   /**
    * Validates, instruments and stores a module, and records the overlay as `pending`.
-   * @throws ManifestError, OverlayModuleError, InvalidModuleError, MemoryLimitError, ConflictError
+   * @throws ManifestError, OverlayModuleError, InvalidModuleError, MemoryLimitError, TableLimitError, ConflictError
    */
   async register(caller: Caller, manifestText: string, wasm: Uint8Array): Promise<OverlayRecord> {
     const manifest = parseManifest(manifestText);
@@ -146,10 +153,9 @@ export class OverlayRegistry {
     if (existing.some((o) => o.version === manifest.version)) {
       throw new ConflictError('overlay', `${manifest.name}@${manifest.version}`, 'is already registered');
     }
-    const imports = checkOverlayModule(wasm, manifest);
-    // binaryen is large: loaded on the first registration, not at start-up.
-    const { instrumentModule } = await import('./instrument.js');
-    const instrumented = instrumentModule(wasm, { maxMemoryPages: manifest.limits.max_memory_mb * 16 });
+    // Checked and instrumented in a thread of its own: a large module takes seconds, and the API and the
+    // workers of this process keep running meanwhile.
+    const { module: instrumented, imports } = await this.preparation.prepare(wasm, manifest, { maxMemoryPages: manifest.limits.max_memory_mb * 16 });
     const { sha256, key } = await this.deps.blobs.put(instrumented, `overlays/${manifest.name}/${manifest.version}/${sha256Hex(instrumented)}.wasm`);
     return this.deps.store.createOverlay(
       {

@@ -2,7 +2,10 @@ import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { workerScript } from '../util/package-root.js';
 import {
+  DEFAULT_MAX_HOST_CALLS,
   HOST_ERROR,
+  MAX_HOST_REPLY_BYTES,
+  MAX_HOST_REQUEST_BYTES,
   type GuestToHost,
   type HostCallFunction,
   type HostFunction,
@@ -29,6 +32,13 @@ export interface OverlayRuntimeOptions<C> {
   readonly hostTimeoutMs?: number;
   /** Largest output an entry point may return. @defaultValue 1 MiB */
   readonly maxOutputBytes?: number;
+  /** Most host calls one invocation may make. @defaultValue DEFAULT_MAX_HOST_CALLS */
+  readonly maxHostCalls?: number;
+  /**
+   * Heap limits of each overlay thread (V8 `resourceLimits`): a thread that reaches them is ended and its
+   * call fails (`worker_died`), never the process. @defaultValue 64 MB old generation, 16 MB young, 4 MB stack
+   */
+  readonly threadHeap?: { readonly maxOldGenerationSizeMb: number; readonly maxYoungGenerationSizeMb: number; readonly stackSizeMb: number };
 }
 
 export interface InvokeRequest<C> {
@@ -71,6 +81,7 @@ export function createOverlayRuntime<C>(options: OverlayRuntimeOptions<C> = {}):
     minThreads: threads,
     maxThreads: threads,
     idleTimeout: 60_000,
+    resourceLimits: options.threadHeap ?? { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 16, stackSizeMb: 4 },
   });
   const modules = new Map<string, SharedArrayBuffer>();
   const shared = (sha256: string, bytes: Uint8Array): SharedArrayBuffer => {
@@ -84,6 +95,7 @@ export function createOverlayRuntime<C>(options: OverlayRuntimeOptions<C> = {}):
   };
   const hostTimeoutMs = options.hostTimeoutMs ?? 5000;
   const maxOutputBytes = options.maxOutputBytes ?? 1024 * 1024;
+  const maxHostCalls = options.maxHostCalls ?? DEFAULT_MAX_HOST_CALLS;
 
   function serveHost(port: MessagePort, signal: Int32Array, context: C): void {
     const handlers = options.host;
@@ -99,6 +111,8 @@ export function createOverlayRuntime<C>(options: OverlayRuntimeOptions<C> = {}):
       };
       const fail = (status: number, code: string, text: string) =>
         answer({ type: 'host-reply', status, reply: JSON.stringify({ ok: false, error: { code, message: text } }) });
+      // The thread refuses larger requests; this process does not rely on it.
+      if (message.request.length > MAX_HOST_REQUEST_BYTES) return fail(HOST_ERROR.too_large, 'too_large', `${message.fn}: request exceeds ${MAX_HOST_REQUEST_BYTES} bytes`);
       let request: unknown;
       try {
         request = JSON.parse(message.request);
@@ -107,7 +121,12 @@ export function createOverlayRuntime<C>(options: OverlayRuntimeOptions<C> = {}):
       }
       if (!handlers) return fail(HOST_ERROR.failed, 'failed', `${message.fn}: no host handlers`);
       handlers.call(message.fn, request, context).then(
-        ({ reply, status }) => answer({ type: 'host-reply', status: status ?? 0, reply: JSON.stringify(reply) }),
+        ({ reply, status }) => {
+          const text = JSON.stringify(reply);
+          const bytes = Buffer.byteLength(text);
+          if (bytes > MAX_HOST_REPLY_BYTES) return fail(HOST_ERROR.too_large, "too_large", `${message.fn}: reply of ${bytes} bytes exceeds the limit of ${MAX_HOST_REPLY_BYTES}`);
+          answer({ type: 'host-reply', status: status ?? 0, reply: text });
+        },
         (err: unknown) => fail(HOST_ERROR.failed, 'failed', err instanceof Error ? err.message : String(err)),
       );
     });
@@ -127,6 +146,7 @@ export function createOverlayRuntime<C>(options: OverlayRuntimeOptions<C> = {}):
         input: JSON.stringify(request.input ?? null),
         fuel: String(request.fuel),
         maxOutputBytes,
+        maxHostCalls,
         grants: request.grants,
       };
       if (needsHost) {
