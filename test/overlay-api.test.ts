@@ -133,7 +133,7 @@ describe('overlay lifecycle API', () => {
 describe('capsule host functions', () => {
   const MANIFEST = `name: capsule-host
 version: 1.0.0
-entry_points: [read, search, derive, config]
+entry_points: [read, search, derive, derive_default, config]
 capabilities: [capsule:read, capsule:write, config:read]
 config: { region: { default: eu } }
 `;
@@ -155,12 +155,23 @@ config: { region: { default: eu } }
     expect(found.results.map((r) => r.id)).toEqual([low.id]);
     expect(await invoke('config', { key: 'region' })).toMatchObject({ result: { ok: true, value: 'eu' } });
 
-    const derived = (await invoke('derive', { id: low.id })).result as { ok: boolean; id: string; trust_level: number };
+    // Asking for more than it may write is refused with both numbers, not quietly capped.
+    expect(await invoke('derive', { id: low.id })).toMatchObject({
+      success: true,
+      result: { ok: false, error: { code: 'forbidden', message: "trust_level 100 is above the writer's trust level 40" } },
+    });
+    const derived = (await invoke('derive_default', { id: low.id })).result as { ok: boolean; id: string; trust_level: number };
     expect(derived).toMatchObject({ ok: true, trust_level: 40 });
     const capsule = await t.forge.store.getCapsule(derived.id);
-    expect(capsule).toMatchObject({ owner_id: 'overlay:capsule-host', trust_level: 40, metadata: { created_by_overlay: { id, name: 'capsule-host', version: '1.0.0' } } });
+    expect(capsule).toMatchObject({
+      owner_id: 'overlay:capsule-host',
+      trust_level: 40,
+      metadata: { created_by_overlay: { id, name: 'capsule-host', version: '1.0.0', sha256: body.sha256 } },
+    });
     const lineage = await t.forge.store.getLineage(derived.id);
-    expect(lineage.map((e) => [e.capsule.id, e.edge.reason])).toEqual([[low.id, 'read-by-overlay']]);
+    expect(lineage.map((e) => [e.capsule.id, e.edge.reason, e.edge.changes])).toEqual([
+      [low.id, 'read-by-overlay', { overlay_id: id, overlay: 'capsule-host@1.0.0', sha256: body.sha256 }],
+    ]);
     expect((await call('GET', `/v2/overlays/${id}/health`)).body).toMatchObject({ healthy: true, status: 0 });
   });
 });

@@ -1,6 +1,6 @@
 import { ConflictError, NotFoundError } from '../errors.js';
 import type { BreakerSettings, BreakerView, FleetState } from '../fleet/fleet-state.js';
-import type { OverlayRecord } from '../store/graph-store.js';
+import type { Caller, OverlayRecord } from '../store/graph-store.js';
 import type { InvocationResult } from './abi.js';
 import { grantedHostFunctions, type OverlayPhase } from './manifest.js';
 import type { OverlayRegistry } from './registry.js';
@@ -9,8 +9,10 @@ import type { OverlayRuntime } from './runtime.js';
 /** What the host functions know about the invocation they serve. */
 export interface InvocationContext {
   readonly overlay: OverlayRecord;
-  /** Capsules read during this invocation: a capsule it creates is DERIVED_FROM them. */
-  readonly reads: Set<string>;
+  /** Whom the overlay serves (a request's caller, an API caller); null for the fleet's own checks. It reads and writes at no more than this caller's trust. */
+  readonly caller: Caller | null;
+  /** Capsules read during this invocation, with their trust: a capsule it creates is DERIVED_FROM them. */
+  readonly reads: Map<string, number>;
 }
 
 /** One call of an overlay's entry point. */
@@ -65,21 +67,21 @@ export class OverlayExecutor {
    * Runs one entry point of an active overlay and counts the outcome.
    * @throws ConflictError when the overlay is not active or the function is not an entry point.
    */
-  async invoke(id: string, call: OverlayCall): Promise<InvocationResult> {
-    return this.invokeActive(await this.deps.registry.get(id), call);
+  async invoke(id: string, call: OverlayCall, caller: Caller | null = null): Promise<InvocationResult> {
+    return this.invokeActive(await this.deps.registry.get(id), call, caller);
   }
 
-  private async invokeActive(overlay: OverlayRecord, call: OverlayCall): Promise<InvocationResult> {
+  private async invokeActive(overlay: OverlayRecord, call: OverlayCall, caller: Caller | null): Promise<InvocationResult> {
     if (overlay.state !== 'active') throw new ConflictError('overlay', overlay.id, `is ${overlay.state}; only active overlays run`);
     const route = await this.deps.fleet.canaries.route(overlay.id);
     const candidate = route.to === 'candidate' ? await this.deps.registry.find(route.id) : null;
-    const result = await this.execute(candidate ?? overlay, call);
+    const result = await this.execute(candidate ?? overlay, call, caller);
     if (route.to !== 'none') await this.deps.fleet.canaries.record(overlay.id, candidate ? 'candidate' : 'stable', !result.success, result.execution_time_ms);
     return result;
   }
 
   /** Runs one call of one overlay version: breaker, sandbox, counters, quarantine. */
-  private async execute(overlay: OverlayRecord, call: OverlayCall): Promise<InvocationResult> {
+  private async execute(overlay: OverlayRecord, call: OverlayCall, caller: Caller | null): Promise<InvocationResult> {
     const { manifest } = overlay;
     if (!manifest.entry_points.includes(call.function)) {
       throw new ConflictError('overlay', overlay.id, `has no entry point "${call.function}" (entry points: ${manifest.entry_points.join(', ')})`);
@@ -99,7 +101,7 @@ export class OverlayExecutor {
       timeoutMs: Math.min(call.timeout_ms ?? manifest.limits.max_execution_ms, manifest.limits.max_execution_ms),
       grants: grantedHostFunctions(manifest),
       imports: overlay.imports,
-      context: { overlay, reads: new Set() },
+      context: { overlay, caller, reads: new Map() },
     });
     const outcome = await this.deps.fleet.breakers.record(
       overlay.id,
@@ -133,7 +135,7 @@ export class OverlayExecutor {
    * Runs every active overlay bound to `phase` on `input`, in parallel, each on its `process` entry point
    * (or its first). Returns null when none is bound, so a phase without overlays pays one cached lookup.
    */
-  async runPhase(phase: OverlayPhase, input: unknown): Promise<PhaseOverlayReport | null> {
+  async runPhase(phase: OverlayPhase, input: unknown, caller: Caller | null = null): Promise<PhaseOverlayReport | null> {
     const bound = (await this.deps.registry.active()).filter((o) => o.manifest.phases.includes(phase));
     if (bound.length === 0) return null;
     const report: PhaseOverlayReport = {};
@@ -143,7 +145,7 @@ export class OverlayExecutor {
         let result: InvocationResult;
         try {
           // Read again by id: the list may be up to a second old, and a suspended overlay must not run.
-          result = await this.invoke(overlay.id, { function: entry, args: input });
+          result = await this.invoke(overlay.id, { function: entry, args: input }, caller);
         } catch (err) {
           // Suspended or removed since the list was read: it no longer takes part.
           if (err instanceof ConflictError || err instanceof NotFoundError) return;

@@ -2,20 +2,17 @@ import { z } from 'zod';
 import { ForgeError } from '../errors.js';
 import type { OverlayEventLog } from '../fleet/fleet-state.js';
 import type { CapsuleService } from '../services/capsules.js';
-import { CAPSULE_TYPES, canRead, type Caller, type GraphStore, type OverlayRecord } from '../store/graph-store.js';
+import { actingFor, canRead } from '../auth/trust-flow.js';
+import { CreateCapsuleBody } from '../producers/api-schemas.js';
+import { CAPSULE_TYPES, type Caller, type GraphStore, type OverlayRecord } from '../store/graph-store.js';
 import { HOST_ERROR, type Capability, type HostCallFunction } from './abi.js';
 import type { InvocationContext } from './executor.js';
 import type { HostHandlers } from './runtime.js';
 
 const ReadRequest = z.object({ id: z.string().min(1).max(100) });
 const SearchRequest = z.object({ query: z.string().min(1).max(2000), limit: z.number().int().min(1).max(20).default(5) });
-const CreateRequest = z.object({
-  content: z.string().min(1).max(100_000),
-  type: z.enum(CAPSULE_TYPES).default('insight'),
-  tags: z.array(z.string().min(1).max(64)).max(32).default([]),
-  metadata: z.record(z.string(), z.unknown()).default({}),
-  trust_level: z.number().int().min(0).max(100).optional(),
-});
+/** The API's own rules and size limits for a new capsule (an overlay names no sources: they are what it read). */
+const CreateRequest = CreateCapsuleBody.pick({ content: true, tags: true, metadata: true, trust_level: true }).extend({ type: z.enum(CAPSULE_TYPES).default('insight') });
 const ConfigRequest = z.object({ key: z.string().min(1).max(64) });
 const EventRequest = z.object({ type: z.string().min(1).max(100), payload: z.unknown().optional() });
 
@@ -29,9 +26,9 @@ type Handler = (request: unknown, ctx: InvocationContext) => Promise<{ reply: un
 
 const fail = (code: string, message: string, status: number = HOST_ERROR.failed) => ({ reply: { ok: false, error: { code, message } }, status });
 
-/** Whom an overlay acts as when it reads or writes: itself, at its own trust level. */
-function actorOf(overlay: OverlayRecord): Caller {
-  return { id: `overlay:${overlay.name}`, roles: ['overlay'], trust_level: overlay.trust_level };
+/** Whom an overlay acts as when it reads or writes: itself, at no more than the trust of the caller it serves. */
+function actorOf(overlay: OverlayRecord, caller: Caller | null): Caller {
+  return actingFor(caller, { id: `overlay:${overlay.name}`, roles: ['overlay'], trust_level: overlay.trust_level });
 }
 
 /** A capability's `types` constraint, when the manifest sets one: the only types it allows. */
@@ -50,30 +47,35 @@ const outside = (types: string[] | null, type: string) => types !== null && !typ
 export function createHostHandlers(deps: HostFunctionDeps): HostHandlers<InvocationContext> {
   const { store, capsules, events } = deps;
   const handlers: Record<HostCallFunction, Handler> = {
-    async capsule_read(request, { overlay, reads }) {
+    async capsule_read(request, { overlay, caller, reads }) {
       const { id } = ReadRequest.parse(request);
       const capsule = await store.getCapsule(id);
-      if (!capsule || !canRead(overlay.trust_level, capsule)) return fail('not_found', `capsule ${id} not found`);
-      reads.add(capsule.id);
+      if (!capsule || !canRead(actorOf(overlay, caller).trust_level, capsule)) return fail('not_found', `capsule ${id} not found`);
+      reads.set(capsule.id, capsule.trust_level);
       return { reply: { ok: true, capsule } };
     },
-    async capsule_search(request, { overlay, reads }) {
+    async capsule_search(request, { overlay, caller, reads }) {
       const { query, limit } = SearchRequest.parse(request);
-      const hits = await capsules.search(actorOf(overlay), { q: query, limit });
-      for (const h of hits) reads.add(h.capsule.id);
+      const hits = await capsules.search(actorOf(overlay, caller), { q: query, limit });
+      for (const h of hits) reads.set(h.capsule.id, h.capsule.trust_level);
       return { reply: { ok: true, results: hits.map((h) => ({ ...h.capsule, score: h.score })) } };
     },
-    async capsule_create(request, { overlay, reads }) {
+    async capsule_create(request, { overlay, caller, reads }) {
       const input = CreateRequest.parse(request);
       const types = allowedTypes(overlay, 'capsule:write');
       if (outside(types, input.type)) return fail('capability_denied', `capsule:write allows types ${types?.join(', ')}, not ${input.type}`, HOST_ERROR.capability_denied);
-      const created = await capsules.create(actorOf(overlay), {
+      // Everything it read is a source: the capsule sits at or above the highest of them (trust-flow rule 3).
+      const created = await capsules.create(actorOf(overlay, caller), {
         content: input.content,
         type: input.type,
-        tags: input.tags,
-        trust_level: Math.min(input.trust_level ?? overlay.trust_level, overlay.trust_level),
-        metadata: { ...input.metadata, created_by_overlay: { id: overlay.id, name: overlay.name, version: overlay.version } },
-        derived_from: [...reads].map((parent_id) => ({ parent_id, reason: 'read-by-overlay' })),
+        tags: input.tags ?? [],
+        ...(input.trust_level === undefined ? {} : { trust_level: input.trust_level }),
+        metadata: { ...input.metadata, created_by_overlay: { id: overlay.id, name: overlay.name, version: overlay.version, sha256: overlay.sha256 } },
+        derived_from: [...reads.keys()].map((parent_id) => ({
+          parent_id,
+          reason: 'read-by-overlay',
+          changes: { overlay_id: overlay.id, overlay: `${overlay.name}@${overlay.version}`, sha256: overlay.sha256 },
+        })),
       });
       return { reply: { ok: true, id: created.id, trust_level: created.trust_level } };
     },

@@ -1,8 +1,9 @@
-import { ForbiddenError, NotFoundError } from '../errors.js';
+import { canRead, checkVersionWriter, derivedTrust, versionTrust } from '../auth/trust-flow.js';
+import { NotFoundError } from '../errors.js';
 import type { AnswerCache } from '../fleet/fleet-state.js';
 import type { Embedder } from '../search/embedder.js';
 import {
-  canRead,
+  DEFAULT_LINEAGE_LIMITS,
   type Caller,
   type Capsule,
   type CapsuleFilter,
@@ -51,15 +52,16 @@ export interface SearchInput {
   readonly tag?: string;
 }
 
-/** An ancestor or descendant the caller may not read: its place in the lineage shows, its content does not. */
-export interface RedactedCapsule {
-  readonly id: string;
-  readonly redacted: true;
-  readonly trust_level: number;
+/** An ancestor or descendant the caller may read; an edge end it may not read is null. */
+export interface VisibleLineageEntry extends Omit<LineageEntry, 'edge'> {
+  readonly edge: Omit<LineageEntry['edge'], 'child_id' | 'parent_id'> & { readonly child_id: string | null; readonly parent_id: string | null };
 }
 
-export interface VisibleLineageEntry extends Omit<LineageEntry, 'capsule'> {
-  readonly capsule: Capsule | RedactedCapsule;
+/** A lineage as a reader sees it: what it may read, how many capsules it may not (nothing else of them), and whether the walk hit its bounds. */
+export interface VisibleLineage {
+  readonly entries: VisibleLineageEntry[];
+  readonly redacted: number;
+  readonly truncated: boolean;
 }
 
 /**
@@ -75,12 +77,6 @@ export class CapsuleService {
     this.store = deps.store;
     this.embedder = deps.embedder;
     this.cache = deps.cache;
-  }
-
-  private checkWrite(caller: Caller, trust: number): void {
-    if (trust > caller.trust_level) {
-      throw new ForbiddenError(`trust_level ${trust} is above your trust level ${caller.trust_level}`, trust, caller.trust_level);
-    }
   }
 
   private async changed<T>(result: T): Promise<T> {
@@ -100,10 +96,14 @@ export class CapsuleService {
     return capsule;
   }
 
+  /**
+   * A new capsule; one derived from sources gets at least their highest trust and at most the writer's.
+   * @throws NotFoundError (a source the caller cannot read), TrustFlowError
+   */
   async create(caller: Caller, input: CreateCapsuleInput): Promise<Capsule> {
-    const trust = input.trust_level ?? caller.trust_level;
-    this.checkWrite(caller, trust);
-    for (const parent of input.derived_from ?? []) await this.get(caller, parent.parent_id);
+    const sources: number[] = [];
+    for (const parent of input.derived_from ?? []) sources.push((await this.get(caller, parent.parent_id)).trust_level);
+    const trust = derivedTrust({ ...(input.trust_level === undefined ? {} : { requested: input.trust_level }), fallback: caller.trust_level, sources, writer: caller.trust_level });
     const capsule = await this.store.createCapsule(
       {
         ...(input.id === undefined ? {} : { id: input.id }),
@@ -126,13 +126,22 @@ export class CapsuleService {
     return this.store.listCapsules({ ...filter, max_trust: Math.min(filter.max_trust ?? 100, caller.trust_level) }, page);
   }
 
+  /**
+   * A new version, owned by its writer (the owner, or a contributor at or above the capsule's trust). It may
+   * not go below the trust of the capsule's own sources; lowering one without sources is for admins, with a reason.
+   * @throws NotFoundError, ForbiddenError, TrustFlowError
+   */
   async update(caller: Caller, id: string, input: UpdateCapsuleInput): Promise<Capsule> {
-    await this.get(caller, id);
-    if (input.trust_level !== undefined) this.checkWrite(caller, input.trust_level);
+    const current = await this.get(caller, id);
+    checkVersionWriter(caller, current);
+    const sources = (await this.store.getLineage(id, { maxDepth: 1 })).map((e) => e.capsule.trust_level);
+    const trust = versionTrust(caller, current, input.trust_level, sources, input.reason);
     const next = await this.store.updateCapsule(
       id,
       {
         ...input,
+        owner_id: caller.id,
+        trust_level: trust,
         ...(input.content === undefined ? {} : { embedding: await this.embed(input.content) }),
       },
       { actor_id: caller.id },
@@ -145,10 +154,15 @@ export class CapsuleService {
     return this.changed(await this.store.archiveCapsule(id, { actor_id: caller.id }));
   }
 
+  /** A fork: at least its source's trust, at most the writer's. @throws NotFoundError, TrustFlowError */
   async fork(caller: Caller, id: string, input: ForkCapsuleInput): Promise<Capsule> {
     const source = await this.get(caller, id);
-    const trust = input.trust_level ?? Math.min(source.trust_level, caller.trust_level);
-    this.checkWrite(caller, trust);
+    const trust = derivedTrust({
+      ...(input.trust_level === undefined ? {} : { requested: input.trust_level }),
+      fallback: source.trust_level,
+      sources: [source.trust_level],
+      writer: caller.trust_level,
+    });
     const fork = await this.store.forkCapsule(
       id,
       {
@@ -162,18 +176,29 @@ export class CapsuleService {
     return this.changed(fork);
   }
 
-  private redact(caller: Caller, entries: LineageEntry[]): VisibleLineageEntry[] {
-    return entries.map((e) => (canRead(caller.trust_level, e.capsule) ? e : { ...e, capsule: { id: e.capsule.id, redacted: true, trust_level: e.capsule.trust_level } }));
+  /** Hidden capsules leave nothing but their count: no id, no trust, no edge. */
+  private redact(caller: Caller, entries: LineageEntry[]): VisibleLineage {
+    const { maxDepth, maxNodes } = DEFAULT_LINEAGE_LIMITS;
+    const truncated = entries.length > maxNodes || entries.some((e) => e.depth > maxDepth);
+    const within = entries.filter((e) => e.depth <= maxDepth).slice(0, maxNodes);
+    const hidden = new Set(within.filter((e) => !canRead(caller.trust_level, e.capsule)).map((e) => e.capsule.id));
+    const shown = (id: string) => (hidden.has(id) ? null : id);
+    return {
+      entries: within.filter((e) => !hidden.has(e.capsule.id)).map((e) => ({ ...e, edge: { ...e.edge, child_id: shown(e.edge.child_id), parent_id: shown(e.edge.parent_id) } })),
+      redacted: hidden.size,
+      truncated,
+    };
   }
 
-  async lineage(caller: Caller, id: string): Promise<VisibleLineageEntry[]> {
+  /** Ancestors, breadth-first, bounded (one level and one capsule more than shown, to tell truncation). */
+  async lineage(caller: Caller, id: string): Promise<VisibleLineage> {
     await this.get(caller, id);
-    return this.redact(caller, await this.store.getLineage(id));
+    return this.redact(caller, await this.store.getLineage(id, { maxDepth: DEFAULT_LINEAGE_LIMITS.maxDepth + 1, maxNodes: DEFAULT_LINEAGE_LIMITS.maxNodes + 1 }));
   }
 
-  async descendants(caller: Caller, id: string): Promise<VisibleLineageEntry[]> {
+  async descendants(caller: Caller, id: string): Promise<VisibleLineage> {
     await this.get(caller, id);
-    return this.redact(caller, await this.store.getDescendants(id));
+    return this.redact(caller, await this.store.getDescendants(id, { maxDepth: DEFAULT_LINEAGE_LIMITS.maxDepth + 1, maxNodes: DEFAULT_LINEAGE_LIMITS.maxNodes + 1 }));
   }
 
   async search(caller: Caller, input: SearchInput): Promise<SearchHit[]> {

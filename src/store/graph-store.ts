@@ -57,6 +57,8 @@ export interface NewCapsule {
 }
 
 export interface CapsulePatch {
+  /** The new version's owner (its writer). @defaultValue the current owner */
+  readonly owner_id?: string;
   readonly content?: string;
   /** Required whenever `content` is given. */
   readonly embedding?: Float32Array;
@@ -106,6 +108,16 @@ export interface LineageEntry {
   /** The edge that reached this capsule. */
   readonly edge: { readonly child_id: string; readonly parent_id: string; readonly reason: string; readonly changes: JsonObject; readonly created_at: string };
 }
+
+/** Bounds of a lineage walk: levels from the start, and capsules returned. */
+export interface LineageLimits {
+  /** @defaultValue DEFAULT_LINEAGE_LIMITS.maxDepth */
+  readonly maxDepth?: number;
+  /** @defaultValue DEFAULT_LINEAGE_LIMITS.maxNodes */
+  readonly maxNodes?: number;
+}
+
+export const DEFAULT_LINEAGE_LIMITS = { maxDepth: 100, maxNodes: 1000 } as const;
 
 export interface SearchQuery {
   readonly text: string;
@@ -367,9 +379,9 @@ export interface GraphStore {
   /** A new capsule (version 1.0.0) DERIVED_FROM `id` with reason `fork`. */
   forkCapsule(id: string, input: ForkInput, ctx: MutationContext): Promise<Capsule>;
   /** Every ancestor, nearest first, each once at its smallest depth. */
-  getLineage(id: string): Promise<LineageEntry[]>;
+  getLineage(id: string, limits?: LineageLimits): Promise<LineageEntry[]>;
   /** Every descendant, nearest first. */
-  getDescendants(id: string): Promise<LineageEntry[]>;
+  getDescendants(id: string, limits?: LineageLimits): Promise<LineageEntry[]>;
   /** Hybrid search: vector cosine and BM25, fused by reciprocal rank; filters apply before the limit. */
   searchCapsules(query: SearchQuery): Promise<SearchHit[]>;
 
@@ -447,6 +459,3 @@ export interface GraphStore {
 }
 
 /** Clearance rule: a reader of trust `t` may read capsules whose trust level is at most `t`. */
-export function canRead(readerTrust: number, capsule: Pick<Capsule, 'trust_level'>): boolean {
-  return capsule.trust_level <= readerTrust;
-}

@@ -50,11 +50,13 @@ export function capsulesRouter({ capsules }: { capsules: CapsuleService }): Rout
   });
 
   r.get('/capsules/:id/lineage', async (req, res) => {
-    res.json({ capsule_id: req.params.id, ancestors: await capsules.lineage(callerOf(res), req.params.id) });
+    const { entries, redacted, truncated } = await capsules.lineage(callerOf(res), req.params.id);
+    res.json({ capsule_id: req.params.id, ancestors: entries, redacted, truncated });
   });
 
   r.get('/capsules/:id/descendants', async (req, res) => {
-    res.json({ capsule_id: req.params.id, descendants: await capsules.descendants(callerOf(res), req.params.id) });
+    const { entries, redacted, truncated } = await capsules.descendants(callerOf(res), req.params.id);
+    res.json({ capsule_id: req.params.id, descendants: entries, redacted, truncated });
   });
 
   r.post('/capsules/:id/fork', async (req, res) => {

@@ -64,7 +64,7 @@ export function overlaysRouter({ registry, executor, health, canaries, maxWasmBy
 
   r.post('/overlays/:id/invoke', async (req, res) => {
     const body = parse(InvokeOverlayBody, req.body, 'body');
-    res.json(await executor.invoke(req.params.id, { function: body.function, args: body.args ?? {}, ...(body.timeout_ms ? { timeout_ms: body.timeout_ms } : {}) }));
+    res.json(await executor.invoke(req.params.id, { function: body.function, args: body.args ?? {}, ...(body.timeout_ms ? { timeout_ms: body.timeout_ms } : {}) }, callerOf(res)));
   });
 
   r.get('/overlays/:id/metrics', async (req, res) => {

@@ -8,6 +8,7 @@ import { cosine } from '../../search/embedder.js';
 import { reciprocalRankFusion } from '../../search/fusion.js';
 import { words, isStopword } from '../../search/text.js';
 import {
+  DEFAULT_LINEAGE_LIMITS,
   TERMINAL_STATUSES,
   type AuditEntry,
   type Capsule,
@@ -19,6 +20,7 @@ import {
   type GraphStore,
   type JsonObject,
   type LineageEntry,
+  type LineageLimits,
   type MutationContext,
   type NewAuditEntry,
   type NewCapsule,
@@ -478,7 +480,7 @@ export class SqliteGraphStore implements GraphStore {
       action,
       entity_type: 'capsule',
       entity_id: id,
-      details: { version, trust_level: input.trust_level, derived_from: parents.map((p) => ({ id: p.parent_id, reason: p.reason })) },
+      details: { version, trust_level: input.trust_level, derived_from: parents.map((p) => ({ id: p.parent_id, reason: p.reason, ...(p.changes ? { changes: p.changes } : {}) })) },
     });
     return toCapsule(this.mustRow(id));
   }
@@ -542,6 +544,7 @@ export class SqliteGraphStore implements GraphStore {
         if (patch.content !== undefined && patch.content !== previous.content) changes.push('content');
         if (patch.type !== undefined && patch.type !== previous.type) changes.push('type');
         if (patch.trust_level !== undefined && patch.trust_level !== previous.trust_level) changes.push('trust_level');
+        if (patch.owner_id !== undefined && patch.owner_id !== previous.owner_id) changes.push('owner');
         if (patch.metadata !== undefined) changes.push('metadata');
         if (patch.tags !== undefined) changes.push('tags');
         const next = this.insertCapsule(
@@ -550,11 +553,22 @@ export class SqliteGraphStore implements GraphStore {
             embedding: patch.embedding ?? this.embeddingOf(id),
             type: patch.type ?? previous.type,
             version,
-            owner_id: previous.owner_id,
+            owner_id: patch.owner_id ?? previous.owner_id,
             trust_level: patch.trust_level ?? previous.trust_level,
             metadata: patch.metadata ?? previous.metadata,
             tags: patch.tags ?? previous.tags,
-            derived_from: [{ parent_id: id, reason: patch.reason ?? 'update', changes: { fields: changes, from_version: previous.version } }],
+            derived_from: [
+              {
+                parent_id: id,
+                reason: patch.reason ?? 'update',
+                changes: {
+                  fields: changes,
+                  from_version: previous.version,
+                  ...(changes.includes('trust_level') ? { trust_from: previous.trust_level, trust_to: patch.trust_level ?? previous.trust_level } : {}),
+                  ...(changes.includes('owner') ? { previous_owner: previous.owner_id } : {}),
+                },
+              },
+            ],
           },
           ctx,
           'capsule.update',
@@ -602,39 +616,50 @@ export class SqliteGraphStore implements GraphStore {
       .immediate();
   }
 
-  private walk(id: string, direction: 'up' | 'down'): LineageEntry[] {
+  /**
+   * Breadth-first over DERIVED_FROM edges from `id`, one query per level, with a visited set: each capsule
+   * is reached once, at its shortest depth, however many paths lead to it. Stops after `maxDepth` levels
+   * or `maxNodes` capsules.
+   */
+  private walk(id: string, direction: 'up' | 'down', limits: LineageLimits = {}): LineageEntry[] {
     this.mustRow(id);
+    const maxDepth = limits.maxDepth ?? DEFAULT_LINEAGE_LIMITS.maxDepth;
+    const maxNodes = limits.maxNodes ?? DEFAULT_LINEAGE_LIMITS.maxNodes;
     const [from, to] = direction === 'up' ? ['child_id', 'parent_id'] : ['parent_id', 'child_id'];
-    // Depth is capped so a corrupted cycle cannot loop forever; UNION drops repeated rows.
-    const rows = this.stmt<[string], { node: string; depth: number; child_id: string; parent_id: string; reason: string; changes: string; edge_at: string }>(
-      `WITH RECURSIVE walk(node, depth, child_id, parent_id, reason, changes, edge_at) AS (
-           SELECT d.${to}, 1, d.child_id, d.parent_id, d.reason, d.changes, d.created_at FROM derived_from d WHERE d.${from} = ?
-           UNION
-           SELECT d.${to}, w.depth + 1, d.child_id, d.parent_id, d.reason, d.changes, d.created_at
-             FROM derived_from d JOIN walk w ON d.${from} = w.node WHERE w.depth < 10000
-         )
-         SELECT * FROM walk ORDER BY depth, edge_at`,
-    ).all(id);
     const seen = new Set<string>([id]);
     const out: LineageEntry[] = [];
-    for (const r of rows) {
-      if (seen.has(r.node)) continue;
-      seen.add(r.node);
-      out.push({
-        capsule: toCapsule(this.mustRow(r.node)),
-        depth: r.depth,
-        edge: { child_id: r.child_id, parent_id: r.parent_id, reason: r.reason, changes: JSON.parse(r.changes) as JsonObject, created_at: r.edge_at },
-      });
+    let frontier = [id];
+    for (let depth = 1; depth <= maxDepth && frontier.length > 0 && out.length < maxNodes; depth++) {
+      const next: string[] = [];
+      for (let i = 0; i < frontier.length && out.length < maxNodes; i += 500) {
+        const chunk = frontier.slice(i, i + 500);
+        const edges = this.stmt<string[], { node: string; child_id: string; parent_id: string; reason: string; changes: string; edge_at: string }>(
+          `SELECT d.${to} AS node, d.child_id, d.parent_id, d.reason, d.changes, d.created_at AS edge_at FROM derived_from d
+             WHERE d.${from} IN (${chunk.map(() => '?').join(', ')}) ORDER BY d.created_at, d.${to}`,
+        ).all(...chunk);
+        for (const e of edges) {
+          if (seen.has(e.node)) continue;
+          seen.add(e.node);
+          next.push(e.node);
+          out.push({
+            capsule: toCapsule(this.mustRow(e.node)),
+            depth,
+            edge: { child_id: e.child_id, parent_id: e.parent_id, reason: e.reason, changes: JSON.parse(e.changes) as JsonObject, created_at: e.edge_at },
+          });
+          if (out.length >= maxNodes) break;
+        }
+      }
+      frontier = next;
     }
     return out;
   }
 
-  async getLineage(id: string): Promise<LineageEntry[]> {
-    return this.walk(id, 'up');
+  async getLineage(id: string, limits?: LineageLimits): Promise<LineageEntry[]> {
+    return this.walk(id, 'up', limits);
   }
 
-  async getDescendants(id: string): Promise<LineageEntry[]> {
-    return this.walk(id, 'down');
+  async getDescendants(id: string, limits?: LineageLimits): Promise<LineageEntry[]> {
+    return this.walk(id, 'down', limits);
   }
 
   async searchCapsules(query: SearchQuery): Promise<SearchHit[]> {

@@ -22,7 +22,11 @@ export function contextPhase({ store, embedder, overlays }: Pick<PhaseDeps, 'sto
       trust_level: h.capsule.trust_level,
       score: h.score,
     }));
-    const report = await overlays.runPhase('context', { phase: 'context', request: overlayRequest(data, caller), capsules: capsules.map((c) => ({ id: c.id, score: c.score })) });
+    const report = await overlays.runPhase(
+      'context',
+      { phase: 'context', request: overlayRequest(data, caller), capsules: capsules.map((c) => ({ id: c.id, score: c.score })) },
+      caller,
+    );
     return {
       capsules,
       profile: { caller_id: caller.id, roles: caller.roles, trust_level: caller.trust_level },

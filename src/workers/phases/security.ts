@@ -15,7 +15,7 @@ export function securityPhase({ overlays }: Pick<PhaseDeps, 'overlays'>): PhaseH
     }
     const rule = screenForInjection(data.query);
     if (rule) throw new SecurityDeniedError(`query matched the ${rule} screen`);
-    const report = await overlays.runPhase('security', { phase: 'security', request: overlayRequest(data, caller), required_trust: data.required_trust });
+    const report = await overlays.runPhase('security', { phase: 'security', request: overlayRequest(data, caller), required_trust: data.required_trust }, caller);
     for (const [name, r] of Object.entries(report ?? {})) {
       if (!r.success) throw new SecurityDeniedError(`security overlay ${name} failed (${r.error?.code}: ${r.error?.message})`);
       const verdict = r.result as { allowed?: unknown; reason?: unknown } | null;
