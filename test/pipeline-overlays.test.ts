@@ -43,9 +43,27 @@ it('treats a denying or failing security overlay as a denial', async () => {
   const denied = await ask('anything');
   expect(denied.status).toBe('rejected');
   expect(denied.error?.message).toContain('security overlay deny-all denied it: blocked by policy');
-  await t.forge.overlays.registry.suspend(t.forge.localCaller, deny, 'test');
+  // Security fails closed: a suspended validator rejects requests rather than silently dropping the check,
+  // and only an admin may suspend it.
+  await expect(t.forge.overlays.registry.suspend({ id: 'op', roles: ['operator'], trust_level: 100 }, deny, 'test')).rejects.toThrow(/needs the admin role/);
+  await t.forge.overlays.registry.suspend(t.forge.localCaller, deny, 'maintenance window');
+  const suspended = await ask('while it is suspended');
+  expect(suspended.status).toBe('rejected');
+  expect(suspended.error?.message).toContain('security overlay deny-all is required (fail_closed) and did not run: suspended (maintenance window)');
+  await t.forge.overlays.registry.remove(t.forge.localCaller, deny);
   await overlay('name: broken-validator\nversion: 1.0.0\nentry_points: [trap]\nphases: [security]\ncapabilities: [capsule:read, event:publish]', 'abi-test');
   const failed = await ask('anything else');
   expect(failed.status).toBe('rejected');
-  expect(failed.error?.message).toMatch(/security overlay broken-validator failed \(trap: /);
+  expect(failed.error?.message).toMatch(/security overlay broken-validator is required \(fail_closed\) and did not run: trap: /);
+});
+
+it('lets a security overlay bound fail_open be suspended without rejecting requests', async () => {
+  t = await createTestForge({ FORGE_OVERLAY_THREADS: '1' });
+  t.forge.startWorkers();
+  const advisory = await overlay(
+    'name: advisory\nversion: 1.0.0\nentry_points: [trap]\nphases: [security]\nfailure_policy: { security: fail_open }\ncapabilities: [capsule:read, event:publish]',
+    'abi-test',
+  );
+  await t.forge.overlays.registry.suspend({ id: 'op', roles: ['operator'], trust_level: 100 }, advisory, 'not needed');
+  expect((await ask('with the advisory check suspended')).status).toBe('completed');
 });

@@ -1,10 +1,25 @@
-import { ConflictError, NotFoundError } from '../errors.js';
+import { ConflictError, NotFoundError, SecurityDeniedError } from '../errors.js';
 import type { BreakerSettings, BreakerView, FleetState } from '../fleet/fleet-state.js';
 import type { Caller, OverlayRecord } from '../store/graph-store.js';
 import type { InvocationResult } from './abi.js';
-import { grantedHostFunctions, type OverlayPhase } from './manifest.js';
+import { failurePolicy, grantedHostFunctions, type OverlayPhase } from './manifest.js';
 import type { OverlayRegistry } from './registry.js';
 import type { OverlayRuntime } from './runtime.js';
+
+/** An overlay the phase requires (`fail_closed`) failed or is not running: the request is rejected with the reason. */
+export class RequiredOverlayError extends SecurityDeniedError {
+  readonly phase: OverlayPhase;
+  readonly overlay: string;
+  constructor(phase: OverlayPhase, overlay: string, why: string) {
+    super(`${phase} overlay ${overlay} is required (fail_closed) and did not run: ${why}`);
+    this.phase = phase;
+    this.overlay = overlay;
+  }
+
+  override details(): Record<string, unknown> {
+    return { ...super.details(), phase: this.phase, overlay: this.overlay };
+  }
+}
 
 /** What the host functions know about the invocation they serve. */
 export interface InvocationContext {
@@ -136,7 +151,11 @@ export class OverlayExecutor {
    * (or its first). Returns null when none is bound, so a phase without overlays pays one cached lookup.
    */
   async runPhase(phase: OverlayPhase, input: unknown, caller: Caller | null = null): Promise<PhaseOverlayReport | null> {
-    const bound = (await this.deps.registry.active()).filter((o) => o.manifest.phases.includes(phase));
+    const all = (await this.deps.registry.bound()).filter((o) => o.manifest.phases.includes(phase));
+    // A required overlay (fail_closed) that does not run rejects the request, whatever the reason.
+    const required = all.filter((o) => failurePolicy(o.manifest, phase) === 'fail_closed');
+    for (const o of required) if (o.state !== 'active') throw new RequiredOverlayError(phase, o.name, `${o.state}${o.state_reason ? ` (${o.state_reason})` : ''}`);
+    const bound = all.filter((o) => o.state === 'active');
     if (bound.length === 0) return null;
     const report: PhaseOverlayReport = {};
     await Promise.all(
@@ -147,9 +166,15 @@ export class OverlayExecutor {
           // Read again by id: the list may be up to a second old, and a suspended overlay must not run.
           result = await this.invoke(overlay.id, { function: entry, args: input }, caller);
         } catch (err) {
-          // Suspended or removed since the list was read: it no longer takes part.
-          if (err instanceof ConflictError || err instanceof NotFoundError) return;
+          // Suspended or removed since the list was read: it no longer takes part (unless it is required).
+          if (err instanceof ConflictError || err instanceof NotFoundError) {
+            if (failurePolicy(overlay.manifest, phase) === 'fail_closed') throw new RequiredOverlayError(phase, overlay.name, err.message);
+            return;
+          }
           throw err;
+        }
+        if (!result.success && failurePolicy(overlay.manifest, phase) === 'fail_closed') {
+          throw new RequiredOverlayError(phase, overlay.name, `${result.error?.code}: ${result.error?.message}`);
         }
         report[overlay.name] = {
           success: result.success,

@@ -7,6 +7,8 @@ import { ALLOC_EXPORT, CAPABILITIES, FUEL_GLOBAL, HOST_FUNCTIONS, type Capabilit
 /** Phases an overlay may bind to (the fire-and-forget phases run no overlays). */
 export const OVERLAY_PHASES = ['context', 'analysis', 'security', 'optimization', 'intelligence'] as const;
 export type OverlayPhase = (typeof OVERLAY_PHASES)[number];
+export const FAILURE_POLICIES = ['fail_closed', 'fail_open'] as const;
+export type FailurePolicy = (typeof FAILURE_POLICIES)[number];
 
 const RESERVED_EXPORTS = new Set(['memory', ALLOC_EXPORT, 'initialize', 'health_check', FUEL_GLOBAL]);
 const entryName = z
@@ -65,6 +67,12 @@ export const OverlayManifest = z.strictObject({
     .default({ max_memory_mb: 64, max_execution_ms: 5000, max_fuel: 1_000_000, fuel_per_entry: {} }),
   entry_points: z.array(entryName).min(1).max(32).default(['process']),
   phases: z.array(z.enum(OVERLAY_PHASES)).max(OVERLAY_PHASES.length).default([]),
+  /**
+   * Per bound phase, what its failure means: `fail_closed` rejects the request when the overlay fails, is
+   * skipped by its breaker, suspended or quarantined; `fail_open` reports it and goes on.
+   * @defaultValue fail_closed for security, fail_open for the others
+   */
+  failure_policy: z.partialRecord(z.enum(OVERLAY_PHASES), z.enum(FAILURE_POLICIES)).default({}),
   config: z.record(z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'config keys are snake_case'), configEntry).default({}),
   dependencies: z.record(z.string().regex(/^[a-z0-9-]+$/), semverRange).default({}),
 })
@@ -108,6 +116,11 @@ export function parseManifest(text: string): OverlayManifest {
     throw new ManifestError(parsed.error.issues.map((i) => ({ field: i.path.length ? i.path.join('.') : '(manifest)', message: i.message })));
   }
   return parsed.data;
+}
+
+/** What an overlay's failure in `phase` means (see `failure_policy`). */
+export function failurePolicy(manifest: Pick<OverlayManifest, 'failure_policy'>, phase: OverlayPhase): FailurePolicy {
+  return manifest.failure_policy[phase] ?? (phase === 'security' ? 'fail_closed' : 'fail_open');
 }
 
 /** Host functions the manifest's capabilities grant (`log` always). */

@@ -1,10 +1,10 @@
 import type { Queue } from 'bullmq';
 import { sha256Hex, type BlobStore } from '../blobs/blob-store.js';
 import type { ForgeConfig, Phase } from '../config/index.js';
-import { ConflictError, ForgeError, NotFoundError } from '../errors.js';
+import { ConflictError, ForgeError, NotFoundError, PermissionDeniedError } from '../errors.js';
 import { satisfies } from '../store/versions.js';
 import type { Caller, GraphStore, JsonObject, MutationContext, OverlayFilter, OverlayRecord, OverlayStateChange } from '../store/graph-store.js';
-import { parseManifest, type OverlayManifest } from './manifest.js';
+import { failurePolicy, parseManifest, type OverlayManifest } from './manifest.js';
 import { createModulePreparation, type ModulePreparation } from './preparation.js';
 
 export const OVERLAY_EXPIRY_QUEUE = 'overlay-expiry';
@@ -116,12 +116,20 @@ export class OverlayRegistry {
     return this.deps.store.listOverlays(filter);
   }
 
-  /** The active overlays, read at most once a second per process (the pipeline's hot path asks for every phase). */
-  active(): Promise<OverlayRecord[]> {
+  /**
+   * Every overlay that was ever activated (active, suspended or quarantined), read at most once a second
+   * per process (the pipeline's hot path asks for every phase).
+   */
+  bound(): Promise<OverlayRecord[]> {
     if (!this.activeList || Date.now() - this.activeList.at > ACTIVE_LIST_TTL_MS) {
-      this.activeList = { at: Date.now(), list: this.deps.store.listOverlays({ state: 'active' }) };
+      this.activeList = { at: Date.now(), list: this.deps.store.listOverlays({}).then((all) => all.filter((o) => o.state !== 'pending')) };
     }
     return this.activeList.list;
+  }
+
+  /** The active overlays (from `bound`). */
+  async active(): Promise<OverlayRecord[]> {
+    return (await this.bound()).filter((o) => o.state === 'active');
   }
 
   /** The one way an overlay's state changes. Returns null when `change.from` did not match. */
@@ -239,8 +247,12 @@ export class OverlayRegistry {
     await this.setState(id, { state: 'suspended', reason: `activation expired at ${expiresAt}`, from: ['active'] }, { actor_id: 'system' });
   }
 
+  /** Suspends an overlay; one the security phase requires (fail_closed) only by an admin. The change is audited. */
   async suspend(caller: Caller, id: string, reason: string): Promise<OverlayRecord> {
-    await this.get(id);
+    const overlay = await this.get(id);
+    if (overlay.manifest.phases.some((p) => failurePolicy(overlay.manifest, p) === 'fail_closed') && !caller.roles.includes('admin')) {
+      throw new PermissionDeniedError(`suspending ${overlay.name}, which its phases require (fail_closed),`, 'admin', caller.roles[0] ?? 'none');
+    }
     return (await this.setState(id, { state: 'suspended', reason }, { actor_id: caller.id })) as OverlayRecord;
   }
 
