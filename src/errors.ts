@@ -29,6 +29,7 @@ const HTTP_STATUS = {
   // What the JSON body parser refused, by its type.
   entity_parse_failed: 400,
   entity_too_large: 413,
+  entity_too_deep: 400,
   entity_verify_failed: 403,
   charset_unsupported: 415,
   encoding_unsupported: 415,

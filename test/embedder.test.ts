@@ -29,6 +29,17 @@ describe('feature-hashing embedder', () => {
     }
   });
 
+  it('embeds a long text in slices, yielding to the event loop, to the same vector', async () => {
+    const e = new HashingEmbedder(256);
+    const long = Array.from({ length: 9000 }, (_, i) => `term${i % 700} the settlement of batch ${i % 13}`).join(' ');
+    let turns = 0;
+    const ticking = setInterval(() => turns++, 0);
+    const [sliced] = await e.embed([long]);
+    clearInterval(ticking);
+    expect(Array.from(sliced as Float32Array)).toEqual(Array.from(e.embedOne(long)));
+    expect(turns).toBeGreaterThan(0);
+  });
+
   it('shares features between word forms', () => {
     expect(stem('deploying')).toBe(stem('deployed'));
     expect(cosine(e.embedOne('deployments'), e.embedOne('deployment'))).toBeGreaterThan(0.5);

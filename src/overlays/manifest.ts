@@ -47,7 +47,7 @@ const semverRange = z
  */
 export const OverlayManifest = z.strictObject({
   name: z.string().regex(/^[a-z0-9-]+$/, 'lower-case letters, digits and -').max(100),
-  version: z.string().refine(isSemver, 'must be a semantic version such as 1.0.0'),
+  version: z.string().max(64).refine(isSemver, 'must be a semantic version such as 1.0.0'),
   description: z.string().max(1000).default(''),
   author: z.string().max(100).default(''),
   /** Trust level the overlay asks for; it gets at most its submitter's. @defaultValue 40 (SANDBOX) */

@@ -14,7 +14,10 @@ const tags = z
       .regex(/^[\p{L}\p{N}_:./-]+$/u, 'tags are letters, digits and _ : . / -'),
   )
   .max(32);
-const semver = z.string().regex(/^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?$/, 'must be a semantic version such as 1.2.0');
+const semver = z
+  .string()
+  .max(64)
+  .regex(/^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?$/, 'must be a semantic version such as 1.2.0');
 const content = z.string().min(1).max(100_000);
 const queryInt = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 

@@ -18,7 +18,7 @@ import { loginRouter } from './http/login.js';
 import { authRouter } from './http/auth.js';
 import type { TokenService } from '../auth/tokens.js';
 import { OidcVerifier } from '../auth/oidc.js';
-import { hostAllowList, jsonBodiesOnly } from './http/browser-safety.js';
+import { hostAllowList, jsonBodiesOnly, jsonDepthGuard } from './http/browser-safety.js';
 import type { UserService } from '../services/users.js';
 import { usersRouter } from './http/users.js';
 import { adminRouter } from './http/admin.js';
@@ -77,7 +77,7 @@ export function createIngressApp(services: IngressServices): express.Express {
       next();
     }, next);
   });
-  app.use(express.json({ limit: config.http.bodyLimit, strict: true }));
+  app.use(express.json({ limit: config.http.bodyLimit, strict: true, verify: jsonDepthGuard }));
   app.use(probesRouter({ metrics: services.metrics.registry }));
 
   app.use(loginRouter({ store, sessions: fleet.sessions, limits: fleet.rateLimits }));

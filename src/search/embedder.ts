@@ -32,26 +32,56 @@ export class HashingEmbedder implements Embedder {
   }
 
   embedOne(text: string): Float32Array {
-    const counts = new Map<number, number>();
+    const state = this.start(text);
+    this.advance(state, Infinity);
+    return this.finish(state);
+  }
+
+  /**
+   * Long texts are embedded a slice of words at a time, yielding to the event loop between slices, so a
+   * 100,000-character capsule never holds up the requests served beside it. Same vector as `embedOne`.
+   */
+  async embed(texts: readonly string[]): Promise<Float32Array[]> {
+    const out: Float32Array[] = [];
+    for (const text of texts) {
+      const state = this.start(text);
+      while (!this.advance(state, WORDS_PER_SLICE)) await new Promise((resolve) => setImmediate(resolve));
+      out.push(this.finish(state));
+    }
+    return out;
+  }
+
+  private start(text: string): EmbeddingState {
+    return { words: words(text), next: 0, previous: null, counts: new Map() };
+  }
+
+  /** Takes up to `budget` more words into the counts; true when every word is in. */
+  private advance(state: EmbeddingState, budget: number): boolean {
+    const { counts } = state;
     const add = (feature: string, weight: number) => {
       const h = fnv1a(feature);
       const bucket = h % this.dimensions;
       const sign = (fnv1a(feature, 0x9747b28c) & 1) === 0 ? 1 : -1;
       counts.set(bucket, (counts.get(bucket) ?? 0) + sign * weight);
     };
-    const stems = words(text)
-      .filter((w) => !isStopword(w))
-      .map(stem);
-    for (let i = 0; i < stems.length; i++) {
-      const s = stems[i] as string;
+    const end = Math.min(state.words.length, state.next + budget);
+    for (; state.next < end; state.next++) {
+      const w = state.words[state.next] as string;
+      if (isStopword(w)) continue;
+      const s = stem(w);
       add(`w:${s}`, 1);
-      if (i > 0) add(`b:${stems[i - 1]} ${s}`, 0.5);
+      if (state.previous !== null) add(`b:${state.previous} ${s}`, 0.5);
       const padded = `^${s}$`;
       for (let j = 0; j + 4 <= padded.length; j++) add(`c:${padded.slice(j, j + 4)}`, 0.25);
+      state.previous = s;
     }
+    return state.next >= state.words.length;
+  }
+
+  private finish(state: EmbeddingState): Float32Array {
     const vector = new Float32Array(this.dimensions);
     let norm = 0;
-    for (const [bucket, value] of counts) {
+    for (const [bucket, value] of state.counts) {
       const scaled = Math.sign(value) * Math.log1p(Math.abs(value));
       vector[bucket] = scaled;
       norm += scaled * scaled;
@@ -60,10 +90,17 @@ export class HashingEmbedder implements Embedder {
     if (norm > 0) for (let i = 0; i < vector.length; i++) vector[i] = (vector[i] as number) / norm;
     return vector;
   }
+}
 
-  async embed(texts: readonly string[]): Promise<Float32Array[]> {
-    return texts.map((t) => this.embedOne(t));
-  }
+/** Words embedded between two yields to the event loop. */
+const WORDS_PER_SLICE = 2000;
+
+interface EmbeddingState {
+  readonly words: string[];
+  next: number;
+  /** The stem before the next word (bigrams span slices). */
+  previous: string | null;
+  readonly counts: Map<number, number>;
 }
 
 /** Cosine similarity of two unit vectors. */

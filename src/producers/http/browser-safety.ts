@@ -39,3 +39,28 @@ export function jsonBodiesOnly(): RequestHandler {
     next();
   };
 }
+
+/** Deepest JSON nesting a body may have. */
+export const MAX_JSON_DEPTH = 32;
+
+/**
+ * `express.json`'s `verify`: refuses a body nested deeper than MAX_JSON_DEPTH before it is parsed (one
+ * linear pass over the bytes), so deep nesting costs neither a long parse nor a stack overflow later.
+ */
+export function jsonDepthGuard(_req: unknown, _res: unknown, buf: Buffer): void {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < buf.length; i++) {
+    const c = buf[i] as number;
+    if (inString) {
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped byte
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > MAX_JSON_DEPTH) {
+        throw Object.assign(new Error(`JSON body is nested deeper than ${MAX_JSON_DEPTH} levels (at byte ${i})`), { status: 400, type: 'entity.too.deep' });
+      }
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+}

@@ -14,6 +14,7 @@ export function parse<S extends z.ZodType>(schema: S, value: unknown, where: str
 const BODY_ERRORS: Readonly<Record<string, ForgeErrorCode>> = {
   'entity.parse.failed': 'entity_parse_failed',
   'entity.too.large': 'entity_too_large',
+  'entity.too.deep': 'entity_too_deep',
   'entity.verify.failed': 'entity_verify_failed',
   'charset.unsupported': 'charset_unsupported',
   'encoding.unsupported': 'encoding_unsupported',
