@@ -17,6 +17,7 @@ import { OverlayRegistry } from './overlays/registry.js';
 import { createOverlayRuntime, type OverlayRuntime } from './overlays/runtime.js';
 import { RequestService } from './producers/requests.js';
 import { HashingEmbedder, type Embedder } from './search/embedder.js';
+import { AuditCheckpoints } from './services/audit-checkpoints.js';
 import { CapsuleService } from './services/capsules.js';
 import { UserService } from './services/users.js';
 import { TokenService } from './auth/tokens.js';
@@ -57,12 +58,12 @@ function httpProbe(url: string): HealthProbe {
 }
 
 /**
- * The access-token signing key: FORGE_TOKEN_SECRET, or one kept in `<data-dir>/token.secret` (mode 0600),
- * made on first use — right for one machine; a fleet of ingresses sets FORGE_TOKEN_SECRET on all of them.
+ * A signing key: the configured one, or one kept in `<data-dir>/<file>` (mode 0600), made on first use —
+ * right for one machine; a fleet sets the variable (FORGE_TOKEN_SECRET, FORGE_AUDIT_KEY) on every process.
  */
-function tokenSecret(config: ForgeConfig): Uint8Array {
-  if (config.tokens.secret) return new TextEncoder().encode(config.tokens.secret);
-  const file = path.join(config.dataDir, 'token.secret');
+function localSecret(config: ForgeConfig, configured: string | undefined, name: string): Uint8Array {
+  if (configured) return new TextEncoder().encode(configured);
+  const file = path.join(config.dataDir, name);
   if (!existsSync(file)) {
     mkdirSync(config.dataDir, { recursive: true });
     writeFileSync(file, randomBytes(48).toString('base64url'), { mode: 0o600, flag: 'wx' });
@@ -93,6 +94,8 @@ export interface Forge {
   /** State every process of the fleet shares (Redis). */
   readonly fleet: FleetState;
   readonly capsules: CapsuleService;
+  /** The audit chain's signed checkpoints, and its verification. */
+  readonly audit: AuditCheckpoints;
   readonly requests: RequestService;
   /** Users, their trust and their API keys. */
   readonly users: UserService;
@@ -133,6 +136,8 @@ export async function createForge(config: ForgeConfig, overrides: ForgeOverrides
   const embedder = overrides.embedder ?? new HashingEmbedder(config.embeddingDim);
   const intelligence = overrides.intelligence ?? new ExtractiveIntelligence();
   const capsules = new CapsuleService({ store, embedder, cache: fleet.cache });
+  const audit = new AuditCheckpoints({ store, checkpoints: fleet.auditCheckpoint, key: localSecret(config, config.audit.key, 'audit.key') });
+  audit.start(config.audit.checkpointMs);
   const identity = new RequestIdentity({ store });
   const requests = new RequestService({
     config,
@@ -176,9 +181,10 @@ export async function createForge(config: ForgeConfig, overrides: ForgeOverrides
     intelligence,
     fleet,
     capsules,
+    audit,
     requests,
     users: new UserService({ store }),
-    tokens: new TokenService({ store, settings: { ...config.tokens, secret: tokenSecret(config) } }),
+    tokens: new TokenService({ store, settings: { ...config.tokens, secret: localSecret(config, config.tokens.secret, 'token.secret') } }),
     overlays: { registry, executor, health, canaries },
     dlq: new DeadLetterService({ config, store, deadLetters: queues.deadLetters, queues: queues.phases, flows: queues.flows }),
     queues,
@@ -206,6 +212,7 @@ export async function createForge(config: ForgeConfig, overrides: ForgeOverrides
       await runtime?.close();
       await registry.close();
       await queues.close();
+      await audit.stop();
       await store.close();
       await fleet.close();
     },

@@ -16,6 +16,7 @@ import { callApi, type ApiTarget } from './http.js';
 import { ensureAdminKey, readAdminKey } from './admin-key.js';
 import { overlayCommand } from './overlay-commands.js';
 import { loadSampleKnowledge, readSampleFile } from './sample.js';
+import { auditCommand } from './audit-command.js';
 
 const HELP = `forge — institutional memory engine
 
@@ -37,6 +38,8 @@ usage:
   forge dlq show ID | retry ID | retry --all [filters] | purge ID | purge --all [filters]
   forge user create NAME --role R --trust T [--label L]   a user and its API key (printed once, as JSON)
   forge user list | key create USER-ID [--label L] | key revoke KEY-ID
+  forge audit verify [--target URL]      recompute the audit chain and check it against its signed checkpoint
+                                         (exit 1 when it was edited, rewritten or truncated)
                 client commands send --api-key, FORGE_API_KEY, or for the local ingress <data-dir>/admin.key
   forge help
 
@@ -329,6 +332,8 @@ async function main(argv: string[]): Promise<void> {
       return userCommand(positionals[1], positionals.slice(2), { target: targetOf(flags), role: flags.role, trust: flags.trust, label: flags.label });
     case 'key':
       return keyCommand(positionals[1], positionals.slice(2), { target: targetOf(flags), label: flags.label });
+    case 'audit':
+      return auditCommand(positionals[1], targetOf(flags));
     case 'overlay':
       return overlayCommand(positionals[1], positionals.slice(2), {
         target: targetOf(flags),

@@ -139,6 +139,13 @@ const EnvObject = z
      * @defaultValue a random key kept in `<data-dir>/token.secret` (one machine)
      */
     FORGE_TOKEN_SECRET: z.string().min(32, 'use at least 32 random characters').optional(),
+    /**
+     * The key audit checkpoints are signed with (HMAC-SHA256, ≥ 32 characters); keep it away from the
+     * graph store's host. @defaultValue a random key kept in `<data-dir>/audit.key` (one machine)
+     */
+    FORGE_AUDIT_KEY: z.string().min(32, 'use at least 32 random characters').optional(),
+    /** How often the audit chain's head is checkpointed in Redis (while entries are added). @defaultValue 1000 */
+    FORGE_AUDIT_CHECKPOINT_MS: int(100, 3_600_000).default(1000),
     /** Lifetime of an access token from `POST /v2/auth/login`. @defaultValue 900 */
     FORGE_ACCESS_TOKEN_TTL_S: int(30, 86_400).default(900),
     /** Lifetime of a refresh token (each refresh makes a new one). @defaultValue 1209600 (14 days) */
@@ -219,6 +226,7 @@ const ConfigSchema = EnvObject.superRefine((e, ctx) => {
         }
       : null,
   selfRegistration: e.FORGE_SELF_REGISTRATION === 'on',
+  audit: { key: e.FORGE_AUDIT_KEY, checkpointMs: e.FORGE_AUDIT_CHECKPOINT_MS },
   tokens: { secret: e.FORGE_TOKEN_SECRET, accessTtlSeconds: e.FORGE_ACCESS_TOKEN_TTL_S, refreshTtlSeconds: e.FORGE_REFRESH_TOKEN_TTL_S },
   rateLimits: { loginPerAddressPerMinute: e.FORGE_LOGIN_ATTEMPTS_PER_MINUTE, loginFailuresPerCredential: e.FORGE_LOGIN_FAILURES_PER_CREDENTIAL },
   allowedHosts:

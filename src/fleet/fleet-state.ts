@@ -227,8 +227,27 @@ export interface RateLimitSettings {
 
 // ---- the port ----------------------------------------------------------------------------------------
 
+/** The audit chain's head as last checkpointed outside the graph store, with its signature. */
+export interface AuditCheckpoint {
+  /** Sequence number and hash of the newest entry at the time. */
+  readonly seq: number;
+  readonly hash: string;
+  /** ISO time of the checkpoint. */
+  readonly at: string;
+  /** HMAC-SHA256 over `seq`, `hash` and `at`, with the audit key. */
+  readonly signature: string;
+}
+
+/** Where the audit checkpoint lives: it only moves forward (a lower or equal `seq` is not stored). */
+export interface AuditCheckpointStore {
+  /** Stores the checkpoint if its `seq` is above the stored one's; returns whether it did. */
+  advance(checkpoint: AuditCheckpoint): Promise<boolean>;
+  read(): Promise<AuditCheckpoint | null>;
+}
+
 export interface FleetState {
   readonly cache: AnswerCache;
+  readonly auditCheckpoint: AuditCheckpointStore;
   readonly requests: RequestCounters;
   readonly breakers: OverlayBreakers;
   readonly canaries: CanaryRouting;

@@ -11,6 +11,7 @@ import { Redis } from 'ioredis';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { redactUrl } from '../util/redact.js';
 import type {
+  AuditCheckpoint,
   BreakerSettings,
   BreakerState,
   CachedAnswer,
@@ -48,6 +49,8 @@ function keysOf(prefix: string) {
     canary: (stableId: string) => `${prefix}:canary:${stableId}`,
     canaryStats: (stableId: string) => `${prefix}:canary:${stableId}:stats`,
     canaries: `${prefix}:canaries`,
+    /** The audit chain's signed head (JSON), moved forward only. */
+    auditCheckpoint: `${prefix}:audit:checkpoint`,
     /** Keyed by the session id's sha256: the store never holds a usable cookie. */
     session: (id: string) => `${prefix}:session:${createHash('sha256').update(id).digest('hex')}`,
   };
@@ -184,6 +187,22 @@ return '-'
 
 type Script = (keys: readonly string[], args: ReadonlyArray<string | number>) => Promise<unknown>;
 
+/**
+ * Moves the audit checkpoint forward.
+ * KEYS[1] the checkpoint (JSON string)
+ * ARGV[1] the new checkpoint's seq, ARGV[2] the new checkpoint (JSON)
+ * Returns 1 when stored, 0 when the stored one is at or past that seq.
+ */
+const AUDIT_ADVANCE = `
+local current = redis.call('GET', KEYS[1])
+if current then
+  local seq = tonumber(cjson.decode(current).seq)
+  if seq >= tonumber(ARGV[1]) then return 0 end
+end
+redis.call('SET', KEYS[1], ARGV[2])
+return 1
+`;
+
 /** A script called by SHA (EVALSHA), sent again after a Redis restart forgot it (NOSCRIPT). */
 function defineScript(redis: Redis, lua: string): Script {
   const sha = createHash('sha1').update(lua).digest('hex');
@@ -252,6 +271,7 @@ function createRedisFleetState(redis: Redis, subscriber: Redis, prefix: string, 
   const admit = defineScript(redis, BREAKER_ADMIT);
   const recordCall = defineScript(redis, BREAKER_RECORD);
   const route = defineScript(redis, CANARY_ROUTE);
+  const auditAdvance = defineScript(redis, AUDIT_ADVANCE);
 
   // One subscription to the channel per process, shared by every listener.
   const listeners = new Map<FleetEventType, Set<(event: FleetEvent) => void>>();
@@ -279,6 +299,15 @@ function createRedisFleetState(redis: Redis, subscriber: Redis, prefix: string, 
   });
 
   return {
+    auditCheckpoint: {
+      async advance(checkpoint) {
+        return (await auditAdvance([k.auditCheckpoint], [checkpoint.seq, JSON.stringify(checkpoint)])) === 1;
+      },
+      async read() {
+        const raw = await redis.get(k.auditCheckpoint);
+        return raw ? (JSON.parse(raw) as AuditCheckpoint) : null;
+      },
+    },
     cache: {
       async lookup(digest) {
         const [key, hit] = (await cacheLookup([k.knowledgeGeneration], [k.cachePrefix, digest])) as [string, string | null];

@@ -10,6 +10,7 @@ import type { OverlayCanaries } from '../overlays/canary.js';
 import type { OverlayExecutor } from '../overlays/executor.js';
 import type { OverlayHealth } from '../overlays/health.js';
 import type { OverlayRegistry } from '../overlays/registry.js';
+import type { AuditCheckpoints } from '../services/audit-checkpoints.js';
 import type { CapsuleService } from '../services/capsules.js';
 import type { GraphStore } from '../store/graph-store.js';
 import type { DeadLetterService } from '../workers/dead-letters.js';
@@ -43,6 +44,7 @@ export interface IngressServices {
   readonly users: UserService;
   readonly tokens: TokenService;
   readonly metrics: { readonly registry: Registry };
+  readonly audit: Pick<AuditCheckpoints, 'verify'>;
 }
 
 /** Reads served by the graph store alone: they keep working while Redis is away. */
@@ -97,7 +99,7 @@ export function createIngressApp(services: IngressServices): express.Express {
   v2.use(capsulesRouter({ capsules: services.capsules }));
   v2.use(overlaysRouter({ ...overlays, maxWasmBytes: config.overlayMaxWasmBytes }));
   v2.use(deadLettersRouter({ dlq: services.dlq }));
-  v2.use(systemRouter({ fleet, store, queues, registry: overlays.registry, health: overlays.health, counters: fleet.requests, audit: store }));
+  v2.use(systemRouter({ fleet, store, queues, registry: overlays.registry, health: overlays.health, counters: fleet.requests, audit: store, auditVerifier: services.audit }));
   app.use('/v2', v2);
 
   app.use((req, res) => {

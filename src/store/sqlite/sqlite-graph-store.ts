@@ -261,7 +261,8 @@ function vectorOf(blob: Buffer): Float32Array {
   return new Float32Array(copy.buffer);
 }
 
-function auditHash(prev: string, e: Omit<AuditEntry, 'seq' | 'hash' | 'prev_hash'>): string {
+/** The audit chain: each entry's hash covers its predecessor's hash and its own fields. */
+export function auditHash(prev: string, e: Omit<AuditEntry, 'seq' | 'hash' | 'prev_hash'>): string {
   return createHash('sha256')
     .update(prev)
     .update('\n')

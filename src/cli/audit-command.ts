@@ -1,0 +1,19 @@
+import { ConfigError } from '../errors.js';
+import type { AuditVerification } from '../services/audit-checkpoints.js';
+import { callApi, printResponse, type ApiTarget } from './http.js';
+
+/** `forge audit verify`: the audit chain recomputed and checked against its signed checkpoint; exit 1 when not intact. */
+export async function auditCommand(sub: string | undefined, target: ApiTarget): Promise<void> {
+  if (sub !== 'verify') throw new ConfigError([{ field: 'audit', message: `unknown subcommand "${sub ?? ''}"; use verify` }]);
+  const res = await callApi(target, '/v2/system/audit-log?verify=true&limit=1');
+  if (!res.ok) return printResponse(res);
+  const { verification } = (await res.json()) as { verification: AuditVerification };
+  console.log(JSON.stringify(verification, null, 2));
+  if (verification.ok) {
+    const cp = verification.checkpoint;
+    console.error(`audit log intact: ${verification.checked} entries chained${cp ? `, checkpoint at entry ${cp.seq} (${cp.at}) matches` : ', no checkpoint yet'}`);
+  } else {
+    for (const problem of verification.problems) console.error(`audit log: ${problem}`);
+    process.exitCode = 1;
+  }
+}
