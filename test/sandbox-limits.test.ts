@@ -118,3 +118,26 @@ describe('registration', () => {
     }
   }, 60_000);
 });
+
+describe('thread heap', () => {
+  it('ends a thread that exhausts its heap: that call fails, the next one runs', async () => {
+    const module = instrumentModule(await compileWat('heap-hungry'), { maxMemoryPages: 32 });
+    const small = createOverlayRuntime<null>({
+      threads: 1,
+      maxOutputBytes: 2 * 1024 * 1024,
+      threadHeap: { maxOldGenerationSizeMb: 8, maxYoungGenerationSizeMb: 2, stackSizeMb: 4 },
+    });
+    try {
+      const call = (entry: string) => small.invoke({ module, sha256: sha256Hex(module), entry, input: {}, fuel: 1e9, timeoutMs: 10_000, grants: [], context: null });
+      const hungry = await call('process');
+      expect(hungry.success).toBe(false);
+      expect(hungry.error?.code).toBe('worker_died');
+      expect(hungry.error?.message).toContain('memory limit');
+      // A replacement thread takes the next call (whose own output, empty, is simply not JSON).
+      const after = await call('ok');
+      expect(after.error?.code).toBe('output_not_json');
+    } finally {
+      await small.close();
+    }
+  }, 30_000);
+});

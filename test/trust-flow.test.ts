@@ -160,3 +160,29 @@ describe('trust flow', () => {
     expect((await as(30)).result).toMatchObject({ ok: false, error: { code: 'not_found' } });
   });
 });
+
+describe('overlay output', () => {
+  it('never carries a marker above the requester’s trust, whatever the overlay may read', async () => {
+    const { compileWat } = await import('./helpers/wat.js');
+    t.forge.startWorkers();
+    const levels = [0, 20, 40, 60, 80, 100];
+    for (const level of levels) await t.forge.capsules.create(admin, { content: `marker classified knowledge MARK-${level}-X`, type: 'knowledge', trust_level: level });
+    const o = await t.forge.overlays.registry.register(
+      admin,
+      'name: marker-search\nversion: 1.0.0\ntrust_level: 100\nphases: [context]\ncapabilities: [capsule:read]\nlimits: { max_execution_ms: 2000 }',
+      await compileWat('phase-search'),
+    );
+    await t.forge.overlays.registry.activate(admin, o.id);
+    for (const asker of [0, 40, 60, 100]) {
+      const { record } = await t.forge.requests.submit(at(asker, ['reader'], `asker-${asker}`), { query: `what is classified? (${asker})` });
+      const done = await t.forge.requests.waitFor(record.id, 20_000);
+      expect(done.status).toBe('completed');
+      const text = JSON.stringify(done);
+      const seen = levels.filter((l) => text.includes(`MARK-${l}-X`));
+      expect(seen.length).toBeGreaterThan(0);
+      expect(Math.max(...seen)).toBeLessThanOrEqual(asker);
+      expect(seen).toEqual(levels.filter((l) => l <= asker));
+    }
+    await t.forge.overlays.registry.remove(admin, o.id);
+  }, 60_000);
+});

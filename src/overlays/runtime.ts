@@ -83,6 +83,9 @@ export function createOverlayRuntime<C>(options: OverlayRuntimeOptions<C> = {}):
     idleTimeout: 60_000,
     resourceLimits: options.threadHeap ?? { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 16, stackSizeMb: 4 },
   });
+  // A thread that dies (heap limit, a crash) fails the call it ran, which is reported there; the pool also
+  // announces it, and an announcement nobody listens to would end the process.
+  pool.on('error', (err: unknown) => console.error(`[forge] overlay thread ended: ${err instanceof Error ? err.message : String(err)}`));
   const modules = new Map<string, SharedArrayBuffer>();
   const shared = (sha256: string, bytes: Uint8Array): SharedArrayBuffer => {
     let buffer = modules.get(sha256);
