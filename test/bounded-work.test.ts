@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { longestStall } from './helpers/event-loop.js';
 import { callJson, createServedForge, type ServedForge } from './helpers/forge.js';
 
 // Every synchronous step an API call runs, at the API's maximum sizes, stays under 50 ms: measured as the
@@ -9,22 +10,6 @@ beforeAll(async () => {
   t = await createServedForge();
 });
 afterAll(async () => t.cleanup());
-
-async function longestStall<T>(work: () => Promise<T>): Promise<{ result: T; stall: number }> {
-  let last = performance.now();
-  let stall = 0;
-  const ticker = setInterval(() => {
-    const now = performance.now();
-    stall = Math.max(stall, now - last);
-    last = now;
-  }, 1);
-  try {
-    const result = await work();
-    return { result, stall };
-  } finally {
-    clearInterval(ticker);
-  }
-}
 
 /** Median longest stall over three runs, after one warm-up run (compilation is not the request's cost). */
 async function typicalStall<T>(work: () => Promise<T>): Promise<{ result: T; stall: number }> {
