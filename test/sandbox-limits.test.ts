@@ -113,7 +113,7 @@ describe('registration', () => {
 });
 
 describe('thread heap', () => {
-  it('ends a thread that exhausts its heap: that call fails, the next one runs', async () => {
+  it('ends a thread that exhausts its heap: that call fails, the next one runs; deep output is refused unparsed', async () => {
     const module = instrumentModule(await compileWat('heap-hungry'), { maxMemoryPages: 32 });
     const small = createOverlayRuntime<null>({
       threads: 1,
@@ -126,6 +126,9 @@ describe('thread heap', () => {
       expect(hungry.success).toBe(false);
       expect(hungry.error?.code).toBe('worker_died');
       expect(hungry.error?.message).toContain('memory limit');
+      // Deep nesting is refused before it is parsed.
+      const deep = await call('deep');
+      expect(deep.error).toMatchObject({ code: 'output_too_deep', message: 'output is nested deeper than 64 levels (at byte 64)' });
       // A replacement thread takes the next call (whose own output, empty, is simply not JSON).
       const after = await call('ok');
       expect(after.error?.code).toBe('output_not_json');

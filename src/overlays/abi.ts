@@ -66,6 +66,8 @@ export const HOST_CALL_FUEL: Readonly<Record<HostFunction, number>> = {
 export const MAX_HOST_REQUEST_BYTES = 64 * 1024;
 /** Largest reply the host writes back into guest memory. */
 export const MAX_HOST_REPLY_BYTES = 1024 * 1024;
+/** Deepest nesting of an entry point's JSON output (checked before it is parsed). */
+export const MAX_OUTPUT_DEPTH = 64;
 /** Most host calls (log included) one invocation may make; the next one fails the call. */
 export const DEFAULT_MAX_HOST_CALLS = 256;
 
@@ -100,6 +102,8 @@ export type InvocationErrorCode =
   | 'out_of_bounds'
   | 'output_too_large'
   | 'output_not_json'
+  /** The output is nested deeper than MAX_OUTPUT_DEPTH. */
+  | 'output_too_deep'
   | 'missing_export'
   | 'link_error'
   | 'input_too_large'

@@ -12,6 +12,7 @@ import {
   HOST_CALL_FUEL,
   HOST_ERROR,
   MAX_HOST_REQUEST_BYTES,
+  MAX_OUTPUT_DEPTH,
   packPointer,
   unpackPointer,
   type GuestToHost,
@@ -21,6 +22,7 @@ import {
   type InvocationResult,
   type InvokeTask,
 } from './abi.js';
+import { jsonNestingBeyond } from '../util/json-depth.js';
 
 // Guest code runs below the owning process's other threads: on Linux a thread's nice value is its own, so
 // this thread yields the CPU to the event loop (deadlines, HTTP, the pipeline) whenever both want it. A
@@ -173,9 +175,12 @@ export default function invoke(task: InvokeTask): InvocationResult {
     const { ptr: inPtr } = unpackPointer(write(input));
     const { ptr, len } = unpackPointer(BigInt(entry(inPtr, input.length)));
     if (len > task.maxOutputBytes) throw new GuestFault('output_too_large', `output of ${len} bytes exceeds the limit of ${task.maxOutputBytes}`);
+    const output = view(ptr, len);
+    const deep = jsonNestingBeyond(output, MAX_OUTPUT_DEPTH);
+    if (deep !== -1) throw new GuestFault('output_too_deep', `output is nested deeper than ${MAX_OUTPUT_DEPTH} levels (at byte ${deep})`);
     let text: string;
     try {
-      text = decoder.decode(view(ptr, len));
+      text = decoder.decode(output);
     } catch (err) {
       if (err instanceof GuestFault) throw err;
       throw new GuestFault('output_not_json', 'output is not valid UTF-8');

@@ -1,3 +1,4 @@
+import { jsonNestingBeyond } from '../../util/json-depth.js';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { MisdirectedRequestError, UnsupportedMediaTypeError } from '../../errors.js';
 
@@ -48,19 +49,6 @@ export const MAX_JSON_DEPTH = 32;
  * linear pass over the bytes), so deep nesting costs neither a long parse nor a stack overflow later.
  */
 export function jsonDepthGuard(_req: unknown, _res: unknown, buf: Buffer): void {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < buf.length; i++) {
-    const c = buf[i] as number;
-    if (inString) {
-      if (c === 0x5c)
-        i++; // backslash: skip the escaped byte
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x5b || c === 0x7b) {
-      if (++depth > MAX_JSON_DEPTH) {
-        throw Object.assign(new Error(`JSON body is nested deeper than ${MAX_JSON_DEPTH} levels (at byte ${i})`), { status: 400, type: 'entity.too.deep' });
-      }
-    } else if (c === 0x5d || c === 0x7d) depth--;
-  }
+  const at = jsonNestingBeyond(buf, MAX_JSON_DEPTH);
+  if (at !== -1) throw Object.assign(new Error(`JSON body is nested deeper than ${MAX_JSON_DEPTH} levels (at byte ${at})`), { status: 400, type: 'entity.too.deep' });
 }
