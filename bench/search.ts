@@ -1,0 +1,105 @@
+/**
+ * Search and insert as the knowledge base grows: the embedded store (SQLite + feature-hashing embedder,
+ * 256 dimensions), 25-word capsules at random trust levels, searched by a reader at trust 60, limit 10.
+ *
+ *   npm run bench:search [-- --sizes 1000,10000,100000 --searches 60]
+ *   npm run bench:search -- --large          # adds 300,000
+ *
+ * Per size: the average insert over the step that reached it, search p50/p95, and recall@10 of the hybrid
+ * search's vector side against exact cosine ranking (1.0 while the vector side is an exact scan). Ends
+ * with one JSON line.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { HashingEmbedder, cosine } from '../src/search/embedder.js';
+import { SqliteGraphStore } from '../src/store/sqlite/sqlite-graph-store.js';
+import { percentile } from '../src/producers/load.js';
+
+const { values } = parseArgs({
+  options: {
+    sizes: { type: 'string', default: '1000,10000,100000' },
+    searches: { type: 'string', default: '60' },
+    large: { type: 'boolean', default: false },
+  },
+});
+const sizes = values.sizes.split(',').map(Number);
+if (values.large) sizes.push(300_000);
+const SEARCHES = Number(values.searches);
+const READER_TRUST = 60;
+
+// A fixed vocabulary and a seeded generator: every run builds the same knowledge base.
+let seed = 42;
+const random = () => {
+  seed ^= seed << 13;
+  seed ^= seed >>> 17;
+  seed ^= seed << 5;
+  return (seed >>> 0) / 4294967296;
+};
+const vocabulary = Array.from({ length: 5000 }, (_, i) => `term${(i * 7919) % 100_000}`);
+const text = (words: number) => Array.from({ length: words }, () => vocabulary[Math.floor(random() * vocabulary.length)]).join(' ');
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'forge-bench-search-'));
+  const store = await SqliteGraphStore.open({ file: path.join(dir, 'forge.db') });
+  const embedder = new HashingEmbedder(256);
+  const vectors = new Map<string, { vector: Float32Array; trust: number }>();
+  const p95: Record<string, number> = {};
+  const p50: Record<string, number> = {};
+  const insertMs: Record<string, number> = {};
+  const recall: number[] = [];
+  let count = 0;
+  try {
+    console.log('capsules   insert ms/capsule   search p50 ms   p95 ms   recall@10');
+    for (const size of sizes) {
+      const started = performance.now();
+      const from = count;
+      while (count < size) {
+        const content = text(25);
+        const trust = Math.floor(random() * 101);
+        const embedding = embedder.embedOne(content);
+        const c = await store.createCapsule({ content, type: 'knowledge', owner_id: 'bench', trust_level: trust, metadata: {}, tags: [], embedding }, { actor_id: 'bench' });
+        vectors.set(c.id, { vector: embedding, trust });
+        count++;
+        if (count % 10_000 === 0) process.stderr.write(`  ${count} capsules…\r`);
+      }
+      insertMs[size] = (performance.now() - started) / Math.max(1, count - from);
+      const latencies: number[] = [];
+      const found: number[] = [];
+      for (let i = 0; i < SEARCHES; i++) {
+        const q = text(6);
+        const embedding = embedder.embedOne(q);
+        const t0 = performance.now();
+        await store.searchCapsules({ text: q, embedding, limit: 10, filter: { max_trust: READER_TRUST }, min_similarity: -1 });
+        latencies.push(performance.now() - t0);
+        // Recall of the vector side: its top 10 (vector_score) against exact cosine over what the reader may see.
+        if (i < 10) {
+          const exact = [...vectors]
+            .filter(([, v]) => v.trust <= READER_TRUST)
+            .map(([id, v]) => [id, cosine(embedding, v.vector)] as const)
+            .sort((a, b) => b[1] - a[1])
+            .slice(0, 10)
+            .map(([id]) => id);
+          const vectorTop = (await store.searchCapsules({ text: '', embedding, limit: 10, filter: { max_trust: READER_TRUST }, min_similarity: -1 })).map((h) => h.capsule.id);
+          found.push(exact.filter((id) => vectorTop.includes(id)).length / exact.length);
+        }
+      }
+      latencies.sort((a, b) => a - b);
+      p50[size] = Number((percentile(latencies, 50) as number).toFixed(2));
+      p95[size] = Number((percentile(latencies, 95) as number).toFixed(2));
+      const r = found.reduce((a, b) => a + b, 0) / found.length;
+      recall.push(r);
+      console.log(
+        `${String(size).padStart(8)}   ${insertMs[size].toFixed(3).padStart(17)}   ${p50[size].toFixed(2).padStart(13)}   ${p95[size].toFixed(2).padStart(6)}   ${r.toFixed(3).padStart(9)}`,
+      );
+    }
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const round = (o: Record<string, number>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, Number(v.toFixed(3))]));
+  console.log(JSON.stringify({ bench: 'search', p50_ms: p50, p95_ms: p95, insert_ms_per_capsule: round(insertMs), recall_at_10: Number(Math.min(...recall).toFixed(3)) }));
+}
+
+await main();
