@@ -75,15 +75,17 @@ export function checkVersionWriter(caller: Caller, capsule: Pick<Capsule, 'owner
  */
 export function versionTrust(caller: Caller, current: Pick<Capsule, 'trust_level'>, requested: number | undefined, sources: readonly number[], reason: string | undefined): number {
   const level = requested ?? current.trust_level;
-  if (level >= current.trust_level) return derivedTrust({ requested: level, fallback: level, sources, writer: caller.trust_level });
-  if (sources.length > 0) return derivedTrust({ requested: level, fallback: level, sources, writer: caller.trust_level });
-  if (!caller.roles.includes('admin'))
-    throw new ForbiddenError(`lowering the trust of a capsule without sources (${current.trust_level} → ${level}) needs the admin role`, current.trust_level, caller.trust_level);
-  if (!reason?.trim())
-    throw new TrustFlowError(`lowering trust (${current.trust_level} → ${level}) needs a reason, which is audited`, {
-      requested: level,
-      sourcesMax: 0,
-      writerTrust: caller.trust_level,
-    });
+  if (level < current.trust_level && sources.length === 0) {
+    if (!caller.roles.includes('admin')) {
+      throw new ForbiddenError(`lowering the trust of a capsule without sources (${current.trust_level} → ${level}) needs the admin role`, current.trust_level, caller.trust_level);
+    }
+    if (!reason?.trim()) {
+      throw new TrustFlowError(`lowering trust (${current.trust_level} → ${level}) needs a reason, which is audited`, {
+        requested: level,
+        sourcesMax: 0,
+        writerTrust: caller.trust_level,
+      });
+    }
+  }
   return derivedTrust({ requested: level, fallback: level, sources, writer: caller.trust_level });
 }

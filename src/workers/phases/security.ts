@@ -17,10 +17,13 @@ export function securityPhase({ overlays }: Pick<PhaseDeps, 'overlays'>): PhaseH
     if (rule) throw new SecurityDeniedError(`query matched the ${rule} screen`);
     const report = await overlays.runPhase('security', { phase: 'security', request: overlayRequest(data, caller), required_trust: data.required_trust }, caller);
     for (const [name, r] of Object.entries(report ?? {})) {
-      if (!r.success) throw new SecurityDeniedError(`security overlay ${name} failed (${r.error?.code}: ${r.error?.message})`);
+      // A failure was already judged by the overlay's failure policy: a required one (fail_closed) rejected
+      // the request in runPhase; an advisory one (fail_open) is reported with the answer.
+      if (!r.success) continue;
       const verdict = r.result as { allowed?: unknown; reason?: unknown } | null;
       if (verdict?.allowed !== true) throw new SecurityDeniedError(`security overlay ${name} denied it${typeof verdict?.reason === 'string' ? `: ${verdict.reason}` : ''}`);
     }
-    return { allowed: true, checks: ['trust', 'injection-screen', ...Object.keys(report ?? {}).map((n) => `overlay:${n}`)], ...withOverlays(report) };
+    const checked = Object.entries(report ?? {}).filter(([, r]) => r.success);
+    return { allowed: true, checks: ['trust', 'injection-screen', ...checked.map(([n]) => `overlay:${n}`)], ...withOverlays(report) };
   };
 }
