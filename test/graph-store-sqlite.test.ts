@@ -87,3 +87,52 @@ it("search sees capsule changes made through another connection (the search cach
   await other.close();
   await destroy();
 });
+
+it('refills past a selective filter on both sides: 5,000 hidden close matches, two visible, one tagged', async () => {
+  const { store, destroy } = await openTemp();
+  const embedder = new HashingEmbedder(64);
+  const add = (content: string, trust: number, tags: string[] = []) =>
+    store.createCapsule({ content, type: 'knowledge', owner_id: 'o', trust_level: trust, tags, embedding: embedder.embedOne(content) }, { actor_id: 'a' });
+  // 5,000 close matches the reader may not see, and a few it may.
+  for (let i = 0; i < 5000; i++) await add(`ledger reconciliation runbook step ${i}`, 90);
+  const visible = [await add('ledger reconciliation for the sandbox', 20, ['sandbox']), await add('ledger reconciliation in staging', 30)];
+  const q = 'ledger reconciliation runbook';
+  const ids = (hits: Array<{ capsule: { id: string } }>) => hits.map((h) => h.capsule.id).sort();
+  // The vector side alone (no text), and the text side alone (a vector nothing is similar enough to):
+  // each finds the two the reader may see among 5,002.
+  const vectorOnly = await store.searchCapsules({ text: '', embedding: embedder.embedOne(q), limit: 5, filter: { max_trust: 40 }, min_similarity: -1 });
+  expect(ids(vectorOnly)).toEqual(ids(visible.map((capsule) => ({ capsule }))));
+  const textOnly = await store.searchCapsules({ text: q, embedding: embedder.embedOne('unrelated'), limit: 5, filter: { max_trust: 40 }, min_similarity: 0.99 });
+  expect(ids(textOnly)).toEqual(ids(visible.map((capsule) => ({ capsule }))));
+  expect(textOnly.every((h) => h.vector_score === null && h.text_score !== null)).toBe(true);
+  for (const text of ['', q]) {
+    const tagged = await store.searchCapsules({
+      text,
+      embedding: embedder.embedOne(text ? 'unrelated' : q),
+      limit: 5,
+      filter: { tag: 'sandbox' },
+      min_similarity: text ? 0.99 : -1,
+    });
+    expect(tagged.map((h) => h.capsule.id)).toEqual([visible[0]?.id]);
+  }
+  await destroy();
+}, 60_000);
+
+it('searches a store whose capsules were embedded at different dimensions (part-way through re-embedding)', async () => {
+  const { store, destroy } = await openTemp();
+  const small = new HashingEmbedder(64);
+  const large = new HashingEmbedder(128);
+  const add = (content: string, embedder: HashingEmbedder) =>
+    store.createCapsule({ content, type: 'knowledge', owner_id: 'o', trust_level: 10, embedding: embedder.embedOne(content) }, { actor_id: 'a' });
+  const old = await add('settlement runs nightly', small);
+  const fresh = await add('settlement window is locked nightly', large);
+  const q = 'settlement nightly';
+  const byLarge = await store.searchCapsules({ text: q, embedding: large.embedOne(q), limit: 5 });
+  expect(byLarge.find((h) => h.capsule.id === fresh.id)?.vector_score).toBeGreaterThan(0);
+  // The capsule still at the old dimensions is found by its words alone.
+  expect(byLarge.find((h) => h.capsule.id === old.id)).toMatchObject({ vector_score: null });
+  expect(byLarge.find((h) => h.capsule.id === old.id)?.text_score).not.toBeNull();
+  const bySmall = await store.searchCapsules({ text: '', embedding: small.embedOne(q), limit: 5 });
+  expect(bySmall.map((h) => h.capsule.id)).toEqual([old.id]);
+  await destroy();
+});

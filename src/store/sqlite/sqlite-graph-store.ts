@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { ConflictError, NotFoundError } from '../../errors.js';
 import { OverlayManifest } from '../../overlays/manifest.js';
 import { cosine } from '../../search/embedder.js';
+import { QuantizedVectorIndex } from '../../search/vector-index.js';
 import { reciprocalRankFusion } from '../../search/fusion.js';
 import { words, isStopword } from '../../search/text.js';
 import {
@@ -109,9 +110,17 @@ interface AuditRow {
 const CAPSULE_COLUMNS =
   'c.rowid AS rowid, c.id, c.content, c.type, c.version, c.parent_id, c.owner_id, c.trust_level, c.metadata, c.tags, c.created_at, c.updated_at, c.archived, c.superseded_by';
 const GENESIS_HASH = '0'.repeat(64);
-/** Bounds of the search cache (filters kept, capsules kept); past them it starts again. */
-const SEARCH_CACHE_FILTERS = 64;
+/** Bound of the search cache (capsules kept); past it it starts again. */
 const SEARCH_CACHE_CAPSULES = 10_000;
+/**
+ * The vector side over-fetches this many index candidates per ranked result wanted (filters and rescoring
+ * drop some), four times more on each refill, and past `EXACT_SCAN_AFTER` candidates (a filter passing
+ * fewer than about 1 in 80 capsules) ranks by scanning just what the filter passes instead.
+ */
+const OVER_FETCH = 4;
+const EXACT_SCAN_AFTER = 4096;
+/** Quantized similarities can sit this far from the float ones; refilling stops only below it. */
+const QUANTIZATION_MARGIN = 0.05;
 
 /** Cached capsules are shared between callers, so none may change one. */
 function deepFreeze<T>(value: T): T {
@@ -124,8 +133,6 @@ function deepFreeze<T>(value: T): T {
 
 interface SearchCache {
   readonly generation: number;
-  /** Capsule ids passing a filter, by the filter's SQL and parameters. */
-  readonly candidates: Map<string, string[]>;
   readonly capsules: Map<string, Capsule>;
 }
 const AUDIT_COLUMNS = 'seq, id, at, actor_id, action, entity_type, entity_id, details, prev_hash, hash';
@@ -314,10 +321,15 @@ export class SqliteGraphStore implements GraphStore {
   private readonly db: Database.Database;
   /** Prepared statements by SQL text; preparing is a large share of a small query's cost. */
   private readonly statements = new Map<string, Database.Statement>();
-  /** Embeddings by capsule id. A capsule's embedding never changes (an update is a new capsule). */
-  private readonly embeddings = new Map<string, Float32Array>();
+  /**
+   * The vector index, rebuilt from the capsule table when first searched and brought up to it before each
+   * search (capsules are immutable and never deleted, so every row with a higher row id is new).
+   */
+  private vectors: QuantizedVectorIndex | null = null;
+  /** The highest capsule row id the vector index has looked at. */
+  private vectorsThrough = 0;
 
-  private searchCache: SearchCache = { generation: -1, candidates: new Map(), capsules: new Map() };
+  private searchCache: SearchCache = { generation: -1, capsules: new Map() };
 
   /** Writes waiting for the next group commit (see `grouped`). */
   private pendingWrites: Array<{ run: () => unknown; resolve: (value: unknown) => void; reject: (err: unknown) => void }> = [];
@@ -386,25 +398,66 @@ export class SqliteGraphStore implements GraphStore {
   }
 
   /**
-   * What search reads on every call (which capsules pass a filter, the capsules it returns), kept while no
+   * The capsules search returns, kept while no
    * capsule changes: every insert, update or delete of a capsule, from any connection or process, bumps
    * `capsule_generation` (triggers), and one read of that row tells whether the cache still holds.
    */
   private searchable(): SearchCache {
     const generation = this.stmt<[], number>('SELECT n FROM capsule_generation WHERE id = 1').pluck().get() ?? 0;
-    if (this.searchCache.generation !== generation) this.searchCache = { generation, candidates: new Map(), capsules: new Map() };
+    if (this.searchCache.generation !== generation) this.searchCache = { generation, capsules: new Map() };
     return this.searchCache;
   }
 
   private embeddingOf(id: string): Float32Array {
-    let vector = this.embeddings.get(id);
-    if (!vector) {
-      const row = this.stmt<[string], { embedding: Buffer }>('SELECT embedding FROM capsules WHERE id = ?').get(id);
-      if (!row) throw new NotFoundError('capsule', id);
-      vector = vectorOf(row.embedding);
-      this.embeddings.set(id, vector);
+    const row = this.stmt<[string], { embedding: Buffer }>('SELECT embedding FROM capsules WHERE id = ?').get(id);
+    if (!row) throw new NotFoundError('capsule', id);
+    return vectorOf(row.embedding);
+  }
+
+  /**
+   * The vector index for queries of `dimensions`, brought up to the table: every capsule committed since
+   * the last call, by this process or another, is added. Capsules embedded at other dimensions (a store
+   * part-way through re-embedding) are left to the text side until re-embedded.
+   */
+  private vectorIndex(dimensions: number): QuantizedVectorIndex {
+    if (this.vectors?.dimensions !== dimensions) {
+      this.vectors = new QuantizedVectorIndex(dimensions);
+      this.vectorsThrough = 0;
     }
-    return vector;
+    const index = this.vectors;
+    const rows = this.stmt<[number], [number, Buffer]>('SELECT rowid, embedding FROM capsules WHERE rowid > ? ORDER BY rowid').raw().iterate(this.vectorsThrough);
+    for (const [rowid, embedding] of rows) {
+      if (embedding.byteLength === dimensions * 4) index.add(rowid, vectorOf(embedding));
+      this.vectorsThrough = rowid;
+    }
+    return index;
+  }
+
+  /**
+   * The vector ranking: the `pool` capsules passing the filter most similar to `embedding` by float cosine,
+   * at least `minSimilarity`. Candidates come from the index, over-fetched and refilled until enough pass the
+   * filter (the filter applies before the limit), then rescored with the stored float vectors.
+   */
+  private vectorRanking(embedding: Float32Array, pool: number, minSimilarity: number, where: { sql: string; params: unknown[] }): Array<[string, number]> {
+    const index = this.vectorIndex(embedding.length);
+    const passing = this.stmt<unknown[], { id: string; embedding: Buffer }>(
+      `SELECT c.id AS id, c.embedding AS embedding FROM capsules c WHERE c.rowid IN (SELECT value FROM json_each(?)) AND ${where.sql}`,
+    );
+    const rank = (rows: ReadonlyArray<{ id: string; embedding: Buffer }>): Array<[string, number]> =>
+      rows
+        .map((r): [string, number] => [r.id, r.embedding.byteLength === embedding.length * 4 ? cosine(embedding, vectorOf(r.embedding)) : -Infinity])
+        .filter(([, score]) => score >= minSimilarity)
+        .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+        .slice(0, pool);
+    for (let k = pool * OVER_FETCH; ; k *= OVER_FETCH) {
+      if (k > EXACT_SCAN_AFTER) {
+        return rank(this.stmt<unknown[], { id: string; embedding: Buffer }>(`SELECT c.id AS id, c.embedding AS embedding FROM capsules c WHERE ${where.sql}`).all(...where.params));
+      }
+      const candidates = index.nearest(embedding, k);
+      const ranked = rank(passing.all(JSON.stringify(candidates.map((c) => c.key)), ...where.params));
+      const last = candidates[candidates.length - 1];
+      if (ranked.length >= pool || candidates.length < k || !last || last.similarity < minSimilarity - QUANTIZATION_MARGIN) return ranked;
+    }
   }
 
   static async open(options: SqliteGraphStoreOptions): Promise<SqliteGraphStore> {
@@ -667,40 +720,15 @@ export class SqliteGraphStore implements GraphStore {
     const minSimilarity = query.min_similarity ?? 0.1;
     const { sql, params } = this.filterSql(query.filter ?? {});
 
-    // Vector side: exact cosine over every capsule that passes the filter (filter first, then rank).
+    // Vector side: filter first, then rank (see vectorRanking).
     const vectorScores = new Map<string, number>();
     const searchable = this.searchable();
-    const filterKey = JSON.stringify([sql, params]);
-    let candidates = searchable.candidates.get(filterKey);
-    if (!candidates) {
-      candidates = this.stmt<unknown[], string>(`SELECT c.id FROM capsules c WHERE ${sql}`)
-        .pluck()
-        .all(...params);
-      if (searchable.candidates.size >= SEARCH_CACHE_FILTERS) searchable.candidates.clear();
-      searchable.candidates.set(filterKey, candidates);
-    }
-    const ranked: Array<[string, number]> = [];
-    for (const id of candidates) {
-      const score = cosine(query.embedding, this.embeddingOf(id));
-      if (score >= minSimilarity) ranked.push([id, score]);
-    }
-    ranked.sort((a, b) => b[1] - a[1]);
-    const vectorRanking = ranked.slice(0, pool).map(([id, score]) => (vectorScores.set(id, score), id));
+    const vectorRanking = this.vectorRanking(query.embedding, pool, minSimilarity, { sql, params }).map(([id, score]) => (vectorScores.set(id, score), id));
 
-    // Text side: BM25 (lower is better in FTS5) over the same filter.
+    // Text side: BM25 over the same filter (see textRanking).
     const textScores = new Map<string, number>();
     const match = ftsQuery(query.text);
-    const textRanking: string[] = [];
-    if (match) {
-      const rows = this.stmt<unknown[], { id: string; score: number }>(
-        `SELECT c.id AS id, bm25(capsule_fts) AS score FROM capsule_fts JOIN capsules c ON c.rowid = capsule_fts.rowid
-           WHERE capsule_fts MATCH ? AND ${sql} ORDER BY score LIMIT ?`,
-      ).all(match, ...params, pool);
-      for (const r of rows) {
-        textScores.set(r.id, -r.score);
-        textRanking.push(r.id);
-      }
-    }
+    const textRanking = match ? this.textRanking(match, pool, { sql, params }).map(([id, score]) => (textScores.set(id, score), id)) : [];
 
     const fused = [...reciprocalRankFusion([vectorRanking, textRanking])].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, limit);
     const missing = fused.map(([id]) => id).filter((id) => !searchable.capsules.has(id));
@@ -716,6 +744,34 @@ export class SqliteGraphStore implements GraphStore {
       vector_score: vectorScores.get(id) ?? null,
       text_score: textScores.get(id) ?? null,
     }));
+  }
+
+  /**
+   * The text ranking: the `pool` capsules passing the filter that best match `match` by BM25 (score negated,
+   * so higher is better). FTS5 ranks its matches alone, fast; the filter is checked on its best `k` and `k`
+   * refilled as on the vector side, since joining every match to its capsule row first costs more than the
+   * ranking itself.
+   */
+  private textRanking(match: string, pool: number, where: { sql: string; params: unknown[] }): Array<[string, number]> {
+    const passing = this.stmt<unknown[], [number, string]>(`SELECT c.rowid, c.id FROM capsules c WHERE c.rowid IN (SELECT value FROM json_each(?)) AND ${where.sql}`).raw();
+    for (let k = pool * OVER_FETCH; ; k *= OVER_FETCH) {
+      if (k > EXACT_SCAN_AFTER) {
+        return this.stmt<unknown[], { id: string; score: number }>(
+          `SELECT c.id AS id, bm25(capsule_fts) AS score FROM capsule_fts JOIN capsules c ON c.rowid = capsule_fts.rowid
+             WHERE capsule_fts MATCH ? AND ${where.sql} ORDER BY score LIMIT ?`,
+        )
+          .all(match, ...where.params, pool)
+          .map((r): [string, number] => [r.id, -r.score]);
+      }
+      const matches = this.stmt<[string, number], [number, number]>('SELECT rowid, rank FROM capsule_fts WHERE capsule_fts MATCH ? ORDER BY rank LIMIT ?').raw().all(match, k);
+      const ids = new Map(passing.all(JSON.stringify(matches.map(([rowid]) => rowid)), ...where.params));
+      const ranked: Array<[string, number]> = [];
+      for (const [rowid, rank] of matches) {
+        const id = ids.get(rowid);
+        if (id !== undefined && ranked.length < pool) ranked.push([id, -rank]);
+      }
+      if (ranked.length >= pool || matches.length < k) return ranked;
+    }
   }
 
   // ---- requests -------------------------------------------------------------------------------
