@@ -1,7 +1,8 @@
 import path from 'node:path';
 import type { Worker } from 'bullmq';
 import type { Registry } from 'prom-client';
-import { FsBlobStore, type BlobStore } from './blobs/blob-store.js';
+import type { BlobStore } from './blobs/blob-store.js';
+import { openBlobStore } from './blobs/open.js';
 import type { ForgeConfig, Phase } from './config/index.js';
 import { RedisStartError } from './errors.js';
 import type { FleetState } from './fleet/fleet-state.js';
@@ -132,7 +133,7 @@ export async function createForge(config: ForgeConfig, overrides: ForgeOverrides
   const queues = createQueues({ ...config, redisUrl });
 
   const store = overrides.store ?? (await SqliteGraphStore.open({ file: path.join(config.dataDir, 'forge.db') }));
-  const blobs = overrides.blobs ?? new FsBlobStore(path.join(config.dataDir, 'blobs'));
+  const blobs = overrides.blobs ?? openBlobStore(config.blobs);
   const embedder = overrides.embedder ?? new HashingEmbedder(config.embeddingDim);
   const intelligence = overrides.intelligence ?? new ExtractiveIntelligence();
   const capsules = new CapsuleService({ store, embedder, cache: fleet.cache });
@@ -214,6 +215,7 @@ export async function createForge(config: ForgeConfig, overrides: ForgeOverrides
       await queues.close();
       await audit.stop();
       await store.close();
+      if (!overrides.blobs) blobs.close?.();
       await fleet.close();
     },
   };

@@ -24,6 +24,7 @@ const HTTP_STATUS = {
   redis_server_missing: 500,
   redis_start_failed: 500,
   redis_unavailable: 503,
+  blob_corrupt: 500,
   upload_rejected: 400,
   upload_too_large: 413,
   // What the JSON body parser refused, by its type.
@@ -305,5 +306,22 @@ export class RedisStartError extends ForgeError {
   constructor(message: string, logTail: string) {
     super('redis_start_failed', `${message}${logTail ? `\nredis-server said:\n${logTail}` : ''}`, { retryable: false });
     this.logTail = logTail;
+  }
+}
+
+/** A stored blob whose bytes no longer hash to the sha256 its key names: corrupted or replaced in storage. */
+export class BlobIntegrityError extends ForgeError {
+  readonly key: string;
+  readonly expected: string;
+  readonly actual: string;
+  constructor(key: string, expected: string, actual: string) {
+    super('blob_corrupt', `blob ${key} is corrupt: its key names sha256 ${expected}, its bytes hash to ${actual}`, { retryable: false });
+    this.key = key;
+    this.expected = expected;
+    this.actual = actual;
+  }
+
+  override details(): Record<string, unknown> {
+    return { key: this.key, expected_sha256: this.expected, actual_sha256: this.actual };
   }
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
@@ -7,7 +7,11 @@ import { describeBlobStoreConformance } from './conformance/blob-store-conforman
 
 describeBlobStoreConformance('filesystem', async () => {
   const root = mkdtempSync(path.join(os.tmpdir(), 'forge-blobs-'));
-  return { store: new FsBlobStore(root), destroy: async () => rmSync(root, { recursive: true, force: true }) };
+  return {
+    store: new FsBlobStore(root),
+    tamper: async (key, bytes) => writeFileSync(path.join(root, key), bytes),
+    destroy: async () => rmSync(root, { recursive: true, force: true }),
+  };
 });
 
 let dir: string;
@@ -30,10 +34,11 @@ it('stores content-addressed bytes and reads them back', async () => {
 
 it('is idempotent and leaves no temp files behind', async () => {
   const bytes = new Uint8Array([1, 2, 3]);
-  const a = await blobs.put(bytes, 'overlays/x/1.0.0/abc.wasm');
-  const b = await blobs.put(bytes, 'overlays/x/1.0.0/abc.wasm');
+  const key = `overlays/x/1.0.0/${sha256Hex(bytes)}.wasm`;
+  const a = await blobs.put(bytes, key);
+  const b = await blobs.put(bytes, key);
   expect(a).toEqual(b);
-  expect(readdirSync(path.join(dir, 'overlays/x/1.0.0'))).toEqual(['abc.wasm']);
+  expect(readdirSync(path.join(dir, 'overlays/x/1.0.0'))).toEqual([`${sha256Hex(bytes)}.wasm`]);
   await blobs.delete(a.key);
   expect(await blobs.has(a.key)).toBe(false);
 });

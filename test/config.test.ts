@@ -53,6 +53,30 @@ describe('config', () => {
     expect(loadConfig({ FORGE_REDIS_SERVER: '/opt/redis/bin/redis-server' }).redisServerBinary).toBe('/opt/redis/bin/redis-server');
   });
 
+  it('selects the blob store: the data directory by default, S3 with a bucket, and refuses half an S3 setup', () => {
+    expect(loadConfig({}, { 'data-dir': '/srv/forge' }).blobs).toEqual({ kind: 'filesystem', root: '/srv/forge/blobs' });
+    expect(
+      loadConfig({ FORGE_BLOB_STORE: 's3', FORGE_S3_BUCKET: 'forge-blobs', FORGE_S3_ENDPOINT: 'http://minio:9000', FORGE_S3_PATH_STYLE: 'true', AWS_REGION: 'eu-west-1' }).blobs,
+    ).toEqual({
+      kind: 's3',
+      bucket: 'forge-blobs',
+      prefix: '',
+      endpoint: 'http://minio:9000',
+      region: 'eu-west-1',
+      forcePathStyle: true,
+    });
+    const issues = (env: Record<string, string>) => {
+      try {
+        loadConfig(env);
+      } catch (err) {
+        return (err as ConfigError).issues.map((i) => i.field);
+      }
+      return [];
+    };
+    expect(issues({ FORGE_BLOB_STORE: 's3' })).toEqual(['FORGE_S3_BUCKET']);
+    expect(issues({ FORGE_S3_BUCKET: 'forge-blobs', FORGE_S3_PREFIX: 'prod' })).toEqual(['FORGE_S3_BUCKET', 'FORGE_S3_PREFIX']);
+  });
+
   it('lists every variable it reads, per-phase ones included', () => {
     expect(configKeys()).toEqual(expect.arrayContaining(['REDIS_URL', 'FORGE_CACHE_TTL_S', 'FORGE_CONTEXT_TIMEOUT_MS', 'FORGE_STORAGE_ATTEMPTS', 'FORGE_METRICS_CONCURRENCY']));
     expect(configKeys()).not.toContain('phases');

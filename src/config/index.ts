@@ -171,9 +171,27 @@ const EnvObject = z
     FORGE_METRICS_TOKEN: z.string().min(24, 'use at least 24 random characters').optional(),
     /** The redis-server binary `forge start` runs when REDIS_URL is unset. @defaultValue redis-server */
     FORGE_REDIS_SERVER: z.string().min(1).optional(),
+    /** Where overlay modules and other blobs live: `filesystem` (`<data-dir>/blobs`) or `s3`. @defaultValue filesystem */
+    FORGE_BLOB_STORE: z.enum(['filesystem', 's3']).default('filesystem'),
+    /** The bucket, with FORGE_BLOB_STORE=s3. Credentials come from the standard AWS chain (AWS_ACCESS_KEY_ID…, a profile, a role). */
+    FORGE_S3_BUCKET: z.string().min(3).max(63).optional(),
+    /** A key prefix inside the bucket, so one bucket can serve several deployments. */
+    FORGE_S3_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9._/-]*$/, 'letters, digits, . _ - and /')
+      .optional(),
+    /** An S3-compatible endpoint (MinIO, Ceph); AWS itself when unset. */
+    FORGE_S3_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+    /** The bucket's region. @defaultValue AWS_REGION, else us-east-1 */
+    FORGE_S3_REGION: z.string().min(1).optional(),
+    AWS_REGION: z.string().min(1).optional(),
+    /** Path-style addressing (`endpoint/bucket/key`), which MinIO and most S3-compatible servers need. @defaultValue false */
+    FORGE_S3_PATH_STYLE: z.enum(['true', 'false']).default('false'),
     phases: z.object(byPhase(phaseEnv)),
   })
   .loose();
+
+const S3_VARS = ['FORGE_S3_BUCKET', 'FORGE_S3_PREFIX', 'FORGE_S3_ENDPOINT', 'FORGE_S3_REGION'] as const;
 
 const ConfigSchema = EnvObject.superRefine((e, ctx) => {
   // Options that would silently fight are refused, naming both.
@@ -188,6 +206,14 @@ const ConfigSchema = EnvObject.superRefine((e, ctx) => {
       });
     }
   }
+  if (e.FORGE_BLOB_STORE === 's3' && !e.FORGE_S3_BUCKET) {
+    ctx.addIssue({ code: 'custom', path: ['FORGE_S3_BUCKET'], message: 'is needed with FORGE_BLOB_STORE=s3: name the bucket blobs go to' });
+  }
+  if (e.FORGE_BLOB_STORE !== 's3') {
+    for (const key of S3_VARS.filter((k) => e[k] !== undefined)) {
+      ctx.addIssue({ code: 'custom', path: [key], message: 'is only used with FORGE_BLOB_STORE=s3; set that too, or unset this' });
+    }
+  }
   if (e.REDIS_URL && e.FORGE_REDIS_SERVER) {
     ctx.addIssue({
       code: 'custom',
@@ -199,6 +225,17 @@ const ConfigSchema = EnvObject.superRefine((e, ctx) => {
   redisUrl: e.REDIS_URL,
   redisServerBinary: e.FORGE_REDIS_SERVER ?? 'redis-server',
   dataDir: path.resolve(e.FORGE_DATA_DIR),
+  blobs:
+    e.FORGE_BLOB_STORE === 's3' && e.FORGE_S3_BUCKET
+      ? {
+          kind: 's3' as const,
+          bucket: e.FORGE_S3_BUCKET,
+          prefix: e.FORGE_S3_PREFIX ?? '',
+          ...(e.FORGE_S3_ENDPOINT ? { endpoint: e.FORGE_S3_ENDPOINT } : {}),
+          region: e.FORGE_S3_REGION ?? e.AWS_REGION ?? 'us-east-1',
+          forcePathStyle: e.FORGE_S3_PATH_STYLE === 'true',
+        }
+      : { kind: 'filesystem' as const, root: path.join(path.resolve(e.FORGE_DATA_DIR), 'blobs') },
   http: { host: e.HOST, port: e.PORT, bodyLimit: e.FORGE_BODY_LIMIT },
   queuePrefix: e.FORGE_QUEUE_PREFIX,
   phases: byPhase((phase) => {

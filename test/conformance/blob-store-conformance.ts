@@ -1,12 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { withFresh } from './fresh.js';
 import { sha256Hex, type BlobStore } from '../../src/blobs/blob-store.js';
+import { BlobIntegrityError } from '../../src/errors.js';
+
+export interface BlobStoreUnderTest {
+  readonly store: BlobStore;
+  /** Replaces the stored bytes under `key` behind the store's back, as a corrupted disk or bucket would. */
+  tamper(key: string, bytes: Uint8Array): Promise<void>;
+  destroy(): Promise<void>;
+}
 
 /**
  * What every BlobStore adapter must do (filesystem, S3, …). `open` gives a fresh, empty store and a
  * `destroy` that removes it.
  */
-export function describeBlobStoreConformance(name: string, open: () => Promise<{ store: BlobStore; destroy(): Promise<void> }>): void {
+export function describeBlobStoreConformance(name: string, open: () => Promise<BlobStoreUnderTest>): void {
   describe(`BlobStore conformance: ${name}`, () => {
     const withStore = withFresh(open);
 
@@ -68,6 +76,29 @@ export function describeBlobStoreConformance(name: string, open: () => Promise<{
         const puts = await Promise.all(Array.from({ length: 8 }, () => store.put(bytes)));
         expect(new Set(puts.map((p) => p.key)).size).toBe(1);
         expect(new TextDecoder().decode((await store.get(puts[0]?.key as string)) as Uint8Array)).toBe('raced');
+      }),
+    );
+
+    it(
+      "refuses a named key that does not begin its last segment with the bytes' sha256",
+      withStore(async ({ store }) => {
+        const bytes = new TextEncoder().encode('module');
+        await expect(store.put(bytes, 'overlays/x/1.0.0/module.wasm')).rejects.toBeInstanceOf(RangeError);
+        await expect(store.put(bytes, `overlays/x/1.0.0/${sha256Hex(new Uint8Array([1]))}.wasm`)).rejects.toBeInstanceOf(RangeError);
+        expect(await store.has('overlays/x/1.0.0/module.wasm')).toBe(false);
+      }),
+    );
+
+    it(
+      'refuses to return bytes that no longer hash to their key (BlobIntegrityError naming both hashes)',
+      withStore(async ({ store, tamper }) => {
+        const bytes = new TextEncoder().encode('the module we vetted');
+        const { key, sha256 } = await store.put(bytes, `overlays/x/1.0.0/${sha256Hex(bytes)}.wasm`);
+        const swapped = new TextEncoder().encode('something else entirely');
+        await tamper(key, swapped);
+        const error = await store.get(key).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(BlobIntegrityError);
+        expect(error).toMatchObject({ code: 'blob_corrupt', key, expected: sha256, actual: sha256Hex(swapped) });
       }),
     );
 

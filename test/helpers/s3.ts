@@ -1,0 +1,31 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import S3rver from 's3rver';
+
+/** s3rver's fixed development credentials. */
+export const S3RVER_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+
+export interface LocalS3 {
+  readonly endpoint: string;
+  readonly bucket: string;
+  /** The folder s3rver keeps its objects in (`<bucket>/<key>._S3rver_object`). */
+  readonly directory: string;
+  stop(): Promise<void>;
+}
+
+/** A real S3 API on a free localhost port (s3rver), with one empty bucket, removed on `stop`. */
+export async function startLocalS3(bucket = 'forge-test'): Promise<LocalS3> {
+  const directory = mkdtempSync(path.join(os.tmpdir(), 'forge-s3-'));
+  const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory, configureBuckets: [{ name: bucket }] });
+  const { port } = await server.run();
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    bucket,
+    directory,
+    stop: async () => {
+      await server.close();
+      rmSync(directory, { recursive: true, force: true });
+    },
+  };
+}
