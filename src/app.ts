@@ -3,12 +3,14 @@ import type { Worker } from 'bullmq';
 import type { Registry } from 'prom-client';
 import type { BlobStore } from './blobs/blob-store.js';
 import { openBlobStore } from './blobs/open.js';
+import { openEmbedder, openIntelligence } from './providers/open.js';
+import { Reembedding } from './services/reembedding.js';
 import type { ForgeConfig, Phase } from './config/index.js';
 import { RedisStartError } from './errors.js';
 import type { FleetState } from './fleet/fleet-state.js';
 import { connectRedisFleetState, FleetStateUnavailableError } from './fleet/redis-fleet-state.js';
 import { createQueues, type ForgeQueues } from './flows/queues.js';
-import { ExtractiveIntelligence, type Intelligence } from './intelligence/intelligence.js';
+import type { Intelligence } from './intelligence/intelligence.js';
 import { createTelemetry, type PhaseTelemetry } from './metrics/prometheus.js';
 import { OverlayCanaries } from './overlays/canary.js';
 import { OverlayExecutor, type InvocationContext } from './overlays/executor.js';
@@ -17,7 +19,7 @@ import { createHostHandlers } from './overlays/host-functions.js';
 import { OverlayRegistry } from './overlays/registry.js';
 import { createOverlayRuntime, type OverlayRuntime } from './overlays/runtime.js';
 import { RequestService } from './producers/requests.js';
-import { HashingEmbedder, type Embedder } from './search/embedder.js';
+import type { Embedder } from './search/embedder.js';
 import { AuditCheckpoints } from './services/audit-checkpoints.js';
 import { CapsuleService } from './services/capsules.js';
 import { UserService } from './services/users.js';
@@ -134,8 +136,8 @@ export async function createForge(config: ForgeConfig, overrides: ForgeOverrides
 
   const store = overrides.store ?? (await SqliteGraphStore.open({ file: path.join(config.dataDir, 'forge.db') }));
   const blobs = overrides.blobs ?? openBlobStore(config.blobs);
-  const embedder = overrides.embedder ?? new HashingEmbedder(config.embeddingDim);
-  const intelligence = overrides.intelligence ?? new ExtractiveIntelligence();
+  const embedder = overrides.embedder ?? openEmbedder(config);
+  const intelligence = overrides.intelligence ?? openIntelligence(config);
   const capsules = new CapsuleService({ store, embedder, cache: fleet.cache });
   const audit = new AuditCheckpoints({ store, checkpoints: fleet.auditCheckpoint, key: localSecret(config, config.audit.key, 'audit.key') });
   audit.start(config.audit.checkpointMs);
@@ -204,7 +206,18 @@ export async function createForge(config: ForgeConfig, overrides: ForgeOverrides
       });
       started.push(workers);
       if (maintenance.length === 0) {
-        maintenance.push(...startMaintenanceWorkers({ config, connection: queues.workerConnection, registry, health, canaries, healthChecks: queues.healthChecks }));
+        maintenance.push(
+          ...startMaintenanceWorkers({
+            config,
+            connection: queues.workerConnection,
+            registry,
+            health,
+            canaries,
+            healthChecks: queues.healthChecks,
+            reembedding: new Reembedding({ store, embedder }),
+            reembedQueue: queues.reembed,
+          }),
+        );
       }
       return workers;
     },

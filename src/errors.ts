@@ -25,6 +25,7 @@ const HTTP_STATUS = {
   redis_start_failed: 500,
   redis_unavailable: 503,
   blob_corrupt: 500,
+  provider_failed: 502,
   upload_rejected: 400,
   upload_too_large: 413,
   // What the JSON body parser refused, by its type.
@@ -323,5 +324,24 @@ export class BlobIntegrityError extends ForgeError {
 
   override details(): Record<string, unknown> {
     return { key: this.key, expected_sha256: this.expected, actual_sha256: this.actual };
+  }
+}
+
+/** A model provider (an OpenAI-compatible endpoint) failed a call, after the attempts it was given. */
+export class ProviderError extends ForgeError {
+  readonly url: string;
+  readonly status: number | null;
+  readonly attempts: number;
+  readonly reason: string;
+  constructor(url: string, status: number | null, attempts: number, reason: string, retryable: boolean) {
+    super('provider_failed', `${url} failed after ${attempts} attempt${attempts === 1 ? '' : 's'}${status === null ? '' : ` (HTTP ${status})`}: ${reason}`, { retryable });
+    this.url = url;
+    this.status = status;
+    this.attempts = attempts;
+    this.reason = reason;
+  }
+
+  override details(): Record<string, unknown> {
+    return { url: this.url, status: this.status, attempts: this.attempts, reason: this.reason };
   }
 }

@@ -187,6 +187,26 @@ const EnvObject = z
     AWS_REGION: z.string().min(1).optional(),
     /** Path-style addressing (`endpoint/bucket/key`), which MinIO and most S3-compatible servers need. @defaultValue false */
     FORGE_S3_PATH_STYLE: z.enum(['true', 'false']).default('false'),
+    /** What embeds capsules and queries: `hashing` (built in, no download) or `openai` (an OpenAI-compatible endpoint). @defaultValue hashing */
+    FORGE_EMBEDDER: z.enum(['hashing', 'openai']).default('hashing'),
+    /** What writes answers: `extractive` (built in: sentences of the capsules) or `openai` (a chat model, citations checked). @defaultValue extractive */
+    FORGE_INTELLIGENCE: z.enum(['extractive', 'openai']).default('extractive'),
+    /** The OpenAI-compatible API root, e.g. https://api.openai.com/v1 or http://127.0.0.1:11434/v1 (Ollama). */
+    FORGE_OPENAI_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+    /** Sent as a bearer token; local servers often need none. */
+    FORGE_OPENAI_API_KEY: z.string().min(1).optional(),
+    /** The embedding model, with FORGE_EMBEDDER=openai; FORGE_EMBEDDING_DIM must be its vector size. */
+    FORGE_OPENAI_EMBEDDING_MODEL: z.string().min(1).optional(),
+    /** The chat model, with FORGE_INTELLIGENCE=openai. */
+    FORGE_OPENAI_CHAT_MODEL: z.string().min(1).optional(),
+    /** Per attempt; keep attempts × timeout under the intelligence phase's timeout. @defaultValue 8000 */
+    FORGE_OPENAI_TIMEOUT_MS: int(100, 600_000).default(8000),
+    /** Attempts per call, with exponential backoff, on 408/409/429/5xx and network errors. @defaultValue 3 */
+    FORGE_OPENAI_MAX_ATTEMPTS: int(1, 10).default(3),
+    /** Texts per embeddings call. @defaultValue 64 */
+    FORGE_OPENAI_EMBEDDING_BATCH: int(1, 2048).default(64),
+    /** Ask the model for FORGE_EMBEDDING_DIM dimensions (models that can shorten their vectors). @defaultValue false */
+    FORGE_OPENAI_REQUEST_DIMENSIONS: z.enum(['true', 'false']).default('false'),
     phases: z.object(byPhase(phaseEnv)),
   })
   .loose();
@@ -214,6 +234,16 @@ const ConfigSchema = EnvObject.superRefine((e, ctx) => {
       ctx.addIssue({ code: 'custom', path: [key], message: 'is only used with FORGE_BLOB_STORE=s3; set that too, or unset this' });
     }
   }
+  const openAi = [
+    ['FORGE_EMBEDDER', e.FORGE_EMBEDDER === 'openai', 'FORGE_OPENAI_EMBEDDING_MODEL', e.FORGE_OPENAI_EMBEDDING_MODEL],
+    ['FORGE_INTELLIGENCE', e.FORGE_INTELLIGENCE === 'openai', 'FORGE_OPENAI_CHAT_MODEL', e.FORGE_OPENAI_CHAT_MODEL],
+  ] as const;
+  for (const [selector, selected, modelVar, model] of openAi) {
+    if (selected && !model) ctx.addIssue({ code: 'custom', path: [modelVar], message: `is needed with ${selector}=openai: name the model` });
+    if (!selected && model) ctx.addIssue({ code: 'custom', path: [modelVar], message: `is only used with ${selector}=openai; set that too, or unset this` });
+  }
+  const usesOpenAi = openAi.filter(([, selected]) => selected).map(([selector]) => `${selector}=openai`);
+  if (usesOpenAi.length && !e.FORGE_OPENAI_BASE_URL) ctx.addIssue({ code: 'custom', path: ['FORGE_OPENAI_BASE_URL'], message: `is needed with ${usesOpenAi.join(' and ')}` });
   if (e.REDIS_URL && e.FORGE_REDIS_SERVER) {
     ctx.addIssue({
       code: 'custom',
@@ -245,6 +275,20 @@ const ConfigSchema = EnvObject.superRefine((e, ctx) => {
   cacheTtlSeconds: e.FORGE_CACHE_TTL_S,
   localTrust: e.FORGE_LOCAL_TRUST,
   embeddingDim: e.FORGE_EMBEDDING_DIM,
+  providers: {
+    embedder: e.FORGE_EMBEDDER,
+    intelligence: e.FORGE_INTELLIGENCE,
+    openai: {
+      baseUrl: e.FORGE_OPENAI_BASE_URL ?? '',
+      apiKey: e.FORGE_OPENAI_API_KEY,
+      embeddingModel: e.FORGE_OPENAI_EMBEDDING_MODEL ?? '',
+      chatModel: e.FORGE_OPENAI_CHAT_MODEL ?? '',
+      timeoutMs: e.FORGE_OPENAI_TIMEOUT_MS,
+      maxAttempts: e.FORGE_OPENAI_MAX_ATTEMPTS,
+      embeddingBatch: e.FORGE_OPENAI_EMBEDDING_BATCH,
+      requestDimensions: e.FORGE_OPENAI_REQUEST_DIMENSIONS === 'true',
+    },
+  },
   shutdownDrainMs: e.FORGE_SHUTDOWN_DRAIN_MS,
   locks: { durationMs: e.FORGE_LOCK_DURATION_MS, stalledIntervalMs: e.FORGE_STALLED_INTERVAL_MS, maxStalled: e.FORGE_MAX_STALLED },
   health: { intervalMs: e.FORGE_HEALTH_INTERVAL_MS, probeUrl: e.FORGE_HEALTH_PROBE_URL },

@@ -27,6 +27,10 @@ export interface Answer {
   /** Ids of the capsules the answer used, in the order first cited. */
   readonly citations: readonly string[];
   readonly model: string;
+  /** Sentences of a generated answer that cite no source given: claims the retrieved knowledge does not back. */
+  readonly uncited?: readonly string[];
+  /** Source numbers a generated answer cited that were not given (or past `max_citations`), removed from the text. */
+  readonly invalid_citations?: readonly number[];
 }
 
 /** The intelligence port: retrieved capsules in, an answer with citations out. */

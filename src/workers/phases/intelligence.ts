@@ -33,6 +33,9 @@ export function intelligencePhase({
         result: {
           cache: optimization.cached ? 'hit' : 'miss',
           model: answer.model,
+          ...(answer.uncited?.length || answer.invalid_citations?.length
+            ? { grounding: { uncited_claims: [...(answer.uncited ?? [])], invalid_citations: [...(answer.invalid_citations ?? [])] } }
+            : {}),
           analysis:
             'fallback' in optimization.analysis
               ? { fallback: true, error: optimization.analysis.error }

@@ -1,0 +1,24 @@
+import type { ForgeConfig } from '../config/index.js';
+import { ExtractiveIntelligence, type Intelligence } from '../intelligence/intelligence.js';
+import { HashingEmbedder, type Embedder } from '../search/embedder.js';
+import { OpenAiClient } from './openai-client.js';
+import { OpenAiEmbedder } from './openai-embedder.js';
+import { OpenAiIntelligence } from './openai-intelligence.js';
+
+function client(config: ForgeConfig): OpenAiClient {
+  const { baseUrl, apiKey, timeoutMs, maxAttempts } = config.providers.openai;
+  return new OpenAiClient({ baseUrl, apiKey, timeoutMs, maxAttempts });
+}
+
+/** The embedder the configuration names (FORGE_EMBEDDER). */
+export function openEmbedder(config: ForgeConfig): Embedder {
+  if (config.providers.embedder === 'hashing') return new HashingEmbedder(config.embeddingDim);
+  const { embeddingModel, embeddingBatch, requestDimensions } = config.providers.openai;
+  return new OpenAiEmbedder({ client: client(config), model: embeddingModel, dimensions: config.embeddingDim, batchSize: embeddingBatch, requestDimensions });
+}
+
+/** The intelligence the configuration names (FORGE_INTELLIGENCE). */
+export function openIntelligence(config: ForgeConfig): Intelligence {
+  if (config.providers.intelligence === 'extractive') return new ExtractiveIntelligence();
+  return new OpenAiIntelligence({ client: client(config), model: config.providers.openai.chatModel });
+}
