@@ -7,6 +7,7 @@ import { Redis } from 'ioredis';
 import { PHASES, type ForgeConfig, type Phase } from '../config/index.js';
 import { HEALTH_CHECK_QUEUE } from '../overlays/health.js';
 import { OVERLAY_EXPIRY_QUEUE, type OverlayExpiryJob } from '../overlays/registry.js';
+import { REEMBED_QUEUE, type ReembedJob } from '../services/reembedding.js';
 import { DEAD_LETTER_QUEUE, QUEUE_OF, type DeadLetter } from './request-flow.js';
 
 export interface ForgeQueues {
@@ -16,6 +17,8 @@ export interface ForgeQueues {
   readonly overlayExpiry: Queue<OverlayExpiryJob>;
   /** The scheduled overlay health checks (and canary verdicts). */
   readonly healthChecks: Queue;
+  /** Re-embedding the store after the embedding model changes. */
+  readonly reembed: Queue<ReembedJob>;
   readonly flows: FlowProducer;
   /** For workers started in this process. */
   readonly workerConnection: ConnectionOptions;
@@ -33,13 +36,15 @@ export function createQueues(config: ForgeConfig & { readonly redisUrl: string }
   const deadLetters = new Queue<DeadLetter>(DEAD_LETTER_QUEUE, opts);
   const overlayExpiry = new Queue<OverlayExpiryJob>(OVERLAY_EXPIRY_QUEUE, opts);
   const healthChecks = new Queue(HEALTH_CHECK_QUEUE, opts);
+  const reembed = new Queue<ReembedJob>(REEMBED_QUEUE, opts);
   const flows = new FlowProducer(opts);
-  const all = () => [...Object.values(phases), deadLetters, overlayExpiry, healthChecks] as Queue[];
+  const all = () => [...Object.values(phases), deadLetters, overlayExpiry, healthChecks, reembed] as Queue[];
   return {
     phases,
     deadLetters,
     overlayExpiry,
     healthChecks,
+    reembed,
     flows,
     workerConnection: workers,
     all,

@@ -7,6 +7,11 @@ export interface Embedder {
   embed(texts: readonly string[]): Promise<Float32Array[]>;
 }
 
+/** How a capsule records the embedder that embedded it: its name and size (`feature-hashing-v1@256`). */
+export function embeddingModelOf(embedder: Pick<Embedder, 'name' | 'dimensions'>): string {
+  return `${embedder.name}@${embedder.dimensions}`;
+}
+
 /** FNV-1a, 32 bit. */
 function fnv1a(text: string, seed = 0x811c9dc5): number {
   let h = seed;

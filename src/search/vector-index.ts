@@ -14,13 +14,15 @@ const INITIAL_CAPACITY = 1024;
  * (SimSIMD kernels, one thread). A quarter of the memory of float32 and about twice as fast to scan; callers
  * rescore its candidates with the float vectors, so quantization moves ranks only inside the over-fetch.
  *
- * It is a cache of the table it indexes, never the record: keys are the table's row ids, added in increasing
- * order, and an index lost with its process is rebuilt from the table.
+ * It is a cache of the table it indexes, never the record: keys are the table's row ids, and an index lost
+ * with its process is rebuilt from the table.
  */
 export class QuantizedVectorIndex {
   readonly dimensions: number;
   private matrix: Int8Array;
   private keys: Float64Array;
+  /** Where each key's vector is in the matrix. */
+  private readonly positions = new Map<number, number>();
   private count = 0;
 
   constructor(dimensions: number) {
@@ -34,18 +36,31 @@ export class QuantizedVectorIndex {
     return this.count;
   }
 
-  /** The highest key added (keys arrive in increasing order), 0 when empty. */
-  get lastKey(): number {
-    return this.count ? (this.keys[this.count - 1] as number) : 0;
+  /** Adds the vector for `key`, or replaces the one it has. */
+  set(key: number, vector: Float32Array): void {
+    if (vector.length !== this.dimensions) throw new RangeError(`vector has ${vector.length} dimensions; the index holds ${this.dimensions}`);
+    let position = this.positions.get(key);
+    if (position === undefined) {
+      if (this.count === this.keys.length) this.grow();
+      position = this.count++;
+      this.positions.set(key, position);
+      this.keys[position] = key;
+    }
+    quantizeInto(vector, this.matrix, position * this.dimensions);
   }
 
-  add(key: number, vector: Float32Array): void {
-    if (vector.length !== this.dimensions) throw new RangeError(`vector has ${vector.length} dimensions; the index holds ${this.dimensions}`);
-    if (key <= this.lastKey) throw new RangeError(`keys must increase: ${key} after ${this.lastKey}`);
-    if (this.count === this.keys.length) this.grow();
-    quantizeInto(vector, this.matrix, this.count * this.dimensions);
-    this.keys[this.count] = key;
-    this.count++;
+  /** Removes `key`'s vector, if it has one: the last vector moves into its place. */
+  delete(key: number): void {
+    const position = this.positions.get(key);
+    if (position === undefined) return;
+    this.positions.delete(key);
+    const last = --this.count;
+    if (position !== last) {
+      const moved = this.keys[last] as number;
+      this.matrix.copyWithin(position * this.dimensions, last * this.dimensions, (last + 1) * this.dimensions);
+      this.keys[position] = moved;
+      this.positions.set(moved, position);
+    }
   }
 
   /** The `k` nearest vectors by cosine on the quantized vectors, most similar first. */

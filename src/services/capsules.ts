@@ -1,7 +1,7 @@
 import { canRead, checkVersionWriter, derivedTrust, versionTrust } from '../auth/trust-flow.js';
 import { NotFoundError } from '../errors.js';
 import type { AnswerCache } from '../fleet/fleet-state.js';
-import type { Embedder } from '../search/embedder.js';
+import { embeddingModelOf, type Embedder } from '../search/embedder.js';
 import {
   DEFAULT_LINEAGE_LIMITS,
   type Caller,
@@ -84,9 +84,10 @@ export class CapsuleService {
     return result;
   }
 
-  private async embed(text: string): Promise<Float32Array> {
+  /** The text's embedding and the model that made it, as capsules and queries carry them. */
+  private async embed(text: string): Promise<{ embedding: Float32Array; embedding_model: string }> {
     const [vector] = await this.embedder.embed([text]);
-    return vector as Float32Array;
+    return { embedding: vector as Float32Array, embedding_model: embeddingModelOf(this.embedder) };
   }
 
   /** @throws NotFoundError when absent or above the caller's clearance (the two are indistinguishable). */
@@ -114,7 +115,7 @@ export class CapsuleService {
         trust_level: trust,
         metadata: input.metadata ?? {},
         tags: input.tags ?? [],
-        embedding: await this.embed(input.content),
+        ...(await this.embed(input.content)),
         derived_from: input.derived_from ?? [],
       },
       { actor_id: caller.id },
@@ -142,7 +143,7 @@ export class CapsuleService {
         ...input,
         owner_id: caller.id,
         trust_level: trust,
-        ...(input.content === undefined ? {} : { embedding: await this.embed(input.content) }),
+        ...(input.content === undefined ? {} : await this.embed(input.content)),
       },
       { actor_id: caller.id },
     );
@@ -169,7 +170,7 @@ export class CapsuleService {
         ...input,
         owner_id: caller.id,
         trust_level: trust,
-        ...(input.content === undefined ? {} : { embedding: await this.embed(input.content) }),
+        ...(input.content === undefined ? {} : await this.embed(input.content)),
       },
       { actor_id: caller.id },
     );
@@ -204,7 +205,7 @@ export class CapsuleService {
   async search(caller: Caller, input: SearchInput): Promise<SearchHit[]> {
     return this.store.searchCapsules({
       text: input.q,
-      embedding: await this.embed(input.q),
+      ...(await this.embed(input.q)),
       limit: input.limit,
       filter: {
         max_trust: caller.trust_level,

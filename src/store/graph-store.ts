@@ -52,6 +52,8 @@ export interface NewCapsule {
   readonly metadata?: JsonObject;
   readonly tags?: readonly string[];
   readonly embedding: Float32Array;
+  /** What made `embedding` (see `embeddingModelOf`); '' when unknown, which search treats as any model. */
+  readonly embedding_model?: string;
   /** DERIVED_FROM edges; the first becomes `parent_id`. */
   readonly derived_from?: readonly DerivationInput[];
 }
@@ -62,6 +64,7 @@ export interface CapsulePatch {
   readonly content?: string;
   /** Required whenever `content` is given. */
   readonly embedding?: Float32Array;
+  readonly embedding_model?: string;
   readonly type?: CapsuleType;
   readonly trust_level?: number;
   readonly metadata?: JsonObject;
@@ -75,10 +78,17 @@ export interface ForkInput {
   readonly owner_id: string;
   readonly content?: string;
   readonly embedding?: Float32Array;
+  readonly embedding_model?: string;
   readonly trust_level?: number;
   readonly metadata?: JsonObject;
   readonly tags?: readonly string[];
   readonly reason?: string;
+}
+
+/** A capsule whose embedding another model made (or none known): the re-embedding job's unit of work. */
+export interface StaleEmbedding {
+  readonly id: string;
+  readonly content: string;
 }
 
 /** Filters applied before any ranking or limit. Trust bounds are inclusive. */
@@ -127,6 +137,11 @@ export interface SearchQuery {
   readonly filter?: CapsuleFilter;
   /** Vector-only candidates below this cosine similarity are not matches. @defaultValue 0.1 */
   readonly min_similarity?: number;
+  /**
+   * The model that embedded the query: the vector side then compares only capsules embedded by it (or by
+   * an unknown model); others are found by their words until re-embedded. @defaultValue any model
+   */
+  readonly embedding_model?: string;
 }
 
 export interface SearchHit {
@@ -384,6 +399,16 @@ export interface GraphStore {
   getDescendants(id: string, limits?: LineageLimits): Promise<LineageEntry[]>;
   /** Hybrid search: vector cosine and BM25, fused by reciprocal rank; filters apply before the limit. */
   searchCapsules(query: SearchQuery): Promise<SearchHit[]>;
+  /** How many capsules `model` did not embed (another model, or none known): the re-embedding backlog. */
+  countStaleEmbeddings(model: string): Promise<number>;
+  /** Up to `limit` of those capsules, oldest first. */
+  staleEmbeddings(model: string, limit: number): Promise<StaleEmbedding[]>;
+  /**
+   * Replaces capsules' embeddings in place (an embedding is derived from the content, not part of a version:
+   * no new version, no audit entry per capsule). Capsules already embedded by `model` are left alone.
+   * Returns how many changed.
+   */
+  setEmbeddings(model: string, embeddings: ReadonlyArray<{ readonly id: string; readonly embedding: Float32Array }>): Promise<number>;
 
   /**
    * Inserts a request (status `queued`), or returns the existing one with the same id or (caller,

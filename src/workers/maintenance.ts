@@ -1,4 +1,5 @@
-import { Worker, type ConnectionOptions, type Queue } from 'bullmq';
+import { Worker, type ConnectionOptions, type Job, type Queue } from 'bullmq';
+import { REEMBED_QUEUE, type ReembedJob, type Reembedding } from '../services/reembedding.js';
 import type { ForgeConfig } from '../config/index.js';
 import type { OverlayCanaries } from '../overlays/canary.js';
 import { HEALTH_CHECK_QUEUE, type OverlayHealth } from '../overlays/health.js';
@@ -12,6 +13,8 @@ export interface MaintenanceWorkerOptions {
   readonly canaries: Pick<OverlayCanaries, 'evaluate'>;
   /** The queue the fleet-wide health schedule lives on. */
   readonly healthChecks: Queue;
+  readonly reembedding: Reembedding;
+  readonly reembedQueue: Queue<ReembedJob>;
 }
 
 /**
@@ -20,12 +23,21 @@ export interface MaintenanceWorkerOptions {
  * idempotent), so each round runs in one process.
  */
 export function startMaintenanceWorkers(options: MaintenanceWorkerOptions): Worker[] {
-  const { config, connection, registry, health, canaries, healthChecks } = options;
+  const { config, connection, registry, health, canaries, healthChecks, reembedding, reembedQueue } = options;
   const opts = { connection, prefix: config.queuePrefix };
   const workers = [
     new Worker<OverlayExpiryJob>(OVERLAY_EXPIRY_QUEUE, (job) => registry.expire(job.data.overlay_id, job.data.expires_at), opts),
     new Worker(HEALTH_CHECK_QUEUE, async () => ({ checked: (await health.checkAllActive()).length, canaries_decided: (await canaries.evaluate()).length }), opts),
+    new Worker<ReembedJob>(REEMBED_QUEUE, (job) => reembed(job, reembedding), { ...opts, concurrency: 1 }),
   ];
+  void reembedding
+    .schedule(reembedQueue)
+    .then(
+      (queued) =>
+        queued &&
+        console.log(`[forge] the store holds capsules another embedding model made: re-embedding them for ${reembedding.model} (progress in Bull Board, queue "${REEMBED_QUEUE}")`),
+    )
+    .catch((err: unknown) => console.error('[forge] could not schedule re-embedding:', err));
   if (config.health.intervalMs > 0) {
     void healthChecks
       .upsertJobScheduler('overlay-health', { every: config.health.intervalMs }, { name: 'check-all', opts: { removeOnComplete: 100, removeOnFail: 100 } })
@@ -34,4 +46,17 @@ export function startMaintenanceWorkers(options: MaintenanceWorkerOptions): Work
     void healthChecks.removeJobScheduler('overlay-health').catch(() => undefined);
   }
   return workers;
+}
+
+/** One re-embedding job: skipped by a process configured for another model (a fleet mid-rollout). */
+async function reembed(job: Job<ReembedJob>, reembedding: Reembedding): Promise<{ model: string; reembedded: number; skipped?: string }> {
+  if (job.data.model !== reembedding.model) return { model: job.data.model, reembedded: 0, skipped: `this process embeds with ${reembedding.model}` };
+  let logged = 0;
+  return reembedding.run(async (p) => {
+    await job.updateProgress({ ...p });
+    if (Date.now() - logged > 2000 || p.remaining === 0) {
+      logged = Date.now();
+      console.log(`[forge] re-embedding for ${p.model}: ${p.done} done, ${p.remaining} to go (${p.percent}%)`);
+    }
+  });
 }

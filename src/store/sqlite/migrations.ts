@@ -161,4 +161,12 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TRIGGER capsules_bump_on_update AFTER UPDATE ON capsules BEGIN UPDATE capsule_generation SET n = n + 1 WHERE id = 1; END;
   CREATE TRIGGER capsules_bump_on_delete AFTER DELETE ON capsules BEGIN UPDATE capsule_generation SET n = n + 1 WHERE id = 1; END;
   `,
+  // 7: which model embedded each capsule, and a sequence every (re-)embedding advances: the vector index
+  // follows it, and a changed model finds what to re-embed
+  `
+  ALTER TABLE capsules ADD COLUMN embedding_model TEXT NOT NULL DEFAULT '';
+  ALTER TABLE capsules ADD COLUMN embedding_seq INTEGER NOT NULL DEFAULT 0;
+  UPDATE capsules SET embedding_seq = rowid;
+  CREATE INDEX capsules_by_embedding_seq ON capsules(embedding_seq);
+  `,
 ];

@@ -36,6 +36,7 @@ import {
   type RequestRecord,
   type RequestStatus,
   type SearchHit,
+  type StaleEmbedding,
   type SearchQuery,
   type StoreStats,
   type ApiKeyRecord,
@@ -326,7 +327,8 @@ export class SqliteGraphStore implements GraphStore {
    * search (capsules are immutable and never deleted, so every row with a higher row id is new).
    */
   private vectors: QuantizedVectorIndex | null = null;
-  /** The highest capsule row id the vector index has looked at. */
+  private vectorsModel: string | undefined;
+  /** The highest `embedding_seq` the vector index has looked at. */
   private vectorsThrough = 0;
 
   private searchCache: SearchCache = { generation: -1, capsules: new Map() };
@@ -408,27 +410,41 @@ export class SqliteGraphStore implements GraphStore {
     return this.searchCache;
   }
 
-  private embeddingOf(id: string): Float32Array {
-    const row = this.stmt<[string], { embedding: Buffer }>('SELECT embedding FROM capsules WHERE id = ?').get(id);
+  /** A capsule's embedding and the model that made it, for a new version or fork that keeps its content. */
+  private embeddingOf(id: string): { embedding: Float32Array; embedding_model: string } {
+    const row = this.stmt<[string], { embedding: Buffer; embedding_model: string }>('SELECT embedding, embedding_model FROM capsules WHERE id = ?').get(id);
     if (!row) throw new NotFoundError('capsule', id);
-    return vectorOf(row.embedding);
+    return { embedding: vectorOf(row.embedding), embedding_model: row.embedding_model };
+  }
+
+  /** The next value of the sequence every (re-)embedding advances (the write lock is held: no race). */
+  private nextEmbeddingSeq(): number {
+    return (this.stmt<[], number>('SELECT coalesce(max(embedding_seq), 0) + 1 FROM capsules').pluck().get() as number) ?? 1;
   }
 
   /**
-   * The vector index for queries of `dimensions`, brought up to the table: every capsule committed since
-   * the last call, by this process or another, is added. Capsules embedded at other dimensions (a store
-   * part-way through re-embedding) are left to the text side until re-embedded.
+   * The vector index for queries of `dimensions` embedded by `model`, brought up to the table: every
+   * capsule (re-)embedded since the last call, by this process or another, is added or replaced. Capsules
+   * of another model or size (a store part-way through re-embedding) are left to the text side until
+   * re-embedded; those of an unknown model ('') are compared, as the model that embedded them was the
+   * store's own before models were recorded.
    */
-  private vectorIndex(dimensions: number): QuantizedVectorIndex {
-    if (this.vectors?.dimensions !== dimensions) {
+  private vectorIndex(dimensions: number, model: string | undefined): QuantizedVectorIndex {
+    if (this.vectors?.dimensions !== dimensions || this.vectorsModel !== model) {
       this.vectors = new QuantizedVectorIndex(dimensions);
+      this.vectorsModel = model;
       this.vectorsThrough = 0;
     }
     const index = this.vectors;
-    const rows = this.stmt<[number], [number, Buffer]>('SELECT rowid, embedding FROM capsules WHERE rowid > ? ORDER BY rowid').raw().iterate(this.vectorsThrough);
-    for (const [rowid, embedding] of rows) {
-      if (embedding.byteLength === dimensions * 4) index.add(rowid, vectorOf(embedding));
-      this.vectorsThrough = rowid;
+    const rows = this.stmt<[number], [number, Buffer, string, number]>(
+      'SELECT rowid, embedding, embedding_model, embedding_seq FROM capsules WHERE embedding_seq > ? ORDER BY embedding_seq',
+    )
+      .raw()
+      .iterate(this.vectorsThrough);
+    for (const [rowid, embedding, rowModel, seq] of rows) {
+      if (embedding.byteLength === dimensions * 4 && (model === undefined || rowModel === model || rowModel === '')) index.set(rowid, vectorOf(embedding));
+      else index.delete(rowid);
+      this.vectorsThrough = seq;
     }
     return index;
   }
@@ -438,20 +454,28 @@ export class SqliteGraphStore implements GraphStore {
    * at least `minSimilarity`. Candidates come from the index, over-fetched and refilled until enough pass the
    * filter (the filter applies before the limit), then rescored with the stored float vectors.
    */
-  private vectorRanking(embedding: Float32Array, pool: number, minSimilarity: number, where: { sql: string; params: unknown[] }): Array<[string, number]> {
-    const index = this.vectorIndex(embedding.length);
-    const passing = this.stmt<unknown[], { id: string; embedding: Buffer }>(
-      `SELECT c.id AS id, c.embedding AS embedding FROM capsules c WHERE c.rowid IN (SELECT value FROM json_each(?)) AND ${where.sql}`,
+  private vectorRanking(
+    embedding: Float32Array,
+    model: string | undefined,
+    pool: number,
+    minSimilarity: number,
+    where: { sql: string; params: unknown[] },
+  ): Array<[string, number]> {
+    const index = this.vectorIndex(embedding.length, model);
+    type Row = { id: string; embedding: Buffer; model: string };
+    const passing = this.stmt<unknown[], Row>(
+      `SELECT c.id AS id, c.embedding AS embedding, c.embedding_model AS model FROM capsules c WHERE c.rowid IN (SELECT value FROM json_each(?)) AND ${where.sql}`,
     );
-    const rank = (rows: ReadonlyArray<{ id: string; embedding: Buffer }>): Array<[string, number]> =>
+    const comparable = (r: Row) => r.embedding.byteLength === embedding.length * 4 && (model === undefined || r.model === model || r.model === '');
+    const rank = (rows: readonly Row[]): Array<[string, number]> =>
       rows
-        .map((r): [string, number] => [r.id, r.embedding.byteLength === embedding.length * 4 ? cosine(embedding, vectorOf(r.embedding)) : -Infinity])
+        .map((r): [string, number] => [r.id, comparable(r) ? cosine(embedding, vectorOf(r.embedding)) : -Infinity])
         .filter(([, score]) => score >= minSimilarity)
         .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
         .slice(0, pool);
     for (let k = pool * OVER_FETCH; ; k *= OVER_FETCH) {
       if (k > EXACT_SCAN_AFTER) {
-        return rank(this.stmt<unknown[], { id: string; embedding: Buffer }>(`SELECT c.id AS id, c.embedding AS embedding FROM capsules c WHERE ${where.sql}`).all(...where.params));
+        return rank(this.stmt<unknown[], Row>(`SELECT c.id AS id, c.embedding AS embedding, c.embedding_model AS model FROM capsules c WHERE ${where.sql}`).all(...where.params));
       }
       const candidates = index.nearest(embedding, k);
       const ranked = rank(passing.all(JSON.stringify(candidates.map((c) => c.key)), ...where.params));
@@ -505,8 +529,8 @@ export class SqliteGraphStore implements GraphStore {
     const at = this.now();
     const tags = [...new Set(input.tags ?? [])];
     const info = this.stmt(
-      `INSERT INTO capsules (id, content, type, version, parent_id, owner_id, trust_level, embedding, metadata, tags, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO capsules (id, content, type, version, parent_id, owner_id, trust_level, embedding, metadata, tags, created_at, updated_at, embedding_model, embedding_seq)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
       id,
       input.content,
@@ -520,6 +544,8 @@ export class SqliteGraphStore implements GraphStore {
       JSON.stringify(tags),
       at,
       at,
+      input.embedding_model ?? '',
+      this.nextEmbeddingSeq(),
     );
     this.stmt('INSERT INTO capsule_fts (rowid, content, tags) VALUES (?, ?, ?)').run(info.lastInsertRowid, input.content, tags.join(' '));
     // FTS5's own automerge keeps the number of index segments logarithmic. (An explicit negative 'merge'
@@ -602,7 +628,7 @@ export class SqliteGraphStore implements GraphStore {
         const next = this.insertCapsule(
           {
             content: patch.content ?? previous.content,
-            embedding: patch.embedding ?? this.embeddingOf(id),
+            ...(patch.embedding ? { embedding: patch.embedding, embedding_model: patch.embedding_model ?? '' } : this.embeddingOf(id)),
             type: patch.type ?? previous.type,
             version,
             owner_id: patch.owner_id ?? previous.owner_id,
@@ -652,7 +678,7 @@ export class SqliteGraphStore implements GraphStore {
         return this.insertCapsule(
           {
             content: input.content ?? source.content,
-            embedding: input.embedding ?? this.embeddingOf(id),
+            ...(input.embedding ? { embedding: input.embedding, embedding_model: input.embedding_model ?? '' } : this.embeddingOf(id)),
             type: source.type,
             version: '1.0.0',
             owner_id: input.owner_id,
@@ -723,7 +749,7 @@ export class SqliteGraphStore implements GraphStore {
     // Vector side: filter first, then rank (see vectorRanking).
     const vectorScores = new Map<string, number>();
     const searchable = this.searchable();
-    const vectorRanking = this.vectorRanking(query.embedding, pool, minSimilarity, { sql, params }).map(([id, score]) => (vectorScores.set(id, score), id));
+    const vectorRanking = this.vectorRanking(query.embedding, query.embedding_model, pool, minSimilarity, { sql, params }).map(([id, score]) => (vectorScores.set(id, score), id));
 
     // Text side: BM25 over the same filter (see textRanking).
     const textScores = new Map<string, number>();
@@ -744,6 +770,27 @@ export class SqliteGraphStore implements GraphStore {
       vector_score: vectorScores.get(id) ?? null,
       text_score: textScores.get(id) ?? null,
     }));
+  }
+
+  async countStaleEmbeddings(model: string): Promise<number> {
+    return this.stmt<[string], number>('SELECT count(*) FROM capsules WHERE embedding_model != ?').pluck().get(model) ?? 0;
+  }
+
+  async staleEmbeddings(model: string, limit: number): Promise<StaleEmbedding[]> {
+    return this.stmt<[string, number], StaleEmbedding>('SELECT id, content FROM capsules WHERE embedding_model != ? ORDER BY rowid LIMIT ?').all(model, limit);
+  }
+
+  async setEmbeddings(model: string, embeddings: ReadonlyArray<{ readonly id: string; readonly embedding: Float32Array }>): Promise<number> {
+    return this.db
+      .transaction(() => {
+        const update = this.stmt<[Buffer, string, number, string, string], unknown>(
+          'UPDATE capsules SET embedding = ?, embedding_model = ?, embedding_seq = ? WHERE id = ? AND embedding_model != ?',
+        );
+        let changed = 0;
+        for (const { id, embedding } of embeddings) changed += update.run(blobOf(embedding), model, this.nextEmbeddingSeq(), id, model).changes;
+        return changed;
+      })
+      .immediate();
   }
 
   /**

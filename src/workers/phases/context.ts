@@ -1,3 +1,4 @@
+import { embeddingModelOf } from '../../search/embedder.js';
 import type { PhaseDeps, PhaseHandlers } from './types.js';
 import { overlayRequest, withOverlays } from './types.js';
 
@@ -12,6 +13,7 @@ export function contextPhase({ store, embedder, overlays }: Pick<PhaseDeps, 'sto
     const hits = await store.searchCapsules({
       text: data.query,
       embedding: embedding as Float32Array,
+      embedding_model: embeddingModelOf(embedder),
       limit: RETRIEVAL_LIMIT,
       filter: { max_trust: caller.trust_level },
     });
