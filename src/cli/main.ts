@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { createForge, type Forge } from '../app.js';
 import { configKeys, loadConfig, PHASES, type ForgeConfig, type Phase } from '../config/index.js';
 import { ConfigError, ForgeError } from '../errors.js';
-import { createIngressApp, listen } from '../producers/ingress.js';
+import { createIngressApp, createProbesApp, listen } from '../producers/ingress.js';
 import { runLoad, type LoadProgress } from '../producers/load.js';
 import { startLocalRedis, type LocalRedis } from '../redis/local-redis.js';
 import { packageRoot } from '../util/package-root.js';
@@ -232,8 +232,11 @@ async function start(flags: Flags, role: 'start' | 'ingress' | 'worker'): Promis
           ]);
         });
 
+  const probes = role === 'worker' && config.http.probePort !== undefined ? await listen(createProbesApp(forge), config.http.host, config.http.probePort) : undefined;
+
   onShutdown(async () => {
     await new Promise<void>((resolve) => (http ? http.server.close(() => resolve()) : resolve()));
+    await new Promise<void>((resolve) => (probes ? probes.server.close(() => resolve()) : resolve()));
     await workers?.close();
     await forge.close();
     await localRedis?.stop();
@@ -243,6 +246,7 @@ async function start(flags: Flags, role: 'start' | 'ingress' | 'worker'): Promis
   const where = [
     http ? `API ${http.url}/v2` : null,
     http ? `Bull Board ${http.url}/admin/queues` : null,
+    probes ? `probes ${probes.url}/healthz` : null,
     workers ? `workers: ${(phases ?? PHASES).join(',')}` : null,
     `Redis ${localRedis ? `${config.redisUrl} (private, data in ${path.join(config.dataDir, 'redis')})` : redactUrl(config.redisUrl ?? '')}`,
   ].filter(Boolean);

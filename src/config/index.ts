@@ -187,6 +187,8 @@ const EnvObject = z
     AWS_REGION: z.string().min(1).optional(),
     /** Path-style addressing (`endpoint/bucket/key`), which MinIO and most S3-compatible servers need. @defaultValue false */
     FORGE_S3_PATH_STYLE: z.enum(['true', 'false']).default('false'),
+    /** `forge worker` serves /healthz and /metrics on this port, for orchestrators' probes; unset = none. */
+    FORGE_PROBE_PORT: int(0, 65_535).optional(),
     /** What embeds capsules and queries: `hashing` (built in, no download) or `openai` (an OpenAI-compatible endpoint). @defaultValue hashing */
     FORGE_EMBEDDER: z.enum(['hashing', 'openai']).default('hashing'),
     /** What writes answers: `extractive` (built in: sentences of the capsules) or `openai` (a chat model, citations checked). @defaultValue extractive */
@@ -266,7 +268,7 @@ const ConfigSchema = EnvObject.superRefine((e, ctx) => {
           forcePathStyle: e.FORGE_S3_PATH_STYLE === 'true',
         }
       : { kind: 'filesystem' as const, root: path.join(path.resolve(e.FORGE_DATA_DIR), 'blobs') },
-  http: { host: e.HOST, port: e.PORT, bodyLimit: e.FORGE_BODY_LIMIT },
+  http: { host: e.HOST, port: e.PORT, bodyLimit: e.FORGE_BODY_LIMIT, probePort: e.FORGE_PROBE_PORT },
   queuePrefix: e.FORGE_QUEUE_PREFIX,
   phases: byPhase((phase) => {
     const p = e.phases[phase];

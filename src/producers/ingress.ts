@@ -109,6 +109,26 @@ export function createIngressApp(services: IngressServices): express.Express {
   return app;
 }
 
+/**
+ * What a worker process serves when given a probe port: `/healthz` for a liveness probe and `/metrics` for
+ * Prometheus (with FORGE_METRICS_TOKEN), the same two routes as the ingress and nothing else.
+ */
+export function createProbesApp(services: { readonly config: Pick<ForgeConfig, 'metricsToken'>; readonly metrics: { readonly registry: Registry } }): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    res.locals.correlationId = randomUUID();
+    res.locals.principal = req.path === '/metrics' ? scrapePrincipal(services.config.metricsToken, req.get('authorization')) : null;
+    next();
+  });
+  app.use(probesRouter({ metrics: services.metrics.registry }));
+  app.use((req, res) => {
+    res.status(404).json({ error: 'not_found', message: `no route for ${req.method} ${req.path}` });
+  });
+  app.use(errorMapper({ fleetAvailable: () => true, fleetState: () => 'not used by probes' }));
+  return app;
+}
+
 /** Listens on the configured host and port (0 = a free port). */
 export async function listen(app: express.Express, host: string, port: number): Promise<{ server: Server; url: string }> {
   return new Promise((resolve, reject) => {
