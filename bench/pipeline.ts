@@ -144,8 +144,9 @@ async function forgePipeline(config: ForgeConfig): Promise<Subject> {
   const sample = readSampleFile(path.join(packageRoot(), 'samples', 'knowledge.json'));
   await loadSampleKnowledge(forge, sample);
   const workers = forge.startWorkers();
-  const wait = completionTracker(workers.workers.get('intelligence') as Worker);
-  const counts = countCompleted(workers.workers.values());
+  // The bench runs one queue partition (the default).
+  const wait = completionTracker((workers.workers.get('intelligence') as readonly Worker[])[0] as Worker);
+  const counts = countCompleted([...workers.workers.values()].flat());
   const queries = sample.questions.map((q) => q.query);
   return {
     name: 'Forge pipeline (embedded defaults)',

@@ -129,7 +129,7 @@ export async function createForge(config: ForgeConfig, overrides: ForgeOverrides
   const { redisUrl } = config;
   if (!redisUrl) throw new TypeError('createForge: config.redisUrl is required (forge start provides a local Redis)');
   // A Forge that exists is connected: wait for Redis once, at start-up, with a clear error if it never answers.
-  const fleet = await connectRedisFleetState({ url: redisUrl, prefix: config.queuePrefix, rateLimits: config.rateLimits }).catch((err: unknown) => {
+  const fleet = await connectRedisFleetState({ url: redisUrl, cluster: config.redisCluster, prefix: config.queuePrefix, rateLimits: config.rateLimits }).catch((err: unknown) => {
     throw err instanceof FleetStateUnavailableError ? new RedisStartError(err.message, '') : err;
   });
   const queues = createQueues({ ...config, redisUrl });
@@ -146,7 +146,7 @@ export async function createForge(config: ForgeConfig, overrides: ForgeOverrides
     config,
     store,
     flows: queues.flows,
-    contextQueue: queues.phases.context,
+    queues,
     events: fleet.events,
     recorded: (record) => identity.remember(record),
   });
@@ -172,7 +172,7 @@ export async function createForge(config: ForgeConfig, overrides: ForgeOverrides
     ...overrides.handlers,
   };
   const prometheus = createTelemetry();
-  prometheus.attach({ phaseQueues: queues.phases, deadLetters: queues.deadLetters, counters: fleet.requests, registry, executor });
+  prometheus.attach({ phaseQueues: queues.partitions, deadLetters: queues.deadLetters, counters: fleet.requests, registry, executor });
   const started: PipelineWorkers[] = [];
   const maintenance: Worker[] = [];
 
@@ -189,7 +189,7 @@ export async function createForge(config: ForgeConfig, overrides: ForgeOverrides
     users: new UserService({ store }),
     tokens: new TokenService({ store, settings: { ...config.tokens, secret: localSecret(config, config.tokens.secret, 'token.secret') } }),
     overlays: { registry, executor, health, canaries },
-    dlq: new DeadLetterService({ config, store, deadLetters: queues.deadLetters, queues: queues.phases, flows: queues.flows }),
+    dlq: new DeadLetterService({ config, store, deadLetters: queues.deadLetters, queues, flows: queues.flows }),
     queues,
     metrics: { registry: prometheus.registry, telemetry: prometheus.telemetry },
     localCaller: { id: 'local', roles: ['admin'], trust_level: config.localTrust },

@@ -18,7 +18,7 @@ it('a request whose flow could not be added is not accepted, and a retry with it
   const nowhere = new Redis(`redis://127.0.0.1:${await freePort()}`, { maxRetriesPerRequest: 1, retryStrategy: () => null, lazyConnect: true });
   nowhere.on('error', () => undefined);
   const deadFlows = new FlowProducer({ connection: nowhere, prefix: config.queuePrefix });
-  const broken = new RequestService({ config, store: forge.store, flows: deadFlows, contextQueue: forge.queues.phases.context, events: forge.fleet.events });
+  const broken = new RequestService({ config, store: forge.store, flows: deadFlows, queues: forge.queues, events: forge.fleet.events });
   await expect(broken.submit(forge.localCaller, { query: 'will it run?' }, { idempotencyKey: 'retry-me' })).rejects.toThrow();
   await deadFlows.close().catch(() => undefined);
   nowhere.disconnect();

@@ -2,6 +2,11 @@ import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError, type FieldIssue } from '../errors.js';
 
+/** The queue prefix of partition `index`: `{forge}` for 0, then `{forge-1}`, `{forge-2}`, … */
+export function partitionPrefix(prefix: string, index: number): string {
+  return index === 0 ? prefix : `${prefix.slice(0, -1)}-${index}}`;
+}
+
 /** The seven phases of a request, in the order they finish. */
 export const PHASES = ['context', 'analysis', 'security', 'optimization', 'intelligence', 'metrics', 'storage'] as const;
 export type Phase = (typeof PHASES)[number];
@@ -76,6 +81,14 @@ const EnvObject = z
       .string()
       .regex(/^\{[A-Za-z0-9_-]+\}$/, 'must be a Redis Cluster hash tag such as {forge}')
       .default('{forge}'),
+    /** REDIS_URL is a seed node of a Redis Cluster (the other nodes are discovered). @defaultValue false */
+    FORGE_REDIS_CLUSTER: z.enum(['true', 'false']).default('false'),
+    /**
+     * Queue partitions: requests spread over this many sets of queues, each its own hash tag (`{forge}`,
+     * `{forge-1}`, …) so a Redis Cluster places them on different masters; a request's flow stays in one.
+     * Every worker consumes every partition. @defaultValue 1
+     */
+    FORGE_QUEUE_PARTITIONS: int(1, 64).default(1),
     /** Attempts for every phase unless FORGE_<PHASE>_ATTEMPTS says otherwise. @defaultValue 3 */
     FORGE_ATTEMPTS: int(1, 50).default(3),
     /** First retry delay; doubles on each retry. @defaultValue 200 */
@@ -270,6 +283,8 @@ const ConfigSchema = EnvObject.superRefine((e, ctx) => {
       : { kind: 'filesystem' as const, root: path.join(path.resolve(e.FORGE_DATA_DIR), 'blobs') },
   http: { host: e.HOST, port: e.PORT, bodyLimit: e.FORGE_BODY_LIMIT, probePort: e.FORGE_PROBE_PORT },
   queuePrefix: e.FORGE_QUEUE_PREFIX,
+  queuePartitions: Array.from({ length: e.FORGE_QUEUE_PARTITIONS }, (_, i) => partitionPrefix(e.FORGE_QUEUE_PREFIX, i)),
+  redisCluster: e.FORGE_REDIS_CLUSTER === 'true',
   phases: byPhase((phase) => {
     const p = e.phases[phase];
     return { concurrency: p.CONCURRENCY, timeoutMs: p.TIMEOUT_MS, attempts: p.ATTEMPTS ?? e.FORGE_ATTEMPTS, backoffMs: e.FORGE_BACKOFF_MS };

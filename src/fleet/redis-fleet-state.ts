@@ -7,7 +7,7 @@
  * This module must not be exported from the package entry: its key layout may change between versions.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { connectRedis, type RedisConnection } from '../redis/connect.js';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { redactUrl } from '../util/redact.js';
 import type {
@@ -204,7 +204,7 @@ return 1
 `;
 
 /** A script called by SHA (EVALSHA), sent again after a Redis restart forgot it (NOSCRIPT). */
-function defineScript(redis: Redis, lua: string): Script {
+function defineScript(redis: RedisConnection, lua: string): Script {
   const sha = createHash('sha1').update(lua).digest('hex');
   return async (keys, args) => {
     try {
@@ -227,6 +227,8 @@ export interface RedisFleetStateOptions {
   /** How long `connect` waits for Redis to answer. @defaultValue 10000 */
   readonly connectTimeoutMs?: number;
   readonly rateLimits: RateLimitSettings;
+  /** `url` is a seed node of a Redis Cluster. @defaultValue false */
+  readonly cluster?: boolean;
 }
 
 /** Redis did not answer at start-up. */
@@ -245,8 +247,8 @@ export class FleetStateUnavailableError extends Error {
 export async function connectRedisFleetState(options: RedisFleetStateOptions): Promise<FleetState> {
   // Commands issued in the same turn of the event loop leave in one write (many requests run at once, and
   // each socket write is a system call); nothing on this connection blocks, so none waits behind another.
-  const redis = new Redis(options.url, { maxRetriesPerRequest: 3, enableAutoPipelining: true });
-  const subscriber = new Redis(options.url, { maxRetriesPerRequest: null, lazyConnect: true });
+  const redis = connectRedis(options.url, options.cluster ?? false, { maxRetriesPerRequest: 3, enableAutoPipelining: true });
+  const subscriber = connectRedis(options.url, options.cluster ?? false, { maxRetriesPerRequest: null, lazyConnect: true });
   for (const c of [redis, subscriber]) c.on('error', () => undefined); // ioredis reconnects; callers see command errors
   const waitMs = options.connectTimeoutMs ?? 10_000;
   await new Promise<void>((resolve, reject) => {
@@ -263,7 +265,7 @@ export async function connectRedisFleetState(options: RedisFleetStateOptions): P
   return createRedisFleetState(redis, subscriber, options.prefix, options.rateLimits);
 }
 
-function createRedisFleetState(redis: Redis, subscriber: Redis, prefix: string, limits: RateLimitSettings): FleetState {
+function createRedisFleetState(redis: RedisConnection, subscriber: RedisConnection, prefix: string, limits: RateLimitSettings): FleetState {
   const k = keysOf(prefix);
   const cacheLookup = defineScript(redis, CACHE_LOOKUP);
   const requestFinished = defineScript(redis, REQUEST_FINISHED);

@@ -2,16 +2,21 @@
  * The queue setup: the Redis connections BullMQ uses, every queue of a Forge and its flow producer.
  * Workers take `workerConnection` (no per-command retry limit, as BullMQ requires for blocking calls).
  */
-import { FlowProducer, Queue, type ConnectionOptions } from 'bullmq';
-import { Redis } from 'ioredis';
+import { FlowProducer, Queue, type ConnectionOptions, type JobType } from 'bullmq';
+import { connectRedis } from '../redis/connect.js';
 import { PHASES, type ForgeConfig, type Phase } from '../config/index.js';
 import { HEALTH_CHECK_QUEUE } from '../overlays/health.js';
 import { OVERLAY_EXPIRY_QUEUE, type OverlayExpiryJob } from '../overlays/registry.js';
 import { REEMBED_QUEUE, type ReembedJob } from '../services/reembedding.js';
-import { DEAD_LETTER_QUEUE, QUEUE_OF, type DeadLetter } from './request-flow.js';
+import { DEAD_LETTER_QUEUE, QUEUE_OF, partitionOf, type DeadLetter } from './request-flow.js';
 
 export interface ForgeQueues {
+  /** The phase queues of the first partition (the only one unless FORGE_QUEUE_PARTITIONS > 1). */
   readonly phases: Readonly<Record<Phase, Queue>>;
+  /** The phase queues of every partition, in `config.queuePartitions` order. */
+  readonly partitions: ReadonlyArray<Readonly<Record<Phase, Queue>>>;
+  /** The phase queues of the partition a request's jobs are in. */
+  forRequest(requestId: string): Readonly<Record<Phase, Queue>>;
   readonly deadLetters: Queue<DeadLetter>;
   /** Delayed jobs that end overlay activations with a TTL. */
   readonly overlayExpiry: Queue<OverlayExpiryJob>;
@@ -27,20 +32,38 @@ export interface ForgeQueues {
   close(): Promise<void>;
 }
 
+/** A phase's job counts summed over every queue partition. */
+export async function phaseJobCounts(
+  partitions: ReadonlyArray<Readonly<Record<Phase, Pick<Queue, 'getJobCounts'>>>>,
+  phase: Phase,
+  ...states: JobType[]
+): Promise<Record<string, number>> {
+  const total: Record<string, number> = {};
+  for (const counts of await Promise.all(partitions.map((p) => p[phase].getJobCounts(...states)))) {
+    for (const [state, n] of Object.entries(counts)) total[state] = (total[state] ?? 0) + n;
+  }
+  return total;
+}
+
 export function createQueues(config: ForgeConfig & { readonly redisUrl: string }): ForgeQueues {
-  const producer = new Redis(config.redisUrl, { maxRetriesPerRequest: 3 });
-  const workers = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+  const producer = connectRedis(config.redisUrl, config.redisCluster, { maxRetriesPerRequest: 3 });
+  const workers = connectRedis(config.redisUrl, config.redisCluster, { maxRetriesPerRequest: null });
   for (const c of [producer, workers]) c.on('error', () => undefined); // ioredis reconnects; callers see command errors
   const opts = { connection: producer, prefix: config.queuePrefix };
-  const phases = Object.fromEntries(PHASES.map((phase) => [phase, new Queue(QUEUE_OF[phase], opts)])) as Record<Phase, Queue>;
+  const partitions = config.queuePartitions.map(
+    (prefix) => Object.fromEntries(PHASES.map((phase) => [phase, new Queue(QUEUE_OF[phase], { connection: producer, prefix })])) as Record<Phase, Queue>,
+  );
+  const phases = partitions[0] as Record<Phase, Queue>;
   const deadLetters = new Queue<DeadLetter>(DEAD_LETTER_QUEUE, opts);
   const overlayExpiry = new Queue<OverlayExpiryJob>(OVERLAY_EXPIRY_QUEUE, opts);
   const healthChecks = new Queue(HEALTH_CHECK_QUEUE, opts);
   const reembed = new Queue<ReembedJob>(REEMBED_QUEUE, opts);
   const flows = new FlowProducer(opts);
-  const all = () => [...Object.values(phases), deadLetters, overlayExpiry, healthChecks, reembed] as Queue[];
+  const all = () => [...partitions.flatMap((p) => Object.values(p)), deadLetters, overlayExpiry, healthChecks, reembed] as Queue[];
   return {
     phases,
+    partitions,
+    forRequest: (requestId) => partitions[partitionOf(config, requestId)] as Record<Phase, Queue>,
     deadLetters,
     overlayExpiry,
     healthChecks,

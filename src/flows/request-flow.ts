@@ -146,9 +146,24 @@ export function phaseJobOptions(config: ForgeConfig, phase: Phase): JobsOptions 
   };
 }
 
+/**
+ * The queue partition a request's jobs live in, all of them (its flow and its fire-and-forget jobs): one
+ * of `config.queuePartitions`, chosen by the request id (FNV-1a), so requests spread evenly over them.
+ */
+export function partitionOf(config: Pick<ForgeConfig, 'queuePartitions'>, requestId: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < requestId.length; i++) h = Math.imul(h ^ requestId.charCodeAt(i), 0x01000193);
+  return (h >>> 0) % config.queuePartitions.length;
+}
+
+/** The queue prefix (hash tag) of a request's partition. */
+export function requestPrefix(config: Pick<ForgeConfig, 'queuePartitions'>, requestId: string): string {
+  return config.queuePartitions[partitionOf(config, requestId)] as string;
+}
+
 /** The flow of one request. */
 export function buildRequestFlow(config: ForgeConfig, data: RequestJobData): FlowJob {
-  const prefix = config.queuePrefix;
+  const prefix = requestPrefix(config, data.request_id);
   const child = (phase: Phase, failure: JobsOptions): FlowJob => ({
     name: phase,
     queueName: QUEUE_OF[phase],
@@ -181,7 +196,7 @@ export function followUpJobs(config: ForgeConfig, metrics: MetricsJobData): Flow
   const job = (phase: 'metrics' | 'storage', data: MetricsJobData | StorageJobData): FlowJob => ({
     name: phase,
     queueName: QUEUE_OF[phase],
-    prefix: config.queuePrefix,
+    prefix: requestPrefix(config, metrics.request_id),
     data,
     opts: { ...phaseJobOptions(config, phase), jobId: phaseJobId(metrics.request_id, phase) },
   });

@@ -1,4 +1,5 @@
 import type { Queue } from 'bullmq';
+import { phaseJobCounts } from '../flows/queues.js';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { PHASES, type Phase } from '../config/index.js';
 import type { RequestCounters } from '../fleet/fleet-state.js';
@@ -7,7 +8,8 @@ import type { OverlayRegistry } from '../overlays/registry.js';
 
 /** What the scrape-time gauges read: queue depths, fleet counters and overlay figures. */
 export interface FleetGaugeSources {
-  readonly phaseQueues: Readonly<Record<Phase, Pick<Queue, 'getJobCounts'>>>;
+  /** The phase queues of every queue partition (counts are summed). */
+  readonly phaseQueues: ReadonlyArray<Readonly<Record<Phase, Pick<Queue, 'getJobCounts'>>>>;
   readonly deadLetters: Pick<Queue, 'count'>;
   readonly counters: Pick<RequestCounters, 'requestTotals'>;
   readonly registry: Pick<OverlayRegistry, 'list'>;
@@ -56,7 +58,7 @@ export function createTelemetry(): { registry: Registry; telemetry: PhaseTelemet
       async collect() {
         this.reset();
         for (const phase of PHASES) {
-          const counts = await sources.phaseQueues[phase].getJobCounts('waiting', 'active', 'delayed', 'waiting-children', 'prioritized', 'failed');
+          const counts = await phaseJobCounts(sources.phaseQueues, phase, 'waiting', 'active', 'delayed', 'waiting-children', 'prioritized', 'failed');
           for (const [state, n] of Object.entries(counts)) this.set({ queue: phase, state }, n);
         }
       },

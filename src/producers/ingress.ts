@@ -36,7 +36,7 @@ export interface IngressServices {
   readonly config: Pick<ForgeConfig, 'http' | 'overlayMaxWasmBytes' | 'metricsToken' | 'allowedHosts' | 'selfRegistration' | 'oidc'>;
   readonly fleet: Pick<FleetState, 'available' | 'describe' | 'ping' | 'requests' | 'sessions' | 'rateLimits'>;
   readonly store: GraphStore;
-  readonly queues: Pick<ForgeQueues, 'phases' | 'deadLetters' | 'overlayExpiry' | 'healthChecks'>;
+  readonly queues: Pick<ForgeQueues, 'phases' | 'partitions' | 'deadLetters' | 'overlayExpiry' | 'healthChecks'>;
   readonly capsules: CapsuleService;
   readonly requests: Pick<RequestService, 'submit' | 'get' | 'waitFor'>;
   readonly overlays: { readonly registry: OverlayRegistry; readonly executor: OverlayExecutor; readonly health: OverlayHealth; readonly canaries: OverlayCanaries };
@@ -83,7 +83,11 @@ export function createIngressApp(services: IngressServices): express.Express {
   app.use(probesRouter({ metrics: services.metrics.registry }));
 
   app.use(loginRouter({ store, sessions: fleet.sessions, limits: fleet.rateLimits }));
-  const board = adminRouter({ queues: [...Object.values(queues.phases), queues.overlayExpiry, queues.healthChecks], readOnlyQueues: [queues.deadLetters], audit: store });
+  const board = adminRouter({
+    queues: [...queues.partitions.flatMap((p) => Object.values(p)), queues.overlayExpiry, queues.healthChecks],
+    readOnlyQueues: [queues.deadLetters],
+    audit: store,
+  });
   app.use(board.basePath, board.guard, board.router);
 
   const v2 = express.Router();

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { FlowProducer, Queue } from 'bullmq';
+import type { FlowProducer } from 'bullmq';
+import type { ForgeQueues } from '../flows/queues.js';
 import type { ForgeConfig } from '../config/index.js';
 import { NotFoundError } from '../errors.js';
 import { buildRequestFlow, phaseJobId, requestJobData } from '../flows/request-flow.js';
@@ -27,7 +28,7 @@ export class RequestService {
   private readonly config: ForgeConfig;
   private readonly store: GraphStore;
   private readonly flows: FlowProducer;
-  private readonly contextQueue: Queue;
+  private readonly queues: Pick<ForgeQueues, 'forRequest'>;
   private readonly events: EventChannel;
   private readonly recorded: (record: RequestRecord) => void;
   private readonly waiters = new Map<string, Set<() => void>>();
@@ -37,7 +38,7 @@ export class RequestService {
     config: ForgeConfig;
     store: GraphStore;
     flows: FlowProducer;
-    contextQueue: Queue;
+    queues: Pick<ForgeQueues, 'forRequest'>;
     events: EventChannel;
     /** Told of each request recorded here, before its flow is added (the workers of this process keep its data). */
     recorded?: (record: RequestRecord) => void;
@@ -45,7 +46,7 @@ export class RequestService {
     this.config = deps.config;
     this.store = deps.store;
     this.flows = deps.flows;
-    this.contextQueue = deps.contextQueue;
+    this.queues = deps.queues;
     this.events = deps.events;
     this.recorded = deps.recorded ?? (() => undefined);
   }
@@ -93,7 +94,7 @@ export class RequestService {
     const record = await this.store.getRequest(id);
     if (!record) throw new NotFoundError('request', id);
     if (record.status !== 'queued') return record;
-    const state = await this.contextQueue.getJobState(phaseJobId(id, 'context'));
+    const state = await this.queues.forRequest(id).context.getJobState(phaseJobId(id, 'context'));
     return state === 'waiting' || state === 'delayed' || state === 'prioritized' || state === 'unknown' ? record : { ...record, status: 'running' };
   }
 

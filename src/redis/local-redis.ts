@@ -16,6 +16,8 @@ export interface LocalRedisOptions {
   readonly startTimeoutMs?: number;
   /** A fixed port (e.g. to restart on the same one); default: a free one. */
   readonly port?: number;
+  /** More redis-server arguments, e.g. cluster mode's. */
+  readonly args?: readonly string[];
 }
 
 /** A redis-server child process on a free loopback port. It stops when `stop()` is called or this process exits. */
@@ -67,6 +69,7 @@ export async function startLocalRedis(options: LocalRedisOptions): Promise<Local
     'yes',
     '--loglevel',
     'warning',
+    ...(options.args ?? []),
   ];
   const child: ChildProcess = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';

@@ -1,4 +1,5 @@
 import type { Queue } from 'bullmq';
+import { phaseJobCounts } from '../flows/queues.js';
 import { PHASES, type Phase } from '../config/index.js';
 import type { FleetState } from '../fleet/fleet-state.js';
 import type { OverlayHealth } from '../overlays/health.js';
@@ -9,7 +10,7 @@ export interface SystemHealthDeps {
   readonly fleet: Pick<FleetState, 'ping'>;
   readonly store: Pick<GraphStore, 'kind' | 'stats'>;
   readonly queues: {
-    readonly phases: Readonly<Record<Phase, Pick<Queue, 'getJobCounts'>>>;
+    readonly partitions: ReadonlyArray<Readonly<Record<Phase, Pick<Queue, 'getJobCounts'>>>>;
     readonly overlayExpiry: Pick<Queue, 'getJobCounts'>;
     readonly healthChecks: Pick<Queue, 'getJobCounts'>;
     readonly deadLetters: Pick<Queue, 'count'>;
@@ -44,7 +45,7 @@ export async function systemHealth(deps: SystemHealthDeps): Promise<SystemHealth
   }
   const queues: Record<string, Record<string, number>> = {};
   if (redis.ok) {
-    for (const phase of PHASES) queues[phase] = await deps.queues.phases[phase].getJobCounts('waiting', 'active', 'delayed', 'waiting-children', 'prioritized', 'failed');
+    for (const phase of PHASES) queues[phase] = await phaseJobCounts(deps.queues.partitions, phase, 'waiting', 'active', 'delayed', 'waiting-children', 'prioritized', 'failed');
     queues['overlay-expiry'] = await deps.queues.overlayExpiry.getJobCounts('delayed', 'failed');
     queues['health-checks'] = await deps.queues.healthChecks.getJobCounts('waiting', 'active', 'delayed', 'failed');
     queues['dead-letter'] = { size: await deps.queues.deadLetters.count() };

@@ -1,4 +1,5 @@
 import type { FlowProducer, Job, Queue } from 'bullmq';
+import type { ForgeQueues } from '../flows/queues.js';
 import type { ForgeConfig, Phase } from '../config/index.js';
 import { NotFoundError } from '../errors.js';
 import { buildRequestFlow, phaseJobId, phaseJobOptions, QUEUE_OF, requestJobData, type DeadLetter } from '../flows/request-flow.js';
@@ -37,9 +38,9 @@ const SCAN_LIMIT = 10_000;
  * so the request completes. The letter is removed once it has been re-driven.
  */
 export class DeadLetterService {
-  private readonly deps: { config: ForgeConfig; store: GraphStore; deadLetters: Queue; queues: Readonly<Record<Phase, Queue>>; flows: FlowProducer };
+  private readonly deps: { config: ForgeConfig; store: GraphStore; deadLetters: Queue; queues: Pick<ForgeQueues, 'forRequest'>; flows: FlowProducer };
 
-  constructor(deps: { config: ForgeConfig; store: GraphStore; deadLetters: Queue; queues: Readonly<Record<Phase, Queue>>; flows: FlowProducer }) {
+  constructor(deps: { config: ForgeConfig; store: GraphStore; deadLetters: Queue; queues: Pick<ForgeQueues, 'forRequest'>; flows: FlowProducer }) {
     this.deps = deps;
   }
 
@@ -130,9 +131,14 @@ export class DeadLetterService {
   }
 
   private async redrive(caller: Caller, letter: DeadLetter): Promise<Omit<RetryOutcome, 'id'>> {
-    const { config, store, queues, flows } = this.deps;
+    const { config, store, flows } = this.deps;
     const phase = (Object.keys(QUEUE_OF) as Phase[]).find((p) => QUEUE_OF[p] === letter.queue);
     if (!phase) return { action: 'nothing_to_do', detail: `queue ${letter.queue} is not a pipeline queue` };
+
+    const requestId = letter.request_id;
+    if (!requestId) return { action: 'nothing_to_do', detail: 'the letter names no request' };
+    // Every job of a request is in its request's queue partition.
+    const queues = this.deps.queues.forRequest(requestId);
 
     if (phase === 'metrics' || phase === 'storage') {
       // Same job id: remove the failed original, then add it again.
@@ -141,8 +147,6 @@ export class DeadLetterService {
       return { action: 'job_readded', detail: `${phase} job ${letter.job_id} added again` };
     }
 
-    const requestId = letter.request_id;
-    if (!requestId) return { action: 'nothing_to_do', detail: 'the letter names no request' };
     const record = await store.getRequest(requestId);
     if (!record) throw new NotFoundError('request', requestId);
     if (record.status !== 'failed') return { action: 'nothing_to_do', detail: `request ${requestId} is ${record.status}` };

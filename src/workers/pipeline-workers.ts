@@ -26,7 +26,8 @@ export interface PipelineWorkerOptions {
 }
 
 export interface PipelineWorkers {
-  readonly workers: ReadonlyMap<Phase, Worker>;
+  /** The workers of each phase, one per queue partition. */
+  readonly workers: ReadonlyMap<Phase, readonly Worker[]>;
   /**
    * Stops taking jobs and waits up to `drainMs` for the active ones to finish; then drops the connections.
    * A job still running then is not lost: its lock expires and another worker takes it over (stalled job).
@@ -126,33 +127,35 @@ export function startPipelineWorkers(options: PipelineWorkerOptions): PipelineWo
     };
   }
 
-  const workers = new Map<Phase, Worker>();
-  for (const phase of options.phases ?? PHASES) {
-    const worker = new Worker(QUEUE_OF[phase], processorFor(phase), {
-      connection,
-      prefix: config.queuePrefix,
-      concurrency: config.phases[phase].concurrency,
-      lockDuration: config.locks.durationMs,
-      stalledInterval: config.locks.stalledIntervalMs,
-      maxStalledCount: config.locks.maxStalled,
-    });
-    // Failures that never reached the processor's catch (a job that stalled too often) are finalized here.
-    // A parent failed by its child (`deferredFailure`) needs nothing: the child was finalized.
-    worker.on('failed', (job, err) => {
-      if (!job || finalized.has(err) || job.deferredFailure) return;
-      if (err.name !== 'UnrecoverableError' && job.attemptsMade < (job.opts.attempts ?? 1)) return;
-      finalizeFailure(phase, job, err, job.attemptsMade).catch((e: unknown) => worker.emit('error', e as Error));
-    });
-    worker.on('error', (err) => {
-      // Connection errors are retried by ioredis; surface everything else.
-      if ((err as NodeJS.ErrnoException).code !== 'ECONNREFUSED') console.error(`[forge] ${phase} worker error:`, err.message);
-    });
-    workers.set(phase, worker);
-  }
+  // One worker per phase and queue partition: every process consumes every partition.
+  const workers = new Map<Phase, Worker[]>();
+  for (const phase of options.phases ?? PHASES)
+    for (const prefix of config.queuePartitions) {
+      const worker = new Worker(QUEUE_OF[phase], processorFor(phase), {
+        connection,
+        prefix,
+        concurrency: config.phases[phase].concurrency,
+        lockDuration: config.locks.durationMs,
+        stalledInterval: config.locks.stalledIntervalMs,
+        maxStalledCount: config.locks.maxStalled,
+      });
+      // Failures that never reached the processor's catch (a job that stalled too often) are finalized here.
+      // A parent failed by its child (`deferredFailure`) needs nothing: the child was finalized.
+      worker.on('failed', (job, err) => {
+        if (!job || finalized.has(err) || job.deferredFailure) return;
+        if (err.name !== 'UnrecoverableError' && job.attemptsMade < (job.opts.attempts ?? 1)) return;
+        finalizeFailure(phase, job, err, job.attemptsMade).catch((e: unknown) => worker.emit('error', e as Error));
+      });
+      worker.on('error', (err) => {
+        // Connection errors are retried by ioredis; surface everything else.
+        if ((err as NodeJS.ErrnoException).code !== 'ECONNREFUSED') console.error(`[forge] ${phase} worker error:`, err.message);
+      });
+      workers.set(phase, [...(workers.get(phase) ?? []), worker]);
+    }
   return {
     workers,
     async close(drainMs = config.shutdownDrainMs) {
-      await closeWorkers([...workers.values()], drainMs);
+      await closeWorkers([...workers.values()].flat(), drainMs);
     },
   };
 }
