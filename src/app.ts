@@ -3,6 +3,7 @@ import type { Worker } from 'bullmq';
 import type { Registry } from 'prom-client';
 import type { BlobStore } from './blobs/blob-store.js';
 import { openBlobStore } from './blobs/open.js';
+import { Neo4jGraphStore } from './store/neo4j/neo4j-graph-store.js';
 import { openEmbedder, openIntelligence } from './providers/open.js';
 import { Reembedding } from './services/reembedding.js';
 import type { ForgeConfig, Phase } from './config/index.js';
@@ -134,7 +135,11 @@ export async function createForge(config: ForgeConfig, overrides: ForgeOverrides
   });
   const queues = createQueues({ ...config, redisUrl });
 
-  const store = overrides.store ?? (await SqliteGraphStore.open({ file: path.join(config.dataDir, 'forge.db') }));
+  const store =
+    overrides.store ??
+    (config.graphStore.kind === 'neo4j'
+      ? await Neo4jGraphStore.open({ ...config.graphStore, dimensions: config.embeddingDim })
+      : await SqliteGraphStore.open({ file: config.graphStore.file }));
   const blobs = overrides.blobs ?? openBlobStore(config.blobs);
   const embedder = overrides.embedder ?? openEmbedder(config);
   const intelligence = overrides.intelligence ?? openIntelligence(config);

@@ -3,7 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { Redis } from 'ioredis';
 import { afterEach, expect, it } from 'vitest';
-import { auditHash } from '../src/store/sqlite/sqlite-graph-store.js';
+import { auditHash } from '../src/store/records.js';
 import { createServedForge, type ServedForge } from './helpers/forge.js';
 
 let t: ServedForge | undefined;

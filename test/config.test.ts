@@ -77,6 +77,19 @@ describe('config', () => {
     expect(issues({ FORGE_S3_BUCKET: 'forge-blobs', FORGE_S3_PREFIX: 'prod' })).toEqual(['FORGE_S3_BUCKET', 'FORGE_S3_PREFIX']);
   });
 
+  it('selects the graph store: SQLite in the data directory by default, Neo4j with NEO4J_URI and a password', () => {
+    expect(loadConfig({}, { 'data-dir': '/srv/forge' }).graphStore).toEqual({ kind: 'sqlite', file: '/srv/forge/forge.db' });
+    expect(loadConfig({ NEO4J_URI: 'neo4j://graph:7687', NEO4J_PASSWORD: 'secret', NEO4J_DATABASE: 'forge' }).graphStore).toEqual({
+      kind: 'neo4j',
+      uri: 'neo4j://graph:7687',
+      user: 'neo4j',
+      password: 'secret',
+      database: 'forge',
+    });
+    expect(() => loadConfig({ NEO4J_URI: 'neo4j://graph:7687' })).toThrow(/NEO4J_PASSWORD: is needed with NEO4J_URI/);
+    expect(() => loadConfig({ NEO4J_URI: 'http://graph:7474', NEO4J_PASSWORD: 'x' })).toThrow(/NEO4J_URI/);
+  });
+
   it('lists every variable it reads, per-phase ones included', () => {
     expect(configKeys()).toEqual(expect.arrayContaining(['REDIS_URL', 'FORGE_CACHE_TTL_S', 'FORGE_CONTEXT_TIMEOUT_MS', 'FORGE_STORAGE_ATTEMPTS', 'FORGE_METRICS_CONCURRENCY']));
     expect(configKeys()).not.toContain('phases');

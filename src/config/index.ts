@@ -200,6 +200,13 @@ const EnvObject = z
     AWS_REGION: z.string().min(1).optional(),
     /** Path-style addressing (`endpoint/bucket/key`), which MinIO and most S3-compatible servers need. @defaultValue false */
     FORGE_S3_PATH_STYLE: z.enum(['true', 'false']).default('false'),
+    /** A Neo4j 5 server for the graph store (`neo4j://`, `neo4j+s://`, `bolt://`); unset: the embedded SQLite store. */
+    NEO4J_URI: z.url({ protocol: /^(neo4j|bolt)(\+s|\+ssc)?$/ }).optional(),
+    /** @defaultValue neo4j */
+    NEO4J_USER: z.string().min(1).default('neo4j'),
+    NEO4J_PASSWORD: z.string().min(1).optional(),
+    /** @defaultValue the server's default database */
+    NEO4J_DATABASE: z.string().min(1).optional(),
     /** `forge worker` serves /healthz and /metrics on this port, for orchestrators' probes; unset = none. */
     FORGE_PROBE_PORT: int(0, 65_535).optional(),
     /** What embeds capsules and queries: `hashing` (built in, no download) or `openai` (an OpenAI-compatible endpoint). @defaultValue hashing */
@@ -259,6 +266,12 @@ const ConfigSchema = EnvObject.superRefine((e, ctx) => {
   }
   const usesOpenAi = openAi.filter(([, selected]) => selected).map(([selector]) => `${selector}=openai`);
   if (usesOpenAi.length && !e.FORGE_OPENAI_BASE_URL) ctx.addIssue({ code: 'custom', path: ['FORGE_OPENAI_BASE_URL'], message: `is needed with ${usesOpenAi.join(' and ')}` });
+  if (e.NEO4J_URI && !e.NEO4J_PASSWORD) ctx.addIssue({ code: 'custom', path: ['NEO4J_PASSWORD'], message: 'is needed with NEO4J_URI' });
+  if (!e.NEO4J_URI) {
+    for (const key of (['NEO4J_PASSWORD', 'NEO4J_DATABASE'] as const).filter((k) => e[k] !== undefined)) {
+      ctx.addIssue({ code: 'custom', path: [key], message: 'is only used with NEO4J_URI; set that too, or unset this' });
+    }
+  }
   if (e.REDIS_URL && e.FORGE_REDIS_SERVER) {
     ctx.addIssue({
       code: 'custom',
@@ -270,6 +283,10 @@ const ConfigSchema = EnvObject.superRefine((e, ctx) => {
   redisUrl: e.REDIS_URL,
   redisServerBinary: e.FORGE_REDIS_SERVER ?? 'redis-server',
   dataDir: path.resolve(e.FORGE_DATA_DIR),
+  graphStore:
+    e.NEO4J_URI && e.NEO4J_PASSWORD
+      ? { kind: 'neo4j' as const, uri: e.NEO4J_URI, user: e.NEO4J_USER, password: e.NEO4J_PASSWORD, ...(e.NEO4J_DATABASE ? { database: e.NEO4J_DATABASE } : {}) }
+      : { kind: 'sqlite' as const, file: path.join(path.resolve(e.FORGE_DATA_DIR), 'forge.db') },
   blobs:
     e.FORGE_BLOB_STORE === 's3' && e.FORGE_S3_BUCKET
       ? {

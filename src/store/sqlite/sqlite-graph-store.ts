@@ -1,9 +1,8 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { ConflictError, NotFoundError } from '../../errors.js';
-import { OverlayManifest } from '../../overlays/manifest.js';
 import { cosine } from '../../search/embedder.js';
 import { QuantizedVectorIndex } from '../../search/vector-index.js';
 import { reciprocalRankFusion } from '../../search/fusion.js';
@@ -50,6 +49,7 @@ import {
 } from '../graph-store.js';
 import { compareVersions, isSemver, nextPatch } from '../versions.js';
 import { MIGRATIONS } from './migrations.js';
+import { auditHash, decodeCursor, encodeCursor, forkOf, GENESIS_HASH, manifestOf, newVersionOf } from '../records.js';
 
 export interface SqliteGraphStoreOptions {
   /** Database file; `:memory:` for a throwaway store. */
@@ -110,7 +110,6 @@ interface AuditRow {
 
 const CAPSULE_COLUMNS =
   'c.rowid AS rowid, c.id, c.content, c.type, c.version, c.parent_id, c.owner_id, c.trust_level, c.metadata, c.tags, c.created_at, c.updated_at, c.archived, c.superseded_by';
-const GENESIS_HASH = '0'.repeat(64);
 /** Bound of the search cache (capsules kept); past it it starts again. */
 const SEARCH_CACHE_CAPSULES = 10_000;
 /**
@@ -199,21 +198,6 @@ interface OverlayRow {
   updated_at: string;
 }
 
-/**
- * Manifests are stored after validation at registration and parsed again on read, so the type is earned,
- * not asserted. A stored manifest never changes, so each text is parsed once (overlays are read on every
- * invocation); the cache is bounded by the number of registered versions.
- */
-const manifests = new Map<string, OverlayManifest>();
-function manifestOf(stored: string): OverlayManifest {
-  let manifest = manifests.get(stored);
-  if (!manifest) {
-    manifest = OverlayManifest.parse(JSON.parse(stored));
-    manifests.set(stored, manifest);
-  }
-  return manifest;
-}
-
 function toOverlay(row: OverlayRow): OverlayRecord {
   return {
     ...row,
@@ -269,13 +253,6 @@ function vectorOf(blob: Buffer): Float32Array {
 }
 
 /** The audit chain: each entry's hash covers its predecessor's hash and its own fields. */
-export function auditHash(prev: string, e: Omit<AuditEntry, 'seq' | 'hash' | 'prev_hash'>): string {
-  return createHash('sha256')
-    .update(prev)
-    .update('\n')
-    .update(JSON.stringify([e.id, e.at, e.actor_id, e.action, e.entity_type, e.entity_id, e.details]))
-    .digest('hex');
-}
 
 /** FTS5 query: every content word, quoted (so user text can never be FTS syntax), OR-ed. */
 function ftsQuery(text: string): string | null {
@@ -296,20 +273,6 @@ class Where {
   get sql(): string {
     return this.clauses.length ? this.clauses.join(' AND ') : '1';
   }
-}
-
-function encodeCursor(row: { created_at: string; id: string }): string {
-  return Buffer.from(JSON.stringify([row.created_at, row.id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): [string, string] {
-  try {
-    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as unknown;
-    if (Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === 'string')) return value as [string, string];
-  } catch {
-    // fall through
-  }
-  throw new ConflictError('cursor', cursor, 'not a cursor this store issued');
 }
 
 /**
@@ -617,37 +580,8 @@ export class SqliteGraphStore implements GraphStore {
         if (!isSemver(version) || compareVersions(version, current.version) <= 0) {
           throw new ConflictError('capsule', id, `version ${version} must be a semantic version greater than ${current.version}`);
         }
-        const changes: string[] = [];
-        const previous = toCapsule(current);
-        if (patch.content !== undefined && patch.content !== previous.content) changes.push('content');
-        if (patch.type !== undefined && patch.type !== previous.type) changes.push('type');
-        if (patch.trust_level !== undefined && patch.trust_level !== previous.trust_level) changes.push('trust_level');
-        if (patch.owner_id !== undefined && patch.owner_id !== previous.owner_id) changes.push('owner');
-        if (patch.metadata !== undefined) changes.push('metadata');
-        if (patch.tags !== undefined) changes.push('tags');
         const next = this.insertCapsule(
-          {
-            content: patch.content ?? previous.content,
-            ...(patch.embedding ? { embedding: patch.embedding, embedding_model: patch.embedding_model ?? '' } : this.embeddingOf(id)),
-            type: patch.type ?? previous.type,
-            version,
-            owner_id: patch.owner_id ?? previous.owner_id,
-            trust_level: patch.trust_level ?? previous.trust_level,
-            metadata: patch.metadata ?? previous.metadata,
-            tags: patch.tags ?? previous.tags,
-            derived_from: [
-              {
-                parent_id: id,
-                reason: patch.reason ?? 'update',
-                changes: {
-                  fields: changes,
-                  from_version: previous.version,
-                  ...(changes.includes('trust_level') ? { trust_from: previous.trust_level, trust_to: patch.trust_level ?? previous.trust_level } : {}),
-                  ...(changes.includes('owner') ? { previous_owner: previous.owner_id } : {}),
-                },
-              },
-            ],
-          },
+          newVersionOf(toCapsule(current), patch, version, () => this.embeddingOf(id)),
           ctx,
           'capsule.update',
         );
@@ -676,17 +610,7 @@ export class SqliteGraphStore implements GraphStore {
         const source = toCapsule(this.mustRow(id));
         if (input.content !== undefined && !input.embedding) throw new TypeError('forkCapsule: content given without an embedding');
         return this.insertCapsule(
-          {
-            content: input.content ?? source.content,
-            ...(input.embedding ? { embedding: input.embedding, embedding_model: input.embedding_model ?? '' } : this.embeddingOf(id)),
-            type: source.type,
-            version: '1.0.0',
-            owner_id: input.owner_id,
-            trust_level: input.trust_level ?? source.trust_level,
-            metadata: input.metadata ?? source.metadata,
-            tags: input.tags ?? source.tags,
-            derived_from: [{ parent_id: id, reason: input.reason ?? 'fork', changes: { forked_from_version: source.version } }],
-          },
+          forkOf(source, input, () => this.embeddingOf(id)),
           ctx,
           'capsule.fork',
         );

@@ -1,0 +1,269 @@
+/**
+ * Every Cypher statement the Neo4j graph store runs, in one place, each with the parameters it takes. The
+ * ordinary test run checks each one with Neo4j's own Cypher parser and semantic analysis
+ * (`@neo4j-cypher/language-support`): a syntax error, an unknown label, relationship type or property, a
+ * parameter used but not declared here fails the test. Statements are static text (filters that may be
+ * absent take a null parameter), so nothing a caller sends is ever spliced into a query; the one exception
+ * is the vector index's size, an integer checked before it is written into the statement.
+ */
+
+/** A statement and the parameters it takes; the adapter must pass exactly those (the compiler checks). */
+export interface Statement<P extends string = string> {
+  readonly text: string;
+  readonly params: readonly P[];
+}
+
+function q<const P extends string>(text: string, params: readonly P[]): Statement<P> {
+  return { text: text.replace(/\s+/g, ' ').trim(), params };
+}
+
+export const LABELS = ['Capsule', 'Request', 'Overlay', 'User', 'TrustChange', 'ApiKey', 'RefreshToken', 'Audit', 'AuditHead', 'ForgeMigration'] as const;
+export const RELATIONSHIP_TYPES = ['DERIVED_FROM'] as const;
+export const VECTOR_INDEX = 'capsule_embedding';
+export const TEXT_INDEX = 'capsule_text';
+
+/** The capsule filter of the embedded store, as nullable parameters, on a capsule bound to `c`. */
+const CAPSULE_FILTER = `($include_archived OR NOT c.archived)
+  AND ($include_superseded OR c.superseded_by IS NULL)
+  AND ($type IS NULL OR c.type = $type)
+  AND ($owner_id IS NULL OR c.owner_id = $owner_id)
+  AND ($min_trust IS NULL OR c.trust_level >= $min_trust)
+  AND ($max_trust IS NULL OR c.trust_level <= $max_trust)
+  AND ($tag IS NULL OR $tag IN c.tags)`;
+const FILTER_PARAMS = ['include_archived', 'include_superseded', 'type', 'owner_id', 'min_trust', 'max_trust', 'tag'] as const;
+export type FilterParam = (typeof FILTER_PARAMS)[number];
+
+/** Versioned schema migrations: each list runs once, in order (schema statements each in a transaction of their own). */
+export const MIGRATIONS: ReadonlyArray<readonly Statement<'genesis'>[]> = [
+  [
+    q('CREATE CONSTRAINT capsule_id IF NOT EXISTS FOR (c:Capsule) REQUIRE c.id IS UNIQUE', []),
+    q('CREATE CONSTRAINT request_id IF NOT EXISTS FOR (r:Request) REQUIRE r.id IS UNIQUE', []),
+    q('CREATE CONSTRAINT overlay_id IF NOT EXISTS FOR (o:Overlay) REQUIRE o.id IS UNIQUE', []),
+    q('CREATE CONSTRAINT overlay_name_version IF NOT EXISTS FOR (o:Overlay) REQUIRE o.name_version IS UNIQUE', []),
+    q('CREATE CONSTRAINT user_id IF NOT EXISTS FOR (u:User) REQUIRE u.id IS UNIQUE', []),
+    q('CREATE CONSTRAINT user_name IF NOT EXISTS FOR (u:User) REQUIRE u.name IS UNIQUE', []),
+    q('CREATE CONSTRAINT api_key_id IF NOT EXISTS FOR (k:ApiKey) REQUIRE k.id IS UNIQUE', []),
+    q('CREATE CONSTRAINT api_key_hash IF NOT EXISTS FOR (k:ApiKey) REQUIRE k.hash IS UNIQUE', []),
+    q('CREATE CONSTRAINT refresh_token_id IF NOT EXISTS FOR (t:RefreshToken) REQUIRE t.id IS UNIQUE', []),
+    q('CREATE CONSTRAINT refresh_token_hash IF NOT EXISTS FOR (t:RefreshToken) REQUIRE t.hash IS UNIQUE', []),
+    q('CREATE CONSTRAINT audit_seq IF NOT EXISTS FOR (a:Audit) REQUIRE a.seq IS UNIQUE', []),
+    q('CREATE CONSTRAINT audit_dedupe IF NOT EXISTS FOR (a:Audit) REQUIRE a.dedupe_key IS UNIQUE', []),
+    q('CREATE INDEX capsule_created IF NOT EXISTS FOR (c:Capsule) ON (c.created_at)', []),
+    q('CREATE INDEX capsule_owner IF NOT EXISTS FOR (c:Capsule) ON (c.owner_id)', []),
+    q('CREATE INDEX capsule_model IF NOT EXISTS FOR (c:Capsule) ON (c.embedding_model)', []),
+    q('CREATE INDEX request_idempotency IF NOT EXISTS FOR (r:Request) ON (r.caller_id, r.idempotency_key)', []),
+    q('CREATE INDEX audit_entity IF NOT EXISTS FOR (a:Audit) ON (a.entity_id)', []),
+    q('CREATE INDEX audit_action IF NOT EXISTS FOR (a:Audit) ON (a.action)', []),
+    q('CREATE INDEX refresh_family IF NOT EXISTS FOR (t:RefreshToken) ON (t.family_id)', []),
+    q('CREATE INDEX trust_change_user IF NOT EXISTS FOR (t:TrustChange) ON (t.user_id)', []),
+    q('CREATE INDEX api_key_user IF NOT EXISTS FOR (k:ApiKey) ON (k.user_id)', []),
+    q(`CREATE FULLTEXT INDEX ${TEXT_INDEX} IF NOT EXISTS FOR (c:Capsule) ON EACH [c.content, c.tags_text]`, []),
+    q('MERGE (h:AuditHead {id: 1}) ON CREATE SET h.seq = 0, h.hash = $genesis', ['genesis']),
+  ],
+];
+
+/** The vector index on capsule embeddings; Neo4j needs its size in the statement, so it is an integer checked here. */
+export function createVectorIndex(dimensions: number): Statement<never> {
+  if (!Number.isInteger(dimensions) || dimensions < 1 || dimensions > 4096) throw new RangeError(`vector index size must be an integer in 1..4096, got ${dimensions}`);
+  return q(
+    `CREATE VECTOR INDEX ${VECTOR_INDEX} IF NOT EXISTS FOR (c:Capsule) ON (c.embedding)
+       OPTIONS { indexConfig: { \`vector.dimensions\`: ${dimensions}, \`vector.similarity_function\`: 'cosine' } }`,
+    [],
+  );
+}
+
+export const CYPHER = {
+  // ---- schema --------------------------------------------------------------------------------
+  migrationVersion: q('OPTIONAL MATCH (m:ForgeMigration) RETURN coalesce(max(m.version), 0) AS version', []),
+  recordMigration: q('CREATE (m:ForgeMigration {version: $version, at: $at})', ['version', 'at']),
+  vectorIndexSize: q("SHOW VECTOR INDEXES YIELD name, options WHERE name = $name RETURN options.indexConfig['vector.dimensions'] AS dimensions", ['name']),
+  dropVectorIndex: q(`DROP INDEX ${VECTOR_INDEX} IF EXISTS`, []),
+
+  // ---- capsules ------------------------------------------------------------------------------
+  capsuleById: q('MATCH (c:Capsule {id: $id}) RETURN c', ['id']),
+  capsuleEmbedding: q('MATCH (c:Capsule {id: $id}) RETURN c.embedding AS embedding, c.embedding_model AS embedding_model', ['id']),
+  capsulesById: q('MATCH (c:Capsule) WHERE c.id IN $ids RETURN c', ['ids']),
+  capsulesExisting: q('MATCH (c:Capsule) WHERE c.id IN $ids RETURN c.id AS id', ['ids']),
+  createCapsule: q('CREATE (c:Capsule) SET c = $props RETURN c', ['props']),
+  createEdges: q(
+    `MATCH (child:Capsule {id: $child_id})
+     UNWIND $parents AS p
+     MATCH (parent:Capsule {id: p.parent_id})
+     MERGE (child)-[e:DERIVED_FROM]->(parent)
+       ON CREATE SET e.reason = p.reason, e.changes = p.changes, e.created_at = $at`,
+    ['child_id', 'parents', 'at'],
+  ),
+  supersede: q('MATCH (c:Capsule {id: $id}) SET c.superseded_by = $next_id, c.updated_at = $at', ['id', 'next_id', 'at']),
+  archive: q('MATCH (c:Capsule {id: $id}) SET c.archived = true, c.updated_at = $at RETURN c', ['id', 'at']),
+  listCapsules: q(
+    `MATCH (c:Capsule)
+     WHERE ${CAPSULE_FILTER}
+       AND ($cursor_at IS NULL OR c.created_at < $cursor_at OR (c.created_at = $cursor_at AND c.id < $cursor_id))
+     RETURN c ORDER BY c.created_at DESC, c.id DESC LIMIT $limit`,
+    [...FILTER_PARAMS, 'cursor_at', 'cursor_id', 'limit'],
+  ),
+  parentsOf: q(
+    `MATCH (child:Capsule)-[e:DERIVED_FROM]->(node:Capsule) WHERE child.id IN $frontier
+     RETURN node, child.id AS child_id, node.id AS parent_id, e.reason AS reason, e.changes AS changes, e.created_at AS edge_at
+     ORDER BY edge_at, node.id`,
+    ['frontier'],
+  ),
+  childrenOf: q(
+    `MATCH (node:Capsule)-[e:DERIVED_FROM]->(parent:Capsule) WHERE parent.id IN $frontier
+     RETURN node, node.id AS child_id, parent.id AS parent_id, e.reason AS reason, e.changes AS changes, e.created_at AS edge_at
+     ORDER BY edge_at, node.id`,
+    ['frontier'],
+  ),
+
+  // ---- search --------------------------------------------------------------------------------
+  capsuleCount: q('MATCH (c:Capsule) RETURN count(c) AS n', []),
+  /** Neo4j's vector index filters after its top k: over-fetched and refilled by the adapter. Scores are (1 + cos) / 2. */
+  vectorSearch: q(
+    `CALL db.index.vector.queryNodes('${VECTOR_INDEX}', $k, $embedding) YIELD node AS c, score
+     WHERE ${CAPSULE_FILTER} AND ($model IS NULL OR c.embedding_model IN [$model, ''])
+     RETURN c.id AS id, score`,
+    [...FILTER_PARAMS, 'k', 'embedding', 'model'],
+  ),
+  /** A filter too selective for the index's top k: rank exactly what it passes. */
+  vectorScan: q(
+    `MATCH (c:Capsule)
+     WHERE ${CAPSULE_FILTER} AND ($model IS NULL OR c.embedding_model IN [$model, '']) AND size(c.embedding) = size($embedding)
+     WITH c, vector.similarity.cosine(c.embedding, $embedding) AS score
+     RETURN c.id AS id, score ORDER BY score DESC, id LIMIT $limit`,
+    [...FILTER_PARAMS, 'model', 'embedding', 'limit'],
+  ),
+  textSearch: q(
+    `CALL db.index.fulltext.queryNodes('${TEXT_INDEX}', $query, {limit: $k}) YIELD node AS c, score
+     WHERE ${CAPSULE_FILTER}
+     RETURN c.id AS id, score`,
+    [...FILTER_PARAMS, 'query', 'k'],
+  ),
+  countStaleEmbeddings: q('MATCH (c:Capsule) WHERE c.embedding_model <> $model RETURN count(c) AS n', ['model']),
+  staleEmbeddings: q('MATCH (c:Capsule) WHERE c.embedding_model <> $model RETURN c.id AS id, c.content AS content ORDER BY c.created_at, c.id LIMIT $limit', ['model', 'limit']),
+  setEmbeddings: q(
+    `UNWIND $rows AS row
+     MATCH (c:Capsule {id: row.id}) WHERE c.embedding_model <> $model
+     SET c.embedding = row.embedding, c.embedding_model = $model
+     RETURN count(c) AS n`,
+    ['rows', 'model'],
+  ),
+
+  // ---- requests ------------------------------------------------------------------------------
+  requestById: q('MATCH (r:Request {id: $id}) RETURN r', ['id']),
+  requestByIdempotencyKey: q('MATCH (r:Request {caller_id: $caller_id, idempotency_key: $idempotency_key}) RETURN r', ['caller_id', 'idempotency_key']),
+  createRequest: q('CREATE (r:Request) SET r = $props RETURN r', ['props']),
+  updateRequest: q('MATCH (r:Request {id: $id}) SET r += $changes RETURN r', ['id', 'changes']),
+  reopenRequest: q("MATCH (r:Request {id: $id}) SET r.status = 'queued', r.error = null, r.finished_at = null, r.updated_at = $at RETURN r", ['id', 'at']),
+
+  // ---- overlays ------------------------------------------------------------------------------
+  overlayById: q('MATCH (o:Overlay {id: $id}) RETURN o', ['id']),
+  overlayByNameVersion: q('MATCH (o:Overlay {name_version: $name_version}) RETURN o.id AS id', ['name_version']),
+  createOverlay: q('CREATE (o:Overlay) SET o = $props RETURN o', ['props']),
+  listOverlays: q(
+    `MATCH (o:Overlay)
+     WHERE ($state IS NULL OR o.state = $state) AND ($name IS NULL OR o.name = $name)
+       AND ($capability IS NULL OR $capability IN o.capabilities) AND ($phase IS NULL OR $phase IN o.phases)
+     RETURN o ORDER BY o.name, o.created_at`,
+    ['state', 'name', 'capability', 'phase'],
+  ),
+  updateOverlay: q('MATCH (o:Overlay {id: $id}) SET o += $changes RETURN o', ['id', 'changes']),
+  deleteOverlay: q('MATCH (o:Overlay {id: $id}) DELETE o', ['id']),
+
+  // ---- users, keys, sessions -----------------------------------------------------------------
+  userById: q('MATCH (u:User {id: $id}) RETURN u', ['id']),
+  userByName: q('MATCH (u:User {name: $name}) RETURN u', ['name']),
+  createUser: q('CREATE (u:User) SET u = $props RETURN u', ['props']),
+  updateUser: q('MATCH (u:User {id: $id}) SET u += $changes RETURN u', ['id', 'changes']),
+  listUsers: q('MATCH (u:User) RETURN u ORDER BY u.name', []),
+  createTrustChange: q(
+    `OPTIONAL MATCH (prior:TrustChange {user_id: $user_id})
+     WITH count(prior) AS n
+     CREATE (t:TrustChange {user_id: $user_id, seq: n + 1, at: $at, actor_id: $actor_id, old_trust: $old_trust, new_trust: $new_trust, reason: $reason})`,
+    ['user_id', 'at', 'actor_id', 'old_trust', 'new_trust', 'reason'],
+  ),
+  trustHistory: q(
+    'MATCH (t:TrustChange {user_id: $user_id}) RETURN t.user_id AS user_id, t.at AS at, t.actor_id AS actor_id, t.old_trust AS old_trust, t.new_trust AS new_trust, t.reason AS reason ORDER BY t.seq',
+    ['user_id'],
+  ),
+  createApiKey: q('CREATE (k:ApiKey) SET k = $props RETURN k', ['props']),
+  apiKeyById: q('MATCH (k:ApiKey {id: $id}) RETURN k', ['id']),
+  liveApiKeyByHash: q('MATCH (k:ApiKey {hash: $hash}) WHERE k.revoked_at IS NULL RETURN k', ['hash']),
+  apiKeysOf: q('MATCH (k:ApiKey {user_id: $user_id}) RETURN k ORDER BY k.created_at, k.id', ['user_id']),
+  updateApiKey: q('MATCH (k:ApiKey {id: $id}) SET k += $changes RETURN k', ['id', 'changes']),
+  createRefreshToken: q('CREATE (t:RefreshToken) SET t = $props', ['props']),
+  refreshTokenByHash: q('MATCH (t:RefreshToken {hash: $hash}) RETURN t', ['hash']),
+  useRefreshToken: q('MATCH (t:RefreshToken {id: $id}) SET t.used_at = $at', ['id', 'at']),
+  revokeRefreshFamily: q('MATCH (t:RefreshToken {family_id: $family_id}) WHERE t.revoked_at IS NULL SET t.revoked_at = $at RETURN count(t) AS n', ['family_id', 'at']),
+
+  // ---- audit ---------------------------------------------------------------------------------
+  /** Writing the head takes its lock: appends are serialized, so the hash chain has one order. */
+  lockAuditHead: q('MATCH (h:AuditHead {id: 1}) SET h.locks = coalesce(h.locks, 0) + 1 RETURN h.seq AS seq, h.hash AS hash', []),
+  advanceAuditHead: q('MATCH (h:AuditHead {id: 1}) SET h.seq = $seq, h.hash = $hash', ['seq', 'hash']),
+  auditByDedupeKey: q('MATCH (a:Audit {dedupe_key: $dedupe_key}) RETURN a', ['dedupe_key']),
+  createAudit: q('CREATE (a:Audit) SET a = $props RETURN a', ['props']),
+  listAudit: q(
+    `MATCH (a:Audit)
+     WHERE ($before_seq IS NULL OR a.seq < $before_seq) AND ($entity_id IS NULL OR a.entity_id = $entity_id) AND ($action IS NULL OR a.action = $action)
+     RETURN a ORDER BY a.seq DESC LIMIT $limit`,
+    ['before_seq', 'entity_id', 'action', 'limit'],
+  ),
+  auditAfter: q('MATCH (a:Audit) WHERE a.seq > $after RETURN a ORDER BY a.seq LIMIT $limit', ['after', 'limit']),
+
+  stats: q('RETURN COUNT { (c:Capsule) } AS capsules, COUNT { (r:Request) } AS requests, COUNT { (a:Audit) } AS audit_entries', []),
+} as const;
+
+/** Every property the statements read or write, by label: the parser check flags any other. */
+export const PROPERTY_KEYS = [
+  // Capsule
+  'id',
+  'content',
+  'type',
+  'version',
+  'parent_id',
+  'owner_id',
+  'trust_level',
+  'metadata',
+  'tags',
+  'tags_text',
+  'created_at',
+  'updated_at',
+  'archived',
+  'superseded_by',
+  'embedding',
+  'embedding_model',
+  // DERIVED_FROM
+  'reason',
+  'changes',
+  // Request
+  'status',
+  'correlation_id',
+  'caller_id',
+  'idempotency_key',
+  'finished_at',
+  'error',
+  // Overlay
+  'name',
+  'name_version',
+  'state',
+  'capabilities',
+  'phases',
+  // TrustChange, ApiKey, RefreshToken
+  'user_id',
+  'seq',
+  'at',
+  'actor_id',
+  'old_trust',
+  'new_trust',
+  'hash',
+  'revoked_at',
+  'used_at',
+  'family_id',
+  // Audit
+  'dedupe_key',
+  'entity_id',
+  'action',
+  'locks',
+  // schema views
+  'options',
+  'indexConfig',
+] as const;
