@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { ConflictError } from '../errors.js';
 import { OverlayManifest } from '../overlays/manifest.js';
-import type { AuditEntry, Capsule, CapsulePatch, ForkInput, NewCapsule } from './graph-store.js';
+import { randomUUID } from 'node:crypto';
+import type { AuditEntry, Capsule, CapsulePatch, ForkInput, NewAuditEntry, NewCapsule } from './graph-store.js';
 
 /** What every graph store adapter shares: the audit chain's hashing, list cursors, stored manifests. */
 
@@ -14,6 +15,33 @@ export function auditHash(prev: string, e: Omit<AuditEntry, 'seq' | 'hash' | 'pr
     .update('\n')
     .update(JSON.stringify([e.id, e.at, e.actor_id, e.action, e.entity_type, e.entity_id, e.details]))
     .digest('hex');
+}
+
+/** The next entry of the chain after `prev` (its store assigns `seq`). */
+export function chainedAuditEntry(prev: string, entry: NewAuditEntry, at: string): Omit<AuditEntry, 'seq'> {
+  const base = {
+    id: randomUUID(),
+    at,
+    actor_id: entry.actor_id,
+    action: entry.action,
+    entity_type: entry.entity_type,
+    entity_id: entry.entity_id,
+    details: entry.details ?? {},
+  };
+  return { ...base, prev_hash: prev, hash: auditHash(prev, base) };
+}
+
+/** Walks a chain in `seq` order: `add` says whether each entry follows from the ones before it. */
+export class AuditChainCheck {
+  private prev = GENESIS_HASH;
+  checked = 0;
+
+  add(entry: AuditEntry): boolean {
+    if (entry.prev_hash !== this.prev || auditHash(this.prev, entry) !== entry.hash) return false;
+    this.prev = entry.hash;
+    this.checked++;
+    return true;
+  }
 }
 
 /** An opaque cursor for lists ordered by (created_at, id), newest first. */

@@ -42,7 +42,7 @@ import {
   type UserChange,
   type UserRecord,
 } from '../graph-store.js';
-import { auditHash, decodeCursor, encodeCursor, forkOf, GENESIS_HASH, manifestOf, newVersionOf } from '../records.js';
+import { AuditChainCheck, chainedAuditEntry, decodeCursor, encodeCursor, forkOf, GENESIS_HASH, manifestOf, newVersionOf } from '../records.js';
 import { compareVersions, isSemver, nextPatch } from '../versions.js';
 import { createVectorIndex, CYPHER, MIGRATIONS, VECTOR_INDEX, type FilterParam, type Statement } from './cypher.js';
 
@@ -977,23 +977,11 @@ export class Neo4jGraphStore implements GraphStore {
     }
     const head = (await Neo4jGraphStore.run(tx, CYPHER.lockAuditHead, {})).records[0];
     if (!head) throw new Error('the audit chain head is missing: the store was not migrated');
-    const prev = head.get('hash') as string;
     const seq = (head.get('seq') as number) + 1;
-    const base = {
-      id: randomUUID(),
-      at: this.now(),
-      actor_id: entry.actor_id,
-      action: entry.action,
-      entity_type: entry.entity_type,
-      entity_id: entry.entity_id,
-      details: entry.details ?? {},
-    };
-    const hash = auditHash(prev, base);
-    await Neo4jGraphStore.run(tx, CYPHER.createAudit, {
-      props: { ...base, details: JSON.stringify(base.details), seq, prev_hash: prev, hash, dedupe_key: entry.dedupe_key ?? null },
-    });
-    await Neo4jGraphStore.run(tx, CYPHER.advanceAuditHead, { seq, hash });
-    return { ...base, seq, prev_hash: prev, hash };
+    const next = chainedAuditEntry(head.get('hash') as string, entry, this.now());
+    await Neo4jGraphStore.run(tx, CYPHER.createAudit, { props: { ...next, details: JSON.stringify(next.details), seq, dedupe_key: entry.dedupe_key ?? null } });
+    await Neo4jGraphStore.run(tx, CYPHER.advanceAuditHead, { seq, hash: next.hash });
+    return { ...next, seq };
   }
 
   async appendAudit(entry: NewAuditEntry): Promise<AuditEntry> {
@@ -1013,15 +1001,12 @@ export class Neo4jGraphStore implements GraphStore {
   }
 
   async verifyAudit(): Promise<{ ok: boolean; checked: number; broken_at: number | null }> {
-    let prev = GENESIS_HASH;
-    let checked = 0;
+    const chain = new AuditChainCheck();
     for (let after = 0; ;) {
       const page = (await this.read((tx) => Neo4jGraphStore.run(tx, CYPHER.auditAfter, { after, limit: 1000 }))).records.map((r) => toAudit(props(r.get('a') as Node)));
-      if (page.length === 0) return { ok: true, checked, broken_at: null };
+      if (page.length === 0) return { ok: true, checked: chain.checked, broken_at: null };
       for (const entry of page) {
-        if (entry.prev_hash !== prev || auditHash(prev, entry) !== entry.hash) return { ok: false, checked, broken_at: entry.seq };
-        prev = entry.hash;
-        checked++;
+        if (!chain.add(entry)) return { ok: false, checked: chain.checked, broken_at: entry.seq };
         after = entry.seq;
       }
     }

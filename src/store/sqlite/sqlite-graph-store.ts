@@ -49,7 +49,7 @@ import {
 } from '../graph-store.js';
 import { compareVersions, isSemver, nextPatch } from '../versions.js';
 import { MIGRATIONS } from './migrations.js';
-import { auditHash, decodeCursor, encodeCursor, forkOf, GENESIS_HASH, manifestOf, newVersionOf } from '../records.js';
+import { AuditChainCheck, chainedAuditEntry, decodeCursor, encodeCursor, forkOf, GENESIS_HASH, manifestOf, newVersionOf } from '../records.js';
 
 export interface SqliteGraphStoreOptions {
   /** Database file; `:memory:` for a throwaway store. */
@@ -954,21 +954,11 @@ export class SqliteGraphStore implements GraphStore {
       if (prior) return toAudit(prior);
     }
     const last = this.stmt<[], { hash: string }>('SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1').get();
-    const prev = last?.hash ?? GENESIS_HASH;
-    const base = {
-      id: randomUUID(),
-      at: this.now(),
-      actor_id: entry.actor_id,
-      action: entry.action,
-      entity_type: entry.entity_type,
-      entity_id: entry.entity_id,
-      details: entry.details ?? {},
-    };
-    const hash = auditHash(prev, base);
+    const next = chainedAuditEntry(last?.hash ?? GENESIS_HASH, entry, this.now());
     const info = this.stmt(
       'INSERT INTO audit_log (id, at, actor_id, action, entity_type, entity_id, details, prev_hash, hash, dedupe_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    ).run(base.id, base.at, base.actor_id, base.action, base.entity_type, base.entity_id, JSON.stringify(base.details), prev, hash, entry.dedupe_key ?? null);
-    return { ...base, seq: Number(info.lastInsertRowid), prev_hash: prev, hash };
+    ).run(next.id, next.at, next.actor_id, next.action, next.entity_type, next.entity_id, JSON.stringify(next.details), next.prev_hash, next.hash, entry.dedupe_key ?? null);
+    return { ...next, seq: Number(info.lastInsertRowid) };
   }
 
   private userRow(id: string): UserRow | undefined {
@@ -1210,15 +1200,12 @@ export class SqliteGraphStore implements GraphStore {
   }
 
   async verifyAudit(): Promise<{ ok: boolean; checked: number; broken_at: number | null }> {
-    let prev = GENESIS_HASH;
-    let checked = 0;
+    const chain = new AuditChainCheck();
     for (const row of this.stmt<[], AuditRow>(`SELECT ${AUDIT_COLUMNS} FROM audit_log ORDER BY seq`).iterate()) {
       const entry = toAudit(row);
-      if (entry.prev_hash !== prev || auditHash(prev, entry) !== entry.hash) return { ok: false, checked, broken_at: entry.seq };
-      prev = entry.hash;
-      checked++;
+      if (!chain.add(entry)) return { ok: false, checked: chain.checked, broken_at: entry.seq };
     }
-    return { ok: true, checked, broken_at: null };
+    return { ok: true, checked: chain.checked, broken_at: null };
   }
 
   async stats(): Promise<StoreStats> {
