@@ -112,7 +112,7 @@ describe('grounded answers', () => {
   });
 });
 
-it('runs a Forge on the OpenAI-compatible providers (FORGE_EMBEDDER=openai, FORGE_INTELLIGENCE=openai): the answer cites the capsule it retrieved', async () => {
+it('runs a Forge on the OpenAI-compatible providers (FORGE_EMBEDDER=openai, FORGE_INTELLIGENCE=openai): the answer cites the capsule it retrieved, flags what it does not, and keeps the flags through the cache', async () => {
   const t = await createTestForge({
     FORGE_EMBEDDER: 'openai',
     FORGE_INTELLIGENCE: 'openai',
@@ -126,15 +126,24 @@ it('runs a Forge on the OpenAI-compatible providers (FORGE_EMBEDDER=openai, FORG
     t.forge.startWorkers();
     const caller = t.forge.localCaller;
     const capsule = await t.forge.capsules.create(caller, { content: 'Settlement runs nightly at 23:00 UTC.', type: 'knowledge' });
-    const { record } = await t.forge.requests.submit(caller, { query: 'When does settlement run?' });
-    const done = await eventually(async () => {
-      const r = await t.forge.store.getRequest(record.id);
-      return r?.status === 'completed' ? r : undefined;
-    });
+    api.script('/v1/chat/completions', { reply: 'Settlement runs nightly at 23:00 UTC [1]. It has never failed.' });
+    const ask = async () => {
+      const { record } = await t.forge.requests.submit(caller, { query: 'When does settlement run?' });
+      return eventually(async () => {
+        const r = await t.forge.store.getRequest(record.id);
+        return r?.status === 'completed' ? r : undefined;
+      });
+    };
+    const done = await ask();
     expect(done.citations).toEqual([capsule.id]);
-    expect(done.answer).toContain('[1]');
-    expect(done.result).toMatchObject({ model: 'openai-chat:chat-small' });
+    expect(done.answer).toBe('Settlement runs nightly at 23:00 UTC [1]. It has never failed.');
+    expect(done.result).toMatchObject({ model: 'openai-chat:chat-small', cache: 'miss', grounding: { uncited_claims: ['It has never failed.'], invalid_citations: [] } });
     expect(api.calls.some((c) => c.path === '/v1/embeddings' && c.authorization === 'Bearer sk-forge')).toBe(true);
+    // The same question again is answered from the cache, with its grounding flags, without asking the model.
+    const chats = api.calls.filter((c) => c.path === '/v1/chat/completions').length;
+    const again = await ask();
+    expect(again.result).toMatchObject({ cache: 'hit', grounding: { uncited_claims: ['It has never failed.'] } });
+    expect(api.calls.filter((c) => c.path === '/v1/chat/completions').length).toBe(chats);
   } finally {
     await t.cleanup();
   }

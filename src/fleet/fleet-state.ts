@@ -31,6 +31,9 @@ export interface EventChannel {
 export interface CachedAnswer {
   readonly answer: string;
   readonly citations: readonly string[];
+  /** A generated answer's sentences that cite nothing, and citations it made of sources not given. */
+  readonly uncited?: readonly string[];
+  readonly invalid_citations?: readonly number[];
   /** The answer parameters it was made with: a lookup under other parameters is a miss. */
   readonly parameters: { readonly max_sentences: number; readonly max_citations: number };
 }

@@ -1,6 +1,7 @@
 import type { FlowJob, JobsOptions } from 'bullmq';
 import type { ForgeConfig, Phase } from '../config/index.js';
 import type { Caller, PhaseTiming, RequestRecord } from '../store/graph-store.js';
+import type { CachedAnswer } from '../fleet/fleet-state.js';
 
 /**
  * The shape of a request as BullMQ jobs, and everything that must agree between the producer that adds
@@ -92,7 +93,7 @@ export interface OptimizationOutput extends TimedOutput {
   readonly overlay_reports: Readonly<Record<string, unknown>>;
   readonly cache_key: string;
   /** Present on a cache hit. */
-  readonly cached: { readonly answer: string; readonly citations: readonly string[] } | null;
+  readonly cached: Omit<CachedAnswer, 'parameters'> | null;
 }
 
 export interface IntelligenceOutput extends TimedOutput {

@@ -33,6 +33,11 @@ export interface Answer {
   readonly invalid_citations?: readonly number[];
 }
 
+/** An answer's grounding flags, when it has any (so they survive the answer cache and the phases between). */
+export function groundingOf(answer: Pick<Answer, 'uncited' | 'invalid_citations'>): Pick<Answer, 'uncited' | 'invalid_citations'> {
+  return { ...(answer.uncited ? { uncited: answer.uncited } : {}), ...(answer.invalid_citations ? { invalid_citations: answer.invalid_citations } : {}) };
+}
+
 /** The intelligence port: retrieved capsules in, an answer with citations out. */
 export interface Intelligence {
   readonly name: string;

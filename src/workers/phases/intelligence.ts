@@ -1,3 +1,4 @@
+import { groundingOf } from '../../intelligence/intelligence.js';
 import { followUpJobs, type MetricsJobData, type OptimizationOutput } from '../../flows/request-flow.js';
 import type { PhaseTiming } from '../../store/graph-store.js';
 import type { PhaseDeps, PhaseHandlers } from './types.js';
@@ -19,7 +20,7 @@ export function intelligencePhase({
     const optimization = childValue<OptimizationOutput>(await job.getChildrenValues(), 'optimization');
     if (!optimization) throw new Error('intelligence ran without optimization output');
     const answer = optimization.cached
-      ? { text: optimization.cached.answer, citations: optimization.cached.citations, model: 'cache' }
+      ? { text: optimization.cached.answer, citations: optimization.cached.citations, model: 'cache', ...groundingOf(optimization.cached) }
       : await intelligence.answer({ query: data.query, capsules: optimization.capsules, parameters: optimization.parameters });
     const own = await overlays.runPhase('intelligence', { phase: 'intelligence', request: overlayRequest(data, caller), answer: answer.text, citations: answer.citations }, caller);
     const overlayReports = own ? { ...optimization.overlay_reports, intelligence: own } : optimization.overlay_reports;
@@ -48,7 +49,7 @@ export function intelligencePhase({
           ? {
               cache: {
                 key: optimization.cache_key,
-                value: { answer: answer.text, citations: answer.citations, parameters: optimization.parameters },
+                value: { answer: answer.text, citations: answer.citations, ...groundingOf(answer), parameters: optimization.parameters },
                 ttlSeconds: config.cacheTtlSeconds,
               },
             }

@@ -1,3 +1,4 @@
+import { groundingOf } from '../../intelligence/intelligence.js';
 import { createHash } from 'node:crypto';
 import type { AnalysisFallback, AnalysisOutput, ContextOutput, SecurityOutput } from '../../flows/request-flow.js';
 import { normalizeQuery } from '../../search/text.js';
@@ -29,7 +30,7 @@ export function optimizationPhase({ cache, overlays }: Pick<PhaseDeps, 'cache' |
     const hit = entry.hit;
     const cached =
       hit && hit.parameters?.max_sentences === parameters.max_sentences && hit.parameters.max_citations === parameters.max_citations
-        ? { answer: hit.answer, citations: hit.citations }
+        ? { answer: hit.answer, citations: hit.citations, ...groundingOf(hit) }
         : null;
     const cacheKey = entry.key;
     const { timing: analysisTiming, overlays: analysisOverlays, ...analysisSummary } = 'fallback' in analysis ? { timing: undefined, overlays: undefined, ...analysis } : analysis;
