@@ -169,4 +169,11 @@ export const MIGRATIONS: readonly string[] = [
   UPDATE capsules SET embedding_seq = rowid;
   CREATE INDEX capsules_by_embedding_seq ON capsules(embedding_seq);
   `,
+  // 8: full-text segments merged once a level holds 4 (not 16): a small store is searched over a few
+  // segments instead of one per insert (111 → 67 µs a query at a dozen capsules; at 100k the same), then
+  // the existing segments merged once
+  `
+  INSERT INTO capsule_fts(capsule_fts, rank) VALUES ('crisismerge', 4);
+  INSERT INTO capsule_fts(capsule_fts) VALUES ('optimize');
+  `,
 ];

@@ -293,6 +293,8 @@ export class SqliteGraphStore implements GraphStore {
   private vectorsModel: string | undefined;
   /** The highest `embedding_seq` the vector index has looked at. */
   private vectorsThrough = 0;
+  /** Rows the vector index has looked at and left out (another model or size). */
+  private vectorsLeftOut = new Set<number>();
 
   private searchCache: SearchCache = { generation: -1, capsules: new Map() };
 
@@ -397,6 +399,7 @@ export class SqliteGraphStore implements GraphStore {
       this.vectors = new QuantizedVectorIndex(dimensions);
       this.vectorsModel = model;
       this.vectorsThrough = 0;
+      this.vectorsLeftOut = new Set();
     }
     const index = this.vectors;
     const rows = this.stmt<[number], [number, Buffer, string, number]>(
@@ -405,8 +408,13 @@ export class SqliteGraphStore implements GraphStore {
       .raw()
       .iterate(this.vectorsThrough);
     for (const [rowid, embedding, rowModel, seq] of rows) {
-      if (embedding.byteLength === dimensions * 4 && (model === undefined || rowModel === model || rowModel === '')) index.set(rowid, vectorOf(embedding));
-      else index.delete(rowid);
+      if (embedding.byteLength === dimensions * 4 && (model === undefined || rowModel === model || rowModel === '')) {
+        index.set(rowid, vectorOf(embedding));
+        this.vectorsLeftOut.delete(rowid);
+      } else {
+        index.delete(rowid);
+        this.vectorsLeftOut.add(rowid);
+      }
       this.vectorsThrough = seq;
     }
     return index;
@@ -436,8 +444,10 @@ export class SqliteGraphStore implements GraphStore {
         .filter(([, score]) => score >= minSimilarity)
         .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
         .slice(0, pool);
+    // A store the over-fetch would take whole is ranked by one scan of what the filter passes.
+    const whole = index.size + this.vectorsLeftOut.size <= pool * OVER_FETCH;
     for (let k = pool * OVER_FETCH; ; k *= OVER_FETCH) {
-      if (k > EXACT_SCAN_AFTER) {
+      if (k > EXACT_SCAN_AFTER || whole) {
         return rank(this.stmt<unknown[], Row>(`SELECT c.id AS id, c.embedding AS embedding, c.embedding_model AS model FROM capsules c WHERE ${where.sql}`).all(...where.params));
       }
       const candidates = index.nearest(embedding, k);
