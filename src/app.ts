@@ -6,6 +6,7 @@ import { openBlobStore } from './blobs/open.js';
 import { Neo4jGraphStore } from './store/neo4j/neo4j-graph-store.js';
 import { openEmbedder, openIntelligence } from './providers/open.js';
 import { Reembedding } from './services/reembedding.js';
+import { EventBus } from './events/bus.js';
 import type { ForgeConfig, Phase } from './config/index.js';
 import { RedisStartError } from './errors.js';
 import type { FleetState } from './fleet/fleet-state.js';
@@ -98,6 +99,8 @@ export interface Forge {
   /** State every process of the fleet shares (Redis). */
   readonly fleet: FleetState;
   readonly capsules: CapsuleService;
+  /** The event bus: typed, persisted events delivered to subscribers as jobs. */
+  readonly events: EventBus;
   /** The audit chain's signed checkpoints, and its verification. */
   readonly audit: AuditCheckpoints;
   readonly requests: RequestService;
@@ -155,6 +158,7 @@ export async function createForge(config: ForgeConfig, overrides: ForgeOverrides
     events: fleet.events,
     recorded: (record) => identity.remember(record),
   });
+  const events = new EventBus({ store, queue: queues.events, deadLetters: queues.deadLetters, backoffMs: config.phases.metrics.backoffMs });
   const outcomes = new RequestOutcomes({ store, counters: fleet.requests });
 
   let runtime: OverlayRuntime<InvocationContext> | undefined;
@@ -189,6 +193,7 @@ export async function createForge(config: ForgeConfig, overrides: ForgeOverrides
     intelligence,
     fleet,
     capsules,
+    events,
     audit,
     requests,
     users: new UserService({ store }),
@@ -221,6 +226,7 @@ export async function createForge(config: ForgeConfig, overrides: ForgeOverrides
             healthChecks: queues.healthChecks,
             reembedding: new Reembedding({ store, embedder }),
             reembedQueue: queues.reembed,
+            events,
           }),
         );
       }

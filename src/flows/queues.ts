@@ -7,6 +7,7 @@ import { connectRedis } from '../redis/connect.js';
 import { PHASES, type ForgeConfig, type Phase } from '../config/index.js';
 import { HEALTH_CHECK_QUEUE } from '../overlays/health.js';
 import { OVERLAY_EXPIRY_QUEUE, type OverlayExpiryJob } from '../overlays/registry.js';
+import { EVENT_QUEUE, type EventDeliveryJob } from '../events/bus.js';
 import { REEMBED_QUEUE, type ReembedJob } from '../services/reembedding.js';
 import { DEAD_LETTER_QUEUE, QUEUE_OF, partitionOf, type DeadLetter } from './request-flow.js';
 
@@ -24,6 +25,8 @@ export interface ForgeQueues {
   readonly healthChecks: Queue;
   /** Re-embedding the store after the embedding model changes. */
   readonly reembed: Queue<ReembedJob>;
+  /** Event deliveries, one job per (event, subscriber). */
+  readonly events: Queue<EventDeliveryJob>;
   readonly flows: FlowProducer;
   /** For workers started in this process. */
   readonly workerConnection: ConnectionOptions;
@@ -58,8 +61,9 @@ export function createQueues(config: ForgeConfig & { readonly redisUrl: string }
   const overlayExpiry = new Queue<OverlayExpiryJob>(OVERLAY_EXPIRY_QUEUE, opts);
   const healthChecks = new Queue(HEALTH_CHECK_QUEUE, opts);
   const reembed = new Queue<ReembedJob>(REEMBED_QUEUE, opts);
+  const events = new Queue<EventDeliveryJob>(EVENT_QUEUE, opts);
   const flows = new FlowProducer(opts);
-  const all = () => [...partitions.flatMap((p) => Object.values(p)), deadLetters, overlayExpiry, healthChecks, reembed] as Queue[];
+  const all = () => [...partitions.flatMap((p) => Object.values(p)), deadLetters, overlayExpiry, healthChecks, reembed, events] as Queue[];
   return {
     phases,
     partitions,
@@ -68,6 +72,7 @@ export function createQueues(config: ForgeConfig & { readonly redisUrl: string }
     overlayExpiry,
     healthChecks,
     reembed,
+    events,
     flows,
     workerConnection: workers,
     all,

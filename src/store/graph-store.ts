@@ -378,6 +378,44 @@ export interface StoreStats {
   readonly audit_entries: number;
 }
 
+/** Who published an event. */
+export interface EventSource {
+  readonly type: 'overlay' | 'user' | 'system';
+  readonly id: string;
+  readonly name?: string;
+}
+
+export interface NewEvent {
+  /** Fixed id: a second append with the same id returns the first. */
+  readonly id: string;
+  readonly kind: string;
+  readonly payload: JsonObject;
+  /** Readers below this trust never see the event. */
+  readonly trust_level: number;
+  readonly source: EventSource;
+  readonly correlation_id: string | null;
+  /** The cascade the event belongs to: its own id when it starts one. */
+  readonly cascade_id: string;
+  /** 0 for an event that starts a cascade, one more than its parent's otherwise. */
+  readonly hop: number;
+  readonly parent_id: string | null;
+}
+
+/** A persisted event, in the order it was recorded (`seq`). */
+export interface ForgeEvent extends NewEvent {
+  readonly seq: number;
+  readonly created_at: string;
+}
+
+export interface EventFilter {
+  readonly after_seq?: number;
+  readonly kind?: string;
+  readonly cascade_id?: string;
+  /** The reader's trust: events above it are left out. */
+  readonly max_trust?: number;
+  readonly limit: number;
+}
+
 export interface GraphStore {
   /** Adapter name, for health output. */
   readonly kind: string;
@@ -475,6 +513,15 @@ export interface GraphStore {
   refreshFamilyOf(hash: string): Promise<string | null>;
 
   appendAudit(entry: NewAuditEntry): Promise<AuditEntry>;
+  /** Persists an event (idempotent by id); `created` is false when the id was recorded before. */
+  appendEvent(event: NewEvent): Promise<{ event: ForgeEvent; created: boolean }>;
+  getEvent(id: string): Promise<ForgeEvent | null>;
+  /** Oldest first. */
+  listEvents(filter: EventFilter): Promise<ForgeEvent[]>;
+  /** Records that `subscriber` handled `eventId`; false when it already had. */
+  markDelivered(eventId: string, subscriber: string): Promise<boolean>;
+  /** Whether `subscriber` has handled `eventId` (a redelivery to skip). */
+  wasDelivered(eventId: string, subscriber: string): Promise<boolean>;
   listAudit(options: { limit: number; before_seq?: number; entity_id?: string; action?: string }): Promise<AuditEntry[]>;
   /** Recomputes the hash chain. */
   verifyAudit(): Promise<{ ok: boolean; checked: number; broken_at: number | null }>;

@@ -1,4 +1,5 @@
 import { Worker, type ConnectionOptions, type Job, type Queue } from 'bullmq';
+import { EVENT_QUEUE, type EventBus, type EventDeliveryJob } from '../events/bus.js';
 import { REEMBED_QUEUE, type ReembedJob, type Reembedding } from '../services/reembedding.js';
 import type { ForgeConfig } from '../config/index.js';
 import type { OverlayCanaries } from '../overlays/canary.js';
@@ -15,6 +16,7 @@ export interface MaintenanceWorkerOptions {
   readonly healthChecks: Queue;
   readonly reembedding: Reembedding;
   readonly reembedQueue: Queue<ReembedJob>;
+  readonly events: EventBus;
 }
 
 /**
@@ -23,12 +25,13 @@ export interface MaintenanceWorkerOptions {
  * idempotent), so each round runs in one process.
  */
 export function startMaintenanceWorkers(options: MaintenanceWorkerOptions): Worker[] {
-  const { config, connection, registry, health, canaries, healthChecks, reembedding, reembedQueue } = options;
+  const { config, connection, registry, health, canaries, healthChecks, reembedding, reembedQueue, events } = options;
   const opts = { connection, prefix: config.queuePrefix };
   const workers = [
     new Worker<OverlayExpiryJob>(OVERLAY_EXPIRY_QUEUE, (job) => registry.expire(job.data.overlay_id, job.data.expires_at), opts),
     new Worker(HEALTH_CHECK_QUEUE, async () => ({ checked: (await health.checkAllActive()).length, canaries_decided: (await canaries.evaluate()).length }), opts),
     new Worker<ReembedJob>(REEMBED_QUEUE, (job) => reembed(job, reembedding), { ...opts, concurrency: 1 }),
+    eventWorker(events, opts),
   ];
   void reembedding
     .schedule(reembedQueue)
@@ -59,4 +62,14 @@ async function reembed(job: Job<ReembedJob>, reembedding: Reembedding): Promise<
       console.log(`[forge] re-embedding for ${p.model}: ${p.done} done, ${p.remaining} to go (${p.percent}%)`);
     }
   });
+}
+
+/** Event deliveries: at least once, retried, and dead-lettered after the last attempt. */
+function eventWorker(events: EventBus, opts: { connection: ConnectionOptions; prefix: string }): Worker<EventDeliveryJob> {
+  const worker = new Worker<EventDeliveryJob>(EVENT_QUEUE, (job) => events.deliver(job), { ...opts, concurrency: 16 });
+  worker.on('failed', (job, err) => {
+    if (!job || job.attemptsMade < (job.opts.attempts ?? 1)) return;
+    events.deadLetter(job, err).catch((e: unknown) => console.error('[forge] could not dead-letter an event delivery:', e));
+  });
+  return worker;
 }

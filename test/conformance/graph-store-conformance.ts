@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConflictError, NotFoundError } from '../../src/errors.js';
 import { OverlayManifest } from '../../src/overlays/manifest.js';
 import { HashingEmbedder, cosine } from '../../src/search/embedder.js';
-import type { Caller, CapsuleType, GraphStore, NewCapsule } from '../../src/store/graph-store.js';
+import type { Caller, CapsuleType, GraphStore, NewCapsule, NewEvent } from '../../src/store/graph-store.js';
 
 /**
  * The behaviour every GraphStore adapter must have. Call from one test file per adapter with a factory
@@ -217,6 +217,41 @@ export function describeGraphStoreConformance(name: string, factory: () => Promi
         recall += exact.filter((id) => hits.some((h) => h.capsule.id === id)).length / 10;
       }
       expect(recall / 20).toBeGreaterThanOrEqual(0.95);
+    });
+
+    it('keeps events in order, once per id, readable by cascade, kind and trust, and each delivery once per subscriber', async () => {
+      const event = (id: string, extra: Partial<NewEvent> = {}): NewEvent => ({
+        id,
+        kind: 'security_threat',
+        payload: { pattern: 'sql injection', severity: 'high' },
+        trust_level: 60,
+        source: { type: 'overlay', id: 'o1', name: 'security_validator' },
+        correlation_id: 'c1',
+        cascade_id: 'root',
+        hop: 0,
+        parent_id: null,
+        ...extra,
+      });
+      const first = await store.appendEvent(event('root'));
+      expect(first.created).toBe(true);
+      expect(first.event).toMatchObject({ id: 'root', kind: 'security_threat', payload: { pattern: 'sql injection' }, source: { type: 'overlay', name: 'security_validator' } });
+      expect((await store.appendEvent(event('root', { kind: 'model_updated' }))).created).toBe(false);
+      await store.appendEvent(event('child', { kind: 'model_updated', payload: { model: 'm' }, hop: 1, parent_id: 'root', trust_level: 80 }));
+      await store.appendEvent(event('other', { cascade_id: 'other', kind: 'custom.audit' }));
+      const all = await store.listEvents({ limit: 10 });
+      expect(all.map((e) => e.id)).toEqual(['root', 'child', 'other']);
+      expect(all[1]?.seq).toBeGreaterThan(all[0]?.seq as number);
+      expect((await store.listEvents({ limit: 10, cascade_id: 'root' })).map((e) => e.id)).toEqual(['root', 'child']);
+      expect((await store.listEvents({ limit: 10, max_trust: 60 })).map((e) => e.id)).toEqual(['root', 'other']);
+      expect((await store.listEvents({ limit: 10, kind: 'custom.audit' })).map((e) => e.id)).toEqual(['other']);
+      expect((await store.listEvents({ limit: 10, after_seq: all[0]?.seq as number })).map((e) => e.id)).toEqual(['child', 'other']);
+      expect((await store.getEvent('child'))?.parent_id).toBe('root');
+      expect(await store.getEvent('missing')).toBeNull();
+      expect(await store.wasDelivered('root', 'audit')).toBe(false);
+      expect(await store.markDelivered('root', 'audit')).toBe(true);
+      expect(await store.wasDelivered('root', 'audit')).toBe(true);
+      expect(await store.markDelivered('root', 'audit')).toBe(false);
+      expect(await store.markDelivered('root', 'metrics')).toBe(true);
     });
 
     it('treats search text as words, never as query syntax', async () => {

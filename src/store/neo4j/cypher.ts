@@ -17,7 +17,21 @@ function q<const P extends string>(text: string, params: readonly P[]): Statemen
   return { text: text.replace(/\s+/g, ' ').trim(), params };
 }
 
-export const LABELS = ['Capsule', 'Request', 'Overlay', 'User', 'TrustChange', 'ApiKey', 'RefreshToken', 'Audit', 'AuditHead', 'ForgeMigration'] as const;
+export const LABELS = [
+  'Capsule',
+  'Request',
+  'Overlay',
+  'User',
+  'TrustChange',
+  'ApiKey',
+  'RefreshToken',
+  'Audit',
+  'AuditHead',
+  'ForgeMigration',
+  'Event',
+  'EventHead',
+  'Delivery',
+] as const;
 export const RELATIONSHIP_TYPES = ['DERIVED_FROM'] as const;
 export const VECTOR_INDEX = 'capsule_embedding';
 export const TEXT_INDEX = 'capsule_text';
@@ -59,6 +73,14 @@ export const MIGRATIONS: ReadonlyArray<readonly Statement<'genesis'>[]> = [
     q('CREATE INDEX api_key_user IF NOT EXISTS FOR (k:ApiKey) ON (k.user_id)', []),
     q(`CREATE FULLTEXT INDEX ${TEXT_INDEX} IF NOT EXISTS FOR (c:Capsule) ON EACH [c.content, c.tags_text]`, []),
     q('MERGE (h:AuditHead {id: 1}) ON CREATE SET h.seq = 0, h.hash = $genesis', ['genesis']),
+  ],
+  [
+    q('CREATE CONSTRAINT event_id IF NOT EXISTS FOR (e:Event) REQUIRE e.id IS UNIQUE', []),
+    q('CREATE CONSTRAINT event_seq IF NOT EXISTS FOR (e:Event) REQUIRE e.seq IS UNIQUE', []),
+    q('CREATE CONSTRAINT delivery_key IF NOT EXISTS FOR (d:Delivery) REQUIRE d.key IS UNIQUE', []),
+    q('CREATE INDEX event_cascade IF NOT EXISTS FOR (e:Event) ON (e.cascade_id)', []),
+    q('CREATE INDEX event_kind IF NOT EXISTS FOR (e:Event) ON (e.kind)', []),
+    q('MERGE (h:EventHead {id: 1}) ON CREATE SET h.seq = 0', []),
   ],
 ];
 
@@ -209,6 +231,28 @@ export const CYPHER = {
   ),
   auditAfter: q('MATCH (a:Audit) WHERE a.seq > $after RETURN a ORDER BY a.seq LIMIT $limit', ['after', 'limit']),
 
+  // ---- events --------------------------------------------------------------------------------
+  eventById: q('MATCH (e:Event {id: $id}) RETURN e', ['id']),
+  /** Writing the head takes its lock: events get their sequence numbers in one order. */
+  nextEventSeq: q('MATCH (h:EventHead {id: 1}) SET h.seq = h.seq + 1 RETURN h.seq AS seq', []),
+  createEvent: q('CREATE (e:Event) SET e = $props RETURN e', ['props']),
+  listEvents: q(
+    `MATCH (e:Event)
+     WHERE ($after_seq IS NULL OR e.seq > $after_seq) AND ($kind IS NULL OR e.kind = $kind)
+       AND ($cascade_id IS NULL OR e.cascade_id = $cascade_id) AND ($max_trust IS NULL OR e.trust_level <= $max_trust)
+     RETURN e ORDER BY e.seq LIMIT $limit`,
+    ['after_seq', 'kind', 'cascade_id', 'max_trust', 'limit'],
+  ),
+  markDelivered: q(
+    `MERGE (d:Delivery {key: $key})
+     ON CREATE SET d.event_id = $event_id, d.subscriber = $subscriber, d.delivered_at = $at, d.fresh = true
+     ON MATCH SET d.fresh = false
+     RETURN d.fresh AS fresh`,
+    ['key', 'event_id', 'subscriber', 'at'],
+  ),
+
+  wasDelivered: q('MATCH (d:Delivery {key: $key}) RETURN count(d) AS n', ['key']),
+
   stats: q('RETURN COUNT { (c:Capsule) } AS capsules, COUNT { (r:Request) } AS requests, COUNT { (a:Audit) } AS audit_entries', []),
 } as const;
 
@@ -263,6 +307,17 @@ export const PROPERTY_KEYS = [
   'entity_id',
   'action',
   'locks',
+  // Event, Delivery
+  'kind',
+  'payload',
+  'source',
+  'cascade_id',
+  'hop',
+  'key',
+  'event_id',
+  'subscriber',
+  'delivered_at',
+  'fresh',
   // schema views
   'options',
   'indexConfig',

@@ -37,6 +37,9 @@ import {
   type SearchHit,
   type SearchQuery,
   type StaleEmbedding,
+  type EventFilter,
+  type ForgeEvent,
+  type NewEvent,
   type StoreStats,
   type TrustChange,
   type UserChange,
@@ -160,6 +163,25 @@ function toApiKey(p: Props): ApiKeyRecord {
     revoked_at: strOrNull(p.revoked_at),
   };
 }
+
+function toEvent(p: Props): ForgeEvent {
+  return {
+    seq: p.seq as number,
+    id: str(p.id),
+    kind: str(p.kind),
+    payload: json<JsonObject>(p.payload, {}),
+    trust_level: p.trust_level as number,
+    source: json<ForgeEvent['source']>(p.source, { type: 'system', id: 'unknown' }),
+    correlation_id: strOrNull(p.correlation_id),
+    cascade_id: str(p.cascade_id),
+    hop: p.hop as number,
+    parent_id: strOrNull(p.parent_id),
+    created_at: str(p.created_at),
+  };
+}
+
+/** One delivery's key: event and subscriber, joined by a character neither contains. */
+const deliveryKey = (eventId: string, subscriber: string) => `${eventId}\u0000${subscriber}`;
 
 function toAudit(p: Props): AuditEntry {
   return {
@@ -986,6 +1008,50 @@ export class Neo4jGraphStore implements GraphStore {
 
   async appendAudit(entry: NewAuditEntry): Promise<AuditEntry> {
     return this.write((tx) => this.audit(tx, entry));
+  }
+
+  async appendEvent(event: NewEvent): Promise<{ event: ForgeEvent; created: boolean }> {
+    return this.write(async (tx) => {
+      const existing = (await Neo4jGraphStore.run(tx, CYPHER.eventById, { id: event.id })).records[0]?.get('e') as Node | undefined;
+      if (existing) return { event: toEvent(props(existing)), created: false };
+      const seq = (await Neo4jGraphStore.run(tx, CYPHER.nextEventSeq, {})).records[0]?.get('seq') as number;
+      const node = (
+        await Neo4jGraphStore.run(tx, CYPHER.createEvent, {
+          props: { ...event, seq, payload: JSON.stringify(event.payload), source: JSON.stringify(event.source), created_at: this.now() },
+        })
+      ).records[0]?.get('e') as Node;
+      return { event: toEvent(props(node)), created: true };
+    });
+  }
+
+  async getEvent(id: string): Promise<ForgeEvent | null> {
+    const node = (await this.read((tx) => Neo4jGraphStore.run(tx, CYPHER.eventById, { id }))).records[0]?.get('e') as Node | undefined;
+    return node ? toEvent(props(node)) : null;
+  }
+
+  async listEvents(filter: EventFilter): Promise<ForgeEvent[]> {
+    const result = await this.read((tx) =>
+      Neo4jGraphStore.run(tx, CYPHER.listEvents, {
+        after_seq: filter.after_seq ?? null,
+        kind: filter.kind ?? null,
+        cascade_id: filter.cascade_id ?? null,
+        max_trust: filter.max_trust ?? null,
+        limit: filter.limit,
+      }),
+    );
+    return result.records.map((r) => toEvent(props(r.get('e') as Node)));
+  }
+
+  async markDelivered(eventId: string, subscriber: string): Promise<boolean> {
+    return this.write(
+      async (tx) =>
+        (await Neo4jGraphStore.run(tx, CYPHER.markDelivered, { key: deliveryKey(eventId, subscriber), event_id: eventId, subscriber, at: this.now() })).records[0]?.get('fresh') ===
+        true,
+    );
+  }
+
+  async wasDelivered(eventId: string, subscriber: string): Promise<boolean> {
+    return ((await this.read((tx) => Neo4jGraphStore.run(tx, CYPHER.wasDelivered, { key: deliveryKey(eventId, subscriber) }))).records[0]?.get('n') as number) > 0;
   }
 
   async listAudit(options: { limit: number; before_seq?: number; entity_id?: string; action?: string }): Promise<AuditEntry[]> {

@@ -176,4 +176,28 @@ export const MIGRATIONS: readonly string[] = [
   INSERT INTO capsule_fts(capsule_fts, rank) VALUES ('crisismerge', 4);
   INSERT INTO capsule_fts(capsule_fts) VALUES ('optimize');
   `,
+  // 9: the event log (typed, trust-levelled, in cascades) and which subscriber handled which event
+  `
+  CREATE TABLE events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    trust_level INTEGER NOT NULL,
+    source TEXT NOT NULL,
+    correlation_id TEXT,
+    cascade_id TEXT NOT NULL,
+    hop INTEGER NOT NULL,
+    parent_id TEXT,
+    created_at TEXT NOT NULL
+  );
+  CREATE INDEX events_by_cascade ON events(cascade_id, seq);
+  CREATE INDEX events_by_kind ON events(kind, seq);
+  CREATE TABLE event_deliveries (
+    event_id TEXT NOT NULL,
+    subscriber TEXT NOT NULL,
+    delivered_at TEXT NOT NULL,
+    PRIMARY KEY (event_id, subscriber)
+  ) WITHOUT ROWID;
+  `,
 ];

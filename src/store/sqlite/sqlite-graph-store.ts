@@ -36,6 +36,9 @@ import {
   type RequestStatus,
   type SearchHit,
   type StaleEmbedding,
+  type EventFilter,
+  type ForgeEvent,
+  type NewEvent,
   type SearchQuery,
   type StoreStats,
   type ApiKeyRecord,
@@ -236,6 +239,24 @@ function toUser(row: UserRow): UserRecord {
 }
 
 const API_KEY_COLUMNS = 'id, user_id, label, prefix, created_at, last_used_at, revoked_at';
+
+interface EventRow {
+  seq: number;
+  id: string;
+  kind: string;
+  payload: string;
+  trust_level: number;
+  source: string;
+  correlation_id: string | null;
+  cascade_id: string;
+  hop: number;
+  parent_id: string | null;
+  created_at: string;
+}
+
+function toEvent(row: EventRow): ForgeEvent {
+  return { ...row, payload: JSON.parse(row.payload) as JsonObject, source: JSON.parse(row.source) as ForgeEvent['source'] };
+}
 
 function toAudit(row: AuditRow): AuditEntry {
   return { ...row, details: JSON.parse(row.details) as JsonObject };
@@ -1200,6 +1221,55 @@ export class SqliteGraphStore implements GraphStore {
 
   async appendAudit(entry: NewAuditEntry): Promise<AuditEntry> {
     return this.grouped(() => this.audit(entry));
+  }
+
+  async appendEvent(event: NewEvent): Promise<{ event: ForgeEvent; created: boolean }> {
+    return this.grouped(() => {
+      const row = this.stmt<unknown[], EventRow>(
+        `INSERT INTO events (id, kind, payload, trust_level, source, correlation_id, cascade_id, hop, parent_id, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING RETURNING *`,
+      ).get(
+        event.id,
+        event.kind,
+        JSON.stringify(event.payload),
+        event.trust_level,
+        JSON.stringify(event.source),
+        event.correlation_id,
+        event.cascade_id,
+        event.hop,
+        event.parent_id,
+        this.now(),
+      );
+      if (row) return { event: toEvent(row), created: true };
+      return { event: toEvent(this.stmt<[string], EventRow>('SELECT * FROM events WHERE id = ?').get(event.id) as EventRow), created: false };
+    });
+  }
+
+  async getEvent(id: string): Promise<ForgeEvent | null> {
+    const row = this.stmt<[string], EventRow>('SELECT * FROM events WHERE id = ?').get(id);
+    return row ? toEvent(row) : null;
+  }
+
+  async listEvents(filter: EventFilter): Promise<ForgeEvent[]> {
+    const where = new Where();
+    if (filter.after_seq !== undefined) where.add('seq > ?', filter.after_seq);
+    if (filter.kind) where.add('kind = ?', filter.kind);
+    if (filter.cascade_id) where.add('cascade_id = ?', filter.cascade_id);
+    if (filter.max_trust !== undefined) where.add('trust_level <= ?', filter.max_trust);
+    return this.stmt<unknown[], EventRow>(`SELECT * FROM events WHERE ${where.sql} ORDER BY seq LIMIT ?`)
+      .all(...where.params, filter.limit)
+      .map(toEvent);
+  }
+
+  async markDelivered(eventId: string, subscriber: string): Promise<boolean> {
+    return this.grouped(
+      () =>
+        this.stmt('INSERT INTO event_deliveries (event_id, subscriber, delivered_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING').run(eventId, subscriber, this.now()).changes === 1,
+    );
+  }
+
+  async wasDelivered(eventId: string, subscriber: string): Promise<boolean> {
+    return this.stmt<[string, string], number>('SELECT 1 FROM event_deliveries WHERE event_id = ? AND subscriber = ?').pluck().get(eventId, subscriber) === 1;
   }
 
   async listAudit(options: { limit: number; before_seq?: number; entity_id?: string; action?: string }): Promise<AuditEntry[]> {

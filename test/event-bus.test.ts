@@ -1,0 +1,91 @@
+import { Queue } from 'bullmq';
+import { afterEach, expect, it } from 'vitest';
+import { EVENT_QUEUE } from '../src/events/bus.js';
+import { DEAD_LETTER_QUEUE, type DeadLetter } from '../src/flows/request-flow.js';
+import type { ForgeEvent } from '../src/store/graph-store.js';
+import { createTestForge, eventually, type TestForge } from './helpers/forge.js';
+
+let t: TestForge | undefined;
+afterEach(async () => {
+  await t?.cleanup();
+  t = undefined;
+});
+
+const source = { type: 'overlay', id: 'o-security', name: 'security_validator' } as const;
+
+it('validates, persists and delivers events to their subscribers, each event once per subscriber, threats first', async () => {
+  t = await createTestForge();
+  const { events, store } = t.forge;
+  const seen: Array<[string, ForgeEvent]> = [];
+  events.subscribe('ml', ['security_threat'], async (e) => void seen.push(['ml', e]));
+  events.subscribe('audit', '*', async (e) => void seen.push(['audit', e]));
+
+  // Published before the workers start: queued, then delivered by priority (the threat ahead of the rest).
+  const custom = await events.publish({ kind: 'custom.note', payload: { text: 'hello' }, trust_level: 40, source });
+  const threat = await events.publish({ kind: 'security_threat', payload: { pattern: 'prompt injection', severity: 'high' }, trust_level: 60, source, correlation_id: 'req-1' });
+  // A cascade: published while handling the threat.
+  const update = await events.publish({
+    kind: 'model_updated',
+    payload: { model: 'risk-v2' },
+    trust_level: 60,
+    source: { type: 'overlay', id: 'o-ml', name: 'ml_intelligence' },
+    parent: threat,
+  });
+  expect(update).toMatchObject({ cascade_id: threat.id, hop: 1, parent_id: threat.id });
+  t.forge.startWorkers();
+  await eventually(async () => (seen.length === 4 ? true : undefined), 10_000, 'four deliveries');
+  expect(seen.filter(([s]) => s === 'ml').map(([, e]) => e.id)).toEqual([threat.id]);
+  expect(seen.filter(([s]) => s === 'audit').map(([, e]) => e.kind)).toEqual(['security_threat', 'model_updated', 'custom.note']);
+  expect(seen[0]?.[1]).toMatchObject({ kind: 'security_threat', payload: { pattern: 'prompt injection', severity: 'high' }, source, correlation_id: 'req-1', trust_level: 60 });
+  expect((await store.listEvents({ limit: 10, cascade_id: threat.id })).map((e) => e.kind)).toEqual(['security_threat', 'model_updated']);
+  expect((await store.listEvents({ limit: 10, max_trust: 40 })).map((e) => e.id)).toEqual([custom.id]);
+
+  // Publishing the same id again (a publisher's retry) records and delivers nothing twice.
+  await events.publish({ id: threat.id, kind: 'security_threat', payload: { pattern: 'prompt injection', severity: 'high' }, trust_level: 60, source });
+  // And a redelivered job is skipped by the subscriber that already handled it.
+  expect(await events.deliver({ data: { event_id: threat.id, subscriber: 'ml' } })).toEqual({ delivered: false });
+  const fresh = await events.publish({ kind: 'custom.note', payload: { text: 'after' }, trust_level: 40, source });
+  await eventually(async () => (seen.some(([, e]) => e.id === fresh.id) ? true : undefined), 10_000, 'the next delivery');
+  expect(seen.filter(([, e]) => e.id === threat.id)).toHaveLength(2);
+  expect(await store.stats()).toBeDefined();
+});
+
+it('refuses an unknown kind or a payload that does not fit, naming the issues, and records nothing', async () => {
+  t = await createTestForge();
+  const { events, store } = t.forge;
+  await expect(events.publish({ kind: 'made_up', payload: {}, trust_level: 40, source })).rejects.toMatchObject({ code: 'validation_failed', httpStatus: 400 });
+  const error = await events.publish({ kind: 'security_threat', payload: { pattern: 'x', severity: 'apocalyptic', extra: 1 }, trust_level: 40, source }).catch((e: unknown) => e);
+  expect(error).toMatchObject({ name: 'RequestValidationError' });
+  const paths = (error as { issues: Array<{ path: PropertyKey[] }> }).issues.map((i) => i.path.join('.'));
+  expect(paths).toEqual(expect.arrayContaining(['payload.severity', 'payload']));
+  expect(await store.listEvents({ limit: 10 })).toEqual([]);
+});
+
+it('retries a failing subscriber, then dead-letters its delivery with the error, while others still get the event', async () => {
+  t = await createTestForge({ FORGE_BACKOFF_MS: '10' });
+  const { events } = t.forge;
+  let calls = 0;
+  const good: string[] = [];
+  events.subscribe('flaky', ['optimization_applied'], async () => {
+    calls++;
+    throw new Error('downstream is down');
+  });
+  events.subscribe('steady', ['optimization_applied'], async (e) => void good.push(e.id));
+  t.forge.startWorkers();
+  const event = await events.publish({ kind: 'optimization_applied', payload: { target: 'cache', change: 'ttl 300 → 600' }, trust_level: 60, source });
+  const deadLetters = new Queue<DeadLetter>(DEAD_LETTER_QUEUE, { connection: { url: t.config.redisUrl as string }, prefix: t.config.queuePrefix });
+  try {
+    const letter = await eventually(async () => (await deadLetters.getJobs(['waiting'])).find((j) => j.data.queue === EVENT_QUEUE), 20_000, 'a dead letter');
+    expect(letter.data).toMatchObject({
+      queue: EVENT_QUEUE,
+      job_name: 'deliver',
+      data: { event_id: event.id, subscriber: 'flaky' },
+      error: { message: 'downstream is down' },
+      attempts: 5,
+    });
+    expect(calls).toBe(5);
+    expect(good).toEqual([event.id]);
+  } finally {
+    await deadLetters.close();
+  }
+}, 30_000);
