@@ -162,7 +162,7 @@ export async function createForge(config: ForgeConfig, overrides: ForgeOverrides
   const outcomes = new RequestOutcomes({ store, counters: fleet.requests });
 
   let runtime: OverlayRuntime<InvocationContext> | undefined;
-  const overlayRuntime = () => (runtime ??= createOverlayRuntime({ threads: config.overlayThreads, host: createHostHandlers({ store, capsules, events: fleet.overlayEvents }) }));
+  const overlayRuntime = () => (runtime ??= createOverlayRuntime({ threads: config.overlayThreads, host: createHostHandlers({ store, capsules, events }) }));
   const registry = new OverlayRegistry({ store, blobs, phases: config.phases, expiry: queues.overlayExpiry });
   const executor = new OverlayExecutor({ registry, fleet, settings: config.immune, runtime: overlayRuntime });
   const probe = overrides.healthProbe ?? (config.health.probeUrl ? httpProbe(config.health.probeUrl) : undefined);

@@ -177,19 +177,23 @@ config: { region: { default: eu } }
 });
 
 describe('capability constraints', () => {
-  it('limits event_publish to the event types the capability allows', async () => {
+  it('limits event_publish to the event types the capability allows, and to payloads their kind accepts', async () => {
     const { body } = await register(
-      'name: narrow\nversion: 1.0.0\nentry_points: [publish]\ncapabilities: [capsule:read, { name: event:publish, constraints: { types: [audit.note] } }]',
+      'name: narrow\nversion: 1.0.0\nentry_points: [publish]\ncapabilities: [capsule:read, { name: event:publish, constraints: { types: [custom.audit-note, security_threat] } }]',
       await compileWat('abi-test'),
     );
     await call('POST', `/v2/overlays/${body.id}/activate`, {});
-    const allowed = await call('POST', `/v2/overlays/${body.id}/invoke`, { function: 'publish', args: { type: 'audit.note', payload: { n: 1 } } });
+    const allowed = await call('POST', `/v2/overlays/${body.id}/invoke`, { function: 'publish', args: { type: 'custom.audit-note', payload: { n: 1 } } });
     expect(allowed.body).toMatchObject({ success: true, result: { status: 0 } });
     const denied = await call('POST', `/v2/overlays/${body.id}/invoke`, { function: 'publish', args: { type: 'other', payload: {} } });
     expect(denied.body).toMatchObject({ success: true, result: { status: 1 } });
-    const events = await t.forge.fleet.overlayEvents.read();
+    // An allowed kind with a payload its schema refuses: the host answers bad_request, nothing is recorded.
+    const malformed = await call('POST', `/v2/overlays/${body.id}/invoke`, { function: 'publish', args: { type: 'security_threat', payload: { severity: 'apocalyptic' } } });
+    expect(malformed.body).toMatchObject({ success: true, result: { status: 2 } });
+    const events = await t.forge.store.listEvents({ limit: 10 });
     expect(events).toHaveLength(1);
-    expect(events[0]).toMatchObject({ overlay: 'narrow', type: 'audit.note', payload: { n: 1 } });
+    // Persisted on the event bus, at the trust the overlay acts at (its own, 40, for an admin caller).
+    expect(events[0]).toMatchObject({ kind: 'custom.audit-note', payload: { n: 1 }, trust_level: 40, source: { type: 'overlay', id: body.id, name: 'narrow@1.0.0' } });
   });
 });
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { ForgeError } from '../errors.js';
-import type { OverlayEventLog } from '../fleet/fleet-state.js';
+import { ForgeError, RequestValidationError } from '../errors.js';
+import type { EventBus } from '../events/bus.js';
 import type { CapsuleService } from '../services/capsules.js';
 import { actingFor, canRead } from '../auth/trust-flow.js';
 import { CreateCapsuleBody } from '../producers/api-schemas.js';
@@ -19,7 +19,8 @@ const EventRequest = z.object({ type: z.string().min(1).max(100), payload: z.unk
 export interface HostFunctionDeps {
   readonly store: Pick<GraphStore, 'getCapsule'>;
   readonly capsules: Pick<CapsuleService, 'search' | 'create'>;
-  readonly events: Pick<OverlayEventLog, 'append'>;
+  /** Where `event_publish` goes: validated against the kind's schema, persisted, delivered to subscribers. */
+  readonly events: Pick<EventBus, 'publish'>;
 }
 
 type Handler = (request: unknown, ctx: InvocationContext) => Promise<{ reply: unknown; status?: number }>;
@@ -84,12 +85,18 @@ export function createHostHandlers(deps: HostFunctionDeps): HostHandlers<Invocat
       if (!(key in overlay.config)) return fail('not_found', `config "${key}" is not set`);
       return { reply: { ok: true, value: overlay.config[key] } };
     },
-    async event_publish(request, { overlay }) {
+    async event_publish(request, { overlay, caller }) {
       const event = EventRequest.parse(request);
       const types = allowedTypes(overlay, 'event:publish');
       if (outside(types, event.type)) return fail('capability_denied', `event:publish allows types ${types?.join(', ')}, not ${event.type}`, HOST_ERROR.capability_denied);
-      await events.append({ overlay: overlay.name, overlay_id: overlay.id, type: event.type, payload: event.payload ?? null });
-      return { reply: { ok: true }, status: 0 };
+      // Published at the trust the overlay acts at: no reader below it sees what it learned.
+      const published = await events.publish({
+        kind: event.type,
+        payload: event.payload ?? {},
+        trust_level: actorOf(overlay, caller).trust_level,
+        source: { type: 'overlay', id: overlay.id, name: `${overlay.name}@${overlay.version}` },
+      });
+      return { reply: { ok: true, id: published.id }, status: 0 };
     },
   };
   const LEVELS = ['debug', 'info', 'warn', 'error'];
@@ -104,6 +111,7 @@ export function createHostHandlers(deps: HostFunctionDeps): HostHandlers<Invocat
         return await handlers[fn](request, context);
       } catch (err) {
         if (err instanceof z.ZodError) return fail('bad_request', `${fn}: ${err.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`, HOST_ERROR.bad_request);
+        if (err instanceof RequestValidationError) return fail('bad_request', `${fn}: ${err.message}`, HOST_ERROR.bad_request);
         if (err instanceof ForgeError) return fail(err.code, err.message);
         throw err;
       }
