@@ -64,6 +64,8 @@ export class Reembedding {
 
   /** Re-embeds batch by batch until nothing is stale, reporting after each batch. */
   async run(progress: (p: ReembedProgress) => Promise<void> | void): Promise<{ model: string; reembedded: number }> {
+    // Counted once: the progress after each batch is what remains of it (a count per batch would scan the store each time).
+    const total = await this.backlog();
     let done = 0;
     for (;;) {
       const batch = await this.store.staleEmbeddings(this.model, this.batchSize);
@@ -73,7 +75,7 @@ export class Reembedding {
         this.model,
         batch.map((c, i) => ({ id: c.id, embedding: vectors[i] as Float32Array })),
       );
-      const remaining = await this.backlog();
+      const remaining = Math.max(0, total - done);
       await progress({ model: this.model, done, remaining, percent: Math.floor((100 * done) / Math.max(1, done + remaining)) });
     }
     return { model: this.model, reembedded: done };

@@ -439,7 +439,7 @@ export interface GraphStore {
   searchCapsules(query: SearchQuery): Promise<SearchHit[]>;
   /** How many capsules `model` did not embed (another model, or none known): the re-embedding backlog. */
   countStaleEmbeddings(model: string): Promise<number>;
-  /** Up to `limit` of those capsules, oldest first. */
+  /** Up to `limit` of those capsules, in no particular order (each batch, re-embedded, leaves the set). */
   staleEmbeddings(model: string, limit: number): Promise<StaleEmbedding[]>;
   /**
    * Replaces capsules' embeddings in place (an embedding is derived from the content, not part of a version:

@@ -160,8 +160,9 @@ export const CYPHER = {
      RETURN c.id AS id, score`,
     [...FILTER_PARAMS, 'query', 'k'],
   ),
-  countStaleEmbeddings: q('MATCH (c:Capsule) WHERE c.embedding_model <> $model RETURN count(c) AS n', ['model']),
-  staleEmbeddings: q('MATCH (c:Capsule) WHERE c.embedding_model <> $model RETURN c.id AS id, c.content AS content ORDER BY c.created_at, c.id LIMIT $limit', ['model', 'limit']),
+  /** Two ranges of the embedding-model index (`<>` would scan every capsule). */
+  countStaleEmbeddings: q('MATCH (c:Capsule) WHERE c.embedding_model < $model OR c.embedding_model > $model RETURN count(c) AS n', ['model']),
+  staleEmbeddings: q('MATCH (c:Capsule) WHERE c.embedding_model < $model OR c.embedding_model > $model RETURN c.id AS id, c.content AS content LIMIT $limit', ['model', 'limit']),
   setEmbeddings: q(
     `UNWIND $rows AS row
      MATCH (c:Capsule {id: row.id}) WHERE c.embedding_model <> $model

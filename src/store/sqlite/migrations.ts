@@ -200,4 +200,8 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (event_id, subscriber)
   ) WITHOUT ROWID;
   `,
+  // 10: capsules by embedding model, so re-embedding finds each batch of stale ones without a scan
+  `
+  CREATE INDEX capsules_by_embedding_model ON capsules(embedding_model);
+  `,
 ];

@@ -121,6 +121,8 @@ const SEARCH_CACHE_CAPSULES = 10_000;
  * fewer than about 1 in 80 capsules) ranks by scanning just what the filter passes instead.
  */
 const OVER_FETCH = 4;
+/** Capsules another model embedded, as two ranges of the embedding-model index (`!=` would scan every row). */
+const STALE_EMBEDDING = '(embedding_model < ? OR embedding_model > ?)';
 const EXACT_SCAN_AFTER = 4096;
 /** Quantized similarities can sit this far from the float ones; refilling stops only below it. */
 const QUANTIZATION_MARGIN = 0.05;
@@ -728,11 +730,11 @@ export class SqliteGraphStore implements GraphStore {
   }
 
   async countStaleEmbeddings(model: string): Promise<number> {
-    return this.stmt<[string], number>('SELECT count(*) FROM capsules WHERE embedding_model != ?').pluck().get(model) ?? 0;
+    return this.stmt<[string, string], number>(`SELECT count(*) FROM capsules WHERE ${STALE_EMBEDDING}`).pluck().get(model, model) ?? 0;
   }
 
   async staleEmbeddings(model: string, limit: number): Promise<StaleEmbedding[]> {
-    return this.stmt<[string, number], StaleEmbedding>('SELECT id, content FROM capsules WHERE embedding_model != ? ORDER BY rowid LIMIT ?').all(model, limit);
+    return this.stmt<[string, string, number], StaleEmbedding>(`SELECT id, content FROM capsules WHERE ${STALE_EMBEDDING} LIMIT ?`).all(model, model, limit);
   }
 
   async setEmbeddings(model: string, embeddings: ReadonlyArray<{ readonly id: string; readonly embedding: Float32Array }>): Promise<number> {
