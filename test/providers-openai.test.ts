@@ -68,6 +68,14 @@ describe('OpenAI-compatible client', () => {
     expect(error).toMatchObject({ name: 'ProviderError', status: null, attempts: 2, reason: 'no answer within 100 ms', retryable: true });
   });
 
+  it('gives up at once when Retry-After asks for longer than a phase can wait, counting the attempts made', async () => {
+    api.script('/v1/embeddings', { status: 429, headers: { 'retry-after': '60' } });
+    const started = Date.now();
+    await expect(embedder().embed(['x'])).rejects.toMatchObject({ name: 'ProviderError', status: 429, attempts: 1, retryable: true });
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(api.calls).toHaveLength(1);
+  });
+
   it('reports an unreachable endpoint after its attempts', async () => {
     const gone = new OpenAiClient({ baseUrl: 'http://127.0.0.1:9/v1', maxAttempts: 2, backoffMs: 1 });
     await expect(gone.post('/embeddings', {}, (j) => j)).rejects.toMatchObject({ name: 'ProviderError', attempts: 2, status: null });

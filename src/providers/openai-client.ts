@@ -42,7 +42,9 @@ export class OpenAiClient {
   async post<T>(path: string, body: unknown, parse: (json: unknown) => T): Promise<T> {
     const url = `${this.baseUrl}${path}`;
     let last: { status: number | null; message: string } = { status: null, message: 'not attempted' };
+    let attempts = 0;
     for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
+      attempts = attempt;
       let retryAfterMs: number | null = null;
       try {
         const res = await fetch(url, {
@@ -83,7 +85,8 @@ export class OpenAiClient {
       const backoff = this.backoffMs * 2 ** (attempt - 1);
       await sleep(retryAfterMs ?? backoff / 2 + Math.random() * (backoff / 2));
     }
-    throw new ProviderError(url, last.status, this.maxAttempts, last.message, true);
+    // A Retry-After past the bound ends the retries early: report the attempts actually made.
+    throw new ProviderError(url, last.status, attempts, last.message, true);
   }
 }
 
