@@ -6,7 +6,9 @@ import { openBlobStore } from './blobs/open.js';
 import { Neo4jGraphStore } from './store/neo4j/neo4j-graph-store.js';
 import { openEmbedder, openIntelligence } from './providers/open.js';
 import { Reembedding } from './services/reembedding.js';
-import { EventBus } from './events/bus.js';
+import { EventBus, sourceKey } from './events/bus.js';
+import { EventQueries } from './events/cascades.js';
+import { overlaySubscribers } from './overlays/subscriptions.js';
 import type { ForgeConfig, Phase } from './config/index.js';
 import { RedisStartError } from './errors.js';
 import type { FleetState } from './fleet/fleet-state.js';
@@ -101,6 +103,8 @@ export interface Forge {
   readonly capsules: CapsuleService;
   /** The event bus: typed, persisted events delivered to subscribers as jobs. */
   readonly events: EventBus;
+  /** Events and cascades read through the trust rules; events published for API callers. */
+  readonly eventLog: EventQueries;
   /** The audit chain's signed checkpoints, and its verification. */
   readonly audit: AuditCheckpoints;
   readonly requests: RequestService;
@@ -158,13 +162,35 @@ export async function createForge(config: ForgeConfig, overrides: ForgeOverrides
     events: fleet.events,
     recorded: (record) => identity.remember(record),
   });
-  const events = new EventBus({ store, queue: queues.events, deadLetters: queues.deadLetters, backoffMs: config.phases.metrics.backoffMs });
+  const events = new EventBus({ store, queue: queues.events, deadLetters: queues.deadLetters, backoffMs: config.phases.metrics.backoffMs, maxHops: config.events.maxHops });
   const outcomes = new RequestOutcomes({ store, counters: fleet.requests });
 
   let runtime: OverlayRuntime<InvocationContext> | undefined;
-  const overlayRuntime = () => (runtime ??= createOverlayRuntime({ threads: config.overlayThreads, host: createHostHandlers({ store, capsules, events }) }));
+  const overlayRuntime = () =>
+    (runtime ??= createOverlayRuntime({
+      threads: config.overlayThreads,
+      host: createHostHandlers({
+        store,
+        capsules,
+        events,
+        publishLimit: (overlay, perMinute) => fleet.rateLimits.consume('overlay-events', overlay, perMinute),
+        eventsPerMinute: config.events.overlayPerMinute,
+      }),
+    }));
   const registry = new OverlayRegistry({ store, blobs, phases: config.phases, expiry: queues.overlayExpiry });
   const executor = new OverlayExecutor({ registry, fleet, settings: config.immune, runtime: overlayRuntime });
+  events.addSource(overlaySubscribers({ registry, executor }));
+  // The end of the spec's cascade: a governance action is written to the audit log with the path that led to it.
+  events.subscribe('audit-log', ['governance_action'], async (event) => {
+    await store.appendAudit({
+      actor_id: event.visited.at(-1) ?? sourceKey(event.source),
+      action: `event.${event.kind}`,
+      entity_type: 'cascade',
+      entity_id: event.cascade_id,
+      details: { event_id: event.id, hop: event.hop, path: [...event.visited], payload: event.payload, correlation_id: event.correlation_id },
+      dedupe_key: `event:${event.id}`,
+    });
+  });
   const probe = overrides.healthProbe ?? (config.health.probeUrl ? httpProbe(config.health.probeUrl) : undefined);
   const health = new OverlayHealth({
     registry,
@@ -194,12 +220,13 @@ export async function createForge(config: ForgeConfig, overrides: ForgeOverrides
     fleet,
     capsules,
     events,
+    eventLog: new EventQueries({ store, bus: events }),
     audit,
     requests,
     users: new UserService({ store }),
     tokens: new TokenService({ store, settings: { ...config.tokens, secret: localSecret(config, config.tokens.secret, 'token.secret') } }),
     overlays: { registry, executor, health, canaries },
-    dlq: new DeadLetterService({ config, store, deadLetters: queues.deadLetters, queues, flows: queues.flows }),
+    dlq: new DeadLetterService({ config, store, deadLetters: queues.deadLetters, queues, flows: queues.flows, events }),
     queues,
     metrics: { registry: prometheus.registry, telemetry: prometheus.telemetry },
     localCaller: { id: 'local', roles: ['admin'], trust_level: config.localTrust },

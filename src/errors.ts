@@ -26,6 +26,7 @@ const HTTP_STATUS = {
   redis_unavailable: 503,
   blob_corrupt: 500,
   provider_failed: 502,
+  overlay_event_failed: 502,
   upload_rejected: 400,
   upload_too_large: 413,
   // What the JSON body parser refused, by its type.

@@ -193,7 +193,7 @@ describe('capability constraints', () => {
     const events = await t.forge.store.listEvents({ limit: 10 });
     expect(events).toHaveLength(1);
     // Persisted on the event bus, at the trust the overlay acts at (its own, 40, for an admin caller).
-    expect(events[0]).toMatchObject({ kind: 'custom.audit-note', payload: { n: 1 }, trust_level: 40, source: { type: 'overlay', id: body.id, name: 'narrow@1.0.0' } });
+    expect(events[0]).toMatchObject({ kind: 'custom.audit-note', payload: { n: 1 }, trust_level: 40, source: { type: 'overlay', id: body.id, name: 'narrow', version: '1.0.0' } });
   });
 });
 

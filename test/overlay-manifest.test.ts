@@ -24,6 +24,33 @@ dependencies:
 `;
 
 describe('overlay manifest', () => {
+  it('subscribes to event kinds only with event:subscribe (within its types) and an on_event entry point', () => {
+    const base = 'name: listener\nversion: 1.0.0\n';
+    const ok = parseManifest(`${base}entry_points: [on_event]\nsubscriptions: [security_threat, custom.note]\ncapabilities: [event:subscribe]`);
+    expect(ok.subscriptions).toEqual(['security_threat', 'custom.note']);
+    expect(parseManifest(base).subscriptions).toEqual([]);
+    const issues = (text: string) => {
+      try {
+        parseManifest(text);
+      } catch (err) {
+        if (err instanceof ManifestError) return err.issues.map((i) => `${i.field}: ${i.message}`);
+      }
+      return [];
+    };
+    expect(issues(`${base}subscriptions: [security_threat]`)).toEqual([
+      'subscriptions: subscribing to events needs the event:subscribe capability',
+      'entry_points: an overlay with subscriptions must list on_event among its entry points (events are delivered to it)',
+    ]);
+    expect(issues(`${base}entry_points: [on_event]\nsubscriptions: [made_up]\ncapabilities: [event:subscribe]`)).toEqual([
+      'subscriptions.0: is not an event kind (a known kind, or custom.<name>)',
+    ]);
+    expect(
+      issues(
+        `${base}entry_points: [on_event]\nsubscriptions: [model_updated, security_threat]\ncapabilities: [{ name: event:subscribe, constraints: { types: [security_threat] } }]`,
+      ),
+    ).toEqual(['subscriptions.0: "model_updated" is outside event:subscribe\'s types (security_threat)']);
+  });
+
   it('reads YAML with defaults applied', () => {
     const m = parseManifest(YAML);
     expect(m).toMatchObject({

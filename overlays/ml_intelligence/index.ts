@@ -1,5 +1,5 @@
 // ml_intelligence (analysis): recognises patterns in a query and scores how unusual it looks.
-import { JSONValue, input, output } from "../sdk";
+import { JSONValue, eventPublish, input, output } from "../sdk";
 export { forge_alloc } from "../sdk";
 
 function ratio(count: i32, total: i32): f64 {
@@ -38,4 +38,17 @@ export function process(ptr: usize, len: i32): i64 {
       .setNumber("anomaly_score", Math.round(score * 1000) / 1000)
       .setNumber("length", <f64>n),
   );
+}
+
+// Cascade step 1: a threat the security validator reported becomes a pattern this model watches for.
+export function on_event(ptr: usize, len: i32): i64 {
+  const event = input(ptr, len).get("event");
+  const payload = event != null ? event.get("payload") : null;
+  const pattern = payload != null ? payload.getString("pattern", "unknown") : "unknown";
+  const severity = payload != null ? payload.getString("severity", "low") : "low";
+  const update = JSONValue.object()
+    .setString("model", "ml-intelligence/threat-patterns")
+    .setString("reason", "learned threat pattern " + pattern + " (" + severity + ")")
+    .set("details", JSONValue.object().setString("pattern", pattern).setString("severity", severity));
+  return output(JSONValue.object().setString("learned", pattern).setBool("published", eventPublish("model_updated", update) == 0));
 }

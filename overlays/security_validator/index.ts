@@ -1,5 +1,5 @@
 // security_validator (security): refuses queries that carry secrets or card numbers, or are too long.
-import { JSONValue, configGet, input, output } from "../sdk";
+import { JSONValue, configGet, eventPublish, input, output } from "../sdk";
 export { forge_alloc } from "../sdk";
 
 function isDigit(c: i32): bool { return c >= 48 && c <= 57; }
@@ -45,10 +45,29 @@ export function process(ptr: usize, len: i32): i64 {
     .push(JSONValue.string("card-number"))
     .push(JSONValue.string("access-key"));
   let reason = "";
-  if (<f64>query.length > limit) reason = "query is longer than " + (<i32>limit).toString() + " characters";
-  else if (hasCardNumber(query)) reason = "query contains what looks like a payment card number";
-  else if (hasAccessKey(query)) reason = "query contains what looks like an access key";
+  let pattern = "";
+  let severity = "";
+  if (<f64>query.length > limit) {
+    reason = "query is longer than " + (<i32>limit).toString() + " characters";
+    pattern = "oversized-query";
+    severity = "low";
+  } else if (hasCardNumber(query)) {
+    reason = "query contains what looks like a payment card number";
+    pattern = "card-number";
+    severity = "high";
+  } else if (hasAccessKey(query)) {
+    reason = "query contains what looks like an access key";
+    pattern = "access-key";
+    severity = "critical";
+  }
   const result = JSONValue.object().setBool("allowed", reason.length == 0).set("checks", checks);
-  if (reason.length > 0) result.setString("reason", reason);
+  if (reason.length > 0) {
+    result.setString("reason", reason);
+    // Tell the fleet: the start of a cascade (ml-intelligence learns the pattern, and so on).
+    const threat = JSONValue.object().setString("pattern", pattern).setString("severity", severity);
+    const id = request != null ? request.getString("id") : "";
+    if (id.length > 0) threat.setString("request_id", id);
+    result.setBool("reported", eventPublish("security_threat", threat) == 0);
+  }
   return output(result);
 }

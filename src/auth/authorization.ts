@@ -14,10 +14,13 @@ export const PERMISSIONS = {
   /** My own second factor. */
   'self:manage': 'reader',
   'capsule:read': 'reader',
+  /** Events and cascades at or below the reader's trust. */
+  'event:read': 'reader',
   'request:submit': 'reader',
   /** Own requests; operators read any. */
   'request:read': 'reader',
   'capsule:write': 'contributor',
+  'event:publish': 'contributor',
   'overlay:manage': 'operator',
   'dead-letter:manage': 'operator',
   'audit:read': 'operator',
@@ -59,6 +62,11 @@ export const ROUTES: readonly RouteRule[] = [
   { method: 'DELETE', path: '/v2/capsules/:id', permission: 'capsule:write' },
   { method: 'POST', path: '/v2/capsules/:id/fork', permission: 'capsule:write' },
 
+  { method: 'POST', path: '/v2/events', permission: 'event:publish' },
+  { method: 'GET', path: '/v2/events', permission: 'event:read' },
+  { method: 'GET', path: '/v2/events/:id', permission: 'event:read' },
+  { method: 'GET', path: '/v2/cascades/:id', permission: 'event:read' },
+
   { method: 'POST', path: '/v2/overlays', permission: 'overlay:manage' },
   { method: 'GET', path: '/v2/overlays', permission: 'overlay:manage' },
   { method: 'GET', path: '/v2/overlays/:id', permission: 'overlay:manage' },
@@ -70,6 +78,7 @@ export const ROUTES: readonly RouteRule[] = [
   { method: 'POST', path: '/v2/overlays/:id/recover', permission: 'overlay:manage' },
   { method: 'POST', path: '/v2/overlays/:id/canary', permission: 'overlay:manage' },
   { method: 'GET', path: '/v2/overlays/:id/canary', permission: 'overlay:manage' },
+  { method: 'GET', path: '/v2/overlays/:id/affected', permission: 'overlay:manage' },
   { method: 'DELETE', path: '/v2/overlays/:id', permission: 'overlay:manage' },
   { method: 'GET', path: '/v2/immune/quarantined', permission: 'overlay:manage' },
 

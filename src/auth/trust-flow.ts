@@ -1,7 +1,8 @@
 /**
  * The trust-flow rules, in one place (docs/security.md states them):
  *
- * 1. A reader sees a capsule only at or below its own trust level.
+ * 1. A reader sees a capsule only at or below its own trust level; so with events, their cascades, and
+ *    what an overlay subscribed to an event is delivered (never an event above the overlay's trust).
  * 2. Whatever acts for a caller (an overlay serving a request, a phase) reads at
  *    min(caller trust, actor trust): it never reads above the caller it serves.
  * 3. A capsule derived from sources (a saved answer, an overlay's capsule, a fork, a new version) has a
@@ -31,6 +32,11 @@ export class TrustFlowError extends ForgeError {
   override details(): Record<string, unknown> {
     return { requested_trust: this.requested, highest_source_trust: this.sourcesMax, writer_trust: this.writerTrust };
   }
+}
+
+/** Rule 1, for events: a reader sees an event (and the cascade links it made) only at or below its own trust. */
+export function canReadEvent(readerTrust: number, event: { readonly trust_level: number }): boolean {
+  return event.trust_level <= readerTrust;
 }
 
 /** Rule 1. */

@@ -24,7 +24,8 @@ export function builtOverlays(root: string = path.join(packageRoot(), 'overlays'
 }
 
 /**
- * Registers each built overlay that is not registered yet (same name and version) and activates it.
+ * Registers each built overlay that is not registered yet (same name and version) and activates it; an
+ * older active version of the same overlay is suspended once the new one is active, so one version runs.
  * Idempotent; overlays an operator suspended or quarantined stay as they are.
  */
 export async function installOverlays(forge: Forge, caller: Caller, sources: readonly OverlaySource[]): Promise<OverlayRecord[]> {
@@ -34,7 +35,13 @@ export async function installOverlays(forge: Forge, caller: Caller, sources: rea
     const manifest = parseManifest(text);
     const existing = (await forge.overlays.registry.list({ name: manifest.name })).find((o) => o.version === manifest.version);
     const overlay = existing ?? (await forge.overlays.registry.register(caller, text, new Uint8Array(readFileSync(source.wasmPath))));
-    installed.push(overlay.state === 'pending' ? await forge.overlays.registry.activate(caller, overlay.id) : overlay);
+    if (overlay.state !== 'pending') {
+      installed.push(overlay);
+      continue;
+    }
+    installed.push(await forge.overlays.registry.activate(caller, overlay.id));
+    const older = (await forge.overlays.registry.list({ name: manifest.name, state: 'active' })).filter((o) => o.id !== overlay.id);
+    for (const o of older) await forge.overlays.registry.suspend(caller, o.id, `superseded by ${manifest.name}@${manifest.version}`);
   }
   return installed;
 }

@@ -106,6 +106,10 @@ const EnvObject = z
     FORGE_EMBEDDING_DIM: int(16, 4096).default(256),
     /** Threads of the overlay pool in each worker process. @defaultValue 2 */
     FORGE_OVERLAY_THREADS: int(1, 64).default(2),
+    /** Deliveries one event cascade may make before the next is stopped (and recorded). @defaultValue 5 */
+    FORGE_CASCADE_MAX_HOPS: int(1, 50).default(5),
+    /** Events one overlay may publish per minute, fleet-wide (its event:publish grant may set fewer). @defaultValue 600 */
+    FORGE_OVERLAY_EVENTS_PER_MINUTE: int(1, 1_000_000).default(600),
     /** Largest overlay module accepted at registration, in bytes. @defaultValue 16 MiB */
     FORGE_OVERLAY_MAX_WASM_BYTES: int(1024, 256 * 1024 * 1024).default(16 * 1024 * 1024),
     /**
@@ -360,6 +364,7 @@ const ConfigSchema = EnvObject.superRefine((e, ctx) => {
           ),
         ],
   overlayThreads: e.FORGE_OVERLAY_THREADS,
+  events: { maxHops: e.FORGE_CASCADE_MAX_HOPS, overlayPerMinute: e.FORGE_OVERLAY_EVENTS_PER_MINUTE },
   overlayMaxWasmBytes: e.FORGE_OVERLAY_MAX_WASM_BYTES,
   immune: {
     breakerFailures: e.FORGE_BREAKER_FAILURES,

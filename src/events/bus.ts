@@ -1,17 +1,16 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Job, Queue } from 'bullmq';
-import { RequestValidationError } from '../errors.js';
+import { z } from 'zod';
+import { NotFoundError, RequestValidationError } from '../errors.js';
 import type { DeadLetter } from '../flows/request-flow.js';
-import type { EventSource, ForgeEvent, GraphStore, JsonObject } from '../store/graph-store.js';
+import type { CascadeLink, EventSource, ForgeEvent, GraphStore, JsonObject } from '../store/graph-store.js';
 import { deliveryPriority, isEventKind, payloadSchema } from './kinds.js';
 
 export const EVENT_QUEUE = 'events';
 
 /** One delivery: an event to one subscriber (the event itself is read from the store). */
-export interface EventDeliveryJob {
-  readonly event_id: string;
-  readonly subscriber: string;
-}
+export const EventDeliveryJob = z.strictObject({ event_id: z.string().min(1).max(200), subscriber: z.string().min(1).max(200) });
+export type EventDeliveryJob = z.infer<typeof EventDeliveryJob>;
 
 export interface PublishInput {
   /** Fixed id, for a publisher that may retry; a new one by default. */
@@ -23,19 +22,58 @@ export interface PublishInput {
   readonly source: EventSource;
   readonly correlation_id?: string | null;
   /** The event being handled when this one was published: this one continues its cascade. */
-  readonly parent?: Pick<ForgeEvent, 'id' | 'cascade_id' | 'hop'> | null;
+  readonly parent?: Pick<ForgeEvent, 'id' | 'cascade_id' | 'hop' | 'visited'> | null;
+  /** The subscriber handling `parent` that publishes this one (`overlay:<name>`); the source's key by default. */
+  readonly via?: string;
 }
 
 export type EventHandler = (event: ForgeEvent) => Promise<void>;
 
+/**
+ * Subscribers known at publish time rather than registered in code: the overlays whose manifests
+ * subscribe to a kind. Keys are `<prefix>:<name>`.
+ */
+export interface SubscriberSource {
+  /** The key prefix this source owns (`overlay`). */
+  readonly prefix: string;
+  /** Subscriber keys for `event` (only those allowed to read it). */
+  subscribersOf(event: Pick<ForgeEvent, 'kind' | 'trust_level'>): Promise<string[]>;
+  /** Handles one delivery; returns the id of what handled it (the overlay version), if any. */
+  handle(subscriber: string, event: ForgeEvent): Promise<{ readonly target_id: string | null }>;
+}
+
+/** A publisher's or subscriber's key in cascades: `overlay:<name>`, `user:<id>`, `system:<name>`. */
+export function sourceKey(source: EventSource): string {
+  if (source.type === 'overlay') return `overlay:${source.name ?? source.id}`;
+  if (source.type === 'user') return `user:${source.id}`;
+  return `system:${source.name ?? source.id}`;
+}
+
+/**
+ * The id of the `n`th event a subscriber publishes while handling `parentId`: the same on every
+ * redelivery, so a handler run twice (a worker killed before its delivery was recorded) publishes nothing
+ * twice.
+ */
+export function cascadeEventId(parentId: string, via: string, n: number): string {
+  const h = createHash('sha256').update(`${parentId}\u0000${via}\u0000${n}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h.slice(16, 17), 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+const digestOf = (payload: unknown) => createHash('sha256').update(JSON.stringify(payload)).digest('hex');
+
+/** Hops a cascade may take unless configured otherwise. */
+export const DEFAULT_MAX_HOPS = 5;
+
 export interface EventBusOptions {
   readonly store: Pick<GraphStore, 'appendEvent' | 'getEvent' | 'markDelivered' | 'wasDelivered'>;
-  readonly queue: Pick<Queue<EventDeliveryJob>, 'addBulk'>;
+  readonly queue: Pick<Queue<EventDeliveryJob>, 'addBulk' | 'getJob'>;
   readonly deadLetters: Pick<Queue<DeadLetter>, 'add'>;
   /** Attempts per delivery before it is dead-lettered. @defaultValue 5 */
   readonly attempts?: number;
   /** First retry delay, doubled on each retry. @defaultValue 500 */
   readonly backoffMs?: number;
+  /** Deliveries (TRIGGERED links) one cascade may make; the next is stopped and recorded. @defaultValue 5 */
+  readonly maxHops?: number;
 }
 
 /**
@@ -48,6 +86,7 @@ export interface EventBusOptions {
  */
 export class EventBus {
   private readonly subscribers = new Map<string, { kinds: ReadonlySet<string> | '*'; handler: EventHandler }>();
+  private readonly sources = new Map<string, SubscriberSource>();
   private readonly deps: EventBusOptions;
 
   constructor(deps: EventBusOptions) {
@@ -60,13 +99,36 @@ export class EventBus {
     this.subscribers.set(name, { kinds: kinds === '*' ? '*' : new Set(kinds), handler });
   }
 
-  private subscribersOf(kind: string): string[] {
-    return [...this.subscribers].filter(([, s]) => s.kinds === '*' || s.kinds.has(kind)).map(([name]) => name);
+  /** Adds subscribers that are found per event (the overlays' subscriptions). */
+  addSource(source: SubscriberSource): void {
+    if (this.sources.has(source.prefix)) throw new TypeError(`event subscriber source ${source.prefix} is already registered`);
+    this.sources.set(source.prefix, source);
+  }
+
+  private async subscribersOf(event: Pick<ForgeEvent, 'kind' | 'trust_level'>): Promise<string[]> {
+    const named = [...this.subscribers].filter(([, s]) => s.kinds === '*' || s.kinds.has(event.kind)).map(([name]) => name);
+    const found = await Promise.all([...this.sources.values()].map((s) => s.subscribersOf(event)));
+    return [...named, ...found.flat()];
+  }
+
+  private sourceOf(subscriber: string): SubscriberSource | undefined {
+    const colon = subscriber.indexOf(':');
+    return colon > 0 ? this.sources.get(subscriber.slice(0, colon)) : undefined;
+  }
+
+  /** The most deliveries one cascade may make. */
+  get maxHops(): number {
+    return this.deps.maxHops ?? DEFAULT_MAX_HOPS;
   }
 
   /**
    * Validates, persists and queues an event for its subscribers. Publishing the same id again queues
    * nothing twice (the deliveries' job ids are fixed), so a publisher may retry after any failure.
+   *
+   * An event published while another is handled (`parent`) continues its cascade: one hop further, its
+   * path (`visited`) the parent's plus the publisher. A subscriber already on the path is not delivered to
+   * (a cycle), nor is anyone once the cascade has made `maxHops` deliveries in a row; each such stop is
+   * recorded as a stopped link with the event.
    * @throws RequestValidationError (HTTP 400, with the payload's issues) for an unknown kind or a payload that does not fit
    */
   async publish(input: PublishInput): Promise<ForgeEvent> {
@@ -79,45 +141,110 @@ export class EventBus {
         parsed.error.issues.map((i) => ({ path: ['payload', ...i.path], message: i.message, code: i.code })),
       );
     const id = input.id ?? randomUUID();
-    const { event } = await this.deps.store.appendEvent({
-      id,
-      kind: input.kind,
-      payload: parsed.data as JsonObject,
-      trust_level: input.trust_level,
-      source: input.source,
-      correlation_id: input.correlation_id ?? null,
-      cascade_id: input.parent ? input.parent.cascade_id : id,
-      hop: input.parent ? input.parent.hop + 1 : 0,
-      parent_id: input.parent?.id ?? null,
-    });
-    const attempts = this.deps.attempts ?? 5;
-    await this.deps.queue.addBulk(
-      this.subscribersOf(event.kind).map((subscriber) => ({
-        name: 'deliver',
-        data: { event_id: event.id, subscriber },
-        opts: {
-          jobId: `${event.id}.${subscriber}`,
-          priority: deliveryPriority(event.kind),
-          attempts,
-          backoff: { type: 'exponential', delay: this.deps.backoffMs ?? 500 },
-          removeOnComplete: { age: 3600, count: 10_000 },
-          removeOnFail: { age: 7 * 24 * 3600 },
-        },
-      })),
+    const { parent } = input;
+    const publisher = input.via ?? sourceKey(input.source);
+    const visited = parent ? [...parent.visited.filter((v) => v !== publisher), publisher] : [publisher];
+    const hop = parent ? parent.hop + 1 : 0;
+    const cascade_id = parent ? parent.cascade_id : id;
+    const payload = parsed.data as JsonObject;
+    const subscribers = await this.subscribersOf({ kind: input.kind, trust_level: input.trust_level });
+    const stopped: CascadeLink[] = [];
+    const deliver: string[] = [];
+    const at = new Date().toISOString();
+    for (const target of subscribers) {
+      const reason = visited.includes(target) ? 'cycle' : hop >= this.maxHops ? 'hop_limit' : null;
+      if (!reason) deliver.push(target);
+      else
+        stopped.push({
+          event_id: id,
+          cascade_id,
+          hop,
+          kind: input.kind,
+          source: publisher,
+          target,
+          target_id: null,
+          payload_digest: digestOf(payload),
+          outcome: 'stopped',
+          reason,
+          trust_level: input.trust_level,
+          at,
+        });
+    }
+    const { event } = await this.deps.store.appendEvent(
+      {
+        id,
+        kind: input.kind,
+        payload,
+        trust_level: input.trust_level,
+        source: input.source,
+        correlation_id: input.correlation_id ?? null,
+        cascade_id,
+        hop,
+        parent_id: parent?.id ?? null,
+        visited,
+      },
+      stopped,
     );
+    await this.deps.queue.addBulk(deliver.map((subscriber) => this.deliveryJob(event, subscriber)));
     return event;
+  }
+
+  /** The delivery job of `event` to `subscriber`: its id fixed per pair, prioritised by kind, retried with backoff. */
+  private deliveryJob(event: Pick<ForgeEvent, 'id' | 'kind'>, subscriber: string) {
+    return {
+      name: 'deliver',
+      data: { event_id: event.id, subscriber },
+      opts: {
+        // BullMQ job ids may not hold ':' (overlay subscribers are `overlay:<name>`).
+        jobId: `${event.id}.${subscriber.replaceAll(':', '~')}`,
+        priority: deliveryPriority(event.kind),
+        attempts: this.deps.attempts ?? 5,
+        backoff: { type: 'exponential', delay: this.deps.backoffMs ?? 500 },
+        removeOnComplete: { age: 3600, count: 10_000 },
+        removeOnFail: { age: 7 * 24 * 3600 },
+      },
+    };
+  }
+
+  /**
+   * Re-drives a dead-lettered delivery: the failed job is removed and queued again under its id, with fresh
+   * attempts. A subscriber that handled the event in the meantime skips it.
+   * @throws NotFoundError when the event is no longer in the store
+   */
+  async redeliver(delivery: EventDeliveryJob): Promise<void> {
+    const event = await this.deps.store.getEvent(delivery.event_id);
+    if (!event) throw new NotFoundError('event', delivery.event_id);
+    const job = this.deliveryJob(event, delivery.subscriber);
+    await (await this.deps.queue.getJob(job.opts.jobId))?.remove();
+    await this.deps.queue.addBulk([job]);
   }
 
   /** The event worker's processor: hands the event to its subscriber unless it already handled it. */
   async deliver(job: Pick<Job<EventDeliveryJob>, 'data'>): Promise<{ delivered: boolean }> {
     const { event_id, subscriber } = job.data;
     const entry = this.subscribers.get(subscriber);
-    if (!entry) throw new Error(`no event subscriber ${subscriber} in this process`);
+    const source = entry ? undefined : this.sourceOf(subscriber);
+    if (!entry && !source) throw new Error(`no event subscriber ${subscriber} in this process`);
     if (await this.deps.store.wasDelivered(event_id, subscriber)) return { delivered: false };
     const event = await this.deps.store.getEvent(event_id);
     if (!event) throw new Error(`event ${event_id} is not in the store`);
-    await entry.handler(event);
-    await this.deps.store.markDelivered(event_id, subscriber);
+    let target_id: string | null = null;
+    if (entry) await entry.handler(event);
+    else if (source) ({ target_id } = await source.handle(subscriber, event));
+    await this.deps.store.markDelivered(event_id, subscriber, {
+      event_id,
+      cascade_id: event.cascade_id,
+      hop: event.hop,
+      kind: event.kind,
+      source: event.visited.at(-1) ?? sourceKey(event.source),
+      target: subscriber,
+      target_id,
+      payload_digest: digestOf(event.payload),
+      outcome: 'delivered',
+      reason: null,
+      trust_level: event.trust_level,
+      at: new Date().toISOString(),
+    });
     return { delivered: true };
   }
 

@@ -211,15 +211,16 @@ export interface SessionStore {
 export interface RateLimits {
   /**
    * Counts one attempt against `key` in `bucket`; `allowed: false` once the bucket's points are spent in its
-   * window, with the seconds until the next attempt may be made.
+   * window, with the seconds until the next attempt may be made. `perMinute` sets the points of a bucket
+   * whose limit differs by key (`overlay-events`).
    */
-  consume(bucket: RateBucket, key: string): Promise<{ readonly allowed: boolean; readonly retryAfterS: number }>;
+  consume(bucket: RateBucket, key: string, perMinute?: number): Promise<{ readonly allowed: boolean; readonly retryAfterS: number }>;
   /** Forgets a key's count (a successful login clears its credential's failures). */
   reset(bucket: RateBucket, key: string): Promise<void>;
 }
 
-/** The limits Forge keeps: sign-in attempts per client address, failed sign-ins per credential. */
-export type RateBucket = 'login-address' | 'login-credential';
+/** The limits Forge keeps: sign-in attempts per client address, failed sign-ins per credential, events an overlay publishes per minute. */
+export type RateBucket = 'login-address' | 'login-credential' | 'overlay-events';
 
 export interface RateLimitSettings {
   /** Sign-in attempts one address may make per minute. */

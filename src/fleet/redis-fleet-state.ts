@@ -504,7 +504,7 @@ function createRedisFleetState(redis: RedisConnection, subscriber: RedisConnecti
     },
 
     rateLimits: (() => {
-      const limiters: Record<RateBucket, RateLimiterRedis> = {
+      const limiters: Record<Exclude<RateBucket, 'overlay-events'>, RateLimiterRedis> = {
         'login-address': new RateLimiterRedis({ storeClient: redis, keyPrefix: `${prefix}:rate:login-address`, points: limits.loginPerAddressPerMinute, duration: 60 }),
         'login-credential': new RateLimiterRedis({
           storeClient: redis,
@@ -513,10 +513,21 @@ function createRedisFleetState(redis: RedisConnection, subscriber: RedisConnecti
           duration: 15 * 60,
         }),
       };
+      // One limiter per distinct per-minute limit: an overlay's grant may set its own.
+      const perMinuteLimiters = new Map<number, RateLimiterRedis>();
+      const limiterOf = (bucket: RateBucket, perMinute = 600): RateLimiterRedis => {
+        if (bucket !== 'overlay-events') return limiters[bucket];
+        let limiter = perMinuteLimiters.get(perMinute);
+        if (!limiter) {
+          limiter = new RateLimiterRedis({ storeClient: redis, keyPrefix: `${prefix}:rate:overlay-events:${perMinute}`, points: perMinute, duration: 60 });
+          perMinuteLimiters.set(perMinute, limiter);
+        }
+        return limiter;
+      };
       return {
-        async consume(bucket, key) {
+        async consume(bucket, key, perMinute) {
           try {
-            await limiters[bucket].consume(key);
+            await limiterOf(bucket, perMinute).consume(key);
             return { allowed: true, retryAfterS: 0 };
           } catch (res) {
             if (res instanceof RateLimiterRes) return { allowed: false, retryAfterS: Math.max(1, Math.ceil(res.msBeforeNext / 1000)) };
@@ -524,7 +535,8 @@ function createRedisFleetState(redis: RedisConnection, subscriber: RedisConnecti
           }
         },
         async reset(bucket, key) {
-          await limiters[bucket].delete(key);
+          if (bucket === 'overlay-events') await Promise.all([...perMinuteLimiters.values()].map((l) => l.delete(key)));
+          else await limiters[bucket].delete(key);
         },
       };
     })(),

@@ -16,6 +16,11 @@
  *   capsule_create(ptr: i32, len: i32) -> i64           capsule:write   request {content, type?, tags?, metadata?}
  *   config_get(ptr: i32, len: i32) -> i64               config:read     request {key}
  *   event_publish(ptr: i32, len: i32) -> i32            event:publish   request {type, payload}; 0 ok, < 0 error
+ *
+ * Optional entry point on_event(ptr: i32, len: i32) -> i64, listed in entry_points by an overlay whose
+ * manifest has `subscriptions` (needs event:subscribe): input {"event": {id, kind, payload, trust_level,
+ * source, correlation_id, cascade_id, hop}}, output any JSON (kept in the delivery's report). Events it
+ * publishes from there continue the cascade of the event it handles.
  * The i64 host functions write their JSON reply into guest memory through forge_alloc and return it
  * packed like an entry point's result. A reply is `{"ok": true, ...}` or `{"ok": false, "error": {code, message}}`.
  *
@@ -83,6 +88,8 @@ export const HOST_ERROR = {
   timeout: -4,
   /** The request or its reply is larger than the ABI allows. */
   too_large: -5,
+  /** The overlay published more events this minute than its limit allows. */
+  rate_limited: -6,
 } as const;
 
 export function packPointer(ptr: number, len: number): bigint {

@@ -1,6 +1,6 @@
 import { ConflictError, NotFoundError, SecurityDeniedError } from '../errors.js';
 import type { BreakerSettings, BreakerView, FleetState } from '../fleet/fleet-state.js';
-import type { Caller, OverlayRecord } from '../store/graph-store.js';
+import type { Caller, ForgeEvent, OverlayRecord } from '../store/graph-store.js';
 import type { InvocationResult } from './abi.js';
 import { failurePolicy, grantedHostFunctions, type OverlayPhase } from './manifest.js';
 import type { OverlayRegistry } from './registry.js';
@@ -28,6 +28,18 @@ export interface InvocationContext {
   readonly caller: Caller | null;
   /** Capsules read during this invocation, with their trust: a capsule it creates is DERIVED_FROM them. */
   readonly reads: Map<string, number>;
+  /** Where the invocation came from: the request it serves, the event it handles. */
+  readonly scope: InvocationScope;
+  /** Events published so far in this invocation (each published event's id depends on its number). */
+  published: number;
+}
+
+/** What an invocation serves: a request (its id correlates what it publishes) or an event (its cascade continues). */
+export interface InvocationScope {
+  readonly correlation_id?: string | null;
+  /** The event an `on_event` call handles, and the subscriber key handling it. */
+  readonly event?: ForgeEvent;
+  readonly via?: string;
 }
 
 /** One call of an overlay's entry point. */
@@ -82,21 +94,21 @@ export class OverlayExecutor {
    * Runs one entry point of an active overlay and counts the outcome.
    * @throws ConflictError when the overlay is not active or the function is not an entry point.
    */
-  async invoke(id: string, call: OverlayCall, caller: Caller | null = null): Promise<InvocationResult> {
-    return this.invokeActive(await this.deps.registry.get(id), call, caller);
+  async invoke(id: string, call: OverlayCall, caller: Caller | null = null, scope: InvocationScope = {}): Promise<InvocationResult> {
+    return this.invokeActive(await this.deps.registry.get(id), call, caller, scope);
   }
 
-  private async invokeActive(overlay: OverlayRecord, call: OverlayCall, caller: Caller | null): Promise<InvocationResult> {
+  private async invokeActive(overlay: OverlayRecord, call: OverlayCall, caller: Caller | null, scope: InvocationScope): Promise<InvocationResult> {
     if (overlay.state !== 'active') throw new ConflictError('overlay', overlay.id, `is ${overlay.state}; only active overlays run`);
     const route = await this.deps.fleet.canaries.route(overlay.id);
     const candidate = route.to === 'candidate' ? await this.deps.registry.find(route.id) : null;
-    const result = await this.execute(candidate ?? overlay, call, caller);
+    const result = await this.execute(candidate ?? overlay, call, caller, scope);
     if (route.to !== 'none') await this.deps.fleet.canaries.record(overlay.id, candidate ? 'candidate' : 'stable', !result.success, result.execution_time_ms);
     return result;
   }
 
   /** Runs one call of one overlay version: breaker, sandbox, counters, quarantine. */
-  private async execute(overlay: OverlayRecord, call: OverlayCall, caller: Caller | null): Promise<InvocationResult> {
+  private async execute(overlay: OverlayRecord, call: OverlayCall, caller: Caller | null, scope: InvocationScope): Promise<InvocationResult> {
     const { manifest } = overlay;
     if (!manifest.entry_points.includes(call.function)) {
       throw new ConflictError('overlay', overlay.id, `has no entry point "${call.function}" (entry points: ${manifest.entry_points.join(', ')})`);
@@ -116,7 +128,7 @@ export class OverlayExecutor {
       timeoutMs: Math.min(call.timeout_ms ?? manifest.limits.max_execution_ms, manifest.limits.max_execution_ms),
       grants: grantedHostFunctions(manifest),
       imports: overlay.imports,
-      context: { overlay, caller, reads: new Map() },
+      context: { overlay, caller, reads: new Map(), scope, published: 0 },
     });
     const outcome = await this.deps.fleet.breakers.record(
       overlay.id,
@@ -150,7 +162,7 @@ export class OverlayExecutor {
    * Runs every active overlay bound to `phase` on `input`, in parallel, each on its `process` entry point
    * (or its first). Returns null when none is bound, so a phase without overlays pays one cached lookup.
    */
-  async runPhase(phase: OverlayPhase, input: unknown, caller: Caller | null = null): Promise<PhaseOverlayReport | null> {
+  async runPhase(phase: OverlayPhase, input: unknown, caller: Caller | null = null, correlationId: string | null = null): Promise<PhaseOverlayReport | null> {
     const all = (await this.deps.registry.bound()).filter((o) => o.manifest.phases.includes(phase));
     // A required overlay (fail_closed) that does not run rejects the request, whatever the reason.
     const required = all.filter((o) => failurePolicy(o.manifest, phase) === 'fail_closed');
@@ -164,7 +176,7 @@ export class OverlayExecutor {
         let result: InvocationResult;
         try {
           // Read again by id: the list may be up to a second old, and a suspended overlay must not run.
-          result = await this.invoke(overlay.id, { function: entry, args: input }, caller);
+          result = await this.invoke(overlay.id, { function: entry, args: input }, caller, { correlation_id: correlationId });
         } catch (err) {
           // Suspended or removed since the list was read: it no longer takes part (unless it is required).
           if (err instanceof ConflictError || err instanceof NotFoundError) {

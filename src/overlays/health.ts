@@ -77,7 +77,7 @@ export class OverlayHealth {
       timeoutMs: manifest.limits.max_execution_ms,
       grants: grantedHostFunctions(manifest),
       imports: overlay.imports,
-      context: { overlay, caller: null, reads: new Map() },
+      context: { overlay, caller: null, reads: new Map(), scope: {}, published: 0 },
     });
     const verdict = result.result as { healthy: boolean; status: number | null } | null;
     const healthy = result.success && Boolean(verdict?.healthy);

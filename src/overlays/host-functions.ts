@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ForgeError, RequestValidationError } from '../errors.js';
-import type { EventBus } from '../events/bus.js';
+import { cascadeEventId, type EventBus } from '../events/bus.js';
 import type { CapsuleService } from '../services/capsules.js';
 import { actingFor, canRead } from '../auth/trust-flow.js';
 import { CreateCapsuleBody } from '../producers/api-schemas.js';
@@ -21,6 +21,13 @@ export interface HostFunctionDeps {
   readonly capsules: Pick<CapsuleService, 'search' | 'create'>;
   /** Where `event_publish` goes: validated against the kind's schema, persisted, delivered to subscribers. */
   readonly events: Pick<EventBus, 'publish'>;
+  /**
+   * Counts one published event against the overlay's per-minute limit, fleet-wide. Without it, publishing
+   * is not limited.
+   */
+  readonly publishLimit?: (overlayName: string, perMinute: number) => Promise<{ readonly allowed: boolean; readonly retryAfterS: number }>;
+  /** Events an overlay may publish per minute unless its `event:publish` grant sets `per_minute`. @defaultValue 600 */
+  readonly eventsPerMinute?: number;
 }
 
 type Handler = (request: unknown, ctx: InvocationContext) => Promise<{ reply: unknown; status?: number }>;
@@ -46,7 +53,7 @@ const outside = (types: string[] | null, type: string) => types !== null && !typ
  * checked here, the grants themselves in the overlay thread.
  */
 export function createHostHandlers(deps: HostFunctionDeps): HostHandlers<InvocationContext> {
-  const { store, capsules, events } = deps;
+  const { store, capsules, events, publishLimit } = deps;
   const handlers: Record<HostCallFunction, Handler> = {
     async capsule_read(request, { overlay, caller, reads }) {
       const { id } = ReadRequest.parse(request);
@@ -85,16 +92,29 @@ export function createHostHandlers(deps: HostFunctionDeps): HostHandlers<Invocat
       if (!(key in overlay.config)) return fail('not_found', `config "${key}" is not set`);
       return { reply: { ok: true, value: overlay.config[key] } };
     },
-    async event_publish(request, { overlay, caller }) {
+    async event_publish(request, context) {
+      const { overlay, caller, scope } = context;
       const event = EventRequest.parse(request);
+      const grant = overlay.manifest.capabilities.find((c) => c.name === 'event:publish');
       const types = allowedTypes(overlay, 'event:publish');
       if (outside(types, event.type)) return fail('capability_denied', `event:publish allows types ${types?.join(', ')}, not ${event.type}`, HOST_ERROR.capability_denied);
-      // Published at the trust the overlay acts at: no reader below it sees what it learned.
+      if (publishLimit) {
+        const own = grant?.constraints.per_minute;
+        const perMinute = typeof own === 'number' && own > 0 ? Math.min(own, deps.eventsPerMinute ?? 600) : (deps.eventsPerMinute ?? 600);
+        const { allowed, retryAfterS } = await publishLimit(overlay.name, perMinute);
+        if (!allowed) return fail('rate_limited', `event_publish: ${overlay.name} may publish ${perMinute} events a minute; try again in ${retryAfterS} s`, HOST_ERROR.rate_limited);
+      }
+      // Published at the trust the overlay acts at (never below the event it handles): no reader below it sees what it learned.
+      const trust = Math.max(actorOf(overlay, caller).trust_level, scope.event?.trust_level ?? 0);
+      const n = context.published++;
       const published = await events.publish({
+        // Handling an event, the nth publish has a fixed id: a redelivered event publishes nothing twice.
+        ...(scope.event && scope.via ? { id: cascadeEventId(scope.event.id, scope.via, n), parent: scope.event, via: scope.via } : {}),
         kind: event.type,
         payload: event.payload ?? {},
-        trust_level: actorOf(overlay, caller).trust_level,
-        source: { type: 'overlay', id: overlay.id, name: `${overlay.name}@${overlay.version}` },
+        trust_level: trust,
+        source: { type: 'overlay', id: overlay.id, name: overlay.name, version: overlay.version },
+        correlation_id: scope.event?.correlation_id ?? scope.correlation_id ?? null,
       });
       return { reply: { ok: true, id: published.id }, status: 0 };
     },

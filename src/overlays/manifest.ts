@@ -2,6 +2,7 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { ForgeError, type FieldIssue } from '../errors.js';
 import { isSemver } from '../store/versions.js';
+import { isEventKind } from '../events/kinds.js';
 import { ALLOC_EXPORT, CAPABILITIES, FUEL_GLOBAL, HOST_FUNCTIONS, type Capability, type HostFunction } from './abi.js';
 
 /** Phases an overlay may bind to (the fire-and-forget phases run no overlays). */
@@ -9,6 +10,9 @@ export const OVERLAY_PHASES = ['context', 'analysis', 'security', 'optimization'
 export type OverlayPhase = (typeof OVERLAY_PHASES)[number];
 export const FAILURE_POLICIES = ['fail_closed', 'fail_open'] as const;
 export type FailurePolicy = (typeof FAILURE_POLICIES)[number];
+
+/** The entry point events are delivered to: `on_event(ptr, len) -> i64`, input `{"event": {...}}`. */
+export const ON_EVENT_ENTRY = 'on_event';
 
 const RESERVED_EXPORTS = new Set(['memory', ALLOC_EXPORT, 'initialize', 'health_check', FUEL_GLOBAL]);
 const entryName = z
@@ -75,6 +79,14 @@ export const OverlayManifest = z.strictObject({
   failure_policy: z.partialRecord(z.enum(OVERLAY_PHASES), z.enum(FAILURE_POLICIES)).default({}),
   config: z.record(z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'config keys are snake_case'), configEntry).default({}),
   dependencies: z.record(z.string().regex(/^[a-z0-9-]+$/), semverRange).default({}),
+  /**
+   * Event kinds delivered to the overlay's `on_event` entry point (needs the `event:subscribe`
+   * capability, within its `types` constraint when it has one).
+   */
+  subscriptions: z
+    .array(z.string().refine(isEventKind, 'is not an event kind (a known kind, or custom.<name>)'))
+    .max(32)
+    .default([]),
 })
   .superRefine((m, ctx) => {
     for (const entry of Object.keys(m.limits.fuel_per_entry)) {
@@ -84,7 +96,21 @@ export const OverlayManifest = z.strictObject({
     }
     if (new Set(m.entry_points).size !== m.entry_points.length) ctx.addIssue({ code: 'custom', path: ['entry_points'], message: 'entry points must be unique' });
     if (m.name in m.dependencies) ctx.addIssue({ code: 'custom', path: ['dependencies', m.name], message: 'an overlay cannot depend on itself' });
+    if (m.subscriptions.length > 0) {
+      const grant = m.capabilities.find((c) => c.name === 'event:subscribe');
+      if (!grant) ctx.addIssue({ code: 'custom', path: ['subscriptions'], message: 'subscribing to events needs the event:subscribe capability' });
+      if (!m.entry_points.includes(ON_EVENT_ENTRY)) {
+        ctx.addIssue({ code: 'custom', path: ['entry_points'], message: `an overlay with subscriptions must list ${ON_EVENT_ENTRY} among its entry points (events are delivered to it)` });
+      }
+      const types = grant?.constraints.types;
+      if (Array.isArray(types)) {
+        m.subscriptions.forEach((kind, i) => {
+          if (!types.includes(kind)) ctx.addIssue({ code: 'custom', path: ['subscriptions', i], message: `"${kind}" is outside event:subscribe's types (${types.join(', ')})` });
+        });
+      }
+    }
   });
+
 
 export type OverlayManifestInput = z.input<typeof OverlayManifest>;
 export type OverlayManifest = z.output<typeof OverlayManifest>;

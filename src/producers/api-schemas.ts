@@ -132,6 +132,23 @@ export const ActivateOverlayBody = z.strictObject({
 
 export const SuspendOverlayBody = z.strictObject({ reason: z.string().trim().min(1).max(500) });
 
+export const PublishEventBody = z.strictObject({
+  kind: z.string().min(1).max(100),
+  payload: z.record(z.string(), z.unknown()).default({}),
+  /** At most the caller's own trust. @defaultValue the caller's trust */
+  trust_level: z.number().int().min(0).max(100).optional(),
+  correlation_id: z.string().min(1).max(200).optional(),
+});
+
+export const ListEventsQuery = z.strictObject({
+  kind: z.string().min(1).max(100).optional(),
+  cascade_id: z.string().min(1).max(200).optional(),
+  after_seq: queryInt(0, Number.MAX_SAFE_INTEGER).optional(),
+  limit: queryInt(1, 500).default(100),
+});
+
+export const AffectedQuery = z.strictObject({ hops: queryInt(1, 20).default(5) });
+
 export const InvokeOverlayBody = z.strictObject({
   function: z.string().min(1).max(64),
   args: z.unknown().optional(),

@@ -26,7 +26,9 @@ import { adminRouter } from './http/admin.js';
 import { capsulesRouter } from './http/capsules.js';
 import { deadLettersRouter } from './http/dead-letters.js';
 import { errorMapper } from './http/errors.js';
+import type { EventQueries } from '../events/cascades.js';
 import { overlaysRouter } from './http/overlays.js';
+import { eventsRouter } from './http/events.js';
 import { requestsRouter } from './http/requests.js';
 import { probesRouter, systemRouter } from './http/system.js';
 import type { RequestService } from './requests.js';
@@ -45,6 +47,7 @@ export interface IngressServices {
   readonly tokens: TokenService;
   readonly metrics: { readonly registry: Registry };
   readonly audit: Pick<AuditCheckpoints, 'verify'>;
+  readonly eventLog: EventQueries;
 }
 
 /** Reads served by the graph store alone: they keep working while Redis is away. */
@@ -101,7 +104,8 @@ export function createIngressApp(services: IngressServices): express.Express {
   v2.use(usersRouter({ users: services.users }));
   v2.use(requestsRouter({ requests: services.requests }));
   v2.use(capsulesRouter({ capsules: services.capsules }));
-  v2.use(overlaysRouter({ ...overlays, maxWasmBytes: config.overlayMaxWasmBytes }));
+  v2.use(overlaysRouter({ ...overlays, maxWasmBytes: config.overlayMaxWasmBytes, events: services.eventLog }));
+  v2.use(eventsRouter({ events: services.eventLog }));
   v2.use(deadLettersRouter({ dlq: services.dlq }));
   v2.use(systemRouter({ fleet, store, queues, registry: overlays.registry, health: overlays.health, counters: fleet.requests, audit: store, auditVerifier: services.audit }));
   app.use('/v2', v2);

@@ -382,7 +382,10 @@ export interface StoreStats {
 export interface EventSource {
   readonly type: 'overlay' | 'user' | 'system';
   readonly id: string;
+  /** An overlay's name (without its version), a user's name, a system part's name. */
   readonly name?: string;
+  /** An overlay's version. */
+  readonly version?: string;
 }
 
 export interface NewEvent {
@@ -399,6 +402,38 @@ export interface NewEvent {
   /** 0 for an event that starts a cascade, one more than its parent's otherwise. */
   readonly hop: number;
   readonly parent_id: string | null;
+  /**
+   * The cascade's path to this event: every subscriber (`overlay:<name>`, …) that handled an event of the
+   * chain and published the next, the publisher of the first included. A subscriber on it is not delivered
+   * this event (a cycle).
+   */
+  readonly visited: readonly string[];
+}
+
+/**
+ * One hop of a cascade (a TRIGGERED link): an event taken from its publisher to a subscriber — delivered,
+ * or stopped with the reason (a cycle, or the cascade's hop limit).
+ */
+export interface CascadeLink {
+  readonly event_id: string;
+  readonly cascade_id: string;
+  /** The event's hop; the link is hop + 1 of the cascade. */
+  readonly hop: number;
+  readonly kind: string;
+  /** Who published the event, as a subscriber key (`overlay:<name>`, `user:<id>`, `system:<name>`). */
+  readonly source: string;
+  /** The subscriber key it went (or would have gone) to. */
+  readonly target: string;
+  /** The overlay version that handled it, for an overlay target that did. */
+  readonly target_id: string | null;
+  /** sha256 of the payload's JSON. */
+  readonly payload_digest: string;
+  readonly outcome: 'delivered' | 'stopped';
+  /** Why a stopped link was stopped. */
+  readonly reason: 'cycle' | 'hop_limit' | null;
+  /** The event's trust: readers below it see the link redacted. */
+  readonly trust_level: number;
+  readonly at: string;
 }
 
 /** A persisted event, in the order it was recorded (`seq`). */
@@ -513,13 +548,23 @@ export interface GraphStore {
   refreshFamilyOf(hash: string): Promise<string | null>;
 
   appendAudit(entry: NewAuditEntry): Promise<AuditEntry>;
-  /** Persists an event (idempotent by id); `created` is false when the id was recorded before. */
-  appendEvent(event: NewEvent): Promise<{ event: ForgeEvent; created: boolean }>;
+  /**
+   * Persists an event (idempotent by id) with the links its cascade stopped at it (a cycle, the hop limit),
+   * in one transaction; `created` is false when the id was recorded before.
+   */
+  appendEvent(event: NewEvent, stopped?: readonly CascadeLink[]): Promise<{ event: ForgeEvent; created: boolean }>;
   getEvent(id: string): Promise<ForgeEvent | null>;
   /** Oldest first. */
   listEvents(filter: EventFilter): Promise<ForgeEvent[]>;
-  /** Records that `subscriber` handled `eventId`; false when it already had. */
-  markDelivered(eventId: string, subscriber: string): Promise<boolean>;
+  /**
+   * Records that `subscriber` handled `eventId`, with the cascade link the delivery made, in one
+   * transaction; false when it already had.
+   */
+  markDelivered(eventId: string, subscriber: string, link?: CascadeLink): Promise<boolean>;
+  /** A cascade's links (delivered and stopped), in the order they were recorded. */
+  listCascadeLinks(cascadeId: string): Promise<CascadeLink[]>;
+  /** The distinct subscribers the given sources' events were delivered to (one step of "what does it reach"). */
+  triggeredTargets(sources: readonly string[]): Promise<Array<{ source: string; target: string; links: number }>>;
   /** Whether `subscriber` has handled `eventId` (a redelivery to skip). */
   wasDelivered(eventId: string, subscriber: string): Promise<boolean>;
   listAudit(options: { limit: number; before_seq?: number; entity_id?: string; action?: string }): Promise<AuditEntry[]>;

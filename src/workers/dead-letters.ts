@@ -2,6 +2,7 @@ import type { FlowProducer, Job, Queue } from 'bullmq';
 import type { ForgeQueues } from '../flows/queues.js';
 import type { ForgeConfig, Phase } from '../config/index.js';
 import { NotFoundError } from '../errors.js';
+import { EVENT_QUEUE, EventDeliveryJob, type EventBus } from '../events/bus.js';
 import { buildRequestFlow, phaseJobId, phaseJobOptions, QUEUE_OF, requestJobData, type DeadLetter } from '../flows/request-flow.js';
 import type { Caller, GraphStore } from '../store/graph-store.js';
 
@@ -35,12 +36,23 @@ const SCAN_LIMIT = 10_000;
  * Operator access to the dead-letter queue: list and filter, show, re-drive, purge. A re-driven job runs
  * in the same place it failed: a metrics or storage job is added again under its own id; a pipeline phase
  * re-drives its request's flow (the request is reopened, its old jobs removed and the flow added again),
- * so the request completes. The letter is removed once it has been re-driven.
+ * so the request completes; an event delivery is queued again for its subscriber. The letter is removed
+ * once it has been re-driven.
  */
-export class DeadLetterService {
-  private readonly deps: { config: ForgeConfig; store: GraphStore; deadLetters: Queue; queues: Pick<ForgeQueues, 'forRequest'>; flows: FlowProducer };
+interface DeadLetterDeps {
+  readonly config: ForgeConfig;
+  readonly store: GraphStore;
+  readonly deadLetters: Queue;
+  readonly queues: Pick<ForgeQueues, 'forRequest'>;
+  readonly flows: FlowProducer;
+  /** Re-drives event deliveries (letters from the `events` queue). */
+  readonly events: Pick<EventBus, 'redeliver'>;
+}
 
-  constructor(deps: { config: ForgeConfig; store: GraphStore; deadLetters: Queue; queues: Pick<ForgeQueues, 'forRequest'>; flows: FlowProducer }) {
+export class DeadLetterService {
+  private readonly deps: DeadLetterDeps;
+
+  constructor(deps: DeadLetterDeps) {
     this.deps = deps;
   }
 
@@ -132,6 +144,11 @@ export class DeadLetterService {
 
   private async redrive(caller: Caller, letter: DeadLetter): Promise<Omit<RetryOutcome, 'id'>> {
     const { config, store, flows } = this.deps;
+    if (letter.queue === EVENT_QUEUE) {
+      const delivery = EventDeliveryJob.parse(letter.data);
+      await this.deps.events.redeliver(delivery);
+      return { action: 'job_readded', detail: `delivery of event ${delivery.event_id} to ${delivery.subscriber} queued again` };
+    }
     const phase = (Object.keys(QUEUE_OF) as Phase[]).find((p) => QUEUE_OF[p] === letter.queue);
     if (!phase) return { action: 'nothing_to_do', detail: `queue ${letter.queue} is not a pipeline queue` };
 

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConflictError, NotFoundError } from '../../src/errors.js';
 import { OverlayManifest } from '../../src/overlays/manifest.js';
 import { HashingEmbedder, cosine } from '../../src/search/embedder.js';
-import type { Caller, CapsuleType, GraphStore, NewCapsule, NewEvent } from '../../src/store/graph-store.js';
+import type { CascadeLink, Caller, CapsuleType, GraphStore, NewCapsule, NewEvent } from '../../src/store/graph-store.js';
 
 /**
  * The behaviour every GraphStore adapter must have. Call from one test file per adapter with a factory
@@ -230,6 +230,7 @@ export function describeGraphStoreConformance(name: string, factory: () => Promi
         cascade_id: 'root',
         hop: 0,
         parent_id: null,
+        visited: ['overlay:security_validator'],
         ...extra,
       });
       const first = await store.appendEvent(event('root'));
@@ -252,6 +253,46 @@ export function describeGraphStoreConformance(name: string, factory: () => Promi
       expect(await store.wasDelivered('root', 'audit')).toBe(true);
       expect(await store.markDelivered('root', 'audit')).toBe(false);
       expect(await store.markDelivered('root', 'metrics')).toBe(true);
+      expect((await store.getEvent('root'))?.visited).toEqual(['overlay:security_validator']);
+    });
+
+    it('records cascade links, delivered with the delivery and stopped with the event, once per (event, target)', async () => {
+      const link = (event_id: string, source: string, target: string, extra: Partial<CascadeLink> = {}): CascadeLink => ({
+        event_id,
+        cascade_id: 'c',
+        hop: 0,
+        kind: 'custom.step',
+        source,
+        target,
+        target_id: null,
+        payload_digest: 'd'.repeat(64),
+        outcome: 'delivered',
+        reason: null,
+        trust_level: 40,
+        at: new Date().toISOString(),
+        ...extra,
+      });
+      const base = { kind: 'custom.step', payload: {}, trust_level: 40, source: { type: 'overlay', id: 'a1', name: 'a' }, correlation_id: null, cascade_id: 'c' } as const;
+      await store.appendEvent({ ...base, id: 'e1', hop: 0, parent_id: null, visited: ['overlay:a'] });
+      expect(await store.markDelivered('e1', 'overlay:b', link('e1', 'overlay:a', 'overlay:b', { target_id: 'b1' }))).toBe(true);
+      // A redelivery records no second link.
+      expect(await store.markDelivered('e1', 'overlay:b', link('e1', 'overlay:a', 'overlay:b'))).toBe(false);
+      const stop = link('e2', 'overlay:b', 'overlay:a', { hop: 1, outcome: 'stopped', reason: 'cycle' });
+      await store.appendEvent({ ...base, id: 'e2', hop: 1, parent_id: 'e1', visited: ['overlay:a', 'overlay:b'] }, [stop]);
+      await store.appendEvent({ ...base, id: 'e2', hop: 1, parent_id: 'e1', visited: ['overlay:a', 'overlay:b'] }, [stop]);
+      await store.markDelivered('e2', 'overlay:c', link('e2', 'overlay:b', 'overlay:c', { hop: 1 }));
+      const links = await store.listCascadeLinks('c');
+      expect(links.map((l) => [l.event_id, l.source, l.target, l.outcome, l.reason])).toEqual([
+        ['e1', 'overlay:a', 'overlay:b', 'delivered', null],
+        ['e2', 'overlay:b', 'overlay:a', 'stopped', 'cycle'],
+        ['e2', 'overlay:b', 'overlay:c', 'delivered', null],
+      ]);
+      expect(links[0]).toMatchObject({ target_id: 'b1', trust_level: 40, hop: 0, kind: 'custom.step' });
+      expect(await store.listCascadeLinks('none')).toEqual([]);
+      // One step of reach: only delivered links count.
+      expect(await store.triggeredTargets(['overlay:a'])).toEqual([{ source: 'overlay:a', target: 'overlay:b', links: 1 }]);
+      expect(await store.triggeredTargets(['overlay:b', 'overlay:x'])).toEqual([{ source: 'overlay:b', target: 'overlay:c', links: 1 }]);
+      expect(await store.triggeredTargets([])).toEqual([]);
     });
 
     it('treats search text as words, never as query syntax', async () => {

@@ -5,7 +5,8 @@ import type { OverlayCanaries } from '../../overlays/canary.js';
 import type { OverlayExecutor } from '../../overlays/executor.js';
 import type { OverlayHealth } from '../../overlays/health.js';
 import type { OverlayRegistry } from '../../overlays/registry.js';
-import { ActivateOverlayBody, CanaryBody, InvokeOverlayBody, OverlayListQuery, SuspendOverlayBody } from '../api-schemas.js';
+import type { EventQueries } from '../../events/cascades.js';
+import { ActivateOverlayBody, AffectedQuery, CanaryBody, InvokeOverlayBody, OverlayListQuery, SuspendOverlayBody } from '../api-schemas.js';
 import { callerOf } from './context.js';
 import { guardedRouter } from './guard.js';
 import { parse, uploadOr400 } from './errors.js';
@@ -17,10 +18,11 @@ export interface OverlaysRouterDeps {
   readonly canaries: Pick<OverlayCanaries, 'start' | 'get'>;
   /** Largest module accepted, in bytes. */
   readonly maxWasmBytes: number;
+  readonly events: Pick<EventQueries, 'affected'>;
 }
 
 /** `/overlays` and `/immune`: register, run and look after WebAssembly overlays. */
-export function overlaysRouter({ registry, executor, health, canaries, maxWasmBytes }: OverlaysRouterDeps): Router {
+export function overlaysRouter({ registry, executor, health, canaries, maxWasmBytes, events }: OverlaysRouterDeps): Router {
   const r = guardedRouter('/v2');
   const upload = multer({
     storage: multer.memoryStorage(),
@@ -65,6 +67,14 @@ export function overlaysRouter({ registry, executor, health, canaries, maxWasmBy
   r.post('/overlays/:id/invoke', async (req, res) => {
     const body = parse(InvokeOverlayBody, req.body, 'body');
     res.json(await executor.invoke(req.params.id, { function: body.function, args: body.args ?? {}, ...(body.timeout_ms ? { timeout_ms: body.timeout_ms } : {}) }, callerOf(res)));
+  });
+
+  // The spec's "which overlays does this one reach": the cascades it started or passed on, as recorded.
+  r.get('/overlays/:id/affected', async (req, res) => {
+    const { hops } = parse(AffectedQuery, req.query, 'query');
+    const overlay = await registry.get(req.params.id);
+    const reached = await events.affected(`overlay:${overlay.name}`, hops);
+    res.json({ overlay: { id: overlay.id, name: overlay.name, version: overlay.version }, hops, reached });
   });
 
   r.get('/overlays/:id/metrics', async (req, res) => {

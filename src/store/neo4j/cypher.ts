@@ -31,8 +31,9 @@ export const LABELS = [
   'Event',
   'EventHead',
   'Delivery',
+  'Subscriber',
 ] as const;
-export const RELATIONSHIP_TYPES = ['DERIVED_FROM'] as const;
+export const RELATIONSHIP_TYPES = ['DERIVED_FROM', 'TRIGGERED'] as const;
 export const VECTOR_INDEX = 'capsule_embedding';
 export const TEXT_INDEX = 'capsule_text';
 
@@ -81,6 +82,11 @@ export const MIGRATIONS: ReadonlyArray<readonly Statement<'genesis'>[]> = [
     q('CREATE INDEX event_cascade IF NOT EXISTS FOR (e:Event) ON (e.cascade_id)', []),
     q('CREATE INDEX event_kind IF NOT EXISTS FOR (e:Event) ON (e.kind)', []),
     q('MERGE (h:EventHead {id: 1}) ON CREATE SET h.seq = 0', []),
+  ],
+  [
+    q('CREATE CONSTRAINT subscriber_key IF NOT EXISTS FOR (s:Subscriber) REQUIRE s.key IS UNIQUE', []),
+    q('CREATE CONSTRAINT triggered_key IF NOT EXISTS FOR ()-[l:TRIGGERED]-() REQUIRE l.key IS UNIQUE', []),
+    q('CREATE INDEX triggered_cascade IF NOT EXISTS FOR ()-[l:TRIGGERED]-() ON (l.cascade_id)', []),
   ],
 ];
 
@@ -253,6 +259,24 @@ export const CYPHER = {
   ),
 
   wasDelivered: q('MATCH (d:Delivery {key: $key}) RETURN count(d) AS n', ['key']),
+  /** A cascade hop: (publisher)-[:TRIGGERED]->(subscriber), once per (event, subscriber). */
+  createLink: q(
+    `MERGE (s:Subscriber {key: $source})
+     MERGE (t:Subscriber {key: $target})
+     MERGE (s)-[l:TRIGGERED {key: $key}]->(t)
+     ON CREATE SET l += $props`,
+    ['source', 'target', 'key', 'props'],
+  ),
+  listCascadeLinks: q(
+    `MATCH (s:Subscriber)-[l:TRIGGERED]->(t:Subscriber) WHERE l.cascade_id = $cascade_id
+     RETURN l, s.key AS source, t.key AS target ORDER BY l.hop, l.at LIMIT 10000`,
+    ['cascade_id'],
+  ),
+  triggeredTargets: q(
+    `MATCH (s:Subscriber)-[l:TRIGGERED]->(t:Subscriber) WHERE s.key IN $sources AND l.outcome = 'delivered'
+     RETURN s.key AS source, t.key AS target, count(l) AS links ORDER BY source, target`,
+    ['sources'],
+  ),
 
   stats: q('RETURN COUNT { (c:Capsule) } AS capsules, COUNT { (r:Request) } AS requests, COUNT { (a:Audit) } AS audit_entries', []),
 } as const;
@@ -319,6 +343,11 @@ export const PROPERTY_KEYS = [
   'subscriber',
   'delivered_at',
   'fresh',
+  'visited',
+  // Subscriber, TRIGGERED
+  'target_id',
+  'payload_digest',
+  'outcome',
   // schema views
   'options',
   'indexConfig',

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import neo4j, { type Driver, type ManagedTransaction, type Node, type QueryResult, type RecordShape } from 'neo4j-driver';
+import neo4j, { type Driver, type ManagedTransaction, type Node, type QueryResult, type Relationship, type RecordShape } from 'neo4j-driver';
 import { ConflictError, NotFoundError } from '../../errors.js';
 import { reciprocalRankFusion } from '../../search/fusion.js';
 import { isStopword, words } from '../../search/text.js';
@@ -37,6 +37,7 @@ import {
   type SearchHit,
   type SearchQuery,
   type StaleEmbedding,
+  type CascadeLink,
   type EventFilter,
   type ForgeEvent,
   type NewEvent,
@@ -67,8 +68,8 @@ const EXACT_SCAN_AFTER = 4096;
 type Props = Record<string, unknown>;
 type Params<P extends string> = { readonly [K in P]: unknown };
 
-function props(node: Node): Props {
-  return node.properties as Props;
+function props(entity: Node | Relationship): Props {
+  return entity.properties as Props;
 }
 
 const str = (v: unknown): string => v as string;
@@ -176,6 +177,7 @@ function toEvent(p: Props): ForgeEvent {
     cascade_id: str(p.cascade_id),
     hop: p.hop as number,
     parent_id: strOrNull(p.parent_id),
+    visited: Array.isArray(p.visited) ? p.visited.map(String) : [],
     created_at: str(p.created_at),
   };
 }
@@ -1010,14 +1012,15 @@ export class Neo4jGraphStore implements GraphStore {
     return this.write((tx) => this.audit(tx, entry));
   }
 
-  async appendEvent(event: NewEvent): Promise<{ event: ForgeEvent; created: boolean }> {
+  async appendEvent(event: NewEvent, stopped: readonly CascadeLink[] = []): Promise<{ event: ForgeEvent; created: boolean }> {
     return this.write(async (tx) => {
+      for (const link of stopped) await this.createLink(tx, link);
       const existing = (await Neo4jGraphStore.run(tx, CYPHER.eventById, { id: event.id })).records[0]?.get('e') as Node | undefined;
       if (existing) return { event: toEvent(props(existing)), created: false };
       const seq = (await Neo4jGraphStore.run(tx, CYPHER.nextEventSeq, {})).records[0]?.get('seq') as number;
       const node = (
         await Neo4jGraphStore.run(tx, CYPHER.createEvent, {
-          props: { ...event, seq, payload: JSON.stringify(event.payload), source: JSON.stringify(event.source), created_at: this.now() },
+          props: { ...event, seq, payload: JSON.stringify(event.payload), source: JSON.stringify(event.source), visited: [...event.visited], created_at: this.now() },
         })
       ).records[0]?.get('e') as Node;
       return { event: toEvent(props(node)), created: true };
@@ -1042,12 +1045,46 @@ export class Neo4jGraphStore implements GraphStore {
     return result.records.map((r) => toEvent(props(r.get('e') as Node)));
   }
 
-  async markDelivered(eventId: string, subscriber: string): Promise<boolean> {
-    return this.write(
-      async (tx) =>
+  async markDelivered(eventId: string, subscriber: string, link?: CascadeLink): Promise<boolean> {
+    return this.write(async (tx) => {
+      const fresh =
         (await Neo4jGraphStore.run(tx, CYPHER.markDelivered, { key: deliveryKey(eventId, subscriber), event_id: eventId, subscriber, at: this.now() })).records[0]?.get('fresh') ===
-        true,
-    );
+        true;
+      if (fresh && link) await this.createLink(tx, link);
+      return fresh;
+    });
+  }
+
+  private async createLink(tx: ManagedTransaction, link: CascadeLink): Promise<void> {
+    const { source, target, ...rest } = link;
+    await Neo4jGraphStore.run(tx, CYPHER.createLink, { source, target, key: deliveryKey(link.event_id, target), props: rest });
+  }
+
+  async listCascadeLinks(cascadeId: string): Promise<CascadeLink[]> {
+    const result = await this.read((tx) => Neo4jGraphStore.run(tx, CYPHER.listCascadeLinks, { cascade_id: cascadeId }));
+    return result.records.map((r) => {
+      const p = props(r.get('l') as Relationship);
+      return {
+        event_id: str(p.event_id),
+        cascade_id: str(p.cascade_id),
+        hop: p.hop as number,
+        kind: str(p.kind),
+        source: r.get('source') as string,
+        target: r.get('target') as string,
+        target_id: strOrNull(p.target_id),
+        payload_digest: str(p.payload_digest),
+        outcome: p.outcome === 'stopped' ? 'stopped' : 'delivered',
+        reason: p.reason === 'cycle' || p.reason === 'hop_limit' ? p.reason : null,
+        trust_level: p.trust_level as number,
+        at: str(p.at),
+      };
+    });
+  }
+
+  async triggeredTargets(sources: readonly string[]): Promise<Array<{ source: string; target: string; links: number }>> {
+    if (sources.length === 0) return [];
+    const result = await this.read((tx) => Neo4jGraphStore.run(tx, CYPHER.triggeredTargets, { sources: [...sources] }));
+    return result.records.map((r) => ({ source: r.get('source') as string, target: r.get('target') as string, links: r.get('links') as number }));
   }
 
   async wasDelivered(eventId: string, subscriber: string): Promise<boolean> {

@@ -204,4 +204,26 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX capsules_by_embedding_model ON capsules(embedding_model);
   `,
+  // 11: cascades — each event's path, and every hop (TRIGGERED link) delivered or stopped
+  `
+  ALTER TABLE events ADD COLUMN visited TEXT NOT NULL DEFAULT '[]';
+  CREATE TABLE cascade_links (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    event_id TEXT NOT NULL,
+    cascade_id TEXT NOT NULL,
+    hop INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    source TEXT NOT NULL,
+    target TEXT NOT NULL,
+    target_id TEXT,
+    payload_digest TEXT NOT NULL,
+    outcome TEXT NOT NULL CHECK (outcome IN ('delivered', 'stopped')),
+    reason TEXT,
+    trust_level INTEGER NOT NULL,
+    at TEXT NOT NULL,
+    UNIQUE (event_id, target)
+  );
+  CREATE INDEX cascade_links_by_cascade ON cascade_links(cascade_id, seq);
+  CREATE INDEX cascade_links_by_source ON cascade_links(source, outcome, target);
+  `,
 ];

@@ -36,6 +36,7 @@ import {
   type RequestStatus,
   type SearchHit,
   type StaleEmbedding,
+  type CascadeLink,
   type EventFilter,
   type ForgeEvent,
   type NewEvent,
@@ -253,11 +254,12 @@ interface EventRow {
   cascade_id: string;
   hop: number;
   parent_id: string | null;
+  visited: string;
   created_at: string;
 }
 
 function toEvent(row: EventRow): ForgeEvent {
-  return { ...row, payload: JSON.parse(row.payload) as JsonObject, source: JSON.parse(row.source) as ForgeEvent['source'] };
+  return { ...row, payload: JSON.parse(row.payload) as JsonObject, source: JSON.parse(row.source) as ForgeEvent['source'], visited: JSON.parse(row.visited) as string[] };
 }
 
 function toAudit(row: AuditRow): AuditEntry {
@@ -1225,11 +1227,11 @@ export class SqliteGraphStore implements GraphStore {
     return this.grouped(() => this.audit(entry));
   }
 
-  async appendEvent(event: NewEvent): Promise<{ event: ForgeEvent; created: boolean }> {
+  async appendEvent(event: NewEvent, stopped: readonly CascadeLink[] = []): Promise<{ event: ForgeEvent; created: boolean }> {
     return this.grouped(() => {
       const row = this.stmt<unknown[], EventRow>(
-        `INSERT INTO events (id, kind, payload, trust_level, source, correlation_id, cascade_id, hop, parent_id, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING RETURNING *`,
+        `INSERT INTO events (id, kind, payload, trust_level, source, correlation_id, cascade_id, hop, parent_id, visited, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING RETURNING *`,
       ).get(
         event.id,
         event.kind,
@@ -1240,8 +1242,10 @@ export class SqliteGraphStore implements GraphStore {
         event.cascade_id,
         event.hop,
         event.parent_id,
+        JSON.stringify(event.visited),
         this.now(),
       );
+      for (const link of stopped) this.insertLink(link);
       if (row) return { event: toEvent(row), created: true };
       return { event: toEvent(this.stmt<[string], EventRow>('SELECT * FROM events WHERE id = ?').get(event.id) as EventRow), created: false };
     });
@@ -1263,11 +1267,35 @@ export class SqliteGraphStore implements GraphStore {
       .map(toEvent);
   }
 
-  async markDelivered(eventId: string, subscriber: string): Promise<boolean> {
-    return this.grouped(
-      () =>
-        this.stmt('INSERT INTO event_deliveries (event_id, subscriber, delivered_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING').run(eventId, subscriber, this.now()).changes === 1,
-    );
+  async markDelivered(eventId: string, subscriber: string, link?: CascadeLink): Promise<boolean> {
+    return this.grouped(() => {
+      const fresh =
+        this.stmt('INSERT INTO event_deliveries (event_id, subscriber, delivered_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING').run(eventId, subscriber, this.now()).changes === 1;
+      if (fresh && link) this.insertLink(link);
+      return fresh;
+    });
+  }
+
+  private insertLink(link: CascadeLink): void {
+    this.stmt(
+      `INSERT INTO cascade_links (event_id, cascade_id, hop, kind, source, target, target_id, payload_digest, outcome, reason, trust_level, at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id, target) DO NOTHING`,
+    ).run(link.event_id, link.cascade_id, link.hop, link.kind, link.source, link.target, link.target_id, link.payload_digest, link.outcome, link.reason, link.trust_level, link.at);
+  }
+
+  async listCascadeLinks(cascadeId: string): Promise<CascadeLink[]> {
+    return this.stmt<[string], CascadeLink>(
+      `SELECT event_id, cascade_id, hop, kind, source, target, target_id, payload_digest, outcome, reason, trust_level, at
+         FROM cascade_links WHERE cascade_id = ? ORDER BY seq LIMIT 10000`,
+    ).all(cascadeId);
+  }
+
+  async triggeredTargets(sources: readonly string[]): Promise<Array<{ source: string; target: string; links: number }>> {
+    if (sources.length === 0) return [];
+    return this.stmt<unknown[], { source: string; target: string; links: number }>(
+      `SELECT source, target, count(*) AS links FROM cascade_links
+         WHERE outcome = 'delivered' AND source IN (SELECT value FROM json_each(?)) GROUP BY source, target ORDER BY source, target`,
+    ).all(JSON.stringify(sources));
   }
 
   async wasDelivered(eventId: string, subscriber: string): Promise<boolean> {

@@ -9,6 +9,6 @@ import { overlayRequest, withOverlays } from './types.js';
 export function analysisPhase({ overlays }: Pick<PhaseDeps, 'overlays'>): PhaseHandlers['analysis'] {
   return async ({ data, caller }) => {
     const analysis = analyzeText(data.query);
-    return { ...analysis, ...withOverlays(await overlays.runPhase('analysis', { phase: 'analysis', request: overlayRequest(data, caller), analysis }, caller)) };
+    return { ...analysis, ...withOverlays(await overlays.runPhase('analysis', { phase: 'analysis', request: overlayRequest(data, caller), analysis }, caller, data.request_id)) };
   };
 }

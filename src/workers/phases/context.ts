@@ -28,6 +28,7 @@ export function contextPhase({ store, embedder, overlays }: Pick<PhaseDeps, 'sto
       'context',
       { phase: 'context', request: overlayRequest(data, caller), capsules: capsules.map((c) => ({ id: c.id, score: c.score })) },
       caller,
+      data.request_id,
     );
     return {
       capsules,

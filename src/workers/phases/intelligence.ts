@@ -22,7 +22,12 @@ export function intelligencePhase({
     const answer = optimization.cached
       ? { text: optimization.cached.answer, citations: optimization.cached.citations, model: 'cache', ...groundingOf(optimization.cached) }
       : await intelligence.answer({ query: data.query, capsules: optimization.capsules, parameters: optimization.parameters });
-    const own = await overlays.runPhase('intelligence', { phase: 'intelligence', request: overlayRequest(data, caller), answer: answer.text, citations: answer.citations }, caller);
+    const own = await overlays.runPhase(
+      'intelligence',
+      { phase: 'intelligence', request: overlayRequest(data, caller), answer: answer.text, citations: answer.citations },
+      caller,
+      data.request_id,
+    );
     const overlayReports = own ? { ...optimization.overlay_reports, intelligence: own } : optimization.overlay_reports;
     const phase_timings: Record<string, PhaseTiming> = { ...optimization.timings, optimization: optimization.timing, intelligence: timing() };
     await outcomes.completed(

@@ -34,7 +34,12 @@ export function optimizationPhase({ cache, overlays }: Pick<PhaseDeps, 'cache' |
         : null;
     const cacheKey = entry.key;
     const { timing: analysisTiming, overlays: analysisOverlays, ...analysisSummary } = 'fallback' in analysis ? { timing: undefined, overlays: undefined, ...analysis } : analysis;
-    const own = await overlays.runPhase('optimization', { phase: 'optimization', request: overlayRequest(data, caller), parameters, cached: cached !== null }, caller);
+    const own = await overlays.runPhase(
+      'optimization',
+      { phase: 'optimization', request: overlayRequest(data, caller), parameters, cached: cached !== null },
+      caller,
+      data.request_id,
+    );
     const overlay_reports: Record<string, unknown> = {};
     if (context.overlays) overlay_reports.context = context.overlays;
     if (analysisOverlays) overlay_reports.analysis = analysisOverlays;

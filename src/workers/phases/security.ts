@@ -15,7 +15,7 @@ export function securityPhase({ overlays }: Pick<PhaseDeps, 'overlays'>): PhaseH
     }
     const rule = screenForInjection(data.query);
     if (rule) throw new SecurityDeniedError(`query matched the ${rule} screen`);
-    const report = await overlays.runPhase('security', { phase: 'security', request: overlayRequest(data, caller), required_trust: data.required_trust }, caller);
+    const report = await overlays.runPhase('security', { phase: 'security', request: overlayRequest(data, caller), required_trust: data.required_trust }, caller, data.request_id);
     for (const [name, r] of Object.entries(report ?? {})) {
       // A failure was already judged by the overlay's failure policy: a required one (fail_closed) rejected
       // the request in runPhase; an advisory one (fail_open) is reported with the answer.
