@@ -31,7 +31,7 @@ export function startMaintenanceWorkers(options: MaintenanceWorkerOptions): Work
     new Worker<OverlayExpiryJob>(OVERLAY_EXPIRY_QUEUE, (job) => registry.expire(job.data.overlay_id, job.data.expires_at), opts),
     new Worker(HEALTH_CHECK_QUEUE, async () => ({ checked: (await health.checkAllActive()).length, canaries_decided: (await canaries.evaluate()).length }), opts),
     new Worker<ReembedJob>(REEMBED_QUEUE, (job) => reembed(job, reembedding), { ...opts, concurrency: 1 }),
-    eventWorker(events, opts),
+    eventWorker(events, { ...opts, lockDuration: config.locks.durationMs, stalledInterval: config.locks.stalledIntervalMs, maxStalledCount: config.locks.maxStalled }),
   ];
   void reembedding
     .schedule(reembedQueue)
@@ -64,11 +64,18 @@ async function reembed(job: Job<ReembedJob>, reembedding: Reembedding): Promise<
   });
 }
 
-/** Event deliveries: at least once, retried, and dead-lettered after the last attempt. */
-function eventWorker(events: EventBus, opts: { connection: ConnectionOptions; prefix: string }): Worker<EventDeliveryJob> {
+/**
+ * Event deliveries: at least once, retried, and dead-lettered after the last attempt. A delivery whose
+ * worker died is taken over once its lock lapses (the pipeline's lock settings).
+ */
+function eventWorker(
+  events: EventBus,
+  opts: { connection: ConnectionOptions; prefix: string; lockDuration: number; stalledInterval: number; maxStalledCount: number },
+): Worker<EventDeliveryJob> {
   const worker = new Worker<EventDeliveryJob>(EVENT_QUEUE, (job) => events.deliver(job), { ...opts, concurrency: 16 });
   worker.on('failed', (job, err) => {
-    if (!job || job.attemptsMade < (job.opts.attempts ?? 1)) return;
+    // The last attempt failed, or it stalled more often than allowed: nothing is lost, it goes to the dead letters.
+    if (!job || (err.name !== 'UnrecoverableError' && job.attemptsMade < (job.opts.attempts ?? 1))) return;
     events.deadLetter(job, err).catch((e: unknown) => console.error('[forge] could not dead-letter an event delivery:', e));
   });
   return worker;
