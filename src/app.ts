@@ -254,6 +254,8 @@ export async function createForge(config: ForgeConfig, overrides: ForgeOverrides
             reembedding: new Reembedding({ store, embedder }),
             reembedQueue: queues.reembed,
             events,
+            outbox: queues.outbox,
+            store,
           }),
         );
       }

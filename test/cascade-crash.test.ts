@@ -78,7 +78,13 @@ it('a cascade survives its worker being SIGKILLed mid-way: no hop lost, none app
     expect(events.map((e) => e.kind)).toEqual(['custom.c0', 'custom.c1', 'custom.c2', 'custom.c3', 'custom.c4', 'custom.c5']);
     expect(events.map((e) => e.hop)).toEqual([0, 1, 2, 3, 4, 5]);
     const links = await forge.store.listCascadeLinks(start.id);
-    expect(links.map((l) => `${l.target} ${l.outcome}`)).toEqual(['overlay:slow-0 delivered', 'overlay:slow-1 delivered', 'overlay:slow-2 delivered', 'overlay:slow-3 delivered', 'overlay:slow-4 delivered']);
+    expect(links.map((l) => `${l.target} ${l.outcome}`)).toEqual([
+      'overlay:slow-0 delivered',
+      'overlay:slow-1 delivered',
+      'overlay:slow-2 delivered',
+      'overlay:slow-3 delivered',
+      'overlay:slow-4 delivered',
+    ]);
     expect(tree).toMatchObject({ events: 6, delivered: 5, stopped: { cycle: 0, hop_limit: 0 }, depth: 5 });
     for (const e of events.slice(0, 5)) expect(await forge.store.wasDelivered(e.id, `overlay:slow-${e.hop}`)).toBe(true);
     console.log(`cascade-crash: worker killed after ${atKill} of 5 hops; the second worker finished the cascade with each hop once`);

@@ -1,6 +1,7 @@
 import { Queue } from 'bullmq';
 import { afterEach, expect, it } from 'vitest';
 import { EVENT_QUEUE } from '../src/events/bus.js';
+import { relayAuditEvents } from '../src/events/outbox.js';
 import { DEAD_LETTER_QUEUE, type DeadLetter } from '../src/flows/request-flow.js';
 import type { ForgeEvent } from '../src/store/graph-store.js';
 import { createTestForge, eventually, type TestForge } from './helpers/forge.js';
@@ -88,3 +89,40 @@ it('retries a failing subscriber, then dead-letters its delivery with the error,
     await deadLetters.close();
   }
 }, 30_000);
+
+it('announces committed changes as system events from the audit log (the outbox): each once, even when replayed', async () => {
+  t = await createTestForge({ FORGE_OUTBOX_INTERVAL_MS: '50' });
+  const { forge } = t;
+  const seen: ForgeEvent[] = [];
+  forge.events.subscribe('watcher', ['capsule_created', 'capsule_updated', 'trust_changed'], async (e) => void seen.push(e));
+  const admin = { id: 'root', roles: ['admin'], trust_level: 100 };
+  const created = await forge.capsules.create(admin, { content: 'Payments settle nightly.', type: 'knowledge', trust_level: 60 });
+  const updated = await forge.capsules.update(admin, created.id, { content: 'Payments settle nightly at 23:00 UTC.' });
+  const user = await forge.users.create(admin, { name: 'olga', role: 'reader', trust_level: 40 });
+  await forge.users.update(admin, user.id, { trust_level: 60, reason: 'completed training' });
+  forge.startWorkers();
+  await eventually(async () => (seen.length === 3 ? true : undefined), 10_000, 'three system events');
+  expect(seen.map((e) => [e.kind, e.payload, e.trust_level, e.source.type])).toEqual([
+    ['capsule_created', { capsule_id: created.id, version: '1.0.0', trust_level: 60 }, 60, 'system'],
+    ['capsule_updated', { capsule_id: updated.id, version: updated.version, previous_id: created.id, trust_level: 60 }, 60, 'system'],
+    ['trust_changed', { user_id: user.id, from: 40, to: 60, reason: 'completed training' }, 60, 'system'],
+  ]);
+  // A replay from the start (a lost cursor, two relays at once) records and delivers nothing twice.
+  const before = (await forge.store.listEvents({ limit: 100 })).length;
+  expect(
+    await relayAuditEvents({
+      store: {
+        ...forge.store,
+        getCursor: async () => 0,
+        advanceCursor: async () => undefined,
+        listAuditAfter: (a, l) => forge.store.listAuditAfter(a, l),
+        getOverlay: (id) => forge.store.getOverlay(id),
+      },
+      bus: forge.events,
+    }),
+  ).toBeGreaterThanOrEqual(3);
+  expect((await forge.store.listEvents({ limit: 100 })).length).toBe(before);
+  const late = await forge.capsules.create(admin, { content: 'Refunds take five days.', type: 'knowledge', trust_level: 40 });
+  await eventually(async () => (seen.some((e) => e.payload.capsule_id === late.id) ? true : undefined), 10_000, 'the next capsule');
+  expect(seen).toHaveLength(4);
+});

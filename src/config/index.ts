@@ -108,6 +108,8 @@ const EnvObject = z
     FORGE_OVERLAY_THREADS: int(1, 64).default(2),
     /** Deliveries one event cascade may make before the next is stopped (and recorded). @defaultValue 5 */
     FORGE_CASCADE_MAX_HOPS: int(1, 50).default(5),
+    /** How often committed changes (capsules, overlays, trust) are announced as system events; 0 turns it off. @defaultValue 1000 */
+    FORGE_OUTBOX_INTERVAL_MS: int(0, 3_600_000).default(1000),
     /** Events one overlay may publish per minute, fleet-wide (its event:publish grant may set fewer). @defaultValue 600 */
     FORGE_OVERLAY_EVENTS_PER_MINUTE: int(1, 1_000_000).default(600),
     /** Largest overlay module accepted at registration, in bytes. @defaultValue 16 MiB */
@@ -364,7 +366,7 @@ const ConfigSchema = EnvObject.superRefine((e, ctx) => {
           ),
         ],
   overlayThreads: e.FORGE_OVERLAY_THREADS,
-  events: { maxHops: e.FORGE_CASCADE_MAX_HOPS, overlayPerMinute: e.FORGE_OVERLAY_EVENTS_PER_MINUTE },
+  events: { maxHops: e.FORGE_CASCADE_MAX_HOPS, overlayPerMinute: e.FORGE_OVERLAY_EVENTS_PER_MINUTE, outboxIntervalMs: e.FORGE_OUTBOX_INTERVAL_MS },
   overlayMaxWasmBytes: e.FORGE_OVERLAY_MAX_WASM_BYTES,
   immune: {
     breakerFailures: e.FORGE_BREAKER_FAILURES,

@@ -2,11 +2,14 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Job, Queue } from 'bullmq';
 import { z } from 'zod';
 import { NotFoundError, RequestValidationError } from '../errors.js';
+import { uuidV5 } from '../util/ids.js';
 import type { DeadLetter } from '../flows/request-flow.js';
 import type { CascadeLink, EventSource, ForgeEvent, GraphStore, JsonObject } from '../store/graph-store.js';
 import { deliveryPriority, isEventKind, payloadSchema } from './kinds.js';
 
 export const EVENT_QUEUE = 'events';
+/** Where the scheduled job that turns audit entries into system events runs. */
+export const OUTBOX_QUEUE = 'event-outbox';
 
 /** One delivery: an event to one subscriber (the event itself is read from the store). */
 export const EventDeliveryJob = z.strictObject({ event_id: z.string().min(1).max(200), subscriber: z.string().min(1).max(200) });
@@ -55,8 +58,7 @@ export function sourceKey(source: EventSource): string {
  * twice.
  */
 export function cascadeEventId(parentId: string, via: string, n: number): string {
-  const h = createHash('sha256').update(`${parentId}\u0000${via}\u0000${n}`).digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h.slice(16, 17), 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+  return uuidV5(`cascade-event:${parentId}\u0000${via}\u0000${n}`);
 }
 
 const digestOf = (payload: unknown) => createHash('sha256').update(JSON.stringify(payload)).digest('hex');

@@ -7,7 +7,7 @@ import { connectRedis } from '../redis/connect.js';
 import { PHASES, type ForgeConfig, type Phase } from '../config/index.js';
 import { HEALTH_CHECK_QUEUE } from '../overlays/health.js';
 import { OVERLAY_EXPIRY_QUEUE, type OverlayExpiryJob } from '../overlays/registry.js';
-import { EVENT_QUEUE, type EventDeliveryJob } from '../events/bus.js';
+import { EVENT_QUEUE, OUTBOX_QUEUE, type EventDeliveryJob } from '../events/bus.js';
 import { REEMBED_QUEUE, type ReembedJob } from '../services/reembedding.js';
 import { DEAD_LETTER_QUEUE, QUEUE_OF, partitionOf, type DeadLetter } from './request-flow.js';
 
@@ -27,6 +27,8 @@ export interface ForgeQueues {
   readonly reembed: Queue<ReembedJob>;
   /** Event deliveries, one job per (event, subscriber). */
   readonly events: Queue<EventDeliveryJob>;
+  /** The scheduled turning of audit entries into system events. */
+  readonly outbox: Queue;
   readonly flows: FlowProducer;
   /** For workers started in this process. */
   readonly workerConnection: ConnectionOptions;
@@ -62,8 +64,9 @@ export function createQueues(config: ForgeConfig & { readonly redisUrl: string }
   const healthChecks = new Queue(HEALTH_CHECK_QUEUE, opts);
   const reembed = new Queue<ReembedJob>(REEMBED_QUEUE, opts);
   const events = new Queue<EventDeliveryJob>(EVENT_QUEUE, opts);
+  const outbox = new Queue(OUTBOX_QUEUE, opts);
   const flows = new FlowProducer(opts);
-  const all = () => [...partitions.flatMap((p) => Object.values(p)), deadLetters, overlayExpiry, healthChecks, reembed, events] as Queue[];
+  const all = () => [...partitions.flatMap((p) => Object.values(p)), deadLetters, overlayExpiry, healthChecks, reembed, events, outbox] as Queue[];
   return {
     phases,
     partitions,
@@ -73,6 +76,7 @@ export function createQueues(config: ForgeConfig & { readonly redisUrl: string }
     healthChecks,
     reembed,
     events,
+    outbox,
     flows,
     workerConnection: workers,
     all,

@@ -568,6 +568,12 @@ export interface GraphStore {
   /** Whether `subscriber` has handled `eventId` (a redelivery to skip). */
   wasDelivered(eventId: string, subscriber: string): Promise<boolean>;
   listAudit(options: { limit: number; before_seq?: number; entity_id?: string; action?: string }): Promise<AuditEntry[]>;
+  /** Audit entries after `afterSeq`, oldest first (what a reader of the log as an outbox reads next). */
+  listAuditAfter(afterSeq: number, limit: number): Promise<AuditEntry[]>;
+  /** A named position kept with the data (0 when never set). */
+  getCursor(name: string): Promise<number>;
+  /** Moves a named position forward; a lower value than the stored one is ignored. */
+  advanceCursor(name: string, value: number): Promise<void>;
   /** Recomputes the hash chain. */
   verifyAudit(): Promise<{ ok: boolean; checked: number; broken_at: number | null }>;
 

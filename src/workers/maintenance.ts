@@ -1,7 +1,9 @@
 import { Worker, type ConnectionOptions, type Job, type Queue } from 'bullmq';
-import { EVENT_QUEUE, type EventBus, type EventDeliveryJob } from '../events/bus.js';
+import { EVENT_QUEUE, OUTBOX_QUEUE, type EventBus, type EventDeliveryJob } from '../events/bus.js';
+import { relayAuditEvents } from '../events/outbox.js';
 import { REEMBED_QUEUE, type ReembedJob, type Reembedding } from '../services/reembedding.js';
 import type { ForgeConfig } from '../config/index.js';
+import type { GraphStore } from '../store/graph-store.js';
 import type { OverlayCanaries } from '../overlays/canary.js';
 import { HEALTH_CHECK_QUEUE, type OverlayHealth } from '../overlays/health.js';
 import { OVERLAY_EXPIRY_QUEUE, type OverlayExpiryJob, type OverlayRegistry } from '../overlays/registry.js';
@@ -17,6 +19,10 @@ export interface MaintenanceWorkerOptions {
   readonly reembedding: Reembedding;
   readonly reembedQueue: Queue<ReembedJob>;
   readonly events: EventBus;
+  /** The queue the event outbox's schedule lives on. */
+  readonly outbox: Queue;
+  /** Read as the outbox (its audit log) by the event relay. */
+  readonly store: Pick<GraphStore, 'listAuditAfter' | 'getCursor' | 'advanceCursor' | 'getOverlay'>;
 }
 
 /**
@@ -25,12 +31,13 @@ export interface MaintenanceWorkerOptions {
  * idempotent), so each round runs in one process.
  */
 export function startMaintenanceWorkers(options: MaintenanceWorkerOptions): Worker[] {
-  const { config, connection, registry, health, canaries, healthChecks, reembedding, reembedQueue, events } = options;
+  const { config, connection, registry, health, canaries, healthChecks, reembedding, reembedQueue, events, outbox, store } = options;
   const opts = { connection, prefix: config.queuePrefix };
   const workers = [
     new Worker<OverlayExpiryJob>(OVERLAY_EXPIRY_QUEUE, (job) => registry.expire(job.data.overlay_id, job.data.expires_at), opts),
     new Worker(HEALTH_CHECK_QUEUE, async () => ({ checked: (await health.checkAllActive()).length, canaries_decided: (await canaries.evaluate()).length }), opts),
     new Worker<ReembedJob>(REEMBED_QUEUE, (job) => reembed(job, reembedding), { ...opts, concurrency: 1 }),
+    new Worker(OUTBOX_QUEUE, async () => ({ published: await relayAuditEvents({ store, bus: events }) }), { ...opts, concurrency: 1 }),
     eventWorker(events, { ...opts, lockDuration: config.locks.durationMs, stalledInterval: config.locks.stalledIntervalMs, maxStalledCount: config.locks.maxStalled }),
   ];
   void reembedding
@@ -41,6 +48,13 @@ export function startMaintenanceWorkers(options: MaintenanceWorkerOptions): Work
         console.log(`[forge] the store holds capsules another embedding model made: re-embedding them for ${reembedding.model} (progress in Bull Board, queue "${REEMBED_QUEUE}")`),
     )
     .catch((err: unknown) => console.error('[forge] could not schedule re-embedding:', err));
+  if (config.events.outboxIntervalMs > 0) {
+    void outbox
+      .upsertJobScheduler('audit-events', { every: config.events.outboxIntervalMs }, { name: 'relay', opts: { removeOnComplete: 10, removeOnFail: 100 } })
+      .catch((err: unknown) => console.error('[forge] could not schedule the event outbox:', err));
+  } else {
+    void outbox.removeJobScheduler('audit-events').catch(() => undefined);
+  }
   if (config.health.intervalMs > 0) {
     void healthChecks
       .upsertJobScheduler('overlay-health', { every: config.health.intervalMs }, { name: 'check-all', opts: { removeOnComplete: 100, removeOnFail: 100 } })

@@ -32,6 +32,7 @@ export const LABELS = [
   'EventHead',
   'Delivery',
   'Subscriber',
+  'Cursor',
 ] as const;
 export const RELATIONSHIP_TYPES = ['DERIVED_FROM', 'TRIGGERED'] as const;
 export const VECTOR_INDEX = 'capsule_embedding';
@@ -87,6 +88,7 @@ export const MIGRATIONS: ReadonlyArray<readonly Statement<'genesis'>[]> = [
     q('CREATE CONSTRAINT subscriber_key IF NOT EXISTS FOR (s:Subscriber) REQUIRE s.key IS UNIQUE', []),
     q('CREATE CONSTRAINT triggered_key IF NOT EXISTS FOR ()-[l:TRIGGERED]-() REQUIRE l.key IS UNIQUE', []),
     q('CREATE INDEX triggered_cascade IF NOT EXISTS FOR ()-[l:TRIGGERED]-() ON (l.cascade_id)', []),
+    q('CREATE CONSTRAINT cursor_name IF NOT EXISTS FOR (c:Cursor) REQUIRE c.name IS UNIQUE', []),
   ],
 ];
 
@@ -236,6 +238,11 @@ export const CYPHER = {
      RETURN a ORDER BY a.seq DESC LIMIT $limit`,
     ['before_seq', 'entity_id', 'action', 'limit'],
   ),
+  getCursor: q('OPTIONAL MATCH (c:Cursor {name: $name}) RETURN coalesce(c.value, 0) AS value', ['name']),
+  advanceCursor: q('MERGE (c:Cursor {name: $name}) ON CREATE SET c.value = $value ON MATCH SET c.value = CASE WHEN c.value < $value THEN $value ELSE c.value END', [
+    'name',
+    'value',
+  ]),
   auditAfter: q('MATCH (a:Audit) WHERE a.seq > $after RETURN a ORDER BY a.seq LIMIT $limit', ['after', 'limit']),
 
   // ---- events --------------------------------------------------------------------------------
@@ -344,6 +351,8 @@ export const PROPERTY_KEYS = [
   'delivered_at',
   'fresh',
   'visited',
+  // Cursor
+  'value',
   // Subscriber, TRIGGERED
   'target_id',
   'payload_digest',

@@ -1103,10 +1103,23 @@ export class Neo4jGraphStore implements GraphStore {
     return result.records.map((r) => toAudit(props(r.get('a') as Node)));
   }
 
+  async listAuditAfter(afterSeq: number, limit: number): Promise<AuditEntry[]> {
+    const result = await this.read((tx) => Neo4jGraphStore.run(tx, CYPHER.auditAfter, { after: afterSeq, limit }));
+    return result.records.map((r) => toAudit(props(r.get('a') as Node)));
+  }
+
+  async getCursor(name: string): Promise<number> {
+    return (await this.read((tx) => Neo4jGraphStore.run(tx, CYPHER.getCursor, { name }))).records[0]?.get('value') as number;
+  }
+
+  async advanceCursor(name: string, value: number): Promise<void> {
+    await this.write((tx) => Neo4jGraphStore.run(tx, CYPHER.advanceCursor, { name, value }));
+  }
+
   async verifyAudit(): Promise<{ ok: boolean; checked: number; broken_at: number | null }> {
     const chain = new AuditChainCheck();
     for (let after = 0; ;) {
-      const page = (await this.read((tx) => Neo4jGraphStore.run(tx, CYPHER.auditAfter, { after, limit: 1000 }))).records.map((r) => toAudit(props(r.get('a') as Node)));
+      const page = await this.listAuditAfter(after, 1000);
       if (page.length === 0) return { ok: true, checked: chain.checked, broken_at: null };
       for (const entry of page) {
         if (!chain.add(entry)) return { ok: false, checked: chain.checked, broken_at: entry.seq };

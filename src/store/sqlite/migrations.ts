@@ -226,4 +226,8 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX cascade_links_by_cascade ON cascade_links(cascade_id, seq);
   CREATE INDEX cascade_links_by_source ON cascade_links(source, outcome, target);
   `,
+  // 12: named positions kept with the data (how far the audit log has been turned into events)
+  `
+  CREATE TABLE cursors (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+  `,
 ];

@@ -1312,6 +1312,20 @@ export class SqliteGraphStore implements GraphStore {
       .map(toAudit);
   }
 
+  async listAuditAfter(afterSeq: number, limit: number): Promise<AuditEntry[]> {
+    return this.stmt<[number, number], AuditRow>(`SELECT ${AUDIT_COLUMNS} FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?`).all(afterSeq, limit).map(toAudit);
+  }
+
+  async getCursor(name: string): Promise<number> {
+    return this.stmt<[string], number>('SELECT value FROM cursors WHERE name = ?').pluck().get(name) ?? 0;
+  }
+
+  async advanceCursor(name: string, value: number): Promise<void> {
+    await this.grouped(() =>
+      this.stmt('INSERT INTO cursors (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = max(value, excluded.value)').run(name, BigInt(value)),
+    );
+  }
+
   async verifyAudit(): Promise<{ ok: boolean; checked: number; broken_at: number | null }> {
     const chain = new AuditChainCheck();
     for (const row of this.stmt<[], AuditRow>(`SELECT ${AUDIT_COLUMNS} FROM audit_log ORDER BY seq`).iterate()) {
