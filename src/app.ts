@@ -8,6 +8,7 @@ import { openEmbedder, openIntelligence } from './providers/open.js';
 import { Reembedding } from './services/reembedding.js';
 import { EventBus, sourceKey } from './events/bus.js';
 import { EventQueries } from './events/cascades.js';
+import { Governance } from './governance/governance.js';
 import { overlaySubscribers } from './overlays/subscriptions.js';
 import type { ForgeConfig, Phase } from './config/index.js';
 import { RedisStartError } from './errors.js';
@@ -105,6 +106,8 @@ export interface Forge {
   readonly events: EventBus;
   /** Events and cascades read through the trust rules; events published for API callers. */
   readonly eventLog: EventQueries;
+  /** Proposals, votes and delegation; passed proposals' actions. */
+  readonly governance: Governance;
   /** The audit chain's signed checkpoints, and its verification. */
   readonly audit: AuditCheckpoints;
   readonly requests: RequestService;
@@ -180,6 +183,18 @@ export async function createForge(config: ForgeConfig, overrides: ForgeOverrides
   const registry = new OverlayRegistry({ store, blobs, phases: config.phases, expiry: queues.overlayExpiry });
   const executor = new OverlayExecutor({ registry, fleet, settings: config.immune, runtime: overlayRuntime });
   events.addSource(overlaySubscribers({ registry, executor }));
+  const users = new UserService({ store });
+  const governance = new Governance({
+    store,
+    users,
+    registry,
+    executor,
+    capsules,
+    intelligence,
+    bus: events,
+    queue: queues.governance,
+    defaults: config.governance,
+  });
   // The end of the spec's cascade: a governance action is written to the audit log with the path that led to it.
   events.subscribe('audit-log', ['governance_action'], async (event) => {
     await store.appendAudit({
@@ -223,7 +238,8 @@ export async function createForge(config: ForgeConfig, overrides: ForgeOverrides
     eventLog: new EventQueries({ store, bus: events }),
     audit,
     requests,
-    users: new UserService({ store }),
+    users,
+    governance,
     tokens: new TokenService({ store, settings: { ...config.tokens, secret: localSecret(config, config.tokens.secret, 'token.secret') } }),
     overlays: { registry, executor, health, canaries },
     dlq: new DeadLetterService({ config, store, deadLetters: queues.deadLetters, queues, flows: queues.flows, events }),
@@ -256,6 +272,7 @@ export async function createForge(config: ForgeConfig, overrides: ForgeOverrides
             events,
             outbox: queues.outbox,
             store,
+            governance,
           }),
         );
       }

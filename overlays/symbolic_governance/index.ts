@@ -30,3 +30,44 @@ export function on_event(ptr: usize, len: i32): i64 {
     .set("details", JSONValue.object().setString("target", target).setString("change", change));
   return output(JSONValue.object().setString("recorded", target).setBool("published", eventPublish("governance_action", action) == 0));
 }
+
+// Constitutional review of a governance proposal against the rules the organisation configured.
+// Input: {proposal: {kind, title, description, action}, rules: {min_description_chars, max_trust_step,
+// forbidden_kinds}, current_trust?}. Output: {compliant, findings, rules_checked}.
+export function review_proposal(ptr: usize, len: i32): i64 {
+  const req = input(ptr, len);
+  const proposal = req.get("proposal");
+  const rules = req.get("rules");
+  const findings = JSONValue.array();
+  let checked = 0;
+  if (proposal == null || rules == null) {
+    findings.push(JSONValue.string("no proposal or no rules given"));
+    return output(JSONValue.object().setBool("compliant", false).set("findings", findings).setNumber("rules_checked", 0));
+  }
+  const kind = proposal.getString("kind");
+  const description = proposal.getString("description");
+  const minChars = rules.getNumber("min_description_chars", 0);
+  if (minChars > 0) {
+    checked++;
+    if (<f64>description.length < minChars) {
+      findings.push(JSONValue.string("the description has " + description.length.toString() + " characters; the rules ask for at least " + (<i32>minChars).toString()));
+    }
+  }
+  const forbidden = rules.getArray("forbidden_kinds");
+  checked++;
+  for (let i = 0; i < forbidden.length; i++) {
+    if (forbidden[i].s == kind) findings.push(JSONValue.string("proposals of kind " + kind + " are not allowed by the rules"));
+  }
+  const maxStep = rules.getNumber("max_trust_step", 0);
+  const action = proposal.get("action");
+  if (kind == "trust_change" && maxStep > 0 && action != null && req.get("current_trust") != null) {
+    checked++;
+    const to = action.getNumber("trust_level", 0);
+    const from = req.getNumber("current_trust", 0);
+    const step = to > from ? to - from : from - to;
+    if (step > maxStep) {
+      findings.push(JSONValue.string("a trust change of " + (<i32>step).toString() + " levels exceeds the rules' largest step of " + (<i32>maxStep).toString()));
+    }
+  }
+  return output(JSONValue.object().setBool("compliant", findings.items.length == 0).set("findings", findings).setNumber("rules_checked", <f64>checked));
+}

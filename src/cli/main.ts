@@ -17,6 +17,8 @@ import { ensureAdminKey, readAdminKey } from './admin-key.js';
 import { overlayCommand } from './overlay-commands.js';
 import { loadSampleKnowledge, readSampleFile } from './sample.js';
 import { auditCommand } from './audit-command.js';
+import { cascadeCommand, eventsCommand } from './event-commands.js';
+import { governanceCommand } from './governance-commands.js';
 
 const HELP = `forge — institutional memory engine
 
@@ -38,6 +40,13 @@ usage:
   forge dlq show ID | retry ID | retry --all [filters] | purge ID | purge --all [filters]
   forge user create NAME --role R --trust T [--label L]   a user and its API key (printed once, as JSON)
   forge user list | key create USER-ID [--label L] | key revoke KEY-ID
+  forge overlay affected ID [--hops N]   which subscribers this overlay's events reached (TRIGGERED links)
+  forge events [--kind K] [--cascade ID] | events publish KIND ['{json payload}']
+  forge cascade ID [--json]              a cascade (from any of its events) drawn as a tree
+  forge governance list [--status S] | show ID | tally ID | analysis ID [--refresh] | settings
+  forge governance propose --title T --description D --kind K --action JSON [--open] [--closes-at ISO]
+  forge governance open ID [--closes-at ISO] | vote ID for|against|abstain
+  forge governance delegate USER-ID | undelegate | delegation
   forge audit verify [--target URL]      recompute the audit chain and check it against its signed checkpoint
                                          (exit 1 when it was edited, rewritten or truncated)
                 client commands send --api-key, FORGE_API_KEY, or for the local ingress <data-dir>/admin.key
@@ -75,6 +84,16 @@ const FLAGS = {
   role: { type: 'string' },
   trust: { type: 'string' },
   label: { type: 'string' },
+  hops: { type: 'string' },
+  kind: { type: 'string' },
+  cascade: { type: 'string' },
+  status: { type: 'string' },
+  title: { type: 'string' },
+  description: { type: 'string' },
+  action: { type: 'string' },
+  open: { type: 'boolean' },
+  'closes-at': { type: 'string' },
+  refresh: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -348,6 +367,23 @@ async function main(argv: string[]): Promise<void> {
         function: flags.function,
         args: flags.args,
         timeoutMs: flags['timeout-ms'],
+        hops: flags.hops,
+      });
+    case 'events':
+      return eventsCommand(positionals[1], positionals.slice(2), { target: targetOf(flags), kind: flags.kind, cascade: flags.cascade });
+    case 'cascade':
+      return cascadeCommand(positionals[1], { target: targetOf(flags), json: flags.json });
+    case 'governance':
+      return governanceCommand(positionals[1], positionals.slice(2), {
+        target: targetOf(flags),
+        status: flags.status,
+        title: flags.title,
+        description: flags.description,
+        kind: flags.kind,
+        action: flags.action,
+        open: flags.open,
+        closesAt: flags['closes-at'],
+        refresh: flags.refresh,
       });
     default:
       throw new ConfigError([{ field: 'command', message: `unknown command "${command}"; run forge help` }]);

@@ -14,9 +14,10 @@ export interface OverlayCommandOptions {
   readonly function?: string;
   readonly args?: string;
   readonly timeoutMs?: string;
+  readonly hops?: string;
 }
 
-function json(value: string | undefined, flag: string): unknown {
+export function json(value: string | undefined, flag: string): unknown {
   if (value === undefined) return undefined;
   try {
     return JSON.parse(value);
@@ -25,7 +26,7 @@ function json(value: string | undefined, flag: string): unknown {
   }
 }
 
-function need<T>(value: T | undefined, field: string, message = 'is required'): T {
+export function need<T>(value: T | undefined, field: string, message = 'is required'): T {
   if (value === undefined) throw new ConfigError([{ field, message }]);
   return value;
 }
@@ -72,7 +73,11 @@ export async function overlayCommand(sub: string | undefined, rest: readonly str
         }),
       );
     }
+    case 'affected': {
+      const id = need(rest[0], 'id', 'forge overlay affected <id> [--hops N]');
+      return show(await callApi(api, `/v2/overlays/${id}/affected?hops=${encodeURIComponent(options.hops ?? '5')}`));
+    }
     default:
-      throw new ConfigError([{ field: 'overlay', message: `unknown subcommand "${sub ?? ''}"; use build, register, list, activate, suspend or invoke` }]);
+      throw new ConfigError([{ field: 'overlay', message: `unknown subcommand "${sub ?? ''}"; use build, register, list, activate, suspend, invoke or affected` }]);
   }
 }

@@ -106,6 +106,12 @@ const EnvObject = z
     FORGE_EMBEDDING_DIM: int(16, 4096).default(256),
     /** Threads of the overlay pool in each worker process. @defaultValue 2 */
     FORGE_OVERLAY_THREADS: int(1, 64).default(2),
+    /** Share of the eligible voting weight a proposal needs to take part before it can pass. @defaultValue 0.5 */
+    FORGE_GOVERNANCE_QUORUM: z.coerce.number().min(0.01).max(1).default(0.5),
+    /** A proposal passes with more than this share of the weight for and against. @defaultValue 0.5 */
+    FORGE_GOVERNANCE_PASS_THRESHOLD: z.coerce.number().min(0.5).max(0.99).default(0.5),
+    /** How long a proposal is open for voting unless it says otherwise. @defaultValue 7 */
+    FORGE_GOVERNANCE_VOTING_DAYS: int(1, 90).default(7),
     /** Deliveries one event cascade may make before the next is stopped (and recorded). @defaultValue 5 */
     FORGE_CASCADE_MAX_HOPS: int(1, 50).default(5),
     /** How often committed changes (capsules, overlays, trust) are announced as system events; 0 turns it off. @defaultValue 1000 */
@@ -366,6 +372,7 @@ const ConfigSchema = EnvObject.superRefine((e, ctx) => {
           ),
         ],
   overlayThreads: e.FORGE_OVERLAY_THREADS,
+  governance: { quorum: e.FORGE_GOVERNANCE_QUORUM, passThreshold: e.FORGE_GOVERNANCE_PASS_THRESHOLD, votingDays: e.FORGE_GOVERNANCE_VOTING_DAYS },
   events: { maxHops: e.FORGE_CASCADE_MAX_HOPS, overlayPerMinute: e.FORGE_OVERLAY_EVENTS_PER_MINUTE, outboxIntervalMs: e.FORGE_OUTBOX_INTERVAL_MS },
   overlayMaxWasmBytes: e.FORGE_OVERLAY_MAX_WASM_BYTES,
   immune: {

@@ -1,4 +1,4 @@
-import type { AuditEntry, GraphStore, JsonObject, OverlayRecord } from '../store/graph-store.js';
+import type { AuditEntry, GraphStore, JsonObject, OverlayRecord, Proposal } from '../store/graph-store.js';
 import { uuidV5 } from '../util/ids.js';
 import type { EventBus, PublishInput } from './bus.js';
 
@@ -15,7 +15,7 @@ const str = (v: unknown): string => (typeof v === 'string' ? v : '');
  * as the change it records, so the audit log is the outbox: a change that committed always gets its
  * event, even when the process that made it died right after.
  */
-export function systemEventOf(entry: AuditEntry, overlay: OverlayRecord | null): Omit<PublishInput, 'source'> | null {
+export function systemEventOf(entry: AuditEntry, overlay: OverlayRecord | null, proposal: Proposal | null = null): Omit<PublishInput, 'source'> | null {
   const d = entry.details as JsonObject & { derived_from?: Array<{ id?: string }>; trust?: { from?: number; to?: number } };
   const fixed = { id: uuidV5(`audit-event:${entry.seq}:${entry.hash}`), correlation_id: null };
   switch (entry.action) {
@@ -55,6 +55,14 @@ export function systemEventOf(entry: AuditEntry, overlay: OverlayRecord | null):
         payload: { user_id: entry.entity_id, from: d.trust.from, to: d.trust.to, reason: str(d.reason).slice(0, 1000) || 'not given' },
       };
     }
+    case 'proposal.voting':
+      if (!proposal) return null;
+      return { ...fixed, kind: 'proposal_opened', trust_level: 0, payload: { proposal_id: proposal.id, title: proposal.title.slice(0, 500), kind: proposal.kind } };
+    case 'proposal.closed': {
+      const outcome = (d.outcome as string | undefined) ?? proposal?.outcome;
+      if (outcome !== 'passed' && outcome !== 'rejected' && outcome !== 'expired') return null;
+      return { ...fixed, kind: 'proposal_closed', trust_level: 0, payload: { proposal_id: entry.entity_id, outcome } };
+    }
     default:
       return null;
   }
@@ -62,12 +70,12 @@ export function systemEventOf(entry: AuditEntry, overlay: OverlayRecord | null):
 
 /**
  * Turns the audit entries after the outbox cursor into system events (capsule_created, capsule_updated,
- * overlay_activated, overlay_quarantined, trust_changed) and moves the cursor. Safe to run twice or
+ * overlay_activated, overlay_quarantined, trust_changed, proposal_opened, proposal_closed) and moves the cursor. Safe to run twice or
  * concurrently: each entry's event has a fixed id, so a replay records and delivers nothing twice.
  * Returns how many events it published.
  */
 export async function relayAuditEvents(deps: {
-  store: Pick<GraphStore, 'listAuditAfter' | 'getCursor' | 'advanceCursor' | 'getOverlay'>;
+  store: Pick<GraphStore, 'listAuditAfter' | 'getCursor' | 'advanceCursor' | 'getOverlay' | 'getProposal'>;
   bus: Pick<EventBus, 'publish'>;
 }): Promise<number> {
   let published = 0;
@@ -76,7 +84,8 @@ export async function relayAuditEvents(deps: {
     if (entries.length === 0) return published;
     for (const entry of entries) {
       const overlay = entry.entity_type === 'overlay' ? await deps.store.getOverlay(entry.entity_id) : null;
-      const event = systemEventOf(entry, overlay);
+      const proposal = entry.entity_type === 'proposal' && entry.action === 'proposal.voting' ? await deps.store.getProposal(entry.entity_id) : null;
+      const event = systemEventOf(entry, overlay, proposal);
       if (event) {
         await deps.bus.publish({ ...event, source: SOURCE });
         published++;

@@ -7,6 +7,7 @@ import { connectRedis } from '../redis/connect.js';
 import { PHASES, type ForgeConfig, type Phase } from '../config/index.js';
 import { HEALTH_CHECK_QUEUE } from '../overlays/health.js';
 import { OVERLAY_EXPIRY_QUEUE, type OverlayExpiryJob } from '../overlays/registry.js';
+import { GOVERNANCE_QUEUE } from '../governance/governance.js';
 import { EVENT_QUEUE, OUTBOX_QUEUE, type EventDeliveryJob } from '../events/bus.js';
 import { REEMBED_QUEUE, type ReembedJob } from '../services/reembedding.js';
 import { DEAD_LETTER_QUEUE, QUEUE_OF, partitionOf, type DeadLetter } from './request-flow.js';
@@ -29,6 +30,8 @@ export interface ForgeQueues {
   readonly events: Queue<EventDeliveryJob>;
   /** The scheduled turning of audit entries into system events. */
   readonly outbox: Queue;
+  /** Delayed jobs that close proposals at their deadlines. */
+  readonly governance: Queue;
   readonly flows: FlowProducer;
   /** For workers started in this process. */
   readonly workerConnection: ConnectionOptions;
@@ -65,8 +68,9 @@ export function createQueues(config: ForgeConfig & { readonly redisUrl: string }
   const reembed = new Queue<ReembedJob>(REEMBED_QUEUE, opts);
   const events = new Queue<EventDeliveryJob>(EVENT_QUEUE, opts);
   const outbox = new Queue(OUTBOX_QUEUE, opts);
+  const governance = new Queue(GOVERNANCE_QUEUE, opts);
   const flows = new FlowProducer(opts);
-  const all = () => [...partitions.flatMap((p) => Object.values(p)), deadLetters, overlayExpiry, healthChecks, reembed, events, outbox] as Queue[];
+  const all = () => [...partitions.flatMap((p) => Object.values(p)), deadLetters, overlayExpiry, healthChecks, reembed, events, outbox, governance] as Queue[];
   return {
     phases,
     partitions,
@@ -77,6 +81,7 @@ export function createQueues(config: ForgeConfig & { readonly redisUrl: string }
     reembed,
     events,
     outbox,
+    governance,
     flows,
     workerConnection: workers,
     all,

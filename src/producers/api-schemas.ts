@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CAPSULE_TYPES, ROLES } from '../store/graph-store.js';
+import { CAPSULE_TYPES, PROPOSAL_KINDS, PROPOSAL_STATUSES, ROLES, VOTE_CHOICES } from '../store/graph-store.js';
 
 /** Request and query schemas of the `/v2` API. Parsed once, in the handler; unknown fields are errors. */
 
@@ -131,6 +131,29 @@ export const ActivateOverlayBody = z.strictObject({
 });
 
 export const SuspendOverlayBody = z.strictObject({ reason: z.string().trim().min(1).max(500) });
+
+export const ProposeBody = z.strictObject({
+  title: z.string().trim().min(1).max(500),
+  description: z.string().trim().min(1).max(10_000),
+  kind: z.enum(PROPOSAL_KINDS),
+  /** What it does when it passes; its shape depends on `kind` (checked by the governance service). */
+  action: z.record(z.string(), z.unknown()),
+  /** Open for voting at once. */
+  open: z.boolean().optional(),
+  /** When voting ends (with `open`); by default the voting period from now. */
+  closes_at: z.iso.datetime({ offset: true }).optional(),
+});
+
+export const OpenProposalBody = z.strictObject({ closes_at: z.iso.datetime({ offset: true }).optional() });
+export const VoteBody = z.strictObject({ choice: z.enum(VOTE_CHOICES) });
+export const DelegationBody = z.strictObject({ delegate_id: z.string().min(1).max(200) });
+export const ListProposalsQuery = z.strictObject({ status: z.enum(PROPOSAL_STATUSES).optional(), limit: queryInt(1, 200).default(50) });
+export const AnalysisQuery = z.strictObject({
+  refresh: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
+});
 
 export const PublishEventBody = z.strictObject({
   kind: z.string().min(1).max(100),

@@ -27,8 +27,10 @@ import { capsulesRouter } from './http/capsules.js';
 import { deadLettersRouter } from './http/dead-letters.js';
 import { errorMapper } from './http/errors.js';
 import type { EventQueries } from '../events/cascades.js';
+import type { Governance } from '../governance/governance.js';
 import { overlaysRouter } from './http/overlays.js';
 import { eventsRouter } from './http/events.js';
+import { governanceRouter } from './http/governance.js';
 import { requestsRouter } from './http/requests.js';
 import { probesRouter, systemRouter } from './http/system.js';
 import type { RequestService } from './requests.js';
@@ -48,6 +50,7 @@ export interface IngressServices {
   readonly metrics: { readonly registry: Registry };
   readonly audit: Pick<AuditCheckpoints, 'verify'>;
   readonly eventLog: EventQueries;
+  readonly governance: Governance;
 }
 
 /** Reads served by the graph store alone: they keep working while Redis is away. */
@@ -106,6 +109,7 @@ export function createIngressApp(services: IngressServices): express.Express {
   v2.use(capsulesRouter({ capsules: services.capsules }));
   v2.use(overlaysRouter({ ...overlays, maxWasmBytes: config.overlayMaxWasmBytes, events: services.eventLog }));
   v2.use(eventsRouter({ events: services.eventLog }));
+  v2.use(governanceRouter({ governance: services.governance }));
   v2.use(deadLettersRouter({ dlq: services.dlq }));
   v2.use(systemRouter({ fleet, store, queues, registry: overlays.registry, health: overlays.health, counters: fleet.requests, audit: store, auditVerifier: services.audit }));
   app.use('/v2', v2);

@@ -451,6 +451,66 @@ export interface EventFilter {
   readonly limit: number;
 }
 
+export const PROPOSAL_KINDS = ['policy', 'overlay_activation', 'trust_change', 'config_change'] as const;
+export type ProposalKind = (typeof PROPOSAL_KINDS)[number];
+export const PROPOSAL_STATUSES = ['draft', 'voting', 'closed'] as const;
+export type ProposalStatus = (typeof PROPOSAL_STATUSES)[number];
+export type ProposalOutcome = 'passed' | 'rejected' | 'expired';
+export const VOTE_CHOICES = ['for', 'against', 'abstain'] as const;
+export type VoteChoice = (typeof VOTE_CHOICES)[number];
+
+/** A governance proposal: what it would do (`action`, typed by `kind`) and where it stands. */
+export interface Proposal {
+  readonly id: string;
+  readonly title: string;
+  readonly description: string;
+  readonly kind: ProposalKind;
+  readonly action: JsonObject;
+  readonly proposer_id: string;
+  readonly status: ProposalStatus;
+  readonly outcome: ProposalOutcome | null;
+  readonly created_at: string;
+  readonly opened_at: string | null;
+  readonly closes_at: string | null;
+  readonly closed_at: string | null;
+  /** The count at close: weights for, against, abstaining, quorum and threshold. */
+  readonly tally: JsonObject | null;
+  /** The constitutional review and the advisory opinion, once asked for. */
+  readonly analysis: JsonObject | null;
+  /** `pending` once passed, `done` (with what was done) after its action ran. */
+  readonly execution: JsonObject | null;
+}
+
+export type NewProposal = Pick<Proposal, 'id' | 'title' | 'description' | 'kind' | 'action' | 'proposer_id'>;
+
+/** Fields a proposal's transition sets; `from` is the status it must be in (else nothing changes). */
+export interface ProposalChange {
+  readonly from: readonly ProposalStatus[];
+  readonly status?: ProposalStatus;
+  readonly outcome?: ProposalOutcome;
+  readonly opened_at?: string;
+  readonly closes_at?: string;
+  readonly closed_at?: string;
+  readonly tally?: JsonObject;
+  readonly execution?: JsonObject;
+}
+
+export interface Vote {
+  readonly proposal_id: string;
+  readonly voter_id: string;
+  readonly choice: VoteChoice;
+  /** The voter's trust when it voted. */
+  readonly weight: number;
+  readonly at: string;
+}
+
+/** One user's standing delegation of its vote to another. */
+export interface Delegation {
+  readonly delegator_id: string;
+  readonly delegate_id: string;
+  readonly at: string;
+}
+
 export interface GraphStore {
   /** Adapter name, for health output. */
   readonly kind: string;
@@ -570,6 +630,23 @@ export interface GraphStore {
   listAudit(options: { limit: number; before_seq?: number; entity_id?: string; action?: string }): Promise<AuditEntry[]>;
   /** Audit entries after `afterSeq`, oldest first (what a reader of the log as an outbox reads next). */
   listAuditAfter(afterSeq: number, limit: number): Promise<AuditEntry[]>;
+  createProposal(input: NewProposal, ctx: MutationContext): Promise<Proposal>;
+  getProposal(id: string): Promise<Proposal | null>;
+  /** Newest first. */
+  listProposals(filter: { status?: ProposalStatus; limit: number }): Promise<Proposal[]>;
+  /** Moves a proposal on (audited), only from the given statuses; null when it was not in one of them. */
+  changeProposal(id: string, change: ProposalChange, ctx: MutationContext): Promise<Proposal | null>;
+  /** Keeps the analysis of a proposal (not a transition: asked again, it is replaced). */
+  setProposalAnalysis(id: string, analysis: JsonObject): Promise<void>;
+  /** Casts or changes a vote while the proposal is open for voting; false when it is not. Audited. */
+  castVote(vote: Omit<Vote, 'at'>, ctx: MutationContext): Promise<boolean>;
+  listVotes(proposalId: string): Promise<Vote[]>;
+  /** Sets (or with null, revokes) a user's delegation. Audited. */
+  setDelegation(delegatorId: string, delegateId: string | null, ctx: MutationContext): Promise<void>;
+  listDelegations(): Promise<Delegation[]>;
+  /** Settings changed through governance (`config_change` proposals), by key. */
+  getSettings(): Promise<JsonObject>;
+  putSetting(key: string, value: unknown, ctx: MutationContext): Promise<void>;
   /** A named position kept with the data (0 when never set). */
   getCursor(name: string): Promise<number>;
   /** Moves a named position forward; a lower value than the stored one is ignored. */

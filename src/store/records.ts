@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { ConflictError } from '../errors.js';
 import { OverlayManifest } from '../overlays/manifest.js';
 import { randomUUID } from 'node:crypto';
-import type { AuditEntry, Capsule, CapsulePatch, ForkInput, NewAuditEntry, NewCapsule } from './graph-store.js';
+import type { AuditEntry, Capsule, CapsulePatch, ForkInput, NewAuditEntry, NewCapsule, ProposalChange, ProposalStatus } from './graph-store.js';
 
 /** What every graph store adapter shares: the audit chain's hashing, list cursors, stored manifests. */
 
@@ -127,4 +127,10 @@ export function forkOf(source: Capsule, input: ForkInput, kept: KeptEmbedding): 
     tags: input.tags ?? source.tags,
     derived_from: [{ parent_id: source.id, reason: input.reason ?? 'fork', changes: { forked_from_version: source.version } }],
   };
+}
+
+/** The audit action of a proposal's change: its new status when it moved, else its execution's state. */
+export function proposalAction(from: ProposalStatus, change: Omit<ProposalChange, 'from'>): string {
+  if (change.status && change.status !== from) return `proposal.${change.status}`;
+  return change.execution ? `proposal.execution.${String(change.execution.state)}` : 'proposal.update';
 }

@@ -1,6 +1,7 @@
 import { Worker, type ConnectionOptions, type Job, type Queue } from 'bullmq';
 import { EVENT_QUEUE, OUTBOX_QUEUE, type EventBus, type EventDeliveryJob } from '../events/bus.js';
 import { relayAuditEvents } from '../events/outbox.js';
+import { GOVERNANCE_QUEUE, type Governance } from '../governance/governance.js';
 import { REEMBED_QUEUE, type ReembedJob, type Reembedding } from '../services/reembedding.js';
 import type { ForgeConfig } from '../config/index.js';
 import type { GraphStore } from '../store/graph-store.js';
@@ -21,8 +22,9 @@ export interface MaintenanceWorkerOptions {
   readonly events: EventBus;
   /** The queue the event outbox's schedule lives on. */
   readonly outbox: Queue;
+  readonly governance: Pick<Governance, 'close' | 'recover'>;
   /** Read as the outbox (its audit log) by the event relay. */
-  readonly store: Pick<GraphStore, 'listAuditAfter' | 'getCursor' | 'advanceCursor' | 'getOverlay'>;
+  readonly store: Pick<GraphStore, 'listAuditAfter' | 'getCursor' | 'advanceCursor' | 'getOverlay' | 'getProposal'>;
 }
 
 /**
@@ -31,12 +33,13 @@ export interface MaintenanceWorkerOptions {
  * idempotent), so each round runs in one process.
  */
 export function startMaintenanceWorkers(options: MaintenanceWorkerOptions): Worker[] {
-  const { config, connection, registry, health, canaries, healthChecks, reembedding, reembedQueue, events, outbox, store } = options;
+  const { config, connection, registry, health, canaries, healthChecks, reembedding, reembedQueue, events, outbox, store, governance } = options;
   const opts = { connection, prefix: config.queuePrefix };
   const workers = [
     new Worker<OverlayExpiryJob>(OVERLAY_EXPIRY_QUEUE, (job) => registry.expire(job.data.overlay_id, job.data.expires_at), opts),
     new Worker(HEALTH_CHECK_QUEUE, async () => ({ checked: (await health.checkAllActive()).length, canaries_decided: (await canaries.evaluate()).length }), opts),
     new Worker<ReembedJob>(REEMBED_QUEUE, (job) => reembed(job, reembedding), { ...opts, concurrency: 1 }),
+    new Worker<{ proposal_id: string }>(GOVERNANCE_QUEUE, async (job) => ({ status: (await governance.close(job.data.proposal_id)).status }), opts),
     new Worker(OUTBOX_QUEUE, async () => ({ published: await relayAuditEvents({ store, bus: events }) }), { ...opts, concurrency: 1 }),
     eventWorker(events, { ...opts, lockDuration: config.locks.durationMs, stalledInterval: config.locks.stalledIntervalMs, maxStalledCount: config.locks.maxStalled }),
   ];
@@ -48,6 +51,11 @@ export function startMaintenanceWorkers(options: MaintenanceWorkerOptions): Work
         console.log(`[forge] the store holds capsules another embedding model made: re-embedding them for ${reembedding.model} (progress in Bull Board, queue "${REEMBED_QUEUE}")`),
     )
     .catch((err: unknown) => console.error('[forge] could not schedule re-embedding:', err));
+  // Deadlines that passed while no worker ran close now; every open proposal has its close job.
+  void governance
+    .recover()
+    .then((closed) => closed.length && console.log(`[forge] closed ${closed.length} proposal(s) whose voting ended while no worker ran`))
+    .catch((err: unknown) => console.error('[forge] could not recover governance deadlines:', err));
   if (config.events.outboxIntervalMs > 0) {
     void outbox
       .upsertJobScheduler('audit-events', { every: config.events.outboxIntervalMs }, { name: 'relay', opts: { removeOnComplete: 10, removeOnFail: 100 } })

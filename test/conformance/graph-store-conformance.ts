@@ -295,6 +295,59 @@ export function describeGraphStoreConformance(name: string, factory: () => Promi
       expect(await store.triggeredTargets([])).toEqual([]);
     });
 
+    it('keeps proposals with conditional transitions, one vote per voter (changeable while voting), delegations and settings, all audited', async () => {
+      const ctx2 = { actor_id: 'u1' };
+      const p = await store.createProposal({ id: 'p1', title: 'T', description: 'D', kind: 'policy', action: { text: 'x' }, proposer_id: 'u1' }, ctx2);
+      expect(p).toMatchObject({ id: 'p1', status: 'draft', outcome: null, action: { text: 'x' }, tally: null, analysis: null, execution: null });
+      expect(await store.castVote({ proposal_id: 'p1', voter_id: 'v1', choice: 'for', weight: 80 }, ctx2)).toBe(false);
+      const opened = await store.changeProposal('p1', { from: ['draft'], status: 'voting', opened_at: '2026-01-01T00:00:00.000Z', closes_at: '2026-01-08T00:00:00.000Z' }, ctx2);
+      expect(opened).toMatchObject({ status: 'voting', closes_at: '2026-01-08T00:00:00.000Z' });
+      expect(await store.changeProposal('p1', { from: ['draft'], status: 'voting' }, ctx2)).toBeNull();
+      expect(await store.castVote({ proposal_id: 'p1', voter_id: 'v1', choice: 'for', weight: 80 }, ctx2)).toBe(true);
+      expect(await store.castVote({ proposal_id: 'p1', voter_id: 'v1', choice: 'against', weight: 85 }, ctx2)).toBe(true);
+      expect(await store.castVote({ proposal_id: 'p1', voter_id: 'v2', choice: 'abstain', weight: 90 }, ctx2)).toBe(true);
+      expect((await store.listVotes('p1')).map((v) => [v.voter_id, v.choice, v.weight])).toEqual([
+        ['v1', 'against', 85],
+        ['v2', 'abstain', 90],
+      ]);
+      await expect(store.castVote({ proposal_id: 'nope', voter_id: 'v1', choice: 'for', weight: 80 }, ctx2)).rejects.toBeInstanceOf(NotFoundError);
+      const closed = await store.changeProposal(
+        'p1',
+        { from: ['voting'], status: 'closed', outcome: 'passed', closed_at: '2026-01-08T00:00:00.000Z', tally: { for: 1 }, execution: { state: 'pending' } },
+        ctx2,
+      );
+      expect(closed).toMatchObject({ status: 'closed', outcome: 'passed', tally: { for: 1 }, execution: { state: 'pending' } });
+      await store.changeProposal('p1', { from: ['closed'], execution: { state: 'done' } }, ctx2);
+      await store.setProposalAnalysis('p1', { review: { compliant: true } });
+      expect(await store.getProposal('p1')).toMatchObject({ execution: { state: 'done' }, analysis: { review: { compliant: true } } });
+      expect((await store.listProposals({ limit: 10, status: 'closed' })).map((x) => x.id)).toEqual(['p1']);
+      expect(await store.listProposals({ limit: 10, status: 'draft' })).toEqual([]);
+      expect((await store.listAudit({ limit: 20, entity_id: 'p1' })).map((a) => a.action).reverse()).toEqual([
+        'proposal.create',
+        'proposal.voting',
+        'proposal.vote',
+        'proposal.vote',
+        'proposal.vote',
+        'proposal.closed',
+        'proposal.execution.done',
+      ]);
+      await store.setDelegation('a', 'b', ctx2);
+      await store.setDelegation('a', 'c', ctx2);
+      await store.setDelegation('b', 'c', ctx2);
+      await store.setDelegation('b', null, ctx2);
+      expect((await store.listDelegations()).map((d) => [d.delegator_id, d.delegate_id])).toEqual([['a', 'c']]);
+      await store.putSetting('governance.quorum', 0.3, ctx2);
+      await store.putSetting('governance.rules', { max_trust_step: 10 }, ctx2);
+      await store.putSetting('governance.quorum', 0.4, ctx2);
+      expect(await store.getSettings()).toEqual({ 'governance.quorum': 0.4, 'governance.rules': { max_trust_step: 10 } });
+      await store.advanceCursor('c', 5);
+      await store.advanceCursor('c', 3);
+      expect(await store.getCursor('c')).toBe(5);
+      expect(await store.getCursor('never')).toBe(0);
+      const after = await store.listAuditAfter(0, 3);
+      expect(after.map((a) => a.seq)).toEqual([...after.map((a) => a.seq)].sort((x, y) => x - y));
+    });
+
     it('treats search text as words, never as query syntax', async () => {
       await store.createCapsule(capsule('Quotes "and" parentheses (are) fine: NEAR OR AND * ^'), ctx);
       for (const text of ['"unbalanced', 'a OR', 'NEAR(', '*', '^x', "'; DROP TABLE capsules; --"]) {

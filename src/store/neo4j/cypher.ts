@@ -33,6 +33,10 @@ export const LABELS = [
   'Delivery',
   'Subscriber',
   'Cursor',
+  'Proposal',
+  'Vote',
+  'Delegation',
+  'Setting',
 ] as const;
 export const RELATIONSHIP_TYPES = ['DERIVED_FROM', 'TRIGGERED'] as const;
 export const VECTOR_INDEX = 'capsule_embedding';
@@ -89,6 +93,14 @@ export const MIGRATIONS: ReadonlyArray<readonly Statement<'genesis'>[]> = [
     q('CREATE CONSTRAINT triggered_key IF NOT EXISTS FOR ()-[l:TRIGGERED]-() REQUIRE l.key IS UNIQUE', []),
     q('CREATE INDEX triggered_cascade IF NOT EXISTS FOR ()-[l:TRIGGERED]-() ON (l.cascade_id)', []),
     q('CREATE CONSTRAINT cursor_name IF NOT EXISTS FOR (c:Cursor) REQUIRE c.name IS UNIQUE', []),
+  ],
+  [
+    q('CREATE CONSTRAINT proposal_id IF NOT EXISTS FOR (p:Proposal) REQUIRE p.id IS UNIQUE', []),
+    q('CREATE CONSTRAINT vote_key IF NOT EXISTS FOR (v:Vote) REQUIRE v.key IS UNIQUE', []),
+    q('CREATE CONSTRAINT delegation_delegator IF NOT EXISTS FOR (d:Delegation) REQUIRE d.delegator_id IS UNIQUE', []),
+    q('CREATE CONSTRAINT setting_key IF NOT EXISTS FOR (s:Setting) REQUIRE s.key IS UNIQUE', []),
+    q('CREATE INDEX proposal_status IF NOT EXISTS FOR (p:Proposal) ON (p.status)', []),
+    q('CREATE INDEX vote_proposal IF NOT EXISTS FOR (v:Vote) ON (v.proposal_id)', []),
   ],
 ];
 
@@ -238,6 +250,24 @@ export const CYPHER = {
      RETURN a ORDER BY a.seq DESC LIMIT $limit`,
     ['before_seq', 'entity_id', 'action', 'limit'],
   ),
+  // ---- governance ------------------------------------------------------------------------------
+  createProposal: q('CREATE (p:Proposal) SET p = $props RETURN p', ['props']),
+  proposalById: q('MATCH (p:Proposal {id: $id}) RETURN p', ['id']),
+  listProposals: q('MATCH (p:Proposal) WHERE ($status IS NULL OR p.status = $status) RETURN p ORDER BY p.created_at DESC, p.id LIMIT $limit', ['status', 'limit']),
+  updateProposal: q('MATCH (p:Proposal {id: $id}) SET p += $changes RETURN p', ['id', 'changes']),
+  setProposalAnalysis: q('MATCH (p:Proposal {id: $id}) SET p.analysis = $analysis RETURN count(p) AS n', ['id', 'analysis']),
+  castVote: q(
+    `MERGE (v:Vote {key: $key})
+     SET v.proposal_id = $proposal_id, v.voter_id = $voter_id, v.choice = $choice, v.weight = $weight, v.at = $at`,
+    ['key', 'proposal_id', 'voter_id', 'choice', 'weight', 'at'],
+  ),
+  listVotes: q('MATCH (v:Vote) WHERE v.proposal_id = $proposal_id RETURN v ORDER BY v.at, v.voter_id', ['proposal_id']),
+  setDelegation: q('MERGE (d:Delegation {delegator_id: $delegator_id}) SET d.delegate_id = $delegate_id, d.at = $at', ['delegator_id', 'delegate_id', 'at']),
+  revokeDelegation: q('MATCH (d:Delegation {delegator_id: $delegator_id}) DELETE d', ['delegator_id']),
+  listDelegations: q('MATCH (d:Delegation) RETURN d ORDER BY d.delegator_id', []),
+  listSettings: q('MATCH (s:Setting) RETURN s.key AS key, s.value AS value', []),
+  putSetting: q('MERGE (s:Setting {key: $key}) SET s.value = $value, s.updated_at = $at', ['key', 'value', 'at']),
+
   getCursor: q('OPTIONAL MATCH (c:Cursor {name: $name}) RETURN coalesce(c.value, 0) AS value', ['name']),
   advanceCursor: q('MERGE (c:Cursor {name: $name}) ON CREATE SET c.value = $value ON MATCH SET c.value = CASE WHEN c.value < $value THEN $value ELSE c.value END', [
     'name',
@@ -351,8 +381,24 @@ export const PROPERTY_KEYS = [
   'delivered_at',
   'fresh',
   'visited',
-  // Cursor
+  // Cursor, Setting
   'value',
+  // Proposal, Vote, Delegation
+  'title',
+  'description',
+  'proposer_id',
+  'opened_at',
+  'closes_at',
+  'closed_at',
+  'tally',
+  'analysis',
+  'execution',
+  'proposal_id',
+  'voter_id',
+  'choice',
+  'weight',
+  'delegator_id',
+  'delegate_id',
   // Subscriber, TRIGGERED
   'target_id',
   'payload_digest',

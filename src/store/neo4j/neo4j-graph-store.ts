@@ -38,6 +38,15 @@ import {
   type SearchQuery,
   type StaleEmbedding,
   type CascadeLink,
+  type Delegation,
+  type NewProposal,
+  type Proposal,
+  type ProposalChange,
+  type ProposalKind,
+  type ProposalOutcome,
+  type ProposalStatus,
+  type Vote,
+  type VoteChoice,
   type EventFilter,
   type ForgeEvent,
   type NewEvent,
@@ -46,7 +55,7 @@ import {
   type UserChange,
   type UserRecord,
 } from '../graph-store.js';
-import { AuditChainCheck, chainedAuditEntry, decodeCursor, encodeCursor, forkOf, GENESIS_HASH, manifestOf, newVersionOf } from '../records.js';
+import { AuditChainCheck, chainedAuditEntry, decodeCursor, encodeCursor, forkOf, GENESIS_HASH, manifestOf, newVersionOf, proposalAction } from '../records.js';
 import { compareVersions, isSemver, nextPatch } from '../versions.js';
 import { createVectorIndex, CYPHER, MIGRATIONS, VECTOR_INDEX, type FilterParam, type Statement } from './cypher.js';
 
@@ -67,6 +76,28 @@ const EXACT_SCAN_AFTER = 4096;
 
 type Props = Record<string, unknown>;
 type Params<P extends string> = { readonly [K in P]: unknown };
+
+const jsonOrNull = (v: unknown): JsonObject | null => (typeof v === 'string' ? (JSON.parse(v) as JsonObject) : null);
+
+function toProposal(p: Props): Proposal {
+  return {
+    id: str(p.id),
+    title: str(p.title),
+    description: str(p.description),
+    kind: p.kind as ProposalKind,
+    action: json<JsonObject>(p.action, {}),
+    proposer_id: str(p.proposer_id),
+    status: p.status as ProposalStatus,
+    outcome: (p.outcome ?? null) as ProposalOutcome | null,
+    created_at: str(p.created_at),
+    opened_at: strOrNull(p.opened_at),
+    closes_at: strOrNull(p.closes_at),
+    closed_at: strOrNull(p.closed_at),
+    tally: jsonOrNull(p.tally),
+    analysis: jsonOrNull(p.analysis),
+    execution: jsonOrNull(p.execution),
+  };
+}
 
 function props(entity: Node | Relationship): Props {
   return entity.properties as Props;
@@ -1101,6 +1132,123 @@ export class Neo4jGraphStore implements GraphStore {
       }),
     );
     return result.records.map((r) => toAudit(props(r.get('a') as Node)));
+  }
+
+  async createProposal(input: NewProposal, ctx: MutationContext): Promise<Proposal> {
+    return this.write(async (tx) => {
+      const node = (
+        await Neo4jGraphStore.run(tx, CYPHER.createProposal, { props: { ...input, action: JSON.stringify(input.action), status: 'draft', created_at: this.now() } })
+      ).records[0]?.get('p') as Node;
+      await this.audit(tx, {
+        actor_id: ctx.actor_id,
+        action: 'proposal.create',
+        entity_type: 'proposal',
+        entity_id: input.id,
+        details: { title: input.title, kind: input.kind, action: input.action },
+      });
+      return toProposal(props(node));
+    });
+  }
+
+  private async proposalIn(tx: ManagedTransaction, id: string): Promise<Proposal | null> {
+    const node = (await Neo4jGraphStore.run(tx, CYPHER.proposalById, { id })).records[0]?.get('p') as Node | undefined;
+    return node ? toProposal(props(node)) : null;
+  }
+
+  async getProposal(id: string): Promise<Proposal | null> {
+    return this.read((tx) => this.proposalIn(tx, id));
+  }
+
+  async listProposals(filter: { status?: ProposalStatus; limit: number }): Promise<Proposal[]> {
+    const result = await this.read((tx) => Neo4jGraphStore.run(tx, CYPHER.listProposals, { status: filter.status ?? null, limit: filter.limit }));
+    return result.records.map((r) => toProposal(props(r.get('p') as Node)));
+  }
+
+  async changeProposal(id: string, change: ProposalChange, ctx: MutationContext): Promise<Proposal | null> {
+    return this.write(async (tx) => {
+      const current = await this.proposalIn(tx, id);
+      if (!current) throw new NotFoundError('proposal', id);
+      if (!change.from.includes(current.status)) return null;
+      const { from: _from, ...fields } = change;
+      const changes = {
+        ...fields,
+        ...(fields.tally ? { tally: JSON.stringify(fields.tally) } : {}),
+        ...(fields.execution ? { execution: JSON.stringify(fields.execution) } : {}),
+      };
+      const node = (await Neo4jGraphStore.run(tx, CYPHER.updateProposal, { id, changes })).records[0]?.get('p') as Node;
+      await this.audit(tx, {
+        actor_id: ctx.actor_id,
+        action: proposalAction(current.status, fields),
+        entity_type: 'proposal',
+        entity_id: id,
+        details: { ...fields },
+      });
+      return toProposal(props(node));
+    });
+  }
+
+  async setProposalAnalysis(id: string, analysis: JsonObject): Promise<void> {
+    const n = (await this.write((tx) => Neo4jGraphStore.run(tx, CYPHER.setProposalAnalysis, { id, analysis: JSON.stringify(analysis) }))).records[0]?.get('n') as number;
+    if (!n) throw new NotFoundError('proposal', id);
+  }
+
+  async castVote(vote: Omit<Vote, 'at'>, ctx: MutationContext): Promise<boolean> {
+    return this.write(async (tx) => {
+      const proposal = await this.proposalIn(tx, vote.proposal_id);
+      if (!proposal) throw new NotFoundError('proposal', vote.proposal_id);
+      if (proposal.status !== 'voting') return false;
+      await Neo4jGraphStore.run(tx, CYPHER.castVote, { key: deliveryKey(vote.proposal_id, vote.voter_id), ...vote, at: this.now() });
+      await this.audit(tx, {
+        actor_id: ctx.actor_id,
+        action: 'proposal.vote',
+        entity_type: 'proposal',
+        entity_id: vote.proposal_id,
+        details: { choice: vote.choice, weight: vote.weight },
+      });
+      return true;
+    });
+  }
+
+  async listVotes(proposalId: string): Promise<Vote[]> {
+    const result = await this.read((tx) => Neo4jGraphStore.run(tx, CYPHER.listVotes, { proposal_id: proposalId }));
+    return result.records.map((r) => {
+      const p = props(r.get('v') as Node);
+      return { proposal_id: str(p.proposal_id), voter_id: str(p.voter_id), choice: p.choice as VoteChoice, weight: p.weight as number, at: str(p.at) };
+    });
+  }
+
+  async setDelegation(delegatorId: string, delegateId: string | null, ctx: MutationContext): Promise<void> {
+    await this.write(async (tx) => {
+      if (delegateId === null) await Neo4jGraphStore.run(tx, CYPHER.revokeDelegation, { delegator_id: delegatorId });
+      else await Neo4jGraphStore.run(tx, CYPHER.setDelegation, { delegator_id: delegatorId, delegate_id: delegateId, at: this.now() });
+      await this.audit(tx, {
+        actor_id: ctx.actor_id,
+        action: delegateId ? 'delegation.set' : 'delegation.revoke',
+        entity_type: 'user',
+        entity_id: delegatorId,
+        details: { delegate_id: delegateId },
+      });
+    });
+  }
+
+  async listDelegations(): Promise<Delegation[]> {
+    const result = await this.read((tx) => Neo4jGraphStore.run(tx, CYPHER.listDelegations, {}));
+    return result.records.map((r) => {
+      const p = props(r.get('d') as Node);
+      return { delegator_id: str(p.delegator_id), delegate_id: str(p.delegate_id), at: str(p.at) };
+    });
+  }
+
+  async getSettings(): Promise<JsonObject> {
+    const result = await this.read((tx) => Neo4jGraphStore.run(tx, CYPHER.listSettings, {}));
+    return Object.fromEntries(result.records.map((r) => [r.get('key') as string, JSON.parse(r.get('value') as string) as unknown]));
+  }
+
+  async putSetting(key: string, value: unknown, ctx: MutationContext): Promise<void> {
+    await this.write(async (tx) => {
+      await Neo4jGraphStore.run(tx, CYPHER.putSetting, { key, value: JSON.stringify(value), at: this.now() });
+      await this.audit(tx, { actor_id: ctx.actor_id, action: 'setting.change', entity_type: 'setting', entity_id: key, details: { value: value as JsonObject[string] } });
+    });
   }
 
   async listAuditAfter(afterSeq: number, limit: number): Promise<AuditEntry[]> {

@@ -230,4 +230,39 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE cursors (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
   `,
+  // 13: governance — proposals, votes (one per user, changeable while voting), delegations, governed settings
+  `
+  CREATE TABLE proposals (
+    id TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    description TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    action TEXT NOT NULL,
+    proposer_id TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('draft', 'voting', 'closed')),
+    outcome TEXT CHECK (outcome IN ('passed', 'rejected', 'expired')),
+    created_at TEXT NOT NULL,
+    opened_at TEXT,
+    closes_at TEXT,
+    closed_at TEXT,
+    tally TEXT,
+    analysis TEXT,
+    execution TEXT
+  ) WITHOUT ROWID;
+  CREATE INDEX proposals_by_status ON proposals(status, created_at);
+  CREATE TABLE votes (
+    proposal_id TEXT NOT NULL REFERENCES proposals(id),
+    voter_id TEXT NOT NULL,
+    choice TEXT NOT NULL CHECK (choice IN ('for', 'against', 'abstain')),
+    weight INTEGER NOT NULL,
+    at TEXT NOT NULL,
+    PRIMARY KEY (proposal_id, voter_id)
+  ) WITHOUT ROWID;
+  CREATE TABLE delegations (
+    delegator_id TEXT PRIMARY KEY,
+    delegate_id TEXT NOT NULL,
+    at TEXT NOT NULL
+  ) WITHOUT ROWID;
+  CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at TEXT NOT NULL) WITHOUT ROWID;
+  `,
 ];

@@ -37,6 +37,14 @@ import {
   type SearchHit,
   type StaleEmbedding,
   type CascadeLink,
+  type Delegation,
+  type NewProposal,
+  type Proposal,
+  type ProposalChange,
+  type ProposalKind,
+  type ProposalOutcome,
+  type ProposalStatus,
+  type Vote,
   type EventFilter,
   type ForgeEvent,
   type NewEvent,
@@ -53,7 +61,7 @@ import {
 } from '../graph-store.js';
 import { compareVersions, isSemver, nextPatch } from '../versions.js';
 import { MIGRATIONS } from './migrations.js';
-import { AuditChainCheck, chainedAuditEntry, decodeCursor, encodeCursor, forkOf, GENESIS_HASH, manifestOf, newVersionOf } from '../records.js';
+import { AuditChainCheck, chainedAuditEntry, decodeCursor, encodeCursor, forkOf, GENESIS_HASH, manifestOf, newVersionOf, proposalAction } from '../records.js';
 
 export interface SqliteGraphStoreOptions {
   /** Database file; `:memory:` for a throwaway store. */
@@ -260,6 +268,36 @@ interface EventRow {
 
 function toEvent(row: EventRow): ForgeEvent {
   return { ...row, payload: JSON.parse(row.payload) as JsonObject, source: JSON.parse(row.source) as ForgeEvent['source'], visited: JSON.parse(row.visited) as string[] };
+}
+
+interface ProposalRow {
+  id: string;
+  title: string;
+  description: string;
+  kind: ProposalKind;
+  action: string;
+  proposer_id: string;
+  status: ProposalStatus;
+  outcome: ProposalOutcome | null;
+  created_at: string;
+  opened_at: string | null;
+  closes_at: string | null;
+  closed_at: string | null;
+  tally: string | null;
+  analysis: string | null;
+  execution: string | null;
+}
+
+const jsonOrNull = (v: string | null): JsonObject | null => (v === null ? null : (JSON.parse(v) as JsonObject));
+
+function toProposal(row: ProposalRow): Proposal {
+  return {
+    ...row,
+    action: JSON.parse(row.action) as JsonObject,
+    tally: jsonOrNull(row.tally),
+    analysis: jsonOrNull(row.analysis),
+    execution: jsonOrNull(row.execution),
+  };
 }
 
 function toAudit(row: AuditRow): AuditEntry {
@@ -1310,6 +1348,146 @@ export class SqliteGraphStore implements GraphStore {
     return this.stmt<unknown[], AuditRow>(`SELECT ${AUDIT_COLUMNS} FROM audit_log WHERE ${where.sql} ORDER BY seq DESC LIMIT ?`)
       .all(...where.params, options.limit)
       .map(toAudit);
+  }
+
+  async createProposal(input: NewProposal, ctx: MutationContext): Promise<Proposal> {
+    return this.db
+      .transaction(() => {
+        const at = this.now();
+        const row = this.stmt<unknown[], ProposalRow>(
+          `INSERT INTO proposals (id, title, description, kind, action, proposer_id, status, created_at) VALUES (?, ?, ?, ?, ?, ?, 'draft', ?) RETURNING *`,
+        ).get(input.id, input.title, input.description, input.kind, JSON.stringify(input.action), input.proposer_id, at) as ProposalRow;
+        this.audit({
+          actor_id: ctx.actor_id,
+          action: 'proposal.create',
+          entity_type: 'proposal',
+          entity_id: input.id,
+          details: { title: input.title, kind: input.kind, action: input.action },
+        });
+        return toProposal(row);
+      })
+      .immediate();
+  }
+
+  async getProposal(id: string): Promise<Proposal | null> {
+    const row = this.stmt<[string], ProposalRow>('SELECT * FROM proposals WHERE id = ?').get(id);
+    return row ? toProposal(row) : null;
+  }
+
+  async listProposals(filter: { status?: ProposalStatus; limit: number }): Promise<Proposal[]> {
+    const where = new Where();
+    if (filter.status) where.add('status = ?', filter.status);
+    return this.stmt<unknown[], ProposalRow>(`SELECT * FROM proposals WHERE ${where.sql} ORDER BY created_at DESC, id LIMIT ?`)
+      .all(...where.params, filter.limit)
+      .map(toProposal);
+  }
+
+  async changeProposal(id: string, change: ProposalChange, ctx: MutationContext): Promise<Proposal | null> {
+    return this.db
+      .transaction(() => {
+        const row = this.stmt<[string], ProposalRow>('SELECT * FROM proposals WHERE id = ?').get(id);
+        if (!row) throw new NotFoundError('proposal', id);
+        if (!change.from.includes(row.status)) return null;
+        const { from: _from, ...fields } = change;
+        const next = {
+          status: fields.status ?? row.status,
+          outcome: fields.outcome ?? row.outcome,
+          opened_at: fields.opened_at ?? row.opened_at,
+          closes_at: fields.closes_at ?? row.closes_at,
+          closed_at: fields.closed_at ?? row.closed_at,
+          tally: fields.tally ? JSON.stringify(fields.tally) : row.tally,
+          execution: fields.execution ? JSON.stringify(fields.execution) : row.execution,
+        };
+        this.stmt('UPDATE proposals SET status = ?, outcome = ?, opened_at = ?, closes_at = ?, closed_at = ?, tally = ?, execution = ? WHERE id = ?').run(
+          next.status,
+          next.outcome,
+          next.opened_at,
+          next.closes_at,
+          next.closed_at,
+          next.tally,
+          next.execution,
+          id,
+        );
+        this.audit({ actor_id: ctx.actor_id, action: proposalAction(row.status, fields), entity_type: 'proposal', entity_id: id, details: { ...fields } });
+        return toProposal(this.stmt<[string], ProposalRow>('SELECT * FROM proposals WHERE id = ?').get(id) as ProposalRow);
+      })
+      .immediate();
+  }
+
+  async setProposalAnalysis(id: string, analysis: JsonObject): Promise<void> {
+    await this.grouped(() => {
+      if (this.stmt('UPDATE proposals SET analysis = ? WHERE id = ?').run(JSON.stringify(analysis), id).changes === 0) throw new NotFoundError('proposal', id);
+    });
+  }
+
+  async castVote(vote: Omit<Vote, 'at'>, ctx: MutationContext): Promise<boolean> {
+    return this.db
+      .transaction(() => {
+        const status = this.stmt<[string], string>('SELECT status FROM proposals WHERE id = ?').pluck().get(vote.proposal_id);
+        if (status === undefined) throw new NotFoundError('proposal', vote.proposal_id);
+        if (status !== 'voting') return false;
+        this.stmt(
+          `INSERT INTO votes (proposal_id, voter_id, choice, weight, at) VALUES (?, ?, ?, ?, ?)
+             ON CONFLICT (proposal_id, voter_id) DO UPDATE SET choice = excluded.choice, weight = excluded.weight, at = excluded.at`,
+        ).run(vote.proposal_id, vote.voter_id, vote.choice, BigInt(vote.weight), this.now());
+        this.audit({
+          actor_id: ctx.actor_id,
+          action: 'proposal.vote',
+          entity_type: 'proposal',
+          entity_id: vote.proposal_id,
+          details: { choice: vote.choice, weight: vote.weight },
+        });
+        return true;
+      })
+      .immediate();
+  }
+
+  async listVotes(proposalId: string): Promise<Vote[]> {
+    return this.stmt<[string], Vote>('SELECT proposal_id, voter_id, choice, weight, at FROM votes WHERE proposal_id = ? ORDER BY at, voter_id').all(proposalId);
+  }
+
+  async setDelegation(delegatorId: string, delegateId: string | null, ctx: MutationContext): Promise<void> {
+    this.db
+      .transaction(() => {
+        if (delegateId === null) this.stmt('DELETE FROM delegations WHERE delegator_id = ?').run(delegatorId);
+        else
+          this.stmt(
+            'INSERT INTO delegations (delegator_id, delegate_id, at) VALUES (?, ?, ?) ON CONFLICT (delegator_id) DO UPDATE SET delegate_id = excluded.delegate_id, at = excluded.at',
+          ).run(delegatorId, delegateId, this.now());
+        this.audit({
+          actor_id: ctx.actor_id,
+          action: delegateId ? 'delegation.set' : 'delegation.revoke',
+          entity_type: 'user',
+          entity_id: delegatorId,
+          details: { delegate_id: delegateId },
+        });
+      })
+      .immediate();
+  }
+
+  async listDelegations(): Promise<Delegation[]> {
+    return this.stmt<[], Delegation>('SELECT delegator_id, delegate_id, at FROM delegations ORDER BY delegator_id').all();
+  }
+
+  async getSettings(): Promise<JsonObject> {
+    return Object.fromEntries(
+      this.stmt<[], { key: string; value: string }>('SELECT key, value FROM settings')
+        .all()
+        .map((r) => [r.key, JSON.parse(r.value) as unknown]),
+    );
+  }
+
+  async putSetting(key: string, value: unknown, ctx: MutationContext): Promise<void> {
+    this.db
+      .transaction(() => {
+        this.stmt('INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at').run(
+          key,
+          JSON.stringify(value),
+          this.now(),
+        );
+        this.audit({ actor_id: ctx.actor_id, action: 'setting.change', entity_type: 'setting', entity_id: key, details: { value } });
+      })
+      .immediate();
   }
 
   async listAuditAfter(afterSeq: number, limit: number): Promise<AuditEntry[]> {

@@ -1,0 +1,49 @@
+import { ConfigError } from '../errors.js';
+import type { CascadeNode, CascadeTree } from '../events/cascades.js';
+import { callApi, printResponse as show, type ApiTarget } from './http.js';
+import { json, need } from './overlay-commands.js';
+
+export interface EventCommandOptions {
+  readonly target: ApiTarget;
+  readonly kind?: string;
+  readonly cascade?: string;
+  readonly json?: boolean;
+}
+
+/** `forge events [list] [--kind K] [--cascade ID]` and `forge events publish KIND [PAYLOAD-JSON]`. */
+export async function eventsCommand(sub: string | undefined, rest: readonly string[], options: EventCommandOptions): Promise<void> {
+  if (sub === 'publish') {
+    const kind = need(rest[0], 'kind', "forge events publish <kind> ['{json payload}']");
+    return show(await callApi(options.target, '/v2/events', { json: { kind, payload: json(rest[1], 'payload') ?? {} } }));
+  }
+  if (sub !== undefined && sub !== 'list') throw new ConfigError([{ field: 'events', message: `unknown subcommand "${sub}"; use list or publish` }]);
+  const query = new URLSearchParams();
+  if (options.kind) query.set('kind', options.kind);
+  if (options.cascade) query.set('cascade_id', options.cascade);
+  return show(await callApi(options.target, `/v2/events${query.size ? `?${query}` : ''}`));
+}
+
+/** The tree of a cascade, one line per event and per hop. */
+export function drawCascade(tree: CascadeTree): string[] {
+  const lines = [`cascade ${tree.cascade_id}: ${tree.events} events, ${tree.delivered} delivered, ${tree.stopped.cycle + tree.stopped.hop_limit} stopped, depth ${tree.depth}`];
+  const walk = (node: CascadeNode, indent: string) => {
+    if (!('links' in node)) {
+      lines.push(`${indent}[hop ${node.event.hop}] (above your trust; ${node.hidden} more hidden below it)`);
+      return;
+    }
+    const e = node.event;
+    const from = e.source.type === 'overlay' ? `overlay:${e.source.name ?? e.source.id}` : `${e.source.type}:${e.source.name ?? e.source.id}`;
+    lines.push(`${indent}[hop ${e.hop}] ${e.kind} from ${from}  ${JSON.stringify(e.payload).slice(0, 100)}`);
+    for (const l of node.links) lines.push(`${indent}  → ${l.target} ${l.outcome === 'delivered' ? 'delivered' : `STOPPED (${l.reason === 'cycle' ? 'a cycle' : 'hop limit'})`}`);
+    for (const child of node.children) walk(child, `${indent}    `);
+  };
+  walk(tree.root, '  ');
+  return lines;
+}
+
+/** `forge cascade ID [--json]`: a cascade drawn as a tree (or its JSON). */
+export async function cascadeCommand(id: string | undefined, options: EventCommandOptions): Promise<void> {
+  const res = await callApi(options.target, `/v2/cascades/${encodeURIComponent(need(id, 'id', 'forge cascade <event-or-cascade-id>'))}`);
+  if (!res.ok || options.json) return show(res);
+  console.log(drawCascade((await res.json()) as CascadeTree).join('\n'));
+}

@@ -1,0 +1,367 @@
+import { randomUUID } from 'node:crypto';
+import type { Queue } from 'bullmq';
+import { z } from 'zod';
+import { canRead } from '../auth/trust-flow.js';
+import { ConflictError, ForbiddenError, NotFoundError, RequestValidationError } from '../errors.js';
+import type { EventBus } from '../events/bus.js';
+import type { Intelligence } from '../intelligence/intelligence.js';
+import type { OverlayExecutor } from '../overlays/executor.js';
+import type { OverlayRegistry } from '../overlays/registry.js';
+import type { CapsuleService } from '../services/capsules.js';
+import type { UserService } from '../services/users.js';
+import type { Caller, GraphStore, JsonObject, Proposal, ProposalKind, ProposalStatus, VoteChoice } from '../store/graph-store.js';
+import { uuidV5 } from '../util/ids.js';
+import { delegationLoops, tally, VOTER_TRUST, type Tally } from './tally.js';
+
+export const GOVERNANCE_QUEUE = 'governance';
+
+/** The rules the constitutional review checks, as the organisation configured them. */
+export const ConstitutionRules = z.strictObject({
+  min_description_chars: z.number().int().min(0).max(10_000).default(40),
+  max_trust_step: z.number().int().min(0).max(100).default(20),
+  forbidden_kinds: z.array(z.enum(['policy', 'overlay_activation', 'trust_change', 'config_change'])).default([]),
+});
+export type ConstitutionRules = z.output<typeof ConstitutionRules>;
+
+/** Settings a `config_change` proposal may change, each with its schema. */
+export const GOVERNED_SETTINGS = {
+  'governance.quorum': z.number().min(0.01).max(1),
+  'governance.pass_threshold': z.number().min(0.5).max(0.99),
+  'governance.voting_days': z.number().int().min(1).max(90),
+  'governance.rules': ConstitutionRules,
+} as const;
+export type GovernedSetting = keyof typeof GOVERNED_SETTINGS;
+
+/** What each kind of proposal would do when it passes. */
+export const PROPOSAL_ACTIONS = {
+  policy: z.strictObject({ text: z.string().trim().min(1).max(5000) }),
+  overlay_activation: z.strictObject({ overlay_id: z.string().min(1).max(200), config: z.record(z.string(), z.unknown()).optional() }),
+  trust_change: z.strictObject({ user_id: z.string().min(1).max(200), trust_level: z.number().int().min(0).max(100), reason: z.string().trim().min(1).max(500) }),
+  config_change: z.strictObject({ key: z.enum(Object.keys(GOVERNED_SETTINGS) as [GovernedSetting, ...GovernedSetting[]]), value: z.unknown() }),
+} as const satisfies Record<ProposalKind, z.ZodType>;
+
+export interface GovernanceDefaults {
+  readonly quorum: number;
+  readonly passThreshold: number;
+  readonly votingDays: number;
+}
+
+export interface GovernanceDeps {
+  readonly store: Pick<
+    GraphStore,
+    | 'createProposal'
+    | 'getProposal'
+    | 'listProposals'
+    | 'changeProposal'
+    | 'setProposalAnalysis'
+    | 'castVote'
+    | 'listVotes'
+    | 'setDelegation'
+    | 'listDelegations'
+    | 'getSettings'
+    | 'putSetting'
+    | 'listUsers'
+    | 'getUser'
+    | 'appendAudit'
+  >;
+  readonly users: Pick<UserService, 'update' | 'get'>;
+  readonly registry: Pick<OverlayRegistry, 'get' | 'activate' | 'active'>;
+  readonly executor: Pick<OverlayExecutor, 'invoke'>;
+  readonly capsules: Pick<CapsuleService, 'search'>;
+  readonly intelligence: Intelligence;
+  readonly bus: Pick<EventBus, 'publish'>;
+  /** Delayed close jobs, one per proposal in voting. */
+  readonly queue: Pick<Queue, 'add' | 'getJob'>;
+  readonly defaults: GovernanceDefaults;
+}
+
+/** Whom governance acts as when a passed proposal's action runs. */
+export const GOVERNANCE_ACTOR: Caller = { id: 'governance', roles: ['admin'], trust_level: 100 };
+const AS_GOVERNANCE = { actor_id: GOVERNANCE_ACTOR.id };
+const REVIEW_ENTRY = 'review_proposal';
+
+/**
+ * Trust-weighted governance: proposals (draft → voting → closed: passed, rejected or expired), votes by
+ * users at TRUSTED (80) or above weighted by their trust, delegation, a close at the deadline by a delayed
+ * job, and a passed proposal's action executed once, audited, with a `governance_action` event.
+ */
+export class Governance {
+  private readonly deps: GovernanceDeps;
+
+  constructor(deps: GovernanceDeps) {
+    this.deps = deps;
+  }
+
+  /** The settings in force: the configured defaults, as changed by passed `config_change` proposals. */
+  async settings(): Promise<{ quorum: number; pass_threshold: number; voting_days: number; rules: ConstitutionRules }> {
+    const s = await this.deps.store.getSettings();
+    const { defaults } = this.deps;
+    return {
+      quorum: typeof s['governance.quorum'] === 'number' ? s['governance.quorum'] : defaults.quorum,
+      pass_threshold: typeof s['governance.pass_threshold'] === 'number' ? s['governance.pass_threshold'] : defaults.passThreshold,
+      voting_days: typeof s['governance.voting_days'] === 'number' ? s['governance.voting_days'] : defaults.votingDays,
+      rules: ConstitutionRules.parse(s['governance.rules'] ?? {}),
+    };
+  }
+
+  /** A new proposal, as a draft (or straight to voting with `open`). The action is checked against its kind. */
+  async propose(caller: Caller, input: { title: string; description: string; kind: ProposalKind; action: unknown; open?: boolean; closes_at?: string }): Promise<Proposal> {
+    const action = PROPOSAL_ACTIONS[input.kind].safeParse(input.action);
+    if (!action.success)
+      throw new RequestValidationError(
+        'body',
+        action.error.issues.map((i) => ({ path: ['action', ...i.path], message: i.message, code: i.code })),
+      );
+    if (input.kind === 'config_change') {
+      const { key, value } = action.data as { key: GovernedSetting; value: unknown };
+      const checked = GOVERNED_SETTINGS[key].safeParse(value);
+      if (!checked.success)
+        throw new RequestValidationError(
+          'body',
+          checked.error.issues.map((i) => ({ path: ['action', 'value', ...i.path], message: i.message, code: i.code })),
+        );
+    }
+    if (input.kind === 'overlay_activation') await this.deps.registry.get((action.data as { overlay_id: string }).overlay_id);
+    if (input.kind === 'trust_change') await this.deps.users.get((action.data as { user_id: string }).user_id);
+    const proposal = await this.deps.store.createProposal(
+      { id: randomUUID(), title: input.title, description: input.description, kind: input.kind, action: action.data as JsonObject, proposer_id: caller.id },
+      { actor_id: caller.id },
+    );
+    return input.open ? this.open(caller, proposal.id, input.closes_at) : proposal;
+  }
+
+  async get(id: string): Promise<Proposal> {
+    const proposal = await this.deps.store.getProposal(id);
+    if (!proposal) throw new NotFoundError('proposal', id);
+    return proposal;
+  }
+
+  list(filter: { status?: ProposalStatus; limit: number }): Promise<Proposal[]> {
+    return this.deps.store.listProposals(filter);
+  }
+
+  /**
+   * Opens a draft for voting until `closesAt` (default: the voting period from now) and schedules its
+   * close. Only its proposer or an admin opens it.
+   */
+  async open(caller: Caller, id: string, closesAt?: string): Promise<Proposal> {
+    const draft = await this.get(id);
+    if (draft.proposer_id !== caller.id && !caller.roles.includes('admin')) throw new ConflictError('proposal', id, 'can be opened only by its proposer or an admin');
+    const now = Date.now();
+    const closes = closesAt ? Date.parse(closesAt) : now + (await this.settings()).voting_days * 86_400_000;
+    if (!(closes > now)) throw new RequestValidationError('body', [{ path: ['closes_at'], message: `must be in the future (it is ${new Date(closes).toISOString()})` }]);
+    const opened = await this.deps.store.changeProposal(
+      id,
+      { from: ['draft'], status: 'voting', opened_at: new Date(now).toISOString(), closes_at: new Date(closes).toISOString() },
+      { actor_id: caller.id },
+    );
+    if (!opened) throw new ConflictError('proposal', id, `is ${draft.status}; only a draft opens for voting`);
+    await this.schedule(opened);
+    return opened;
+  }
+
+  /** The delayed job that closes a proposal at its deadline (fixed id: scheduling twice adds one job). */
+  private async schedule(proposal: Proposal): Promise<void> {
+    const jobId = `close.${proposal.id}`;
+    if (await this.deps.queue.getJob(jobId)) return;
+    await this.deps.queue.add(
+      'close',
+      { proposal_id: proposal.id },
+      { jobId, delay: Math.max(0, Date.parse(proposal.closes_at ?? '') - Date.now()), attempts: 10, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: true },
+    );
+  }
+
+  /**
+   * Casts or changes the caller's vote, weighted by its trust now. The caller's trust comes from its
+   * credential (the stored user), never from the request.
+   * @throws ForbiddenError below TRUSTED (80); ConflictError when the proposal is not open for voting
+   */
+  async vote(caller: Caller, id: string, choice: VoteChoice): Promise<{ proposal_id: string; choice: VoteChoice; weight: number }> {
+    if (caller.trust_level < VOTER_TRUST) throw new ForbiddenError(`voting needs trust ${VOTER_TRUST} (TRUSTED) or above`, VOTER_TRUST, caller.trust_level);
+    const proposal = await this.get(id);
+    const cast = await this.deps.store.castVote({ proposal_id: id, voter_id: caller.id, choice, weight: caller.trust_level }, { actor_id: caller.id });
+    if (!cast) throw new ConflictError('proposal', id, `is ${proposal.status}; votes are taken only while it is voting`);
+    return { proposal_id: id, choice, weight: caller.trust_level };
+  }
+
+  /** Delegates the caller's vote to another user (null revokes). A delegation that would loop is refused. */
+  async delegate(caller: Caller, delegateId: string | null): Promise<{ delegator_id: string; delegate_id: string | null }> {
+    if (delegateId !== null) {
+      if (delegateId === caller.id) throw new RequestValidationError('body', [{ path: ['delegate_id'], message: 'you cannot delegate to yourself' }]);
+      await this.deps.users.get(delegateId);
+      if (delegationLoops(await this.deps.store.listDelegations(), caller.id, delegateId)) {
+        throw new ConflictError('delegation', caller.id, `to ${delegateId} would make a loop (${delegateId} already delegates, directly or through others, to you)`);
+      }
+    }
+    await this.deps.store.setDelegation(caller.id, delegateId, { actor_id: caller.id });
+    return { delegator_id: caller.id, delegate_id: delegateId };
+  }
+
+  async delegationOf(userId: string): Promise<{ delegator_id: string; delegate_id: string | null; delegated_to_you: string[] }> {
+    const all = await this.deps.store.listDelegations();
+    return {
+      delegator_id: userId,
+      delegate_id: all.find((d) => d.delegator_id === userId)?.delegate_id ?? null,
+      delegated_to_you: all.filter((d) => d.delegate_id === userId).map((d) => d.delegator_id),
+    };
+  }
+
+  /** The count as it stands (while voting) or as it was at close. */
+  async count(id: string): Promise<Tally> {
+    const proposal = await this.get(id);
+    if (proposal.status === 'closed' && proposal.tally) return proposal.tally as unknown as Tally;
+    const [users, votes, delegations, settings] = await Promise.all([
+      this.deps.store.listUsers(),
+      this.deps.store.listVotes(id),
+      this.deps.store.listDelegations(),
+      this.settings(),
+    ]);
+    return tally(users, votes, delegations, { quorum: settings.quorum, pass_threshold: settings.pass_threshold });
+  }
+
+  /**
+   * Closes a proposal whose deadline has passed (the close job; also run for overdue ones at start-up):
+   * counts, records the outcome, and runs a passed proposal's action. Idempotent.
+   */
+  async close(id: string): Promise<Proposal> {
+    let proposal = await this.get(id);
+    if (proposal.status === 'voting') {
+      if (Date.parse(proposal.closes_at ?? '') > Date.now()) return proposal;
+      const count = await this.count(id);
+      const closed = await this.deps.store.changeProposal(
+        id,
+        {
+          from: ['voting'],
+          status: 'closed',
+          outcome: count.outcome,
+          closed_at: new Date().toISOString(),
+          tally: count as unknown as JsonObject,
+          ...(count.outcome === 'passed' ? { execution: { state: 'pending' } } : {}),
+        },
+        AS_GOVERNANCE,
+      );
+      proposal = closed ?? (await this.get(id));
+    }
+    if (proposal.outcome === 'passed' && proposal.execution?.state !== 'done') proposal = await this.execute(proposal);
+    return proposal;
+  }
+
+  /**
+   * Runs a passed proposal's action once: each action is idempotent (an overlay already active, a trust
+   * level already set, a setting already holding the value change nothing), and the proposal records it
+   * as done with a `governance_action` event under a fixed id.
+   */
+  private async execute(proposal: Proposal): Promise<Proposal> {
+    const action = proposal.action;
+    let result: JsonObject;
+    switch (proposal.kind) {
+      case 'overlay_activation': {
+        const overlay = await this.deps.registry.get(String(action.overlay_id));
+        const active =
+          overlay.state === 'active'
+            ? overlay
+            : await this.deps.registry.activate(GOVERNANCE_ACTOR, overlay.id, action.config ? { config: action.config as Record<string, unknown> } : {});
+        result = { overlay_id: active.id, state: active.state };
+        break;
+      }
+      case 'trust_change': {
+        const user = await this.deps.users.get(String(action.user_id));
+        const to = Number(action.trust_level);
+        if (user.trust_level !== to) await this.deps.users.update(GOVERNANCE_ACTOR, user.id, { trust_level: to, reason: `proposal ${proposal.id}: ${String(action.reason)}` });
+        result = { user_id: user.id, from: user.trust_level, to };
+        break;
+      }
+      case 'config_change': {
+        await this.deps.store.putSetting(String(action.key), action.value, AS_GOVERNANCE);
+        result = { key: String(action.key), value: action.value };
+        break;
+      }
+      default:
+        result = { adopted: String(action.text ?? '') };
+    }
+    const done = await this.deps.store.changeProposal(proposal.id, { from: ['closed'], execution: { state: 'done', at: new Date().toISOString(), result } }, AS_GOVERNANCE);
+    await this.deps.bus.publish({
+      id: uuidV5(`governance-action:${proposal.id}`),
+      kind: 'governance_action',
+      payload: { proposal_id: proposal.id, action: proposal.kind, outcome: 'executed', details: result },
+      trust_level: VOTER_TRUST,
+      source: { type: 'system', id: 'governance', name: 'governance' },
+      correlation_id: proposal.id,
+    });
+    return done ?? (await this.get(proposal.id));
+  }
+
+  /**
+   * After a restart: re-schedules the close of every proposal in voting and closes the overdue ones (a
+   * deadline that passed while no worker ran), and finishes executions left pending. Returns the closed.
+   */
+  async recover(): Promise<string[]> {
+    const closed: string[] = [];
+    for (const p of await this.list({ status: 'voting', limit: 10_000 })) {
+      if (Date.parse(p.closes_at ?? '') <= Date.now()) {
+        await this.close(p.id);
+        closed.push(p.id);
+      } else await this.schedule(p);
+    }
+    for (const p of await this.list({ status: 'closed', limit: 10_000 })) if (p.outcome === 'passed' && p.execution?.state !== 'done') await this.execute(p);
+    return closed;
+  }
+
+  /**
+   * The proposal's analysis: a constitutional review by the governance overlay (an active overlay with a
+   * `review_proposal` entry point) against the configured rules, and an advisory opinion from the
+   * intelligence adapter citing the capsules it drew on ("Ghost Council"). Both are stored with the
+   * proposal. The opinion is read at the asker's trust and kept with the highest trust it cites: a reader
+   * below that sees the review and a redacted opinion.
+   */
+  async analyse(caller: Caller, id: string): Promise<JsonObject> {
+    const proposal = await this.get(id);
+    const settings = await this.settings();
+    const currentTrust = proposal.kind === 'trust_change' ? (await this.deps.store.getUser(String(proposal.action.user_id)))?.trust_level : undefined;
+    const reviewer = (await this.deps.registry.active()).find((o) => o.manifest.entry_points.includes(REVIEW_ENTRY));
+    let review: JsonObject;
+    if (reviewer) {
+      const { title, description, kind, action } = proposal;
+      const result = await this.deps.executor.invoke(
+        reviewer.id,
+        {
+          function: REVIEW_ENTRY,
+          args: { proposal: { title, description, kind, action }, rules: settings.rules, ...(currentTrust === undefined ? {} : { current_trust: currentTrust }) },
+        },
+        GOVERNANCE_ACTOR,
+      );
+      review = {
+        reviewer: `${reviewer.name}@${reviewer.version}`,
+        rules: settings.rules,
+        ...(result.success ? (result.result as JsonObject) : { compliant: null, error: result.error?.message ?? 'failed' }),
+      };
+    } else {
+      review = { reviewer: null, rules: settings.rules, compliant: null, error: 'no active overlay reviews proposals (an entry point review_proposal)' };
+    }
+    const question = `${proposal.title}. ${proposal.description}`;
+    const hits = await this.deps.capsules.search(caller, { q: question.slice(0, 2000), limit: 5 });
+    const answer = await this.deps.intelligence.answer({
+      query: question,
+      capsules: hits.map((h) => ({ id: h.capsule.id, content: h.capsule.content.slice(0, 4000), version: h.capsule.version, trust_level: h.capsule.trust_level, score: h.score })),
+      parameters: { max_sentences: 4, max_citations: 4 },
+    });
+    const cited = hits.filter((h) => answer.citations.includes(h.capsule.id));
+    const opinion = {
+      advisory: true,
+      text: answer.text,
+      citations: answer.citations,
+      model: answer.model,
+      trust_level: cited.reduce((t, h) => Math.max(t, h.capsule.trust_level), 0),
+    };
+    const analysis = { at: new Date().toISOString(), review, opinion };
+    await this.deps.store.setProposalAnalysis(id, analysis);
+    return this.analysisFor(caller, analysis);
+  }
+
+  /** A stored analysis as `caller` may see it. */
+  analysisFor(caller: Caller, analysis: JsonObject): JsonObject {
+    const opinion = analysis.opinion as { trust_level: number } | undefined;
+    if (!opinion || canRead(caller.trust_level, opinion)) return analysis;
+    return { ...analysis, opinion: { advisory: true, redacted: true, trust_level: opinion.trust_level } };
+  }
+}
