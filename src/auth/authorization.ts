@@ -70,6 +70,8 @@ export const ROUTES: readonly RouteRule[] = [
   { method: 'GET', path: '/v2/events', permission: 'event:read' },
   { method: 'GET', path: '/v2/events/:id', permission: 'event:read' },
   { method: 'GET', path: '/v2/cascades/:id', permission: 'event:read' },
+  // The live stream: a WebSocket (the upgrade is authorised the same way; a plain GET answers 426).
+  { method: 'GET', path: '/ws/events', permission: 'event:read' },
 
   { method: 'POST', path: '/v2/governance/proposals', permission: 'governance:propose' },
   { method: 'GET', path: '/v2/governance/proposals', permission: 'governance:read' },

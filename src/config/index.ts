@@ -112,6 +112,8 @@ const EnvObject = z
     FORGE_GOVERNANCE_PASS_THRESHOLD: z.coerce.number().min(0.5).max(0.99).default(0.5),
     /** How long a proposal is open for voting unless it says otherwise. @defaultValue 7 */
     FORGE_GOVERNANCE_VOTING_DAYS: int(1, 90).default(7),
+    /** How often a live event stream's credential is checked again (a revoked key or disabled user ends it). @defaultValue 30000 */
+    FORGE_STREAM_RECHECK_MS: int(100, 3_600_000).default(30_000),
     /** Deliveries one event cascade may make before the next is stopped (and recorded). @defaultValue 5 */
     FORGE_CASCADE_MAX_HOPS: int(1, 50).default(5),
     /** How often committed changes (capsules, overlays, trust) are announced as system events; 0 turns it off. @defaultValue 1000 */
@@ -310,7 +312,7 @@ const ConfigSchema = EnvObject.superRefine((e, ctx) => {
           forcePathStyle: e.FORGE_S3_PATH_STYLE === 'true',
         }
       : { kind: 'filesystem' as const, root: path.join(path.resolve(e.FORGE_DATA_DIR), 'blobs') },
-  http: { host: e.HOST, port: e.PORT, bodyLimit: e.FORGE_BODY_LIMIT, probePort: e.FORGE_PROBE_PORT },
+  http: { host: e.HOST, port: e.PORT, bodyLimit: e.FORGE_BODY_LIMIT, probePort: e.FORGE_PROBE_PORT, streamRecheckMs: e.FORGE_STREAM_RECHECK_MS },
   queuePrefix: e.FORGE_QUEUE_PREFIX,
   queuePartitions: Array.from({ length: e.FORGE_QUEUE_PARTITIONS }, (_, i) => partitionPrefix(e.FORGE_QUEUE_PREFIX, i)),
   redisCluster: e.FORGE_REDIS_CLUSTER === 'true',

@@ -30,6 +30,8 @@ import type { EventQueries } from '../events/cascades.js';
 import type { Governance } from '../governance/governance.js';
 import { overlaysRouter } from './http/overlays.js';
 import { eventsRouter } from './http/events.js';
+import { EVENT_STREAM_PATH, EventStream } from './event-stream.js';
+import { guardedRouter } from './http/guard.js';
 import { governanceRouter } from './http/governance.js';
 import { requestsRouter } from './http/requests.js';
 import { probesRouter, systemRouter } from './http/system.js';
@@ -114,6 +116,26 @@ export function createIngressApp(services: IngressServices): express.Express {
   v2.use(systemRouter({ fleet, store, queues, registry: overlays.registry, health: overlays.health, counters: fleet.requests, audit: store, auditVerifier: services.audit }));
   app.use('/v2', v2);
 
+  // The live event stream: a WebSocket upgrade on the server (see `listen`); a plain GET is told to upgrade.
+  const stream = new EventStream({
+    store,
+    allowedHosts: config.allowedHosts,
+    recheckMs: config.http.streamRecheckMs,
+    authenticate: (req) => {
+      const header = req.headers.authorization;
+      return header ? authenticate(store, services.tokens, header, oidc) : authenticateSession(store, fleet.sessions, req.headers.cookie);
+    },
+  });
+  app.locals.eventStream = stream;
+  const ws = guardedRouter('');
+  ws.get(EVENT_STREAM_PATH, (_req, res) => {
+    res
+      .status(426)
+      .set('upgrade', 'websocket')
+      .json({ error: 'upgrade_required', message: `${EVENT_STREAM_PATH} is a WebSocket: connect with Upgrade: websocket` });
+  });
+  app.use(ws);
+
   app.use((req, res) => {
     res.status(404).json({ error: 'not_found', message: `no route for ${req.method} ${req.path}` });
   });
@@ -145,6 +167,17 @@ export function createProbesApp(services: { readonly config: Pick<ForgeConfig, '
 export async function listen(app: express.Express, host: string, port: number): Promise<{ server: Server; url: string }> {
   return new Promise((resolve, reject) => {
     const server = app.listen(port, host);
+    // The event stream (when the app has one) takes the WebSocket upgrades, and ends with the server.
+    const stream = app.locals.eventStream as EventStream | undefined;
+    if (stream) {
+      server.on('upgrade', stream.upgrade);
+      // Open streams would keep `close` waiting: they end first.
+      const close = server.close.bind(server);
+      server.close = ((callback?: (err?: Error) => void) => {
+        void stream.close();
+        return close(callback);
+      }) as typeof server.close;
+    }
     server.once('error', reject);
     server.once('listening', () => {
       const address = server.address();

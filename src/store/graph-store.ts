@@ -616,6 +616,8 @@ export interface GraphStore {
   getEvent(id: string): Promise<ForgeEvent | null>;
   /** Oldest first. */
   listEvents(filter: EventFilter): Promise<ForgeEvent[]>;
+  /** The sequence number of the newest event (0 when there is none): where a live reader starts. */
+  latestEventSeq(): Promise<number>;
   /**
    * Records that `subscriber` handled `eventId`, with the cascade link the delivery made, in one
    * transaction; false when it already had.

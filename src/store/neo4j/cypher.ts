@@ -278,6 +278,7 @@ export const CYPHER = {
   // ---- events --------------------------------------------------------------------------------
   eventById: q('MATCH (e:Event {id: $id}) RETURN e', ['id']),
   /** Writing the head takes its lock: events get their sequence numbers in one order. */
+  latestEventSeq: q('MATCH (h:EventHead {id: 1}) RETURN h.seq AS seq', []),
   nextEventSeq: q('MATCH (h:EventHead {id: 1}) SET h.seq = h.seq + 1 RETURN h.seq AS seq', []),
   createEvent: q('CREATE (e:Event) SET e = $props RETURN e', ['props']),
   listEvents: q(

@@ -1076,6 +1076,10 @@ export class Neo4jGraphStore implements GraphStore {
     return result.records.map((r) => toEvent(props(r.get('e') as Node)));
   }
 
+  async latestEventSeq(): Promise<number> {
+    return ((await this.read((tx) => Neo4jGraphStore.run(tx, CYPHER.latestEventSeq, {}))).records[0]?.get('seq') as number | undefined) ?? 0;
+  }
+
   async markDelivered(eventId: string, subscriber: string, link?: CascadeLink): Promise<boolean> {
     return this.write(async (tx) => {
       const fresh =

@@ -1305,6 +1305,10 @@ export class SqliteGraphStore implements GraphStore {
       .map(toEvent);
   }
 
+  async latestEventSeq(): Promise<number> {
+    return this.stmt<[], number | null>('SELECT max(seq) FROM events').pluck().get() ?? 0;
+  }
+
   async markDelivered(eventId: string, subscriber: string, link?: CascadeLink): Promise<boolean> {
     return this.grouped(() => {
       const fresh =
