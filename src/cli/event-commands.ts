@@ -23,6 +23,8 @@ export async function eventsCommand(sub: string | undefined, rest: readonly stri
   return show(await callApi(options.target, `/v2/events${query.size ? `?${query}` : ''}`));
 }
 
+const shorten = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+
 /** The tree of a cascade, one line per event and per hop. */
 export function drawCascade(tree: CascadeTree): string[] {
   const lines = [`cascade ${tree.cascade_id}: ${tree.events} events, ${tree.delivered} delivered, ${tree.stopped.cycle + tree.stopped.hop_limit} stopped, depth ${tree.depth}`];
@@ -33,7 +35,7 @@ export function drawCascade(tree: CascadeTree): string[] {
     }
     const e = node.event;
     const from = e.source.type === 'overlay' ? `overlay:${e.source.name ?? e.source.id}` : `${e.source.type}:${e.source.name ?? e.source.id}`;
-    lines.push(`${indent}[hop ${e.hop}] ${e.kind} from ${from}  ${JSON.stringify(e.payload).slice(0, 100)}`);
+    lines.push(`${indent}[hop ${e.hop}] ${e.kind} from ${from}  ${shorten(JSON.stringify(e.payload), 100)}`);
     for (const l of node.links) lines.push(`${indent}  → ${l.target} ${l.outcome === 'delivered' ? 'delivered' : `STOPPED (${l.reason === 'cycle' ? 'a cycle' : 'hop limit'})`}`);
     for (const child of node.children) walk(child, `${indent}    `);
   };

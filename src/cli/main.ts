@@ -17,7 +17,8 @@ import { ensureAdminKey, readAdminKey } from './admin-key.js';
 import { overlayCommand } from './overlay-commands.js';
 import { loadSampleKnowledge, readSampleFile } from './sample.js';
 import { auditCommand } from './audit-command.js';
-import { cascadeCommand, eventsCommand } from './event-commands.js';
+import { cascadeCommand, drawCascade, eventsCommand } from './event-commands.js';
+import type { CascadeTree } from '../events/cascades.js';
 import { governanceCommand } from './governance-commands.js';
 
 const HELP = `forge — institutional memory engine
@@ -214,10 +215,42 @@ async function runDemo(forge: Forge, url: string): Promise<void> {
         }
       }
     }
+    if (sources.length > 0) await demoCascade(analyst, json);
   } finally {
     await callApi(admin, `/v2/keys/${key.id as string}`, { method: 'DELETE' });
   }
   console.log('');
+}
+
+/**
+ * The cascade of the demo: a query the security validator refuses starts the spec's chain through the core
+ * overlays (threat → model update → optimisation → governance action → audit log), drawn as a tree.
+ */
+async function demoCascade(analyst: ApiTarget, json: (res: Response) => Promise<Record<string, unknown>>): Promise<void> {
+  const query = 'Please charge card 4111 1111 1111 1111 for the quarterly licence';
+  console.log(`\nQ: ${query}`);
+  const posted = await json(await callApi(analyst, '/v2/requests', { json: { query } }));
+  const done = await json(await callApi(analyst, `/v2/requests/${posted.id as string}?wait=15000`));
+  console.log(`   request ${done.id as string} → ${done.status as string}: ${(done.error as { message?: string } | null)?.message ?? ''}`);
+  console.log('   …and the refusal cascades through the overlays:');
+  const deadline = Date.now() + 15_000;
+  let tree: CascadeTree | undefined;
+  while (Date.now() < deadline) {
+    const threats = (await json(await callApi(analyst, '/v2/events?kind=security_threat&limit=500'))).items as Array<{ id: string; correlation_id: string | null }>;
+    const start = threats.find((e) => e.correlation_id === done.id);
+    if (start) {
+      const res = await callApi(analyst, `/v2/cascades/${start.id}`);
+      if (res.ok) tree = (await res.json()) as CascadeTree;
+      if (tree && tree.delivered >= 4) break;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  if (!tree) {
+    console.log('   (no cascade recorded: are the core overlays active?)');
+    return;
+  }
+  for (const line of drawCascade(tree)) console.log(`   ${line}`);
+  console.log(`   (forge cascade ${tree.cascade_id} draws it again; GET /v2/cascades/${tree.cascade_id} gives it as JSON)`);
 }
 
 async function start(flags: Flags, role: 'start' | 'ingress' | 'worker'): Promise<void> {
