@@ -9,6 +9,7 @@ import { Reembedding } from './services/reembedding.js';
 import { EventBus, sourceKey } from './events/bus.js';
 import { EventQueries } from './events/cascades.js';
 import { Governance } from './governance/governance.js';
+import { GovernanceGate } from './governance/gate.js';
 import { overlaySubscribers } from './overlays/subscriptions.js';
 import type { ForgeConfig, Phase } from './config/index.js';
 import { RedisStartError } from './errors.js';
@@ -108,6 +109,8 @@ export interface Forge {
   readonly eventLog: EventQueries;
   /** Proposals, votes and delegation; passed proposals' actions. */
   readonly governance: Governance;
+  /** What a single admin may no longer do alone (above the gate's trust). */
+  readonly gate: GovernanceGate;
   /** The audit chain's signed checkpoints, and its verification. */
   readonly audit: AuditCheckpoints;
   readonly requests: RequestService;
@@ -240,6 +243,7 @@ export async function createForge(config: ForgeConfig, overrides: ForgeOverrides
     requests,
     users,
     governance,
+    gate: new GovernanceGate({ gateTrust: config.governance.gateTrust, store }),
     tokens: new TokenService({ store, settings: { ...config.tokens, secret: localSecret(config, config.tokens.secret, 'token.secret') } }),
     overlays: { registry, executor, health, canaries },
     dlq: new DeadLetterService({ config, store, deadLetters: queues.deadLetters, queues, flows: queues.flows, events }),

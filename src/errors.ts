@@ -19,6 +19,7 @@ const HTTP_STATUS = {
   registration_closed: 403,
   permission_denied: 403,
   security_denied: 403,
+  governance_required: 403,
   trust_flow_violation: 409,
   phase_timeout: 504,
   redis_server_missing: 500,

@@ -110,6 +110,11 @@ const EnvObject = z
     FORGE_GOVERNANCE_QUORUM: z.coerce.number().min(0.01).max(1).default(0.5),
     /** A proposal passes with more than this share of the weight for and against. @defaultValue 0.5 */
     FORGE_GOVERNANCE_PASS_THRESHOLD: z.coerce.number().min(0.5).max(0.99).default(0.5),
+    /**
+     * Activating an overlay, or granting a user a trust, at or above this needs a passed proposal (an admin
+     * may act alone only in a declared, audited emergency); 101 turns the gate off. @defaultValue 80
+     */
+    FORGE_GOVERNANCE_GATE_TRUST: int(1, 101).default(80),
     /** How long a proposal is open for voting unless it says otherwise. @defaultValue 7 */
     FORGE_GOVERNANCE_VOTING_DAYS: int(1, 90).default(7),
     /** How often a live event stream's credential is checked again (a revoked key or disabled user ends it). @defaultValue 30000 */
@@ -374,7 +379,12 @@ const ConfigSchema = EnvObject.superRefine((e, ctx) => {
           ),
         ],
   overlayThreads: e.FORGE_OVERLAY_THREADS,
-  governance: { quorum: e.FORGE_GOVERNANCE_QUORUM, passThreshold: e.FORGE_GOVERNANCE_PASS_THRESHOLD, votingDays: e.FORGE_GOVERNANCE_VOTING_DAYS },
+  governance: {
+    quorum: e.FORGE_GOVERNANCE_QUORUM,
+    passThreshold: e.FORGE_GOVERNANCE_PASS_THRESHOLD,
+    votingDays: e.FORGE_GOVERNANCE_VOTING_DAYS,
+    gateTrust: e.FORGE_GOVERNANCE_GATE_TRUST,
+  },
   events: { maxHops: e.FORGE_CASCADE_MAX_HOPS, overlayPerMinute: e.FORGE_OVERLAY_EVENTS_PER_MINUTE, outboxIntervalMs: e.FORGE_OUTBOX_INTERVAL_MS },
   overlayMaxWasmBytes: e.FORGE_OVERLAY_MAX_WASM_BYTES,
   immune: {

@@ -79,6 +79,9 @@ export interface GovernanceDeps {
 export const GOVERNANCE_ACTOR: Caller = { id: 'governance', roles: ['admin'], trust_level: 100 };
 const AS_GOVERNANCE = { actor_id: GOVERNANCE_ACTOR.id };
 const REVIEW_ENTRY = 'review_proposal';
+/** How much a proposer's trust moves when its proposal passes or is rejected, and the lowest it goes. */
+export const PROPOSER_TRUST_STEP = 2;
+export const PROPOSER_TRUST_FLOOR = 40;
 
 /**
  * Trust-weighted governance: proposals (draft → voting → closed: passed, rejected or expired), votes by
@@ -241,9 +244,29 @@ export class Governance {
         AS_GOVERNANCE,
       );
       proposal = closed ?? (await this.get(id));
+      if (closed) await this.adjustProposerTrust(closed);
     }
     if (proposal.outcome === 'passed' && proposal.execution?.state !== 'done') proposal = await this.execute(proposal);
     return proposal;
+  }
+
+  /**
+   * Trust that moves with behaviour, within bounds: the proposer of a passed proposal gains
+   * PROPOSER_TRUST_STEP, of a rejected one loses it (an expired one changes nothing). The rule never lifts
+   * anyone to TRUSTED (80) or above — that takes a trust_change proposal — and never takes anyone below
+   * SANDBOX (40); each change is in the user's trust history with the proposal named.
+   */
+  private async adjustProposerTrust(proposal: Proposal): Promise<void> {
+    if (proposal.outcome !== 'passed' && proposal.outcome !== 'rejected') return;
+    const user = await this.deps.store.getUser(proposal.proposer_id);
+    if (!user || user.disabled) return;
+    const to =
+      proposal.outcome === 'passed' ? Math.min(user.trust_level + PROPOSER_TRUST_STEP, VOTER_TRUST - 1) : Math.max(user.trust_level - PROPOSER_TRUST_STEP, PROPOSER_TRUST_FLOOR);
+    if (proposal.outcome === 'passed' ? to <= user.trust_level : to >= user.trust_level) return;
+    await this.deps.users.update(GOVERNANCE_ACTOR, user.id, {
+      trust_level: to,
+      reason: `proposal ${proposal.id} ${proposal.outcome} (trust follows proposals: ±${PROPOSER_TRUST_STEP})`,
+    });
   }
 
   /**

@@ -120,8 +120,12 @@ export const OverlayListQuery = z.strictObject({
   phase: z.string().min(1).max(50).optional(),
 });
 
+/** An admin acting alone where governance would decide (see GovernanceGate): audited with the reason. */
+const emergency = z.strictObject({ reason: z.string().trim().min(10, 'say why, in at least 10 characters').max(1000) }).optional();
+
 export const ActivateOverlayBody = z.strictObject({
   config: z.record(z.string(), z.unknown()).optional(),
+  emergency,
   ttl_seconds: z
     .number()
     .int()
@@ -208,6 +212,7 @@ export const CreateUserBody = z.strictObject({
   role,
   trust_level: trustLevel,
   password: z.string().min(12, 'at least 12 characters').max(1024).optional(),
+  emergency,
 });
 
 export const UpdateUserBody = z
@@ -217,6 +222,7 @@ export const UpdateUserBody = z
     disabled: z.boolean().optional(),
     password: z.string().min(12, 'at least 12 characters').max(1024).optional(),
     reason: z.string().trim().min(1).max(500),
+    emergency,
   })
   .refine(
     (b) => b.role !== undefined || b.trust_level !== undefined || b.disabled !== undefined || b.password !== undefined,

@@ -28,6 +28,7 @@ import { deadLettersRouter } from './http/dead-letters.js';
 import { errorMapper } from './http/errors.js';
 import type { EventQueries } from '../events/cascades.js';
 import type { Governance } from '../governance/governance.js';
+import type { GovernanceGate } from '../governance/gate.js';
 import { overlaysRouter } from './http/overlays.js';
 import { eventsRouter } from './http/events.js';
 import { EVENT_STREAM_PATH, EventStream } from './event-stream.js';
@@ -53,6 +54,7 @@ export interface IngressServices {
   readonly audit: Pick<AuditCheckpoints, 'verify'>;
   readonly eventLog: EventQueries;
   readonly governance: Governance;
+  readonly gate: GovernanceGate;
 }
 
 /** Reads served by the graph store alone: they keep working while Redis is away. */
@@ -106,10 +108,10 @@ export function createIngressApp(services: IngressServices): express.Express {
     next(new FleetUnavailableError(fleet.describe()));
   });
   v2.use(authRouter({ store, tokens: services.tokens, limits: fleet.rateLimits, users: services.users, selfRegistration: config.selfRegistration }));
-  v2.use(usersRouter({ users: services.users }));
+  v2.use(usersRouter({ users: services.users, gate: services.gate }));
   v2.use(requestsRouter({ requests: services.requests }));
   v2.use(capsulesRouter({ capsules: services.capsules }));
-  v2.use(overlaysRouter({ ...overlays, maxWasmBytes: config.overlayMaxWasmBytes, events: services.eventLog }));
+  v2.use(overlaysRouter({ ...overlays, maxWasmBytes: config.overlayMaxWasmBytes, events: services.eventLog, gate: services.gate }));
   v2.use(eventsRouter({ events: services.eventLog }));
   v2.use(governanceRouter({ governance: services.governance }));
   v2.use(deadLettersRouter({ dlq: services.dlq }));

@@ -6,6 +6,7 @@ import type { OverlayExecutor } from '../../overlays/executor.js';
 import type { OverlayHealth } from '../../overlays/health.js';
 import type { OverlayRegistry } from '../../overlays/registry.js';
 import type { EventQueries } from '../../events/cascades.js';
+import type { GovernanceGate } from '../../governance/gate.js';
 import { ActivateOverlayBody, AffectedQuery, CanaryBody, InvokeOverlayBody, OverlayListQuery, SuspendOverlayBody } from '../api-schemas.js';
 import { callerOf } from './context.js';
 import { guardedRouter } from './guard.js';
@@ -19,10 +20,11 @@ export interface OverlaysRouterDeps {
   /** Largest module accepted, in bytes. */
   readonly maxWasmBytes: number;
   readonly events: Pick<EventQueries, 'affected'>;
+  readonly gate: Pick<GovernanceGate, 'admit'>;
 }
 
 /** `/overlays` and `/immune`: register, run and look after WebAssembly overlays. */
-export function overlaysRouter({ registry, executor, health, canaries, maxWasmBytes, events }: OverlaysRouterDeps): Router {
+export function overlaysRouter({ registry, executor, health, canaries, maxWasmBytes, events, gate }: OverlaysRouterDeps): Router {
   const r = guardedRouter('/v2');
   const upload = multer({
     storage: multer.memoryStorage(),
@@ -55,8 +57,13 @@ export function overlaysRouter({ registry, executor, health, canaries, maxWasmBy
   });
 
   r.post('/overlays/:id/activate', async (req, res) => {
-    const body = parse(ActivateOverlayBody, req.body, 'body');
-    res.json(registry.view(await registry.activate(callerOf(res), req.params.id, body)));
+    const { emergency, ...body } = parse(ActivateOverlayBody, req.body, 'body');
+    const overlay = await registry.get(req.params.id);
+    // Above the gate's trust an overlay is activated by a passed proposal, or by an admin in a declared emergency.
+    const admitted = gate.admit(callerOf(res), { what: `activating overlay ${overlay.name}@${overlay.version}`, entity_type: 'overlay', trust: overlay.trust_level, emergency });
+    const active = await registry.activate(callerOf(res), overlay.id, body);
+    await admitted(active.id);
+    res.json(registry.view(active));
   });
 
   r.post('/overlays/:id/suspend', async (req, res) => {
