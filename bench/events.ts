@@ -131,7 +131,13 @@ async function main(): Promise<void> {
     const raw = await rawDeliveries(redisUrl);
     process.stderr.write(`${raw.toFixed(0)}/s\nForge: ${EVENTS} events… `);
     const forge = await createForge(
-      loadConfig({ ...process.env, REDIS_URL: redisUrl, FORGE_DATA_DIR: path.join(dataDir, 'forge'), FORGE_QUEUE_PREFIX: `{bench-events-${randomUUID().slice(0, 6)}}`, FORGE_OUTBOX_INTERVAL_MS: '0' }),
+      loadConfig({
+        ...process.env,
+        REDIS_URL: redisUrl,
+        FORGE_DATA_DIR: path.join(dataDir, 'forge'),
+        FORGE_QUEUE_PREFIX: `{bench-events-${randomUUID().slice(0, 6)}}`,
+        FORGE_OUTBOX_INTERVAL_MS: '0',
+      }),
     );
     try {
       forge.startWorkers();
