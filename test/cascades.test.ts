@@ -180,3 +180,29 @@ describe('cascades between overlays', () => {
     expect(await forge.store.listEvents({ kind: 'custom.leak', limit: 1 })).toEqual([]);
   }, 40_000);
 });
+
+describe('replay', () => {
+  it('re-delivers recorded events to a subscriber that came late, once: what it handled is not queued again', async () => {
+    const served = await createServedForge({ FORGE_OVERLAY_THREADS: '1' });
+    t = served;
+    const { forge, url } = served;
+    const first = await forge.eventLog.publish(ANALYST, { kind: 'custom.order', payload: { n: 1 } });
+    const second = await forge.eventLog.publish(ANALYST, { kind: 'custom.order', payload: { n: 2 } });
+    await relayOverlay(forge, { name: 'late', listen: 'custom.order', emit: 'custom.receipt' });
+    // Activated after both were published: it saw neither.
+    expect(await forge.store.listEvents({ kind: 'custom.receipt', limit: 10 })).toEqual([]);
+    const replayed = await callJson(url, 'POST', '/v2/events/replay', { subscriber: 'overlay:late', after_seq: first.seq - 1 });
+    expect(replayed).toMatchObject({ status: 202, body: { subscriber: 'overlay:late', queued: 2 } });
+    const receipts = await eventually(
+      async () => {
+        const r = await forge.store.listEvents({ kind: 'custom.receipt', limit: 10 });
+        return r.length === 2 ? r : undefined;
+      },
+      20_000,
+      'two receipts',
+    );
+    expect(receipts.map((e) => e.parent_id).sort()).toEqual([first.id, second.id].sort());
+    expect((await callJson(url, 'POST', '/v2/events/replay', { subscriber: 'overlay:late', after_seq: 0 })).body).toMatchObject({ queued: 0 });
+    expect((await callJson(url, 'POST', '/v2/events/replay', { subscriber: 'overlay:late' })).status).toBe(400);
+  }, 30_000);
+});

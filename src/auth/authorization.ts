@@ -68,6 +68,7 @@ export const ROUTES: readonly RouteRule[] = [
 
   { method: 'POST', path: '/v2/events', permission: 'event:publish' },
   { method: 'GET', path: '/v2/events', permission: 'event:read' },
+  { method: 'POST', path: '/v2/events/replay', permission: 'overlay:manage' },
   { method: 'GET', path: '/v2/events/:id', permission: 'event:read' },
   { method: 'GET', path: '/v2/cascades/:id', permission: 'event:read' },
   // The live stream: a WebSocket (the upgrade is authorised the same way; a plain GET answers 426).

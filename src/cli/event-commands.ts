@@ -10,13 +10,23 @@ export interface EventCommandOptions {
   readonly json?: boolean;
 }
 
-/** `forge events [list] [--kind K] [--cascade ID]` and `forge events publish KIND [PAYLOAD-JSON]`. */
+/** `forge events [list] [--kind K] [--cascade ID]`, `forge events publish KIND [PAYLOAD-JSON]`, `forge events replay SUBSCRIBER AFTER-SEQ`. */
 export async function eventsCommand(sub: string | undefined, rest: readonly string[], options: EventCommandOptions): Promise<void> {
   if (sub === 'publish') {
     const kind = need(rest[0], 'kind', "forge events publish <kind> ['{json payload}']");
     return show(await callApi(options.target, '/v2/events', { json: { kind, payload: json(rest[1], 'payload') ?? {} } }));
   }
-  if (sub !== undefined && sub !== 'list') throw new ConfigError([{ field: 'events', message: `unknown subcommand "${sub}"; use list or publish` }]);
+  if (sub === 'replay') {
+    const usage = 'forge events replay <subscriber> <after-seq> [--kind K]';
+    const after = Number(need(rest[1], 'after-seq', usage));
+    if (!Number.isInteger(after) || after < 0) throw new ConfigError([{ field: 'after-seq', message: `is a sequence number (0 or more), not ${rest[1]}` }]);
+    return show(
+      await callApi(options.target, '/v2/events/replay', {
+        json: { subscriber: need(rest[0], 'subscriber', usage), after_seq: after, ...(options.kind ? { kind: options.kind } : {}) },
+      }),
+    );
+  }
+  if (sub !== undefined && sub !== 'list') throw new ConfigError([{ field: 'events', message: `unknown subcommand "${sub}"; use list, publish or replay` }]);
   const query = new URLSearchParams();
   if (options.kind) query.set('kind', options.kind);
   if (options.cascade) query.set('cascade_id', options.cascade);

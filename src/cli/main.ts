@@ -43,6 +43,7 @@ usage:
   forge user list | key create USER-ID [--label L] | key revoke KEY-ID
   forge overlay affected ID [--hops N]   which subscribers this overlay's events reached (TRIGGERED links)
   forge events [--kind K] [--cascade ID] | events publish KIND ['{json payload}']
+  forge events replay SUBSCRIBER AFTER-SEQ [--kind K]   re-deliver recorded events (what it handled is skipped)
   forge cascade ID [--json]              a cascade (from any of its events) drawn as a tree
   forge governance list [--status S] | show ID | tally ID | analysis ID [--refresh] | settings
   forge governance propose --title T --description D --kind K --action JSON [--open] [--closes-at ISO]

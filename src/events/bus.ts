@@ -67,7 +67,7 @@ const digestOf = (payload: unknown) => createHash('sha256').update(JSON.stringif
 export const DEFAULT_MAX_HOPS = 5;
 
 export interface EventBusOptions {
-  readonly store: Pick<GraphStore, 'appendEvent' | 'getEvent' | 'markDelivered' | 'wasDelivered'>;
+  readonly store: Pick<GraphStore, 'appendEvent' | 'getEvent' | 'markDelivered' | 'wasDelivered' | 'listEvents'>;
   readonly queue: Pick<Queue<EventDeliveryJob>, 'addBulk' | 'getJob'>;
   readonly deadLetters: Pick<Queue<DeadLetter>, 'add'>;
   /** Attempts per delivery before it is dead-lettered. @defaultValue 5 */
@@ -219,6 +219,35 @@ export class EventBus {
     const job = this.deliveryJob(event, delivery.subscriber);
     await (await this.deps.queue.getJob(job.opts.jobId))?.remove();
     await this.deps.queue.addBulk([job]);
+  }
+
+  /**
+   * Replays recorded events to one subscriber (a newly activated overlay catching up, a handler that was
+   * fixed): every event after `after_seq` (up to `until_seq`, of `kind` when given) that the subscriber
+   * subscribes to and may read is queued for it again. What it already handled is skipped on delivery, so
+   * a replay never applies an event twice. Returns how many deliveries were queued.
+   */
+  async replay(options: { subscriber: string; after_seq: number; until_seq?: number; kind?: string; limit?: number }): Promise<number> {
+    const limit = options.limit ?? 10_000;
+    let queued = 0;
+    for (let after = options.after_seq; queued < limit;) {
+      const page = await this.deps.store.listEvents({ after_seq: after, limit: 500, ...(options.kind ? { kind: options.kind } : {}) });
+      const due = page.filter((e) => options.until_seq === undefined || e.seq <= options.until_seq);
+      const jobs = [];
+      for (const event of due) {
+        if (queued + jobs.length >= limit) break;
+        if ((await this.subscribersOf(event)).includes(options.subscriber) && !(await this.deps.store.wasDelivered(event.id, options.subscriber))) {
+          jobs.push(this.deliveryJob(event, options.subscriber));
+        }
+      }
+      // A finished job under the same id may still be kept: remove it so the delivery is queued again.
+      for (const job of jobs) await (await this.deps.queue.getJob(job.opts.jobId))?.remove();
+      if (jobs.length) await this.deps.queue.addBulk(jobs);
+      queued += jobs.length;
+      if (page.length < 500 || due.length < page.length) return queued;
+      after = (page.at(-1) as ForgeEvent).seq;
+    }
+    return queued;
   }
 
   /** The event worker's processor: hands the event to its subscriber unless it already handled it. */

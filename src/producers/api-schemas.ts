@@ -174,6 +174,15 @@ export const ListEventsQuery = z.strictObject({
   limit: queryInt(1, 500).default(100),
 });
 
+export const ReplayEventsBody = z.strictObject({
+  /** A subscriber key: `overlay:<name>` or a subscriber registered in code. */
+  subscriber: z.string().min(1).max(200),
+  after_seq: z.number().int().min(0),
+  until_seq: z.number().int().min(0).optional(),
+  kind: z.string().min(1).max(100).optional(),
+  limit: z.number().int().min(1).max(100_000).default(10_000),
+});
+
 export const AffectedQuery = z.strictObject({ hops: queryInt(1, 20).default(5) });
 
 export const InvokeOverlayBody = z.strictObject({

@@ -27,6 +27,7 @@ import { capsulesRouter } from './http/capsules.js';
 import { deadLettersRouter } from './http/dead-letters.js';
 import { errorMapper } from './http/errors.js';
 import type { EventQueries } from '../events/cascades.js';
+import type { EventBus } from '../events/bus.js';
 import type { Governance } from '../governance/governance.js';
 import type { GovernanceGate } from '../governance/gate.js';
 import { overlaysRouter } from './http/overlays.js';
@@ -53,6 +54,7 @@ export interface IngressServices {
   readonly metrics: { readonly registry: Registry };
   readonly audit: Pick<AuditCheckpoints, 'verify'>;
   readonly eventLog: EventQueries;
+  readonly events: Pick<EventBus, 'replay'>;
   readonly governance: Governance;
   readonly gate: GovernanceGate;
 }
@@ -112,7 +114,7 @@ export function createIngressApp(services: IngressServices): express.Express {
   v2.use(requestsRouter({ requests: services.requests }));
   v2.use(capsulesRouter({ capsules: services.capsules }));
   v2.use(overlaysRouter({ ...overlays, maxWasmBytes: config.overlayMaxWasmBytes, events: services.eventLog, gate: services.gate }));
-  v2.use(eventsRouter({ events: services.eventLog }));
+  v2.use(eventsRouter({ events: services.eventLog, bus: services.events }));
   v2.use(governanceRouter({ governance: services.governance }));
   v2.use(deadLettersRouter({ dlq: services.dlq }));
   v2.use(systemRouter({ fleet, store, queues, registry: overlays.registry, health: overlays.health, counters: fleet.requests, audit: store, auditVerifier: services.audit }));
