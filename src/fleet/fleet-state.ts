@@ -4,17 +4,19 @@
  * code sees these interfaces only; the one adapter (`redis-fleet-state.ts`) owns every key name and every
  * Lua script, and changes state atomically so that concurrent workers agree.
  */
-import type { RequestStatus } from '../store/graph-store.js';
+import type { OverlayState, RequestStatus } from '../store/graph-store.js';
 
 // ---- events -------------------------------------------------------------------------------------
 
 /**
  * Events on the fleet channel. One union, and one publisher per type:
  * - `request.finished` — `workers/request-outcome.ts` (a request ended: completed, failed or rejected);
- * - `overlay_quarantined` — `overlays/executor.ts` (an overlay stopped running everywhere).
+ * - `overlay_quarantined` — `overlays/executor.ts` (an overlay stopped running everywhere);
+ * - `overlay.state_changed` — `overlays/registry.ts` (every process drops its list of active overlays).
  */
 export type FleetEvent =
   | { readonly type: 'request.finished'; readonly request_id: string; readonly status: RequestStatus }
+  | { readonly type: 'overlay.state_changed'; readonly overlay_id: string; readonly state: OverlayState }
   | { readonly type: 'overlay_quarantined'; readonly overlay_id: string; readonly name: string; readonly version: string; readonly reason: string };
 
 export type FleetEventType = FleetEvent['type'];

@@ -1,6 +1,7 @@
 import type { Queue } from 'bullmq';
 import { sha256Hex, type BlobStore } from '../blobs/blob-store.js';
 import type { ForgeConfig, Phase } from '../config/index.js';
+import type { EventChannel } from '../fleet/fleet-state.js';
 import { ConflictError, ForgeError, NotFoundError, PermissionDeniedError } from '../errors.js';
 import { satisfies } from '../store/versions.js';
 import type { Caller, GraphStore, JsonObject, MutationContext, OverlayFilter, OverlayRecord, OverlayStateChange } from '../store/graph-store.js';
@@ -68,6 +69,8 @@ export interface OverlayRegistryDeps {
   readonly phases: ForgeConfig['phases'];
   /** Delayed jobs that end activations with a TTL. */
   readonly expiry: Queue<OverlayExpiryJob>;
+  /** The fleet channel: a state change made anywhere drops every process's list of active overlays at once. */
+  readonly changes?: EventChannel;
 }
 
 /** How long a process trusts its list of active overlays before reading it again. */
@@ -83,6 +86,7 @@ export class OverlayRegistry {
   private readonly deps: OverlayRegistryDeps;
   private readonly modules = new Map<string, Uint8Array>();
   private activeList: { readonly at: number; readonly list: Promise<OverlayRecord[]> } | null = null;
+  private listening: Promise<unknown> | undefined;
 
   private readonly preparation: ModulePreparation = createModulePreparation();
 
@@ -118,9 +122,15 @@ export class OverlayRegistry {
 
   /**
    * Every overlay that was ever activated (active, suspended or quarantined), read at most once a second
-   * per process (the pipeline's hot path asks for every phase).
+   * per process (the pipeline's hot path asks for every phase), and again at once after any process
+   * changes an overlay's state.
    */
   bound(): Promise<OverlayRecord[]> {
+    this.listening ??= this.deps.changes
+      ?.subscribe('overlay.state_changed', () => {
+        this.activeList = null;
+      })
+      .catch((err: unknown) => console.error('[forge] overlay state changes will be seen within a second, not at once:', err instanceof Error ? err.message : err));
     if (!this.activeList || Date.now() - this.activeList.at > ACTIVE_LIST_TTL_MS) {
       this.activeList = { at: Date.now(), list: this.deps.store.listOverlays({}).then((all) => all.filter((o) => o.state !== 'pending')) };
     }
@@ -136,6 +146,7 @@ export class OverlayRegistry {
   async setState(id: string, change: OverlayStateChange, ctx: MutationContext): Promise<OverlayRecord | null> {
     const changed = await this.deps.store.setOverlayState(id, change, ctx);
     this.activeList = null;
+    if (changed) await this.deps.changes?.publish({ type: 'overlay.state_changed', overlay_id: id, state: changed.state }).catch(() => undefined);
     return changed;
   }
 
