@@ -183,7 +183,7 @@ export async function createForge(config: ForgeConfig, overrides: ForgeOverrides
         eventsPerMinute: config.events.overlayPerMinute,
       }),
     }));
-  const registry = new OverlayRegistry({ store, blobs, phases: config.phases, expiry: queues.overlayExpiry });
+  const registry = new OverlayRegistry({ store, blobs, phases: config.phases, expiry: queues.overlayExpiry, changes: fleet.events });
   const executor = new OverlayExecutor({ registry, fleet, settings: config.immune, runtime: overlayRuntime });
   events.addSource(overlaySubscribers({ registry, executor }));
   const users = new UserService({ store });

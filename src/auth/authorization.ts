@@ -125,6 +125,11 @@ export const ROUTES: readonly RouteRule[] = [
   { method: 'POST', path: '/v2/users/:id/keys', permission: 'user:manage' },
   { method: 'DELETE', path: '/v2/keys/:id', permission: 'user:manage' },
 
+  // The Model Context Protocol (streamable HTTP, stateless): tools and resources as the caller.
+  { method: 'POST', path: '/mcp', permission: 'capsule:read' },
+  { method: 'GET', path: '/mcp', permission: 'capsule:read' },
+  { method: 'DELETE', path: '/mcp', permission: 'capsule:read' },
+
   // The browser login of Bull Board: anyone may try; the form checks the credential.
   { method: 'GET', path: '/admin/login', permission: 'public' },
   { method: 'POST', path: '/admin/login', permission: 'public' },

@@ -20,6 +20,7 @@ import { auditCommand } from './audit-command.js';
 import { cascadeCommand, drawCascade, eventsCommand } from './event-commands.js';
 import type { CascadeTree } from '../events/cascades.js';
 import { governanceCommand } from './governance-commands.js';
+import { mcpCommand } from './mcp-command.js';
 
 const HELP = `forge — institutional memory engine
 
@@ -49,6 +50,7 @@ usage:
   forge governance propose --title T --description D --kind K --action JSON [--open] [--closes-at ISO]
   forge governance open ID [--closes-at ISO] | vote ID for|against|abstain
   forge governance delegate USER-ID | undelegate | delegation
+  forge mcp [--target URL] [--api-key K]  the MCP server over stdio (tools run on the ingress, as the key's user)
   forge audit verify [--target URL]      recompute the audit chain and check it against its signed checkpoint
                                          (exit 1 when it was edited, rewritten or truncated)
                 client commands send --api-key, FORGE_API_KEY, or for the local ingress <data-dir>/admin.key
@@ -405,6 +407,8 @@ async function main(argv: string[]): Promise<void> {
       });
     case 'events':
       return eventsCommand(positionals[1], positionals.slice(2), { target: targetOf(flags), kind: flags.kind, cascade: flags.cascade });
+    case 'mcp':
+      return mcpCommand(targetOf(flags));
     case 'cascade':
       return cascadeCommand(positionals[1], { target: targetOf(flags), json: flags.json });
     case 'governance':

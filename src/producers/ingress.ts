@@ -34,6 +34,7 @@ import { overlaysRouter } from './http/overlays.js';
 import { eventsRouter } from './http/events.js';
 import { EVENT_STREAM_PATH, EventStream } from './event-stream.js';
 import { guardedRouter } from './http/guard.js';
+import { mcpRouter } from './http/mcp.js';
 import { governanceRouter } from './http/governance.js';
 import { requestsRouter } from './http/requests.js';
 import { probesRouter, systemRouter } from './http/system.js';
@@ -139,6 +140,7 @@ export function createIngressApp(services: IngressServices): express.Express {
       .json({ error: 'upgrade_required', message: `${EVENT_STREAM_PATH} is a WebSocket: connect with Upgrade: websocket` });
   });
   app.use(ws);
+  app.use(mcpRouter({ capsules: services.capsules, requests: services.requests }));
 
   app.use((req, res) => {
     res.status(404).json({ error: 'not_found', message: `no route for ${req.method} ${req.path}` });

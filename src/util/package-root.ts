@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -25,4 +25,11 @@ export function workerScript(fromSrc: string): string {
   if (existsSync(sibling)) return sibling;
   if (existsSync(built)) return built;
   throw new Error(`worker script not found at ${sibling} or ${built}; run npm run build`);
+}
+
+let version: string | undefined;
+/** Forge's version, from its package.json. */
+export function packageVersion(): string {
+  version ??= (JSON.parse(readFileSync(path.join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+  return version;
 }
