@@ -309,6 +309,9 @@ async function start(flags: Flags, role: 'start' | 'ingress' | 'worker'): Promis
   const keyFile = path.join(config.dataDir, 'admin.key');
   if (http && readAdminKey(config.dataDir)) {
     console.log(`Call the API as admin: curl -H "Authorization: Bearer $(cat ${keyFile})" ${http.url}/v2/auth/me · Bull Board sign-in: ${http.url}/admin/login`);
+    console.log(
+      `Connect an MCP client: ${http.url}/mcp with header "Authorization: Bearer <key>", or over stdio: FORGE_API_KEY=<key> forge mcp --target ${http.url} (docs/mcp.md) · live events: ${http.url.replace(/^http/, 'ws')}/ws/events`,
+    );
   }
 }
 
