@@ -9,6 +9,7 @@ import { Reembedding } from './services/reembedding.js';
 import { EventBus, sourceKey } from './events/bus.js';
 import { EventQueries } from './events/cascades.js';
 import { Governance } from './governance/governance.js';
+import { startTracing } from './telemetry/tracing.js';
 import { GovernanceGate } from './governance/gate.js';
 import { overlaySubscribers } from './overlays/subscriptions.js';
 import type { ForgeConfig, Phase } from './config/index.js';
@@ -146,7 +147,8 @@ export async function createForge(config: ForgeConfig, overrides: ForgeOverrides
   const fleet = await connectRedisFleetState({ url: redisUrl, cluster: config.redisCluster, prefix: config.queuePrefix, rateLimits: config.rateLimits }).catch((err: unknown) => {
     throw err instanceof FleetStateUnavailableError ? new RedisStartError(err.message, '') : err;
   });
-  const queues = createQueues({ ...config, redisUrl });
+  const tracing = startTracing(config.tracing);
+  const queues = createQueues({ ...config, redisUrl }, tracing.telemetry);
 
   const store =
     overrides.store ??
@@ -259,6 +261,7 @@ export async function createForge(config: ForgeConfig, overrides: ForgeOverrides
         handlers,
         deadLetters: queues.deadLetters,
         telemetry: prometheus.telemetry,
+        tracing: queues.tracing,
         ...(phases ? { phases } : {}),
       });
       started.push(workers);
@@ -277,6 +280,7 @@ export async function createForge(config: ForgeConfig, overrides: ForgeOverrides
             outbox: queues.outbox,
             store,
             governance,
+            tracing: queues.tracing,
           }),
         );
       }
@@ -291,6 +295,7 @@ export async function createForge(config: ForgeConfig, overrides: ForgeOverrides
       await store.close();
       if (!overrides.blobs) blobs.close?.();
       await fleet.close();
+      await tracing.shutdown();
     },
   };
 }

@@ -228,6 +228,16 @@ const EnvObject = z
     NEO4J_DATABASE: z.string().min(1).optional(),
     /** `forge worker` serves /healthz and /metrics on this port, for orchestrators' probes; unset = none. */
     FORGE_PROBE_PORT: int(0, 65_535).optional(),
+    /** Traces over OTLP/HTTP (the standard OpenTelemetry variables): set an endpoint to turn them on. */
+    OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+    /** `key=value` pairs, comma-separated (e.g. an authorisation header for the collector). */
+    OTEL_EXPORTER_OTLP_HEADERS: z.string().max(8192).optional(),
+    /** @defaultValue forge */
+    OTEL_SERVICE_NAME: z.string().min(1).max(200).default('forge'),
+    OTEL_SDK_DISABLED: z.enum(['true', 'false']).optional(),
+    /** `none` turns traces off even with an endpoint; only `otlp` exports. */
+    OTEL_TRACES_EXPORTER: z.string().max(100).optional(),
     /** What embeds capsules and queries: `hashing` (built in, no download) or `openai` (an OpenAI-compatible endpoint). @defaultValue hashing */
     FORGE_EMBEDDER: z.enum(['hashing', 'openai']).default('hashing'),
     /** What writes answers: `extractive` (built in: sentences of the capsules) or `openai` (a chat model, citations checked). @defaultValue extractive */
@@ -317,6 +327,19 @@ const ConfigSchema = EnvObject.superRefine((e, ctx) => {
           forcePathStyle: e.FORGE_S3_PATH_STYLE === 'true',
         }
       : { kind: 'filesystem' as const, root: path.join(path.resolve(e.FORGE_DATA_DIR), 'blobs') },
+  tracing: {
+    endpoint:
+      e.OTEL_SDK_DISABLED === 'true' || (e.OTEL_TRACES_EXPORTER !== undefined && !e.OTEL_TRACES_EXPORTER.split(',').includes('otlp'))
+        ? null
+        : (e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? (e.OTEL_EXPORTER_OTLP_ENDPOINT ? `${e.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/+$/, '')}/v1/traces` : null)),
+    headers: Object.fromEntries(
+      (e.OTEL_EXPORTER_OTLP_HEADERS ?? '')
+        .split(',')
+        .map((pair) => pair.split('=').map((x) => decodeURIComponent(x.trim())))
+        .filter((kv): kv is [string, string] => kv.length === 2 && kv[0] !== ''),
+    ),
+    serviceName: e.OTEL_SERVICE_NAME,
+  },
   http: { host: e.HOST, port: e.PORT, bodyLimit: e.FORGE_BODY_LIMIT, probePort: e.FORGE_PROBE_PORT, streamRecheckMs: e.FORGE_STREAM_RECHECK_MS },
   queuePrefix: e.FORGE_QUEUE_PREFIX,
   queuePartitions: Array.from({ length: e.FORGE_QUEUE_PARTITIONS }, (_, i) => partitionPrefix(e.FORGE_QUEUE_PREFIX, i)),

@@ -2,7 +2,7 @@
  * The queue setup: the Redis connections BullMQ uses, every queue of a Forge and its flow producer.
  * Workers take `workerConnection` (no per-command retry limit, as BullMQ requires for blocking calls).
  */
-import { FlowProducer, Queue, type ConnectionOptions, type JobType } from 'bullmq';
+import { FlowProducer, Queue, type ConnectionOptions, type JobType, type Telemetry } from 'bullmq';
 import { connectRedis } from '../redis/connect.js';
 import { PHASES, type ForgeConfig, type Phase } from '../config/index.js';
 import { HEALTH_CHECK_QUEUE } from '../overlays/health.js';
@@ -35,6 +35,8 @@ export interface ForgeQueues {
   readonly flows: FlowProducer;
   /** For workers started in this process. */
   readonly workerConnection: ConnectionOptions;
+  /** BullMQ's tracing, when on: workers take it too. */
+  readonly tracing: Telemetry | undefined;
   /** Every queue, for Bull Board and health views. */
   all(): Queue[];
   close(): Promise<void>;
@@ -53,13 +55,15 @@ export async function phaseJobCounts(
   return total;
 }
 
-export function createQueues(config: ForgeConfig & { readonly redisUrl: string }): ForgeQueues {
+export function createQueues(config: ForgeConfig & { readonly redisUrl: string }, tracing?: Telemetry): ForgeQueues {
   const producer = connectRedis(config.redisUrl, config.redisCluster, { maxRetriesPerRequest: 3 });
   const workers = connectRedis(config.redisUrl, config.redisCluster, { maxRetriesPerRequest: null });
   for (const c of [producer, workers]) c.on('error', () => undefined); // ioredis reconnects; callers see command errors
-  const opts = { connection: producer, prefix: config.queuePrefix };
+  // With tracing on, every job carries its producer's trace to its processor.
+  const traced = tracing ? { telemetry: tracing } : {};
+  const opts = { connection: producer, prefix: config.queuePrefix, ...traced };
   const partitions = config.queuePartitions.map(
-    (prefix) => Object.fromEntries(PHASES.map((phase) => [phase, new Queue(QUEUE_OF[phase], { connection: producer, prefix })])) as Record<Phase, Queue>,
+    (prefix) => Object.fromEntries(PHASES.map((phase) => [phase, new Queue(QUEUE_OF[phase], { connection: producer, prefix, ...traced })])) as Record<Phase, Queue>,
   );
   const phases = partitions[0] as Record<Phase, Queue>;
   const deadLetters = new Queue<DeadLetter>(DEAD_LETTER_QUEUE, opts);
@@ -84,6 +88,7 @@ export function createQueues(config: ForgeConfig & { readonly redisUrl: string }
     governance,
     flows,
     workerConnection: workers,
+    tracing,
     all,
     async close() {
       await Promise.all([...all().map((q) => q.close()), flows.close()]);

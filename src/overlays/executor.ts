@@ -1,6 +1,7 @@
 import { ConflictError, NotFoundError, SecurityDeniedError } from '../errors.js';
 import type { BreakerSettings, BreakerView, FleetState } from '../fleet/fleet-state.js';
 import type { Caller, ForgeEvent, OverlayRecord } from '../store/graph-store.js';
+import { inSpan } from '../telemetry/tracing.js';
 import type { InvocationResult } from './abi.js';
 import { failurePolicy, grantedHostFunctions, type OverlayPhase } from './manifest.js';
 import type { OverlayRegistry } from './registry.js';
@@ -119,16 +120,26 @@ export class OverlayExecutor {
       if (admitted.quarantine) await this.quarantine(overlay, 'circuit breaker open and failure rate (skipped calls included) over the quarantine threshold');
       return { success: false, result: null, error: { code: 'circuit_open', message: `circuit breaker of ${overlay.name} is open` }, execution_time_ms: 0, fuel_consumed: 0 };
     }
-    const result = await this.deps.runtime().invoke({
-      sha256: overlay.sha256,
-      module: await this.deps.registry.module(overlay),
-      entry: call.function,
-      input: call.args,
-      fuel: manifest.limits.fuel_per_entry[call.function] ?? manifest.limits.max_fuel,
-      timeoutMs: Math.min(call.timeout_ms ?? manifest.limits.max_execution_ms, manifest.limits.max_execution_ms),
-      grants: grantedHostFunctions(manifest),
-      imports: overlay.imports,
-      context: { overlay, caller, reads: new Map(), scope, published: 0 },
+    const fuel = manifest.limits.fuel_per_entry[call.function] ?? manifest.limits.max_fuel;
+    // A span per call (when tracing is on), in the trace of the request or event it serves.
+    const result = await inSpan(`overlay ${overlay.name}.${call.function}`, { 'forge.overlay.id': overlay.id, 'forge.overlay.version': overlay.version, 'forge.overlay.fuel_budget': fuel }, async (span) => {
+      const r = await this.deps.runtime().invoke({
+        sha256: overlay.sha256,
+        module: await this.deps.registry.module(overlay),
+        entry: call.function,
+        input: call.args,
+        fuel,
+        timeoutMs: Math.min(call.timeout_ms ?? manifest.limits.max_execution_ms, manifest.limits.max_execution_ms),
+        grants: grantedHostFunctions(manifest),
+        imports: overlay.imports,
+        context: { overlay, caller, reads: new Map(), scope, published: 0 },
+      });
+      span?.setAttributes({
+        'forge.overlay.outcome': r.success ? 'success' : (r.error?.code ?? 'failed'),
+        'forge.overlay.fuel_consumed': r.fuel_consumed ?? -1,
+        'forge.overlay.execution_ms': r.execution_time_ms,
+      });
+      return r;
     });
     const outcome = await this.deps.fleet.breakers.record(
       overlay.id,

@@ -35,6 +35,7 @@ import { eventsRouter } from './http/events.js';
 import { EVENT_STREAM_PATH, EventStream } from './event-stream.js';
 import { guardedRouter } from './http/guard.js';
 import { mcpRouter } from './http/mcp.js';
+import { traceHttp, tracingOn } from '../telemetry/tracing.js';
 import { governanceRouter } from './http/governance.js';
 import { requestsRouter } from './http/requests.js';
 import { probesRouter, systemRouter } from './http/system.js';
@@ -73,6 +74,15 @@ export function createIngressApp(services: IngressServices): express.Express {
 
   // Before anything else: only the hosts Forge answers to, and only body types a browser cannot post across
   // sites unasked. No CORS headers are ever sent, so browsers keep other origins out.
+  // With tracing on, each HTTP request is the root of its trace (the jobs it queues continue it).
+  if (tracingOn()) {
+    app.use((req: Request, res: Response, next: NextFunction) =>
+      traceHttp(req.method, req.path, (_span, done) => {
+        res.once('finish', () => done(res.statusCode, (req.route as { path?: string } | undefined)?.path ? `${req.baseUrl}${(req.route as { path: string }).path}` : undefined));
+        next();
+      }),
+    );
+  }
   app.use(hostAllowList(config.allowedHosts));
   app.use(jsonBodiesOnly());
   // Identity comes from the credential only: a principal (or null for an anonymous caller) before any

@@ -1,4 +1,4 @@
-import { Worker, type ConnectionOptions, type Job, type Queue } from 'bullmq';
+import { Worker, type ConnectionOptions, type Job, type Queue, type Telemetry } from 'bullmq';
 import { EVENT_QUEUE, OUTBOX_QUEUE, type EventBus, type EventDeliveryJob } from '../events/bus.js';
 import { relayAuditEvents } from '../events/outbox.js';
 import { GOVERNANCE_QUEUE, type Governance } from '../governance/governance.js';
@@ -23,6 +23,8 @@ export interface MaintenanceWorkerOptions {
   /** The queue the event outbox's schedule lives on. */
   readonly outbox: Queue;
   readonly governance: Pick<Governance, 'close' | 'recover'>;
+  /** BullMQ's tracing, when on. */
+  readonly tracing?: Telemetry | undefined;
   /** Read as the outbox (its audit log) by the event relay. */
   readonly store: Pick<GraphStore, 'listAuditAfter' | 'getCursor' | 'advanceCursor' | 'getOverlay' | 'getProposal'>;
 }
@@ -34,7 +36,7 @@ export interface MaintenanceWorkerOptions {
  */
 export function startMaintenanceWorkers(options: MaintenanceWorkerOptions): Worker[] {
   const { config, connection, registry, health, canaries, healthChecks, reembedding, reembedQueue, events, outbox, store, governance } = options;
-  const opts = { connection, prefix: config.queuePrefix };
+  const opts = { connection, prefix: config.queuePrefix, ...(options.tracing ? { telemetry: options.tracing } : {}) };
   const workers = [
     new Worker<OverlayExpiryJob>(OVERLAY_EXPIRY_QUEUE, (job) => registry.expire(job.data.overlay_id, job.data.expires_at), opts),
     new Worker(HEALTH_CHECK_QUEUE, async () => ({ checked: (await health.checkAllActive()).length, canaries_decided: (await canaries.evaluate()).length }), opts),
@@ -92,7 +94,7 @@ async function reembed(job: Job<ReembedJob>, reembedding: Reembedding): Promise<
  */
 function eventWorker(
   events: EventBus,
-  opts: { connection: ConnectionOptions; prefix: string; lockDuration: number; stalledInterval: number; maxStalledCount: number },
+  opts: { connection: ConnectionOptions; prefix: string; lockDuration: number; stalledInterval: number; maxStalledCount: number; telemetry?: Telemetry },
 ): Worker<EventDeliveryJob> {
   const worker = new Worker<EventDeliveryJob>(EVENT_QUEUE, (job) => events.deliver(job), { ...opts, concurrency: 16 });
   worker.on('failed', (job, err) => {

@@ -1,4 +1,4 @@
-import { UnrecoverableError, Worker, type ConnectionOptions, type Job, type Queue } from 'bullmq';
+import { UnrecoverableError, Worker, type ConnectionOptions, type Job, type Queue, type Telemetry } from 'bullmq';
 import type { RequestOutcomes } from './request-outcome.js';
 import { TamperedJobError, type RequestIdentity } from './request-identity.js';
 import type { Caller } from '../store/graph-store.js';
@@ -23,6 +23,8 @@ export interface PipelineWorkerOptions {
   readonly telemetry?: PhaseTelemetry;
   /** Phases to run here. @defaultValue every phase */
   readonly phases?: readonly Phase[];
+  /** BullMQ's tracing (a span per job, in its request's trace), when on. */
+  readonly tracing?: Telemetry | undefined;
 }
 
 export interface PipelineWorkers {
@@ -138,6 +140,7 @@ export function startPipelineWorkers(options: PipelineWorkerOptions): PipelineWo
         lockDuration: config.locks.durationMs,
         stalledInterval: config.locks.stalledIntervalMs,
         maxStalledCount: config.locks.maxStalled,
+        ...(options.tracing ? { telemetry: options.tracing } : {}),
       });
       // Failures that never reached the processor's catch (a job that stalled too often) are finalized here.
       // A parent failed by its child (`deferredFailure`) needs nothing: the child was finalized.
