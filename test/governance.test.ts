@@ -167,7 +167,50 @@ describe('governance through the API', () => {
       title: 'Activate the third-party overlay',
       kind: 'overlay_activation',
     });
+    // Trust follows proposals: the proposer of a passed one gains 2, in its trust history.
+    expect((await forge.users.trustHistory(erin.id)).map((h) => [h.actor_id, h.old_trust, h.new_trust])).toEqual([['governance', 60, 62]]);
   }, 40_000);
+
+  it('gates single-admin changes above trust 80 behind a proposal, except a declared emergency, which is audited', async () => {
+    const served = await createServedForge();
+    t = served;
+    const { forge, url } = served;
+    const chief = await createUserWithKey(forge, 'chief', 'admin', 100);
+    const ops = await createUserWithKey(forge, 'ops', 'operator', 100);
+    const as = (key: string) => ({ authorization: `Bearer ${key}` });
+    const gated = await callJson(url, 'POST', '/v2/users', { name: 'vip', role: 'reader', trust_level: 90 }, as(chief.apiKey));
+    expect(gated).toMatchObject({ status: 403, body: { error: 'governance_required', details: { what: 'a new user vip', trust: 90, gate_trust: 80 } } });
+    expect((await callJson(url, 'POST', '/v2/users', { name: 'vip', role: 'reader', trust_level: 90, emergency: { reason: 'short' } }, as(chief.apiKey))).status).toBe(400);
+    const made = await callJson(
+      url,
+      'POST',
+      '/v2/users',
+      { name: 'vip', role: 'reader', trust_level: 90, emergency: { reason: 'incident commander for the outage tonight' } },
+      as(chief.apiKey),
+    );
+    expect(made.status).toBe(201);
+    const vip = made.body.id as string;
+    // Below the gate, and lowering, need nothing; raising into it does.
+    const plain = await callJson(url, 'POST', '/v2/users', { name: 'plain', role: 'reader', trust_level: 60 }, as(chief.apiKey));
+    expect(plain.status).toBe(201);
+    expect((await callJson(url, 'PATCH', `/v2/users/${plain.body.id as string}`, { trust_level: 85, reason: 'promotion' }, as(chief.apiKey))).status).toBe(403);
+    expect((await callJson(url, 'PATCH', `/v2/users/${vip}`, { trust_level: 70, reason: 'the incident is over' }, as(chief.apiKey))).status).toBe(200);
+    // Overlays: an operator cannot declare an emergency; an admin can.
+    const overlay = await forge.overlays.registry.register(
+      ROOT,
+      'name: powerful\nversion: 1.0.0\ntrust_level: 90\nentry_points: [echo]\ncapabilities: [capsule:read, event:publish]',
+      await compileWat('abi-test'),
+    );
+    const emergency = { reason: 'the fraud screen is down and this replaces it' };
+    expect((await callJson(url, 'POST', `/v2/overlays/${overlay.id}/activate`, {}, as(chief.apiKey))).body).toMatchObject({ error: 'governance_required' });
+    expect((await callJson(url, 'POST', `/v2/overlays/${overlay.id}/activate`, { emergency }, as(ops.apiKey))).status).toBe(403);
+    expect((await callJson(url, 'POST', `/v2/overlays/${overlay.id}/activate`, { emergency }, as(chief.apiKey))).body).toMatchObject({ state: 'active' });
+    const audited = await forge.store.listAudit({ limit: 10, action: 'governance.emergency' });
+    expect(audited.map((a) => [a.actor_id, a.entity_id, a.details.reason]).reverse()).toEqual([
+      [chief.id, vip, 'incident commander for the outage tonight'],
+      [chief.id, overlay.id, emergency.reason],
+    ]);
+  }, 30_000);
 
   it('closes a proposal whose deadline passed while no worker ran when a worker starts, and runs its action then', async () => {
     t = await createTestForge();
@@ -183,9 +226,10 @@ describe('governance through the API', () => {
       closes_at: new Date(Date.now() + 300).toISOString(),
     });
     await forge.governance.vote({ id: voter.id, roles: ['reader'], trust_level: 90 }, proposal.id, 'for');
-    // No worker runs while the deadline passes.
+    // No worker runs while the deadline passes; a vote after it is refused even before the close.
     await eventually(async () => (Date.now() > Date.parse(proposal.closes_at as string) + 100 ? true : undefined), 5000, 'the deadline to pass');
     expect((await forge.governance.get(proposal.id)).status).toBe('voting');
+    await expect(forge.governance.vote({ id: voter.id, roles: ['reader'], trust_level: 90 }, proposal.id, 'against')).rejects.toMatchObject({ httpStatus: 409 });
     forge.startWorkers();
     const closed = await eventually(
       async () => {

@@ -182,6 +182,8 @@ export class Governance {
   async vote(caller: Caller, id: string, choice: VoteChoice): Promise<{ proposal_id: string; choice: VoteChoice; weight: number }> {
     if (caller.trust_level < VOTER_TRUST) throw new ForbiddenError(`voting needs trust ${VOTER_TRUST} (TRUSTED) or above`, VOTER_TRUST, caller.trust_level);
     const proposal = await this.get(id);
+    // A deadline passed is the end of voting, even before the close job has run.
+    if (proposal.status === 'voting' && Date.parse(proposal.closes_at ?? '') <= Date.now()) throw new ConflictError('proposal', id, `voting ended at ${proposal.closes_at}`);
     const cast = await this.deps.store.castVote({ proposal_id: id, voter_id: caller.id, choice, weight: caller.trust_level }, { actor_id: caller.id });
     if (!cast) throw new ConflictError('proposal', id, `is ${proposal.status}; votes are taken only while it is voting`);
     return { proposal_id: id, choice, weight: caller.trust_level };
