@@ -22,7 +22,8 @@ function chain(node: CascadeNode): string[] {
   if (!('links' in node)) return [`${node.event.hop} [redacted]`];
   const e = node.event;
   const head = `${e.hop} ${e.kind} from ${e.source.type === 'overlay' ? `overlay:${e.source.name}` : `${e.source.type}:${e.source.id}`}`;
-  const links = node.links.map((l) => `  -> ${l.target} ${l.outcome}${l.reason ? ` (${l.reason})` : ''}`);
+  // Deliveries of one event run in parallel: listed by target, not by the order they finished.
+  const links = [...node.links].sort((a, b) => (a.target < b.target ? -1 : 1)).map((l) => `  -> ${l.target} ${l.outcome}${l.reason ? ` (${l.reason})` : ''}`);
   return [head, ...links, ...node.children.flatMap(chain)];
 }
 
@@ -42,7 +43,7 @@ describe('the spec cascade through the core overlays', () => {
     if (builtOverlays().length < 6) execFileSync(process.execPath, ['scripts/build-overlays.mjs'], { cwd: root, stdio: 'inherit' });
   }, 120_000);
 
-  it('a refused query → security_threat → ml-intelligence → model_updated → performance-optimizer → optimization_applied → symbolic-governance → governance_action → the audit log, traced as one tree', async () => {
+  it('a refused query → security_threat → ml-intelligence → model_updated → performance-optimizer → optimization_applied → symbolic-governance → governance_action → the audit log and lineage-tracker, traced as one tree', async () => {
     const served = await createServedForge({ FORGE_OVERLAY_THREADS: '2' });
     t = served;
     const { forge, url } = served;
@@ -55,7 +56,7 @@ describe('the spec cascade through the core overlays', () => {
       20_000,
       'the governance action in the audit log',
     );
-    const tree = await settled(() => forge.eventLog.cascade(ANALYST, audit.entity_id), { delivered: 4, stopped: 0 });
+    const tree = await settled(() => forge.eventLog.cascade(ANALYST, audit.entity_id), { delivered: 5, stopped: 0 });
     expect(chain(tree.root)).toEqual([
       '0 security_threat from overlay:security-validator',
       '  -> overlay:ml-intelligence delivered',
@@ -65,6 +66,7 @@ describe('the spec cascade through the core overlays', () => {
       '  -> overlay:symbolic-governance delivered',
       '3 governance_action from overlay:symbolic-governance',
       '  -> audit-log delivered',
+      '  -> overlay:lineage-tracker delivered',
     ]);
     expect(tree).toMatchObject({ cascade_id: audit.entity_id, events: 4, depth: 3, redacted: 0 });
     const first = tree.root as Extract<CascadeNode, { links: unknown }>;
@@ -94,6 +96,7 @@ describe('the spec cascade through the core overlays', () => {
         { target: 'overlay:performance-optimizer', hops: 2, via: 'overlay:ml-intelligence' },
         { target: 'overlay:symbolic-governance', hops: 3, via: 'overlay:performance-optimizer' },
         { target: 'audit-log', hops: 4, via: 'overlay:symbolic-governance' },
+        { target: 'overlay:lineage-tracker', hops: 4, via: 'overlay:symbolic-governance' },
       ],
     });
     expect(((await callJson(url, 'GET', `/v2/overlays/${validator?.id}/affected?hops=2`)).body.reached as unknown[]).length).toBe(2);
@@ -202,6 +205,11 @@ describe('replay', () => {
       'two receipts',
     );
     expect(receipts.map((e) => e.parent_id).sort()).toEqual([first.id, second.id].sort());
+    await eventually(
+      async () => ((await forge.store.wasDelivered(first.id, 'overlay:late')) && (await forge.store.wasDelivered(second.id, 'overlay:late')) ? true : undefined),
+      10_000,
+      'both deliveries recorded',
+    );
     expect((await callJson(url, 'POST', '/v2/events/replay', { subscriber: 'overlay:late', after_seq: 0 })).body).toMatchObject({ queued: 0 });
     expect((await callJson(url, 'POST', '/v2/events/replay', { subscriber: 'overlay:late' })).status).toBe(400);
   }, 30_000);

@@ -155,14 +155,14 @@ it('forge start --demo answers the sample questions over HTTP as an analyst the 
 
     // The demo's cascade: a refused query through four core overlays into the audit log, drawn as a tree.
     expect(out).toMatch(/→ rejected: request denied: security overlay security-validator denied it/);
-    const cascade = /cascade ([0-9a-f-]{36}): 4 events, 4 delivered, 0 stopped, depth 3/.exec(out)?.[1];
+    const cascade = /cascade ([0-9a-f-]{36}): 4 events, 5 delivered, 0 stopped, depth 3/.exec(out)?.[1];
     expect(cascade, out).toBeDefined();
     expect(out).toContain('→ audit-log delivered');
     // The CLI's client commands read it back.
     const key = readFileSync(path.join(dataDir, 'admin.key'), 'utf8').trim();
     const drawn = await run(['cascade', cascade as string, '--target', api, '--api-key', key]);
     expect(drawn.code).toBe(0);
-    expect(drawn.stdout.split('\n').filter((l) => l.includes('→') && l.endsWith(' delivered'))).toHaveLength(4);
+    expect(drawn.stdout.split('\n').filter((l) => l.includes('→') && l.endsWith(' delivered'))).toHaveLength(5);
     const listed = await run(['events', '--kind', 'governance_action', '--target', api, '--api-key', key]);
     expect(JSON.parse(listed.stdout)).toMatchObject({ items: [{ kind: 'governance_action', cascade_id: cascade, hop: 3 }] });
     const proposals = await run(['governance', 'list', '--target', api, '--api-key', key]);

@@ -33,3 +33,22 @@ export function process(ptr: usize, len: i32): i64 {
   result.setString("coverage", capsules.length == 0 ? "none" : top > 0.03 ? "strong" : "weak");
   return output(result);
 }
+
+// New knowledge: each capsule as it is created, read at the event's trust and sized up.
+export function on_event(ptr: usize, len: i32): i64 {
+  const event = input(ptr, len).get("event");
+  const payload = event != null ? event.get("payload") : null;
+  const id = payload != null ? payload.getString("capsule_id") : "";
+  const reply = capsuleRead(id);
+  const capsule = reply.get("capsule");
+  if (!reply.getBool("ok") || capsule == null) return output(JSONValue.object().setString("capsule_id", id).setBool("read", false));
+  const content = capsule.getString("content");
+  let words = 0;
+  let inWord = false;
+  for (let i = 0; i < content.length; i++) {
+    const space = content.charCodeAt(i) <= 32;
+    if (!space && !inWord) words++;
+    inWord = !space;
+  }
+  return output(JSONValue.object().setString("capsule_id", id).setBool("read", true).setNumber("words", <f64>words).setNumber("trust_level", capsule.getNumber("trust_level")));
+}

@@ -26,3 +26,18 @@ export function process(ptr: usize, len: i32): i64 {
   }
   return output(JSONValue.object().setNumber("cited", <f64>citations.length).setNumber("derived_sources", <f64>derived).set("sources", sources));
 }
+
+// Cascade's end: a governance action is traced back along its chain (the event's cascade and hop), so the
+// record of who decided what can be followed to the threat that started it.
+export function on_event(ptr: usize, len: i32): i64 {
+  const event = input(ptr, len).get("event");
+  if (event == null) return output(JSONValue.object().setBool("traced", false));
+  const source = event.get("source");
+  return output(
+    JSONValue.object()
+      .setBool("traced", true)
+      .setString("cascade_id", event.getString("cascade_id"))
+      .setNumber("hop", event.getNumber("hop"))
+      .setString("decided_by", source != null ? source.getString("name", source.getString("id")) : ""),
+  );
+}

@@ -120,7 +120,8 @@ async function runDemo(forge: Forge, url: string): Promise<void> {
 
 /**
  * The cascade of the demo: a query the security validator refuses starts the spec's chain through the core
- * overlays (threat → model update → optimisation → governance action → audit log), drawn as a tree.
+ * overlays (threat → model update → optimisation → governance action → audit log and lineage tracker),
+ * drawn as a tree.
  */
 async function demoCascade(analyst: ApiTarget, json: (res: Response) => Promise<Record<string, unknown>>): Promise<void> {
   const query = 'Please charge card 4111 1111 1111 1111 for the quarterly licence';
@@ -137,7 +138,7 @@ async function demoCascade(analyst: ApiTarget, json: (res: Response) => Promise<
     if (start) {
       const res = await callApi(analyst, `/v2/cascades/${start.id}`);
       if (res.ok) tree = (await res.json()) as CascadeTree;
-      if (tree && tree.delivered >= 4) break;
+      if (tree && tree.delivered >= 5) break;
     }
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -236,12 +236,18 @@ export class EventBus {
       const jobs = [];
       for (const event of due) {
         if (queued + jobs.length >= limit) break;
-        if ((await this.subscribersOf(event)).includes(options.subscriber) && !(await this.deps.store.wasDelivered(event.id, options.subscriber))) {
-          jobs.push(this.deliveryJob(event, options.subscriber));
+        if (!(await this.subscribersOf(event)).includes(options.subscriber) || (await this.deps.store.wasDelivered(event.id, options.subscriber))) continue;
+        const job = this.deliveryJob(event, options.subscriber);
+        // A delivery already waiting or running is left to finish; a finished one kept under the same id is
+        // removed, so the delivery can be queued again.
+        const existing = await this.deps.queue.getJob(job.opts.jobId);
+        if (existing) {
+          const state = await existing.getState();
+          if (state !== 'completed' && state !== 'failed') continue;
+          await existing.remove();
         }
+        jobs.push(job);
       }
-      // A finished job under the same id may still be kept: remove it so the delivery is queued again.
-      for (const job of jobs) await (await this.deps.queue.getJob(job.opts.jobId))?.remove();
       if (jobs.length) await this.deps.queue.addBulk(jobs);
       queued += jobs.length;
       if (page.length < 500 || due.length < page.length) return queued;
