@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -7,31 +7,11 @@ import { expect, inject, it } from 'vitest';
 import { createForge } from '../src/app.js';
 import { loadConfig } from '../src/config/index.js';
 import { deleteKeys, eventually } from './helpers/forge.js';
+import { CLI, startForge } from './helpers/processes.js';
 import { relayOverlay } from './helpers/relay-overlay.js';
 
-const root = path.resolve(import.meta.dirname, '..');
-const cli = path.join(root, 'dist', 'src', 'cli', 'main.js');
-
-function startWorker(env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [cli, 'worker'], { env: { PATH: process.env.PATH ?? '', ...env } });
-  let out = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`forge worker printed no ready line:\n${out}`)), 30_000);
-    const read = (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('Forge ready')) {
-        clearTimeout(timer);
-        resolve(child);
-      }
-    };
-    child.stdout?.on('data', read);
-    child.stderr?.on('data', read);
-    child.on('exit', (code, signal) => signal !== 'SIGKILL' && reject(new Error(`forge worker exited with ${code}:\n${out}`)));
-  });
-}
-
 it('a cascade survives its worker being SIGKILLed mid-way: no hop lost, none applied twice', async () => {
-  if (!existsSync(cli)) throw new Error('build first: npm run build (scripts/test.sh does)');
+  if (!existsSync(CLI)) throw new Error('build first: npm run build (scripts/test.sh does)');
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'forge-cascade-'));
   const prefix = `{cascade-${randomUUID().slice(0, 8)}}`;
   const env = {
@@ -51,7 +31,7 @@ it('a cascade survives its worker being SIGKILLed mid-way: no hop lost, none app
   try {
     // Five relays in a chain, each busy for a while in on_event, so the kill lands while a hop is being handled.
     for (let i = 0; i < 5; i++) await relayOverlay(forge, { name: `slow-${i}`, listen: `custom.c${i}`, emit: `custom.c${i + 1}`, spin: 40_000_000 });
-    workers.push(await startWorker(env));
+    workers.push((await startForge('worker', env)).child);
     const analyst = { id: 'analyst', roles: ['contributor'], trust_level: 60 };
     const start = await forge.eventLog.publish(analyst, { kind: 'custom.c0', payload: {} });
     const delivered = async () => (await forge.store.listCascadeLinks(start.id)).filter((l) => l.outcome === 'delivered');
@@ -62,7 +42,7 @@ it('a cascade survives its worker being SIGKILLed mid-way: no hop lost, none app
     const atKill = (await delivered()).length;
     expect(atKill).toBeLessThan(5);
     expect(await forge.store.wasDelivered(busy.data.event_id, busy.data.subscriber)).toBe(false);
-    workers.push(await startWorker(env));
+    workers.push((await startForge('worker', env)).child);
 
     const tree = await eventually(
       async () => {

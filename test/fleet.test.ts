@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -11,29 +11,9 @@ import { uuidV5 } from '../src/util/ids.js';
 import { deleteKeys, eventually } from './helpers/forge.js';
 import { S3RVER_CREDENTIALS, startLocalS3 } from './helpers/s3.js';
 import { compileWat } from './helpers/wat.js';
+import { CLI, startForge } from './helpers/processes.js';
 
-const root = path.resolve(import.meta.dirname, '..');
-const cli = path.join(root, 'dist', 'src', 'cli', 'main.js');
-
-/** Starts `forge <role>` and resolves with its ready line once it prints one. */
-function startForge(role: 'ingress' | 'worker', env: Record<string, string>): Promise<{ child: ChildProcess; ready: string; output: () => string }> {
-  const child = spawn(process.execPath, [cli, role, ...(role === 'ingress' ? ['--port', '0'] : [])], { env: { PATH: process.env.PATH ?? '', ...env } });
-  let out = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`forge ${role} printed no ready line:\n${out}`)), 30_000);
-    const read = (d: Buffer) => {
-      out += d.toString();
-      const line = out.split('\n').find((l) => l.startsWith('Forge ready'));
-      if (line) {
-        clearTimeout(timer);
-        resolve({ child, ready: line, output: () => out });
-      }
-    };
-    child.stdout?.on('data', read);
-    child.stderr?.on('data', read);
-    child.on('exit', (code) => reject(new Error(`forge ${role} exited with ${code}:\n${out}`)));
-  });
-}
+const cli = CLI;
 
 it('a fleet (one ingress, two workers, one Redis, SQLite shared in WAL, blobs on S3) completes 1,000 requests exactly once with a worker SIGKILLed mid-way', async () => {
   if (!existsSync(cli)) throw new Error('build first: npm run build (scripts/test.sh does)');
