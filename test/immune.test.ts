@@ -94,6 +94,33 @@ describe('auto-quarantine', () => {
     expect(await forge.overlays.executor.metrics(id)).toMatchObject({ invocations: 0, failures: 0, breaker: { state: 'closed' } });
   });
 
+  it('trust follows behaviour: quarantine costs an overlay 10, sustained success gives it back 5 a health round, never past its registered trust', async () => {
+    const id = await install({ FORGE_BREAKER_FAILURES: '1000', FORGE_QUARANTINE_MIN_CALLS: '4', FORGE_QUARANTINE_FAILURE_RATE: '0.5' }, MANIFEST('probation', 'trust_level: 60'));
+    const { forge } = t as TestForge;
+    for (let i = 0; i < 4; i++) await forge.overlays.executor.invoke(id, { function: 'trap', args: {} });
+    expect(await forge.overlays.registry.get(id)).toMatchObject({ state: 'quarantined', trust_level: 50 });
+    expect((await forge.overlays.health.recover(ADMIN, id)).overlay).toMatchObject({ state: 'active', trust_level: 50 });
+    // A health round with too few calls gives nothing back.
+    await forge.overlays.health.checkAllActive();
+    expect((await forge.overlays.registry.get(id)).trust_level).toBe(50);
+    for (let i = 0; i < 100; i++) await forge.overlays.executor.invoke(id, { function: 'echo', args: {} });
+    const levels: number[] = [];
+    for (let round = 0; round < 3; round++) {
+      await forge.overlays.health.checkAllActive();
+      levels.push((await forge.overlays.registry.get(id)).trust_level);
+    }
+    expect(levels).toEqual([55, 60, 60]);
+    // Its trust history: each change audited with the reason.
+    const history = (await forge.store.listAudit({ limit: 10, entity_id: id, action: 'overlay.trust' })).reverse();
+    expect(history.map((a) => [a.actor_id, a.details.from, a.details.to])).toEqual([
+      ['immune-system', 60, 50],
+      ['immune-system', 50, 55],
+      ['immune-system', 55, 60],
+    ]);
+    expect(String(history[0]?.details.reason)).toMatch(/^quarantined: failure rate/);
+    expect(String(history[1]?.details.reason)).toBe('sustained success: 100 calls, 0.00 % failed');
+  });
+
   it('quarantines after consecutive failed health checks, and recovery keeps it quarantined while unhealthy', async () => {
     const id = await install({}, 'name: sick\nversion: 1.0.0', 'unhealthy');
     const { forge } = t as TestForge;

@@ -22,6 +22,9 @@ export class RequiredOverlayError extends SecurityDeniedError {
   }
 }
 
+/** How much trust an overlay loses when it is quarantined. */
+export const QUARANTINE_TRUST_STEP = 10;
+
 /** What the host functions know about the invocation they serve. */
 export interface InvocationContext {
   readonly overlay: OverlayRecord;
@@ -166,6 +169,10 @@ export class OverlayExecutor {
       this.deps.fleet.overlayEvents.append({ overlay: overlay.name, overlay_id: overlay.id, type: event.type, payload: event }),
       this.deps.fleet.events.publish(event),
     ]);
+    // Trust follows behaviour: a quarantined overlay comes back on probation, QUARANTINE_TRUST_STEP lower
+    // (health checks give it back with sustained success; see OverlayHealth.restoreTrust).
+    const lowered = Math.max(0, overlay.trust_level - QUARANTINE_TRUST_STEP);
+    if (lowered < overlay.trust_level) await this.deps.registry.setTrust(overlay.id, lowered, `quarantined: ${reason}`, { actor_id: 'immune-system' });
     return true;
   }
 

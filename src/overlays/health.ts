@@ -8,6 +8,11 @@ import type { OverlayRegistry } from './registry.js';
 import type { OverlayRuntime } from './runtime.js';
 
 export const HEALTH_CHECK_QUEUE = 'health-checks';
+/** TRUSTED: the level trust that follows behaviour never reaches (that takes a governance proposal). */
+const TRUSTED = 80;
+/** What a quarantined overlay regains per health round of sustained success, and how many calls that needs. */
+export const TRUST_RESTORE_STEP = 5;
+export const TRUST_RESTORE_MIN_CALLS = 100;
 
 /** An external check of an overlay (level 4): e.g. a probe of the service it fronts. */
 export type HealthProbe = (overlay: OverlayRecord) => Promise<{ ok: boolean; detail: string }>;
@@ -41,7 +46,7 @@ export interface ModuleHealth {
 export interface OverlayHealthDeps {
   readonly registry: OverlayRegistry;
   /** Quarantines an overlay whose checks keep failing. */
-  readonly executor: Pick<OverlayExecutor, 'quarantine'>;
+  readonly executor: Pick<OverlayExecutor, 'quarantine' | 'metrics'>;
   readonly fleet: Pick<FleetState, 'breakers' | 'healthReports'>;
   /** Consecutive failed checks that quarantine an overlay. */
   readonly quarantineHealthFailures: number;
@@ -127,8 +132,26 @@ export class OverlayHealth {
   /** The scheduled round: every active overlay. */
   async checkAllActive(): Promise<HealthReport[]> {
     const reports: HealthReport[] = [];
-    for (const overlay of await this.deps.registry.list({ state: 'active' })) reports.push(await this.check(overlay.id));
+    for (const overlay of await this.deps.registry.list({ state: 'active' })) {
+      reports.push(await this.check(overlay.id));
+      await this.restoreTrust(overlay);
+    }
     return reports;
+  }
+
+  /**
+   * Trust that follows behaviour, the way back: an active overlay below the trust it was registered with
+   * (it was quarantined) regains TRUST_RESTORE_STEP at each health round while it has at least
+   * TRUST_RESTORE_MIN_CALLS calls and fails fewer than 1 % of them — never above its registered trust,
+   * and never to TRUSTED (80) or above, which takes governance. Each step is audited (`overlay.trust`).
+   */
+  private async restoreTrust(overlay: OverlayRecord): Promise<void> {
+    const ceiling = Math.min(await this.deps.registry.registeredTrust(overlay), TRUSTED - 1);
+    if (overlay.trust_level >= ceiling) return;
+    const m = await this.deps.executor.metrics(overlay.id);
+    if (m.invocations < TRUST_RESTORE_MIN_CALLS || m.failure_rate >= 0.01) return;
+    const to = Math.min(overlay.trust_level + TRUST_RESTORE_STEP, ceiling);
+    await this.deps.registry.setTrust(overlay.id, to, `sustained success: ${m.invocations} calls, ${(m.failure_rate * 100).toFixed(2)} % failed`, { actor_id: 'immune-system' });
   }
 
   /** The last health report of each overlay that has one. */

@@ -150,6 +150,21 @@ export class OverlayRegistry {
     return changed;
   }
 
+  /** Changes an overlay's trust (audited with the reason); every process sees it at once. */
+  async setTrust(id: string, trust: number, reason: string, ctx: MutationContext): Promise<OverlayRecord> {
+    const changed = await this.deps.store.setOverlayTrust(id, trust, reason, ctx);
+    this.activeList = null;
+    await this.deps.changes?.publish({ type: 'overlay.state_changed', overlay_id: id, state: changed.state }).catch(() => undefined);
+    return changed;
+  }
+
+  /** The trust an overlay was granted at registration (its manifest's, at most its submitter's). */
+  async registeredTrust(overlay: OverlayRecord): Promise<number> {
+    const [registered] = await this.deps.store.listAudit({ limit: 1, entity_id: overlay.id, action: 'overlay.register' });
+    const trust = registered?.details.trust_level;
+    return typeof trust === 'number' ? trust : overlay.trust_level;
+  }
+
   /** The instrumented module of an overlay, cached in this process by sha256. */
   async module(overlay: OverlayRecord): Promise<Uint8Array> {
     let bytes = this.modules.get(overlay.sha256);

@@ -568,6 +568,8 @@ export interface GraphStore {
    * @throws NotFoundError
    */
   setOverlayState(id: string, change: OverlayStateChange, ctx: MutationContext): Promise<OverlayRecord | null>;
+  /** Changes an overlay's trust level, audited as `overlay.trust` with the reason (its trust history). */
+  setOverlayTrust(id: string, trust: number, reason: string, ctx: MutationContext): Promise<OverlayRecord>;
   deleteOverlay(id: string, ctx: MutationContext): Promise<void>;
 
   /** @throws ConflictError when the name is taken. */

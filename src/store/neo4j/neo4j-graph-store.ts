@@ -799,6 +799,16 @@ export class Neo4jGraphStore implements GraphStore {
     });
   }
 
+  async setOverlayTrust(id: string, trust: number, reason: string, ctx: MutationContext): Promise<OverlayRecord> {
+    return this.write(async (tx) => {
+      const current = await this.overlayIn(tx, id);
+      if (!current) throw new NotFoundError('overlay', id);
+      const node = (await Neo4jGraphStore.run(tx, CYPHER.updateOverlay, { id, changes: { trust_level: trust, updated_at: this.now() } })).records[0]?.get('o') as Node;
+      await this.audit(tx, { actor_id: ctx.actor_id, action: 'overlay.trust', entity_type: 'overlay', entity_id: id, details: { from: current.trust_level, to: trust, reason } });
+      return toOverlay(props(node));
+    });
+  }
+
   async deleteOverlay(id: string, ctx: MutationContext): Promise<void> {
     await this.write(async (tx) => {
       const current = await this.overlayIn(tx, id);

@@ -1010,6 +1010,18 @@ export class SqliteGraphStore implements GraphStore {
       .immediate();
   }
 
+  async setOverlayTrust(id: string, trust: number, reason: string, ctx: MutationContext): Promise<OverlayRecord> {
+    return this.db
+      .transaction(() => {
+        const row = this.overlayRow(id);
+        if (!row) throw new NotFoundError('overlay', id);
+        this.stmt('UPDATE overlays SET trust_level = ?, updated_at = ? WHERE id = ?').run(BigInt(trust), this.now(), id);
+        this.audit({ actor_id: ctx.actor_id, action: 'overlay.trust', entity_type: 'overlay', entity_id: id, details: { from: row.trust_level, to: trust, reason } });
+        return toOverlay(this.overlayRow(id) as OverlayRow);
+      })
+      .immediate();
+  }
+
   async deleteOverlay(id: string, ctx: MutationContext): Promise<void> {
     this.db
       .transaction(() => {
