@@ -102,7 +102,8 @@ it('announces committed changes as system events from the audit log (the outbox)
   await forge.users.update(admin, user.id, { trust_level: 60, reason: 'completed training' });
   forge.startWorkers();
   await eventually(async () => (seen.length === 3 ? true : undefined), 10_000, 'three system events');
-  expect(seen.map((e) => [e.kind, e.payload, e.trust_level, e.source.type])).toEqual([
+  // Delivered by priority (trust changes ahead of capsule events), so compared in kind order.
+  expect(seen.map((e) => [e.kind, e.payload, e.trust_level, e.source.type]).sort((a, b) => String(a[0]).localeCompare(String(b[0])))).toEqual([
     ['capsule_created', { capsule_id: created.id, version: '1.0.0', trust_level: 60 }, 60, 'system'],
     ['capsule_updated', { capsule_id: updated.id, version: updated.version, previous_id: created.id, trust_level: 60 }, 60, 'system'],
     ['trust_changed', { user_id: user.id, from: 40, to: 60, reason: 'completed training' }, 60, 'system'],
