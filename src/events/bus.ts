@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { NotFoundError, RequestValidationError } from '../errors.js';
 import { uuidV5 } from '../util/ids.js';
 import type { DeadLetter } from '../flows/request-flow.js';
-import type { CascadeLink, EventSource, ForgeEvent, GraphStore, JsonObject } from '../store/graph-store.js';
+import type { CascadeLink, EventSource, ForgeEvent, GraphStore, JsonObject, NewEvent } from '../store/graph-store.js';
 import { deliveryPriority, isEventKind, payloadSchema } from './kinds.js';
 
 export const EVENT_QUEUE = 'events';
@@ -61,7 +61,28 @@ export function cascadeEventId(parentId: string, via: string, n: number): string
   return uuidV5(`cascade-event:${parentId}\u0000${via}\u0000${n}`);
 }
 
-const digestOf = (payload: unknown) => createHash('sha256').update(JSON.stringify(payload)).digest('hex');
+/** The TRIGGERED link of `event` to `target`: made (by the overlay version `target_id`) or stopped, and why. */
+function linkOf(
+  event: NewEvent,
+  target: string,
+  end: { readonly outcome: 'delivered'; readonly target_id: string | null } | { readonly outcome: 'stopped'; readonly reason: 'cycle' | 'hop_limit' },
+): CascadeLink {
+  return {
+    event_id: event.id,
+    cascade_id: event.cascade_id,
+    hop: event.hop,
+    kind: event.kind,
+    // The last on the event's path is its publisher.
+    source: event.visited.at(-1) ?? sourceKey(event.source),
+    target,
+    target_id: end.outcome === 'delivered' ? end.target_id : null,
+    payload_digest: createHash('sha256').update(JSON.stringify(event.payload)).digest('hex'),
+    outcome: end.outcome,
+    reason: end.outcome === 'stopped' ? end.reason : null,
+    trust_level: event.trust_level,
+    at: new Date().toISOString(),
+  };
+}
 
 /** Hops a cascade may take unless configured otherwise. */
 export const DEFAULT_MAX_HOPS = 5;
@@ -145,48 +166,26 @@ export class EventBus {
     const id = input.id ?? randomUUID();
     const { parent } = input;
     const publisher = input.via ?? sourceKey(input.source);
-    const visited = parent ? [...parent.visited.filter((v) => v !== publisher), publisher] : [publisher];
-    const hop = parent ? parent.hop + 1 : 0;
-    const cascade_id = parent ? parent.cascade_id : id;
-    const payload = parsed.data as JsonObject;
-    const subscribers = await this.subscribersOf({ kind: input.kind, trust_level: input.trust_level });
+    const recorded: NewEvent = {
+      id,
+      kind: input.kind,
+      payload: parsed.data as JsonObject,
+      trust_level: input.trust_level,
+      source: input.source,
+      correlation_id: input.correlation_id ?? null,
+      cascade_id: parent ? parent.cascade_id : id,
+      hop: parent ? parent.hop + 1 : 0,
+      parent_id: parent?.id ?? null,
+      visited: parent ? [...parent.visited.filter((v) => v !== publisher), publisher] : [publisher],
+    };
     const stopped: CascadeLink[] = [];
     const deliver: string[] = [];
-    const at = new Date().toISOString();
-    for (const target of subscribers) {
-      const reason = visited.includes(target) ? 'cycle' : hop >= this.maxHops ? 'hop_limit' : null;
-      if (!reason) deliver.push(target);
-      else
-        stopped.push({
-          event_id: id,
-          cascade_id,
-          hop,
-          kind: input.kind,
-          source: publisher,
-          target,
-          target_id: null,
-          payload_digest: digestOf(payload),
-          outcome: 'stopped',
-          reason,
-          trust_level: input.trust_level,
-          at,
-        });
+    for (const target of await this.subscribersOf(recorded)) {
+      const reason = recorded.visited.includes(target) ? 'cycle' : recorded.hop >= this.maxHops ? 'hop_limit' : null;
+      if (reason) stopped.push(linkOf(recorded, target, { outcome: 'stopped', reason }));
+      else deliver.push(target);
     }
-    const { event } = await this.deps.store.appendEvent(
-      {
-        id,
-        kind: input.kind,
-        payload,
-        trust_level: input.trust_level,
-        source: input.source,
-        correlation_id: input.correlation_id ?? null,
-        cascade_id,
-        hop,
-        parent_id: parent?.id ?? null,
-        visited,
-      },
-      stopped,
-    );
+    const { event } = await this.deps.store.appendEvent(recorded, stopped);
     await this.deps.queue.addBulk(deliver.map((subscriber) => this.deliveryJob(event, subscriber)));
     return event;
   }
@@ -268,20 +267,7 @@ export class EventBus {
     let target_id: string | null = null;
     if (entry) await entry.handler(event);
     else if (source) ({ target_id } = await source.handle(subscriber, event));
-    await this.deps.store.markDelivered(event_id, subscriber, {
-      event_id,
-      cascade_id: event.cascade_id,
-      hop: event.hop,
-      kind: event.kind,
-      source: event.visited.at(-1) ?? sourceKey(event.source),
-      target: subscriber,
-      target_id,
-      payload_digest: digestOf(event.payload),
-      outcome: 'delivered',
-      reason: null,
-      trust_level: event.trust_level,
-      at: new Date().toISOString(),
-    });
+    await this.deps.store.markDelivered(event_id, subscriber, linkOf(event, subscriber, { outcome: 'delivered', target_id }));
     return { delivered: true };
   }
 

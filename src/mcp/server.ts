@@ -1,7 +1,7 @@
 import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import { allows } from '../auth/authorization.js';
-import { ForgeError } from '../errors.js';
+import { allows, PERMISSIONS } from '../auth/authorization.js';
+import { ForgeError, PermissionDeniedError } from '../errors.js';
 import type { RequestService } from '../producers/requests.js';
 import type { CapsuleService } from '../services/capsules.js';
 import { CAPSULE_TYPES, type Capsule, type Role, type Caller } from '../store/graph-store.js';
@@ -23,6 +23,15 @@ const failure = (err: unknown) => ({
   isError: true,
   content: [{ type: 'text' as const, text: err instanceof ForgeError ? `${err.code}: ${err.message}` : err instanceof Error ? err.message : String(err) }],
 });
+/** A tool's answer: its result as JSON text and structured content, or any error as the tool's error. */
+async function answer(work: () => Promise<Record<string, unknown>>) {
+  try {
+    return text(await work());
+  } catch (err) {
+    return failure(err);
+  }
+}
+
 const capsuleView = (c: Capsule) => ({ id: c.id, version: c.version, type: c.type, trust_level: c.trust_level, tags: c.tags, content: c.content, created_at: c.created_at });
 
 /**
@@ -43,14 +52,11 @@ export function createMcpServer(deps: McpDeps, identity: McpIdentity): McpServer
       inputSchema: { query: z.string().min(1).max(2000), limit: z.number().int().min(1).max(50).default(5) },
       annotations: { readOnlyHint: true },
     },
-    async ({ query, limit }) => {
-      try {
+    async ({ query, limit }) =>
+      answer(async () => {
         const hits = await deps.capsules.search(caller, { q: query, limit });
-        return text({ results: hits.map((h) => ({ ...capsuleView(h.capsule), score: h.score })) });
-      } catch (err) {
-        return failure(err);
-      }
-    },
+        return { results: hits.map((h) => ({ ...capsuleView(h.capsule), score: h.score })) };
+      }),
   );
 
   server.registerTool(
@@ -60,8 +66,8 @@ export function createMcpServer(deps: McpDeps, identity: McpIdentity): McpServer
       description: 'Asks a question through the full pipeline. The answer cites the capsules it came from (ids, versions, trust); trace each with read_capsule.',
       inputSchema: { question: z.string().min(1).max(10_000), wait_ms: z.number().int().min(100).max(60_000).default(20_000) },
     },
-    async ({ question, wait_ms }) => {
-      try {
+    async ({ question, wait_ms }) =>
+      answer(async () => {
         const { record } = await deps.requests.submit(caller, { query: question });
         const done = await deps.requests.waitFor(record.id, wait_ms);
         const citations = await Promise.all(
@@ -70,11 +76,8 @@ export function createMcpServer(deps: McpDeps, identity: McpIdentity): McpServer
             return c ? { id, version: c.version, trust_level: c.trust_level } : { id, redacted: true };
           }),
         );
-        return text({ request_id: done.id, status: done.status, answer: done.answer, citations, error: done.error });
-      } catch (err) {
-        return failure(err);
-      }
-    },
+        return { request_id: done.id, status: done.status, answer: done.answer, citations, error: done.error };
+      }),
   );
 
   server.registerTool(
@@ -85,20 +88,17 @@ export function createMcpServer(deps: McpDeps, identity: McpIdentity): McpServer
       inputSchema: { id: z.string().min(1).max(200) },
       annotations: { readOnlyHint: true },
     },
-    async ({ id }) => {
-      try {
+    async ({ id }) =>
+      answer(async () => {
         const capsule = await deps.capsules.get(caller, id);
         const lineage = await deps.capsules.lineage(caller, id);
-        return text({
+        return {
           capsule: capsuleView(capsule),
           lineage: lineage.entries.map((e) => ({ depth: e.depth, reason: e.edge.reason, capsule: capsuleView(e.capsule) })),
           redacted: lineage.redacted,
           truncated: lineage.truncated,
-        });
-      } catch (err) {
-        return failure(err);
-      }
-    },
+        };
+      }),
   );
 
   server.registerTool(
@@ -114,9 +114,9 @@ export function createMcpServer(deps: McpDeps, identity: McpIdentity): McpServer
         derived_from: z.array(z.string().min(1).max(200)).max(20).optional(),
       },
     },
-    async ({ content, type, tags, trust_level, derived_from }) => {
-      if (!allows(identity.role, 'capsule:write')) return failure(new Error(`permission_denied: creating capsules needs the contributor role or above; you are ${identity.role}`));
-      try {
+    async ({ content, type, tags, trust_level, derived_from }) =>
+      answer(async () => {
+        if (!allows(identity.role, 'capsule:write')) throw new PermissionDeniedError('capsule:write', PERMISSIONS['capsule:write'], identity.role);
         const capsule = await deps.capsules.create(caller, {
           content,
           type,
@@ -125,11 +125,8 @@ export function createMcpServer(deps: McpDeps, identity: McpIdentity): McpServer
           ...(derived_from ? { derived_from: derived_from.map((parent_id) => ({ parent_id, reason: 'cited-by-agent' })) } : {}),
           metadata: { created_via: 'mcp' },
         });
-        return text({ capsule: capsuleView(capsule) });
-      } catch (err) {
-        return failure(err);
-      }
-    },
+        return { capsule: capsuleView(capsule) };
+      }),
   );
 
   server.registerResource(
