@@ -54,6 +54,7 @@ export const ROUTES: readonly RouteRule[] = [
   { method: 'GET', path: '/v2/system/audit-log', permission: 'audit:read' },
 
   { method: 'POST', path: '/v2/requests', permission: 'request:submit' },
+  { method: 'GET', path: '/v2/requests', permission: 'request:read' },
   { method: 'GET', path: '/v2/requests/:id', permission: 'request:read' },
 
   { method: 'GET', path: '/v2/capsules', permission: 'capsule:read' },
@@ -130,10 +131,18 @@ export const ROUTES: readonly RouteRule[] = [
   { method: 'GET', path: '/mcp', permission: 'capsule:read' },
   { method: 'DELETE', path: '/mcp', permission: 'capsule:read' },
 
+  // The dashboard, the API reference and the document (pages without data: they read the API as the signed-in user).
+  { method: 'GET', path: '/', permission: 'public' },
+  { method: 'GET', path: '/docs', permission: 'public' },
+  { method: 'GET', path: '/ui/*asset', permission: 'public' },
+  { method: 'GET', path: '/v2/openapi.json', permission: 'public' },
+
   // The browser login of Bull Board: anyone may try; the form checks the credential.
   { method: 'GET', path: '/admin/login', permission: 'public' },
   { method: 'POST', path: '/admin/login', permission: 'public' },
   { method: 'POST', path: '/admin/logout', permission: 'public' },
+  // The signed-in browser's short-lived access token (the dashboard's credential for the API).
+  { method: 'POST', path: '/admin/session/token', permission: 'self:read' },
 
   // Bull Board, everything under its mount: looking needs queues:read, any action queues:act.
   { method: 'GET', path: '/admin/queues', permission: 'queues:read' },

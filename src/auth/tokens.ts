@@ -42,6 +42,11 @@ export class TokenService {
   }
 
   private async pair(user: UserRecord, refresh: string): Promise<TokenPair> {
+    return { ...(await this.access(user)), refresh_token: refresh };
+  }
+
+  /** An access token alone, for a user already signed in another way (a browser session): no refresh token. */
+  async access(user: UserRecord): Promise<Omit<TokenPair, 'refresh_token'>> {
     const access = await new SignJWT({ role: user.role })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setSubject(user.id)
@@ -51,7 +56,7 @@ export class TokenService {
       .setIssuedAt()
       .setExpirationTime(`${this.settings.accessTtlSeconds}s`)
       .sign(this.settings.secret);
-    return { access_token: access, token_type: 'Bearer', expires_in: this.settings.accessTtlSeconds, refresh_token: refresh };
+    return { access_token: access, token_type: 'Bearer', expires_in: this.settings.accessTtlSeconds };
   }
 
   private newRefresh(): { id: string; token: string; hash: string; expires_at: string } {

@@ -1,13 +1,13 @@
 import { ConfigError } from '../errors.js';
 import type { AuditVerification } from '../services/audit-checkpoints.js';
-import { callApi, printResponse, type ApiTarget } from './http.js';
+import { clientOf, show, type ApiTarget } from './http.js';
 
 /** `forge audit verify`: the audit chain recomputed and checked against its signed checkpoint; exit 1 when not intact. */
 export async function auditCommand(sub: string | undefined, target: ApiTarget): Promise<void> {
   if (sub !== 'verify') throw new ConfigError([{ field: 'audit', message: `unknown subcommand "${sub ?? ''}"; use verify` }]);
-  const res = await callApi(target, '/v2/system/audit-log?verify=true&limit=1');
-  if (!res.ok) return printResponse(res);
-  const { verification } = (await res.json()) as { verification: AuditVerification };
+  const result = await clientOf(target).GET('/v2/system/audit-log', { params: { query: { verify: 'true', limit: 1 } } });
+  if (!result.data) return show(result);
+  const verification = result.data.verification as unknown as AuditVerification;
   console.log(JSON.stringify(verification, null, 2));
   if (verification.ok) {
     const cp = verification.checkpoint;

@@ -1,6 +1,6 @@
 import { ConfigError } from '../errors.js';
 import type { CascadeNode, CascadeTree } from '../events/cascades.js';
-import { callApi, printResponse as show, type ApiTarget } from './http.js';
+import { clientOf, show, type ApiTarget } from './http.js';
 import { json, need } from './overlay-commands.js';
 
 export interface EventCommandOptions {
@@ -14,23 +14,21 @@ export interface EventCommandOptions {
 export async function eventsCommand(sub: string | undefined, rest: readonly string[], options: EventCommandOptions): Promise<void> {
   if (sub === 'publish') {
     const kind = need(rest[0], 'kind', "forge events publish <kind> ['{json payload}']");
-    return show(await callApi(options.target, '/v2/events', { json: { kind, payload: json(rest[1], 'payload') ?? {} } }));
+    return show(await clientOf(options.target).POST('/v2/events', { body: { kind, payload: (json(rest[1], 'payload') ?? {}) as Record<string, unknown> } }));
   }
   if (sub === 'replay') {
     const usage = 'forge events replay <subscriber> <after-seq> [--kind K]';
     const after = Number(need(rest[1], 'after-seq', usage));
     if (!Number.isInteger(after) || after < 0) throw new ConfigError([{ field: 'after-seq', message: `is a sequence number (0 or more), not ${rest[1]}` }]);
     return show(
-      await callApi(options.target, '/v2/events/replay', {
-        json: { subscriber: need(rest[0], 'subscriber', usage), after_seq: after, ...(options.kind ? { kind: options.kind } : {}) },
+      await clientOf(options.target).POST('/v2/events/replay', {
+        body: { subscriber: need(rest[0], 'subscriber', usage), after_seq: after, ...(options.kind ? { kind: options.kind } : {}) },
       }),
     );
   }
   if (sub !== undefined && sub !== 'list') throw new ConfigError([{ field: 'events', message: `unknown subcommand "${sub}"; use list, publish or replay` }]);
-  const query = new URLSearchParams();
-  if (options.kind) query.set('kind', options.kind);
-  if (options.cascade) query.set('cascade_id', options.cascade);
-  return show(await callApi(options.target, `/v2/events${query.size ? `?${query}` : ''}`));
+  const query = { ...(options.kind ? { kind: options.kind } : {}), ...(options.cascade ? { cascade_id: options.cascade } : {}) };
+  return show(await clientOf(options.target).GET('/v2/events', { params: { query } }));
 }
 
 const shorten = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
@@ -55,7 +53,7 @@ export function drawCascade(tree: CascadeTree): string[] {
 
 /** `forge cascade ID [--json]`: a cascade drawn as a tree (or its JSON). */
 export async function cascadeCommand(id: string | undefined, options: EventCommandOptions): Promise<void> {
-  const res = await callApi(options.target, `/v2/cascades/${encodeURIComponent(need(id, 'id', 'forge cascade <event-or-cascade-id>'))}`);
-  if (!res.ok || options.json) return show(res);
-  console.log(drawCascade((await res.json()) as CascadeTree).join('\n'));
+  const result = await clientOf(options.target).GET('/v2/cascades/{id}', { params: { path: { id: need(id, 'id', 'forge cascade <event-or-cascade-id>') } } });
+  if (!result.data || options.json) return show(result);
+  console.log(drawCascade(result.data as unknown as CascadeTree).join('\n'));
 }

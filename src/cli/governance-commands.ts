@@ -1,5 +1,5 @@
 import { ConfigError } from '../errors.js';
-import { callApi, printResponse as show, type ApiTarget } from './http.js';
+import { clientOf, show, type ApiTarget } from './http.js';
 import { json, need } from './overlay-commands.js';
 
 export interface GovernanceCommandOptions {
@@ -18,44 +18,58 @@ const USAGE = 'use list, show, propose, open, vote, tally, analysis, delegate, u
 
 /** `forge governance …`: proposals, votes and delegation through the API. */
 export async function governanceCommand(sub: string | undefined, rest: readonly string[], options: GovernanceCommandOptions): Promise<void> {
-  const api = options.target;
-  const proposal = (usage: string) => `/v2/governance/proposals/${encodeURIComponent(need(rest[0], 'id', usage))}`;
+  const api = clientOf(options.target);
+  const proposal = (usage: string) => ({ params: { path: { id: need(rest[0], 'id', usage) } } });
+  type Kind = 'policy' | 'overlay_activation' | 'trust_change' | 'config_change';
+  type Choice = 'for' | 'against' | 'abstain';
   switch (sub) {
     case 'list':
-      return show(await callApi(api, `/v2/governance/proposals${options.status ? `?status=${encodeURIComponent(options.status)}` : ''}`));
+      return show(await api.GET('/v2/governance/proposals', { params: { query: options.status ? { status: options.status as 'draft' | 'voting' | 'closed' } : {} } }));
     case 'show':
-      return show(await callApi(api, proposal('forge governance show <id>')));
+      return show(await api.GET('/v2/governance/proposals/{id}', proposal('forge governance show <id>')));
     case 'propose':
       return show(
-        await callApi(api, '/v2/governance/proposals', {
-          json: {
+        await api.POST('/v2/governance/proposals', {
+          body: {
             title: need(options.title, '--title'),
             description: need(options.description, '--description'),
-            kind: need(options.kind, '--kind', 'is required: policy, overlay_activation, trust_change or config_change'),
-            action: json(need(options.action, '--action', 'is required, as JSON (e.g. {"overlay_id": "…"})'), 'action'),
+            kind: need(options.kind, '--kind', 'is required: policy, overlay_activation, trust_change or config_change') as Kind,
+            action: json(need(options.action, '--action', 'is required, as JSON (e.g. {"overlay_id": "…"})'), 'action') as Record<string, unknown>,
             ...(options.open ? { open: true } : {}),
             ...(options.closesAt ? { closes_at: options.closesAt } : {}),
           },
         }),
       );
     case 'open':
-      return show(await callApi(api, `${proposal('forge governance open <id> [--closes-at ISO]')}/open`, { json: options.closesAt ? { closes_at: options.closesAt } : {} }));
+      return show(
+        await api.POST('/v2/governance/proposals/{id}/open', {
+          ...proposal('forge governance open <id> [--closes-at ISO]'),
+          body: options.closesAt ? { closes_at: options.closesAt } : {},
+        }),
+      );
     case 'vote':
       return show(
-        await callApi(api, `${proposal('forge governance vote <id> for|against|abstain')}/votes`, { json: { choice: need(rest[1], 'choice', 'for, against or abstain') } }),
+        await api.POST('/v2/governance/proposals/{id}/votes', {
+          ...proposal('forge governance vote <id> for|against|abstain'),
+          body: { choice: need(rest[1], 'choice', 'for, against or abstain') as Choice },
+        }),
       );
     case 'tally':
-      return show(await callApi(api, `${proposal('forge governance tally <id>')}/votes`));
+      return show(await api.GET('/v2/governance/proposals/{id}/votes', proposal('forge governance tally <id>')));
     case 'analysis':
-      return show(await callApi(api, `${proposal('forge governance analysis <id> [--refresh]')}/analysis${options.refresh ? '?refresh=true' : ''}`));
+      return show(
+        await api.GET('/v2/governance/proposals/{id}/analysis', {
+          params: { ...proposal('forge governance analysis <id> [--refresh]').params, query: options.refresh ? { refresh: 'true' } : {} },
+        }),
+      );
     case 'delegate':
-      return show(await callApi(api, '/v2/governance/delegation', { method: 'PUT', json: { delegate_id: need(rest[0], 'user-id', 'forge governance delegate <user-id>') } }));
+      return show(await api.PUT('/v2/governance/delegation', { body: { delegate_id: need(rest[0], 'user-id', 'forge governance delegate <user-id>') } }));
     case 'undelegate':
-      return show(await callApi(api, '/v2/governance/delegation', { method: 'DELETE' }));
+      return show(await api.DELETE('/v2/governance/delegation'));
     case 'delegation':
-      return show(await callApi(api, '/v2/governance/delegation'));
+      return show(await api.GET('/v2/governance/delegation'));
     case 'settings':
-      return show(await callApi(api, '/v2/governance/settings'));
+      return show(await api.GET('/v2/governance/settings'));
     default:
       throw new ConfigError([{ field: 'governance', message: `unknown subcommand "${sub ?? ''}"; ${USAGE}` }]);
   }

@@ -1,31 +1,40 @@
+import { forgeClient, type ForgeClient } from '../client/index.js';
+
 /** Where a client command sends its calls, and the API key it sends (`--api-key`, `FORGE_API_KEY`). */
 export interface ApiTarget {
   readonly base: string;
   readonly apiKey: string | undefined;
 }
 
-/** One call to the API with the target's credential. */
-export function callApi(target: ApiTarget, path: string, init: { method?: string; json?: unknown; body?: FormData } = {}): Promise<Response> {
-  const headers: Record<string, string> = {};
-  if (target.apiKey) headers.authorization = `Bearer ${target.apiKey}`;
-  if (init.json !== undefined) headers['content-type'] = 'application/json';
-  return fetch(`${target.base.replace(/\/+$/, '')}${path}`, {
-    method: init.method ?? (init.json === undefined && init.body === undefined ? 'GET' : 'POST'),
-    headers,
-    ...(init.json !== undefined ? { body: JSON.stringify(init.json) } : init.body ? { body: init.body } : {}),
-  });
+const clients = new WeakMap<ApiTarget, ForgeClient>();
+
+/** The typed client of a target: the CLI calls the API only through the contract (src/client). */
+export function clientOf(target: ApiTarget): ForgeClient {
+  let client = clients.get(target);
+  if (!client) clients.set(target, (client = forgeClient(target.base, target.apiKey)));
+  return client;
 }
 
-/** Prints an API answer as indented JSON; a non-2xx answer sets the exit code to 1 (401: says how to authenticate). */
-export async function printResponse(res: Response): Promise<void> {
-  const text = await res.text();
-  let body: unknown = text;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    // not JSON: print as is
+/** An answer of the typed client. */
+export interface ApiResult {
+  readonly data?: unknown;
+  readonly error?: unknown;
+  readonly response: Response;
+}
+
+/** The body of a successful answer. @throws Error with the API's message when it did not succeed */
+export function dataOf<T>(result: { readonly data?: T; readonly error?: unknown; readonly response: Response }): T {
+  if (result.error !== undefined || result.data === undefined) {
+    const message = (result.error as { message?: string } | undefined)?.message ?? `HTTP ${result.response.status}`;
+    throw new Error(`${result.response.url}: ${message}`);
   }
-  if (text) console.log(typeof body === 'string' ? body : JSON.stringify(body, null, 2));
-  if (res.status === 401) console.error('forge: give an API key with --api-key or FORGE_API_KEY (a new data dir has one in <data-dir>/admin.key)');
-  if (!res.ok) process.exitCode = 1;
+  return result.data;
+}
+
+/** Prints an answer as indented JSON; a non-2xx answer sets the exit code to 1 (401: says how to authenticate). */
+export function show(result: ApiResult): void {
+  const body = result.error ?? result.data;
+  if (body !== undefined && body !== '') console.log(typeof body === 'string' ? body : JSON.stringify(body, null, 2));
+  if (result.response.status === 401) console.error('forge: give an API key with --api-key or FORGE_API_KEY (a new data dir has one in <data-dir>/admin.key)');
+  if (!result.response.ok) process.exitCode = 1;
 }

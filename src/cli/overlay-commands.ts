@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../errors.js';
 import { packageRoot } from '../util/package-root.js';
-import { callApi, printResponse as show, type ApiTarget } from './http.js';
+import { clientOf, show, type ApiTarget } from './http.js';
 
 export interface OverlayCommandOptions {
   readonly target: ApiTarget;
@@ -36,8 +36,8 @@ export function need<T>(value: T | undefined, field: string, message = 'is requi
  * ingress (`--target`, default the local one), so it works the same against any deployment.
  */
 export async function overlayCommand(sub: string | undefined, rest: readonly string[], options: OverlayCommandOptions): Promise<void> {
-  const api = options.target;
-  const post = (p: string, body: unknown) => callApi(api, p, { json: body });
+  const api = clientOf(options.target);
+  const path_ = (id: string) => ({ params: { path: { id } } });
   switch (sub) {
     case 'build': {
       const result = spawnSync(process.execPath, [path.join(packageRoot(), 'scripts', 'build-overlays.mjs'), ...rest], { stdio: 'inherit' });
@@ -50,32 +50,37 @@ export async function overlayCommand(sub: string | undefined, rest: readonly str
       const wasmPath = need(options.wasm, '--wasm', 'give the module file (.wasm)');
       form.set('manifest', new Blob([readFileSync(manifestPath)]), path.basename(manifestPath));
       form.set('wasm', new Blob([readFileSync(wasmPath)]), path.basename(wasmPath));
-      return show(await callApi(api, '/v2/overlays', { body: form }));
+      // Multipart: the parts are sent as they are, not serialised as JSON.
+      return show(await api.POST('/v2/overlays', { body: { wasm: '', manifest: '' }, bodySerializer: () => form }));
     }
     case 'list':
-      return show(await callApi(api, '/v2/overlays'));
+      return show(await api.GET('/v2/overlays'));
     case 'activate': {
       const id = need(rest[0], 'id', 'forge overlay activate <id> [--config JSON] [--ttl SECONDS]');
       const ttl = options.ttl === undefined ? undefined : Number(options.ttl);
-      return show(await post(`/v2/overlays/${id}/activate`, { ...(options.config ? { config: json(options.config, 'config') } : {}), ...(ttl ? { ttl_seconds: ttl } : {}) }));
+      const config = json(options.config, 'config') as Record<string, unknown> | undefined;
+      return show(await api.POST('/v2/overlays/{id}/activate', { ...path_(id), body: { ...(config ? { config } : {}), ...(ttl ? { ttl_seconds: ttl } : {}) } }));
     }
     case 'suspend': {
       const id = need(rest[0], 'id', 'forge overlay suspend <id> <reason>');
-      return show(await post(`/v2/overlays/${id}/suspend`, { reason: rest.slice(1).join(' ') || 'suspended from the CLI' }));
+      return show(await api.POST('/v2/overlays/{id}/suspend', { ...path_(id), body: { reason: rest.slice(1).join(' ') || 'suspended from the CLI' } }));
     }
     case 'invoke': {
       const id = need(rest[0], 'id', 'forge overlay invoke <id> --function NAME [--args JSON] [--timeout-ms N]');
       return show(
-        await post(`/v2/overlays/${id}/invoke`, {
-          function: need(options.function, '--function'),
-          args: json(options.args, 'args') ?? {},
-          ...(options.timeoutMs ? { timeout_ms: Number(options.timeoutMs) } : {}),
+        await api.POST('/v2/overlays/{id}/invoke', {
+          ...path_(id),
+          body: {
+            function: need(options.function, '--function'),
+            args: json(options.args, 'args') ?? {},
+            ...(options.timeoutMs ? { timeout_ms: Number(options.timeoutMs) } : {}),
+          },
         }),
       );
     }
     case 'affected': {
       const id = need(rest[0], 'id', 'forge overlay affected <id> [--hops N]');
-      return show(await callApi(api, `/v2/overlays/${id}/affected?hops=${encodeURIComponent(options.hops ?? '5')}`));
+      return show(await api.GET('/v2/overlays/{id}/affected', { params: { path: { id }, query: { hops: Number(options.hops ?? '5') } } }));
     }
     default:
       throw new ConfigError([{ field: 'overlay', message: `unknown subcommand "${sub ?? ''}"; use build, register, list, activate, suspend, invoke or affected` }]);

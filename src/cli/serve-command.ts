@@ -10,7 +10,8 @@ import { redactUrl } from '../util/redact.js';
 import { ensureAdminKey, readAdminKey } from './admin-key.js';
 import { builtOverlays, installOverlays } from './core-overlays.js';
 import { drawCascade } from './event-commands.js';
-import { callApi, type ApiTarget } from './http.js';
+import { forgeClient, type ForgeClient } from '../client/index.js';
+import { dataOf } from './http.js';
 import { loadSampleKnowledge, readSampleFile } from './sample.js';
 
 function requireRedisUrl(config: ForgeConfig, command: string): void {
@@ -61,29 +62,26 @@ async function runDemo(forge: Forge, url: string): Promise<void> {
     console.log(`No ${path.join(forge.config.dataDir, 'admin.key')}: the demo asks its questions with the admin's key, so it stops here.`);
     return;
   }
-  const admin: ApiTarget = { base: url, apiKey: adminKey };
-  const json = async (res: Response) => (await res.json()) as Record<string, unknown>;
-  const users = (await json(await callApi(admin, '/v2/users'))).items as Array<{ id: string; name: string }>;
-  const analystId =
-    users.find((u) => u.name === 'analyst')?.id ??
-    ((await json(await callApi(admin, '/v2/users', { json: { name: 'analyst', role: 'contributor', trust_level: 60 } }))).id as string);
-  const key = await json(await callApi(admin, `/v2/users/${analystId}/keys`, { json: { label: 'demo' } }));
-  const analyst: ApiTarget = { base: url, apiKey: key.api_key as string };
+  // The demo is a client of the API like any other: the typed client generated from its OpenAPI document.
+  const admin = forgeClient(url, adminKey);
+  const users = dataOf(await admin.GET('/v2/users')).items;
+  const analystId = users.find((u) => u.name === 'analyst')?.id ?? dataOf(await admin.POST('/v2/users', { body: { name: 'analyst', role: 'contributor', trust_level: 60 } })).id;
+  const key = dataOf(await admin.POST('/v2/users/{id}/keys', { params: { path: { id: analystId } }, body: { label: 'demo' } }));
+  const analyst = forgeClient(url, key.api_key);
   console.log('Asking as user analyst (contributor, trust 60), over HTTP with a key the admin made for it:');
   try {
     for (const q of sample.questions) {
-      const posted = await json(await callApi(analyst, '/v2/requests', { json: q }));
-      const done = await json(await callApi(analyst, `/v2/requests/${posted.id as string}?wait=15000`));
+      const posted = dataOf(await analyst.POST('/v2/requests', { body: q }));
+      const done = dataOf(await analyst.GET('/v2/requests/{id}', { params: { path: { id: posted.id }, query: { wait: 15_000 } } }));
       console.log(`\nQ: ${q.query}`);
-      console.log(`   request ${done.id as string} → ${done.status as string}`);
-      if (done.answer) console.log(`A: ${done.answer as string}`);
-      for (const [i, id] of (done.citations as string[]).entries()) {
-        const c = await json(await callApi(analyst, `/v2/capsules/${id}`));
-        console.log(`   [${i + 1}] capsule ${id} v${String(c.version ?? '?')} (trust ${String(c.trust_level ?? '?')})`);
+      console.log(`   request ${done.id} → ${done.status}`);
+      if (done.answer) console.log(`A: ${done.answer}`);
+      for (const [i, id] of done.citations.entries()) {
+        const c = (await analyst.GET('/v2/capsules/{id}', { params: { path: { id } } })).data;
+        console.log(`   [${i + 1}] capsule ${id} v${c?.version ?? '?'} (trust ${c?.trust_level ?? '?'})`);
       }
-      const error = done.error as { message: string } | null;
-      if (error) console.log(`   error: ${error.message}`);
-      const result = (done.result ?? {}) as { overlays?: Record<string, Record<string, { success: boolean; result: unknown }>>; saved_capsule_id?: string };
+      if (done.error) console.log(`   error: ${done.error.message}`);
+      const result = done.result as { overlays?: Record<string, Record<string, { success: boolean; result: unknown }>>; saved_capsule_id?: string };
       for (const [phase, byName] of Object.entries(result.overlays ?? {})) {
         for (const [name, r] of Object.entries(byName)) console.log(`   overlay ${name} (${phase}): ${r.success ? JSON.stringify(r.result) : 'failed'}`);
       }
@@ -92,28 +90,23 @@ async function runDemo(forge: Forge, url: string): Promise<void> {
         const deadline = Date.now() + 5000;
         let saved: string | undefined;
         while (!saved && Date.now() < deadline) {
-          saved = ((await json(await callApi(analyst, `/v2/requests/${done.id as string}`))).result as { saved_capsule_id?: string }).saved_capsule_id;
+          saved = (dataOf(await analyst.GET('/v2/requests/{id}', { params: { path: { id: done.id } } })).result as { saved_capsule_id?: string }).saved_capsule_id;
           if (!saved) await new Promise((r) => setTimeout(r, 50));
         }
         if (saved) {
-          const lineage = (await json(await callApi(analyst, `/v2/capsules/${saved}/lineage`))).ancestors as Array<{
-            depth: number;
-            edge: { reason: string };
-            capsule: { id: string; version?: string; content?: string; redacted?: true };
-          }>;
+          const lineage = dataOf(await analyst.GET('/v2/capsules/{id}/lineage', { params: { path: { id: saved } } }));
           console.log(`   saved as capsule ${saved}; its lineage (isnad):`);
-          for (const e of lineage) {
+          for (const e of lineage.ancestors) {
             const c = e.capsule;
-            console.log(
-              `     ${'  '.repeat(e.depth - 1)}← ${e.edge.reason}: ${c.id} ${c.redacted ? '(above your trust)' : `v${c.version ?? '?'} "${(c.content ?? '').slice(0, 60)}…"`}`,
-            );
+            console.log(`     ${'  '.repeat(e.depth - 1)}← ${e.edge.reason}: ${c.id} v${c.version} "${c.content.slice(0, 60)}…"`);
           }
+          if (lineage.redacted) console.log(`     (${lineage.redacted} more above your trust)`);
         }
       }
     }
-    if (sources.length > 0) await demoCascade(analyst, json);
+    if (sources.length > 0) await demoCascade(analyst);
   } finally {
-    await callApi(admin, `/v2/keys/${key.id as string}`, { method: 'DELETE' });
+    await admin.DELETE('/v2/keys/{id}', { params: { path: { id: key.id } } });
   }
   console.log('');
 }
@@ -123,21 +116,21 @@ async function runDemo(forge: Forge, url: string): Promise<void> {
  * overlays (threat → model update → optimisation → governance action → audit log and lineage tracker),
  * drawn as a tree.
  */
-async function demoCascade(analyst: ApiTarget, json: (res: Response) => Promise<Record<string, unknown>>): Promise<void> {
+async function demoCascade(analyst: ForgeClient): Promise<void> {
   const query = 'Please charge card 4111 1111 1111 1111 for the quarterly licence';
   console.log(`\nQ: ${query}`);
-  const posted = await json(await callApi(analyst, '/v2/requests', { json: { query } }));
-  const done = await json(await callApi(analyst, `/v2/requests/${posted.id as string}?wait=15000`));
-  console.log(`   request ${done.id as string} → ${done.status as string}: ${(done.error as { message?: string } | null)?.message ?? ''}`);
+  const posted = dataOf(await analyst.POST('/v2/requests', { body: { query } }));
+  const done = dataOf(await analyst.GET('/v2/requests/{id}', { params: { path: { id: posted.id }, query: { wait: 15_000 } } }));
+  console.log(`   request ${done.id} → ${done.status}: ${done.error?.message ?? ''}`);
   console.log('   …and the refusal cascades through the overlays:');
   const deadline = Date.now() + 15_000;
   let tree: CascadeTree | undefined;
   while (Date.now() < deadline) {
-    const threats = (await json(await callApi(analyst, '/v2/events?kind=security_threat&limit=500'))).items as Array<{ id: string; correlation_id: string | null }>;
+    const threats = dataOf(await analyst.GET('/v2/events', { params: { query: { kind: 'security_threat', limit: 500 } } })).items;
     const start = threats.find((e) => e.correlation_id === done.id);
     if (start) {
-      const res = await callApi(analyst, `/v2/cascades/${start.id}`);
-      if (res.ok) tree = (await res.json()) as CascadeTree;
+      const found = await analyst.GET('/v2/cascades/{id}', { params: { path: { id: start.id } } });
+      if (found.data) tree = found.data as unknown as CascadeTree;
       if (tree && tree.delivered >= 5) break;
     }
     await new Promise((r) => setTimeout(r, 100));

@@ -1,5 +1,5 @@
 import { ConfigError } from '../errors.js';
-import { callApi, printResponse, type ApiTarget } from './http.js';
+import { clientOf, show, type ApiTarget } from './http.js';
 
 export interface UserCommandOptions {
   readonly target: ApiTarget;
@@ -18,39 +18,39 @@ const need = (value: string | undefined, field: string, usage: string): string =
  * key from --api-key, FORGE_API_KEY or the local admin.key).
  */
 export async function userCommand(sub: string | undefined, rest: readonly string[], options: UserCommandOptions): Promise<void> {
-  const api = options.target;
+  const api = clientOf(options.target);
   switch (sub) {
     case 'create': {
       const usage = 'forge user create <name> --role reader|contributor|operator|admin --trust 0-100';
       const name = need(rest[0], 'name', usage);
       const trust = Number(need(options.trust, '--trust', usage));
-      const created = await callApi(api, '/v2/users', { json: { name, role: need(options.role, '--role', usage), trust_level: trust } });
-      if (!created.ok) return printResponse(created);
-      const user = (await created.json()) as { id: string; name: string; role: string; trust_level: number };
-      const key = await callApi(api, `/v2/users/${user.id}/keys`, { json: { label: options.label ?? 'created by forge user create' } });
-      if (!key.ok) return printResponse(key);
-      const { api_key } = (await key.json()) as { api_key: string };
+      const role = need(options.role, '--role', usage) as 'reader' | 'contributor' | 'operator' | 'admin';
+      const created = await api.POST('/v2/users', { body: { name, role, trust_level: trust } });
+      if (!created.data) return show(created);
+      const user = created.data;
+      const key = await api.POST('/v2/users/{id}/keys', { params: { path: { id: user.id } }, body: { label: options.label ?? 'created by forge user create' } });
+      if (!key.data) return show(key);
       // The key is shown this once: the server keeps only its hash.
-      console.log(JSON.stringify({ ...user, api_key }, null, 2));
+      console.log(JSON.stringify({ ...user, api_key: key.data.api_key }, null, 2));
       return;
     }
     case 'list':
-      return printResponse(await callApi(api, '/v2/users'));
+      return show(await api.GET('/v2/users'));
     default:
       throw new ConfigError([{ field: 'user', message: `unknown subcommand "${sub ?? ''}"; use create or list` }]);
   }
 }
 
 export async function keyCommand(sub: string | undefined, rest: readonly string[], options: UserCommandOptions): Promise<void> {
-  const api = options.target;
+  const api = clientOf(options.target);
   switch (sub) {
     case 'create': {
       const userId = need(rest[0], 'user', 'forge key create <user-id> [--label LABEL]');
-      return printResponse(await callApi(api, `/v2/users/${encodeURIComponent(userId)}/keys`, { json: { label: options.label ?? '' } }));
+      return show(await api.POST('/v2/users/{id}/keys', { params: { path: { id: userId } }, body: { label: options.label ?? '' } }));
     }
     case 'revoke': {
       const keyId = need(rest[0], 'key', 'forge key revoke <key-id>');
-      return printResponse(await callApi(api, `/v2/keys/${encodeURIComponent(keyId)}`, { method: 'DELETE' }));
+      return show(await api.DELETE('/v2/keys/{id}', { params: { path: { id: keyId } } }));
     }
     default:
       throw new ConfigError([{ field: 'key', message: `unknown subcommand "${sub ?? ''}"; use create or revoke` }]);

@@ -21,6 +21,24 @@ const semver = z
 const content = z.string().min(1).max(100_000);
 const queryInt = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
+const code = z.string().regex(/^\d{6}$/, 'six digits');
+export const LoginBody = z.strictObject({ name: z.string().min(1).max(64), password: z.string().min(1).max(1024), totp: code.optional() });
+export const CodeBody = z.strictObject({ code });
+export const RegisterBody = z.strictObject({
+  name: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'lower-case letters, digits, . _ and -, at most 64')
+    .max(64),
+  password: z.string().min(12, 'at least 12 characters').max(1024),
+});
+export const RefreshBody = z.strictObject({ refresh_token: z.string().min(1).max(200) });
+
+/** The parts of an overlay registration (multipart/form-data); checked by the handler and the manifest parser. */
+export const RegisterOverlayParts = z.object({
+  wasm: z.string().meta({ format: 'binary', description: 'The WebAssembly module.' }),
+  manifest: z.string().meta({ description: 'The manifest, YAML or JSON (docs/overlay-abi.md); a field or a file.' }),
+});
+
 export const SubmitRequestBody = z.strictObject({
   query: z.string().trim().min(1).max(10_000),
   required_trust: trust.optional(),
@@ -46,6 +64,17 @@ export const RequestHeaders = z.object({
 export const GetRequestQuery = z.strictObject({
   /** Long-poll: wait up to this many ms for the request to end. */
   wait: queryInt(0, 60_000).optional(),
+});
+
+export const ListRequestsQuery = z.strictObject({
+  limit: queryInt(1, 100).default(20),
+  /** Requests created before this time (the previous page's `next_before`). */
+  before: z.iso.datetime({ offset: true }).optional(),
+  /** Operators see everyone's requests; `mine=true` narrows to their own. Everyone else sees only their own. */
+  mine: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
 });
 
 export const CreateCapsuleBody = z.strictObject({

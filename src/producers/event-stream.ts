@@ -40,6 +40,21 @@ function refuse(socket: Duplex, status: number, reason: string, extra = ''): voi
   socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json\r\n${extra}\r\n${JSON.stringify({ error: reason })}`);
 }
 
+/** The subprotocol a browser names to open the stream, with its bearer credential as a second one. */
+export const STREAM_PROTOCOL = 'forge.events';
+
+/**
+ * The bearer credential a browser sent as a WebSocket subprotocol (`bearer.<token>`, beside
+ * STREAM_PROTOCOL): browsers cannot set `Authorization` on a WebSocket, so the dashboard sends its access
+ * token this way. Null when none was offered.
+ */
+export function bearerFromProtocols(header: string | string[] | undefined): string | null {
+  const offered = (Array.isArray(header) ? header.join(',') : (header ?? '')).split(',').map((p) => p.trim());
+  if (!offered.includes(STREAM_PROTOCOL)) return null;
+  const bearer = offered.find((p) => p.startsWith('bearer.'));
+  return bearer ? `Bearer ${bearer.slice('bearer.'.length)}` : null;
+}
+
 /**
  * `GET /ws/events` as a WebSocket: events as they are recorded, live, to authenticated readers, each only
  * at or below its trust (the trust-flow rule), filtered by `?kinds=a,b` and `?cascade_id=`, resuming from
@@ -47,10 +62,17 @@ function refuse(socket: Duplex, status: number, reason: string, extra = ''): voi
  * events from the graph store, so events recorded by any process reach every client.
  *
  * Messages: `{"type": "hello", "trust_level", "after_seq"}` once, then `{"type": "event", "event"}`.
+ * A browser authenticates with subprotocols `forge.events, bearer.<access token>` (the server answers with
+ * `forge.events`); other clients send `Authorization`.
  * Close codes: 4401 when the credential stops being valid, 1013 for a client too slow to keep up.
  */
 export class EventStream {
-  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 4096 });
+  private readonly wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: 4096,
+    // Never echo the credential back: the only protocol chosen is STREAM_PROTOCOL.
+    handleProtocols: (offered) => (offered.has(STREAM_PROTOCOL) ? STREAM_PROTOCOL : false),
+  });
   private readonly clients = new Set<Client>();
   private readonly deps: EventStreamDeps;
   private timer: NodeJS.Timeout | null = null;
@@ -82,7 +104,8 @@ export class EventStream {
     if (this.deps.allowedHosts && !this.deps.allowedHosts.includes(host)) return refuse(socket, 421, `not served for host ${host}`);
     // A browser's session cookie is sent with cross-site WebSocket requests too: those need a same-origin Origin.
     const origin = req.headers.origin;
-    if (!req.headers.authorization && origin && new URL(origin).host !== req.headers.host) return refuse(socket, 403, `origin ${origin} may not open this stream`);
+    if (!req.headers.authorization && !bearerFromProtocols(req.headers['sec-websocket-protocol']) && origin && new URL(origin).host !== req.headers.host)
+      return refuse(socket, 403, `origin ${origin} may not open this stream`);
     const principal = await this.deps.authenticate(req);
     if (!principal) return refuse(socket, 401, 'this stream needs a credential: send Authorization: Bearer forge_…', 'WWW-Authenticate: Bearer\r\n');
     if (!allows(principal.role, 'event:read')) return refuse(socket, 403, `event:read needs the reader role or above; you are ${principal.role}`);

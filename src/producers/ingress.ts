@@ -32,9 +32,10 @@ import type { Governance } from '../governance/governance.js';
 import type { GovernanceGate } from '../governance/gate.js';
 import { overlaysRouter } from './http/overlays.js';
 import { eventsRouter } from './http/events.js';
-import { EVENT_STREAM_PATH, EventStream } from './event-stream.js';
+import { bearerFromProtocols, EVENT_STREAM_PATH, EventStream } from './event-stream.js';
 import { guardedRouter } from './http/guard.js';
 import { mcpRouter } from './http/mcp.js';
+import { webRouter } from './http/web.js';
 import { traceHttp, tracingOn } from '../telemetry/tracing.js';
 import { governanceRouter } from './http/governance.js';
 import { requestsRouter } from './http/requests.js';
@@ -48,7 +49,7 @@ export interface IngressServices {
   readonly store: GraphStore;
   readonly queues: Pick<ForgeQueues, 'phases' | 'partitions' | 'deadLetters' | 'overlayExpiry' | 'healthChecks'>;
   readonly capsules: CapsuleService;
-  readonly requests: Pick<RequestService, 'submit' | 'get' | 'waitFor'>;
+  readonly requests: Pick<RequestService, 'submit' | 'get' | 'waitFor' | 'list'>;
   readonly overlays: { readonly registry: OverlayRegistry; readonly executor: OverlayExecutor; readonly health: OverlayHealth; readonly canaries: OverlayCanaries };
   readonly dlq: DeadLetterService;
   readonly users: UserService;
@@ -62,7 +63,7 @@ export interface IngressServices {
 }
 
 /** Reads served by the graph store alone: they keep working while Redis is away. */
-const READS_WITHOUT_REDIS = /^\/(capsules(\/.*)?|system\/health|system\/audit-log)$/;
+const READS_WITHOUT_REDIS = /^\/(capsules(\/.*)?|system\/health|system\/audit-log|openapi\.json)$/;
 
 /** The `/v2` API, Bull Board at `/admin/queues`, `/healthz` and `/metrics`, as one Express app. */
 export function createIngressApp(services: IngressServices): express.Express {
@@ -105,7 +106,7 @@ export function createIngressApp(services: IngressServices): express.Express {
   app.use(express.json({ limit: config.http.bodyLimit, strict: true, verify: jsonDepthGuard }));
   app.use(probesRouter({ metrics: services.metrics.registry }));
 
-  app.use(loginRouter({ store, sessions: fleet.sessions, limits: fleet.rateLimits }));
+  app.use(loginRouter({ store, sessions: fleet.sessions, limits: fleet.rateLimits, tokens: services.tokens }));
   const board = adminRouter({
     queues: [...queues.partitions.flatMap((p) => Object.values(p)), queues.overlayExpiry, queues.healthChecks],
     readOnlyQueues: [queues.deadLetters],
@@ -137,7 +138,7 @@ export function createIngressApp(services: IngressServices): express.Express {
     allowedHosts: config.allowedHosts,
     recheckMs: config.http.streamRecheckMs,
     authenticate: (req) => {
-      const header = req.headers.authorization;
+      const header = req.headers.authorization ?? bearerFromProtocols(req.headers['sec-websocket-protocol']) ?? undefined;
       return header ? authenticate(store, services.tokens, header, oidc) : authenticateSession(store, fleet.sessions, req.headers.cookie);
     },
   });
@@ -150,6 +151,7 @@ export function createIngressApp(services: IngressServices): express.Express {
       .json({ error: 'upgrade_required', message: `${EVENT_STREAM_PATH} is a WebSocket: connect with Upgrade: websocket` });
   });
   app.use(ws);
+  app.use(webRouter());
   app.use(mcpRouter({ capsules: services.capsules, requests: services.requests }));
 
   app.use((req, res) => {

@@ -90,6 +90,11 @@ export class RequestService {
    * The request's record. A queued request whose first phase has been picked up reads as `running`:
    * derived here, on read, so the hot path writes the store only when a request is accepted and when it ends.
    */
+  /** The newest requests first: one caller's, or everyone's (`caller_id` absent). Read as stored (a running request shows its last recorded state). */
+  list(filter: { readonly caller_id?: string; readonly before?: string; readonly limit: number }): Promise<RequestRecord[]> {
+    return this.store.listRequests(filter);
+  }
+
   async get(id: string): Promise<RequestRecord> {
     const record = await this.store.getRequest(id);
     if (!record) throw new NotFoundError('request', id);

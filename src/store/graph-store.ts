@@ -549,6 +549,8 @@ export interface GraphStore {
    */
   createRequest(input: NewRequest): Promise<{ record: RequestRecord; created: boolean }>;
   getRequest(id: string): Promise<RequestRecord | null>;
+  /** The newest requests first, of one caller (or of everyone), created before `before` when given. */
+  listRequests(filter: { readonly caller_id?: string; readonly before?: string; readonly limit: number }): Promise<RequestRecord[]>;
   /** Records how a request ended. A request that already ended keeps its first outcome. */
   finishRequest(id: string, outcome: RequestOutcome): Promise<RequestRecord>;
   /** Merges facts into `result` (e.g. the id of the capsule saved from the answer). */

@@ -1,5 +1,5 @@
 import type { Router } from 'express';
-import { z } from 'zod';
+import { CodeBody, LoginBody, RefreshBody, RegisterBody } from '../api-schemas.js';
 import { checkPassword, signInWait } from '../../auth/sign-in.js';
 import type { TokenService } from '../../auth/tokens.js';
 import { AuthenticationError, ConflictError, ForgeError } from '../../errors.js';
@@ -9,17 +9,6 @@ import type { GraphStore } from '../../store/graph-store.js';
 import type { UserService } from '../../services/users.js';
 import { parse } from './errors.js';
 import { guardedRouter, principalOf, requirePrincipal } from './guard.js';
-
-const code = z.string().regex(/^\d{6}$/, 'six digits');
-const LoginBody = z.strictObject({ name: z.string().min(1).max(64), password: z.string().min(1).max(1024), totp: code.optional() });
-const CodeBody = z.strictObject({ code });
-const RegisterBody = z.strictObject({
-  name: z
-    .string()
-    .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'lower-case letters, digits, . _ and -, at most 64')
-    .max(64),
-  password: z.string().min(12, 'at least 12 characters').max(1024),
-});
 
 /** Self-registration is off (FORGE_SELF_REGISTRATION): HTTP 403. */
 class RegistrationClosedError extends ForgeError {
@@ -37,7 +26,6 @@ class WrongCodeError extends ForgeError {
     super('validation_failed', 'that one-time code does not match; use the current code of your authenticator', { retryable: false });
   }
 }
-const RefreshBody = z.strictObject({ refresh_token: z.string().min(1).max(200) });
 
 /** Too many sign-in attempts: HTTP 429 with Retry-After. */
 export class TooManyAttemptsError extends ForgeError {

@@ -4,20 +4,25 @@ import { SESSION_COOKIE, sessionIdOf } from '../../auth/authenticate.js';
 import { checkPassword, signInWait } from '../../auth/sign-in.js';
 import type { RateLimits, SessionStore } from '../../fleet/fleet-state.js';
 import type { GraphStore, UserRecord } from '../../store/graph-store.js';
-import { guardedRouter } from './guard.js';
+import type { TokenService } from '../../auth/tokens.js';
+import { guardedRouter, requirePrincipal } from './guard.js';
 
 /** How long a browser session lasts. */
 const SESSION_TTL_S = 8 * 3600;
 
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-function page(message: string | null): string {
+/** Where a login may send the browser afterwards: the dashboard or Bull Board, nowhere else. */
+const NEXT_PAGES = ['/', '/admin/queues'] as const;
+const nextPage = (value: unknown): string => ((NEXT_PAGES as readonly unknown[]).includes(value) ? (value as string) : '/admin/queues');
+
+function page(message: string | null, next = '/admin/queues'): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Forge · sign in</title>
 <style>body{font:15px system-ui,sans-serif;max-width:26rem;margin:4rem auto;padding:0 1rem}label{display:block;margin:.8rem 0 .2rem}
 input{width:100%;padding:.4rem;box-sizing:border-box}button{margin-top:1rem;padding:.5rem 1.2rem}.error{color:#b00020}</style></head>
-<body><h1>Forge queues</h1><p>Sign in with an API key, or with a user name and password.</p>
+<body><h1>Forge</h1><p>Sign in with an API key, or with a user name and password.</p>
 ${message ? `<p class="error">${escape(message)}</p>` : ''}
-<form method="post" action="/admin/login">
+<form method="post" action="/admin/login"><input type="hidden" name="next" value="${escape(next)}">
 <label for="api_key">API key</label><input id="api_key" name="api_key" type="password" autocomplete="off">
 <p>or</p>
 <label for="name">User name</label><input id="name" name="name" autocomplete="username">
@@ -31,12 +36,22 @@ ${message ? `<p class="error">${escape(message)}</p>` : ''}
  * password, of an enabled user makes a session kept in the fleet state; the cookie is HttpOnly,
  * SameSite=Strict and sent only to `/admin`. Failures say nothing about which part was wrong.
  */
-export function loginRouter({ store, sessions, limits }: { store: Pick<GraphStore, 'useApiKey' | 'getUserCredentials'>; sessions: SessionStore; limits: RateLimits }): Router {
+export function loginRouter({
+  store,
+  sessions,
+  limits,
+  tokens,
+}: {
+  store: Pick<GraphStore, 'useApiKey' | 'getUserCredentials'>;
+  sessions: SessionStore;
+  limits: RateLimits;
+  tokens: Pick<TokenService, 'access'>;
+}): Router {
   const r = guardedRouter('');
   const form = express.urlencoded({ extended: false, limit: '8kb' });
 
-  r.get('/admin/login', (_req, res) => {
-    res.type('html').send(page(null));
+  r.get('/admin/login', (req, res) => {
+    res.type('html').send(page(null, nextPage(req.query.next)));
   });
 
   r.post('/admin/login', form, async (req, res) => {
@@ -51,7 +66,7 @@ export function loginRouter({ store, sessions, limits }: { store: Pick<GraphStor
         .status(429)
         .set('Retry-After', String(wait))
         .type('html')
-        .send(page(`Too many sign-in attempts; try again in ${wait} s.`));
+        .send(page(`Too many sign-in attempts; try again in ${wait} s.`, nextPage(body.next)));
       return;
     }
     let user: UserRecord | null = null;
@@ -62,13 +77,23 @@ export function loginRouter({ store, sessions, limits }: { store: Pick<GraphStor
       if ('user' in checked) user = checked.user;
     }
     if (!user || user.disabled) {
-      res.status(401).type('html').send(page('Those credentials do not open Forge.'));
+      res
+        .status(401)
+        .type('html')
+        .send(page('Those credentials do not open Forge.', nextPage(body.next)));
       return;
     }
     await limits.reset('login-credential', credential);
     const id = await sessions.create(user.id, SESSION_TTL_S);
     res.cookie(SESSION_COOKIE, id, { httpOnly: true, sameSite: 'strict', path: '/admin', maxAge: SESSION_TTL_S * 1000, secure: req.secure });
-    res.redirect(303, '/admin/queues');
+    res.redirect(303, nextPage(body.next));
+  });
+
+  // The dashboard's way to the API: the session (its cookie goes only to /admin) buys a short-lived access
+  // token the page keeps in memory and sends as a bearer credential, so the API itself never takes cookies.
+  r.post('/admin/session/token', async (_req, res) => {
+    const principal = requirePrincipal(res);
+    res.set('cache-control', 'no-store').json(await tokens.access(principal.user));
   });
 
   r.post('/admin/logout', async (req, res) => {

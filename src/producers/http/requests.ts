@@ -1,7 +1,7 @@
 import type { Router } from 'express';
 import type { RequestService } from '../requests.js';
 import type { RequestRecord } from '../../store/graph-store.js';
-import { GetRequestQuery, RequestHeaders, SubmitRequestBody } from '../api-schemas.js';
+import { GetRequestQuery, ListRequestsQuery, RequestHeaders, SubmitRequestBody } from '../api-schemas.js';
 import { callerOf } from './context.js';
 import { guardedRouter, principalOf } from './guard.js';
 import { allows } from '../../auth/authorization.js';
@@ -25,7 +25,7 @@ function requestView(r: RequestRecord) {
 }
 
 /** `/requests`: submit a question, read (or wait for) its answer. */
-export function requestsRouter({ requests }: { requests: Pick<RequestService, 'submit' | 'get' | 'waitFor'> }): Router {
+export function requestsRouter({ requests }: { requests: Pick<RequestService, 'submit' | 'get' | 'waitFor' | 'list'> }): Router {
   const r = guardedRouter('/v2');
   r.post('/requests', async (req, res) => {
     const headers = parse(RequestHeaders, req.headers, 'headers');
@@ -37,6 +37,14 @@ export function requestsRouter({ requests }: { requests: Pick<RequestService, 's
     res.status(created ? 202 : 200).location(`/v2/requests/${record.id}`);
     if (!created) res.set('Idempotent-Replayed', 'true');
     res.json({ id: record.id, status: record.status, correlation_id: record.correlation_id });
+  });
+
+  r.get('/requests', async (req, res) => {
+    const q = parse(ListRequestsQuery, req.query, 'query');
+    const caller = callerOf(res);
+    const everyone = !q.mine && allows(principalOf(res)?.role ?? null, 'request:read-any');
+    const items = await requests.list({ ...(everyone ? {} : { caller_id: caller.id }), ...(q.before ? { before: q.before } : {}), limit: q.limit });
+    res.json({ items: items.map(requestView), next_before: items.length === q.limit ? (items.at(-1)?.created_at ?? null) : null });
   });
 
   // A request belongs to its submitter: to anyone else it does not exist (operators may read any).

@@ -71,6 +71,7 @@ export const MIGRATIONS: ReadonlyArray<readonly Statement<'genesis'>[]> = [
     q('CREATE INDEX capsule_created IF NOT EXISTS FOR (c:Capsule) ON (c.created_at)', []),
     q('CREATE INDEX capsule_owner IF NOT EXISTS FOR (c:Capsule) ON (c.owner_id)', []),
     q('CREATE INDEX capsule_model IF NOT EXISTS FOR (c:Capsule) ON (c.embedding_model)', []),
+    q('CREATE INDEX request_created IF NOT EXISTS FOR (r:Request) ON (r.created_at)', []),
     q('CREATE INDEX request_idempotency IF NOT EXISTS FOR (r:Request) ON (r.caller_id, r.idempotency_key)', []),
     q('CREATE INDEX audit_entity IF NOT EXISTS FOR (a:Audit) ON (a.entity_id)', []),
     q('CREATE INDEX audit_action IF NOT EXISTS FOR (a:Audit) ON (a.action)', []),
@@ -193,6 +194,10 @@ export const CYPHER = {
 
   // ---- requests ------------------------------------------------------------------------------
   requestById: q('MATCH (r:Request {id: $id}) RETURN r', ['id']),
+  listRequests: q(
+    'MATCH (r:Request) WHERE ($caller_id IS NULL OR r.caller_id = $caller_id) AND ($before IS NULL OR r.created_at < $before) RETURN r ORDER BY r.created_at DESC, r.id DESC LIMIT $limit',
+    ['caller_id', 'before', 'limit'],
+  ),
   requestByIdempotencyKey: q('MATCH (r:Request {caller_id: $caller_id, idempotency_key: $idempotency_key}) RETURN r', ['caller_id', 'idempotency_key']),
   createRequest: q('CREATE (r:Request) SET r = $props RETURN r', ['props']),
   updateRequest: q('MATCH (r:Request {id: $id}) SET r += $changes RETURN r', ['id', 'changes']),

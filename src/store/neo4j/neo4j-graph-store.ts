@@ -648,6 +648,12 @@ export class Neo4jGraphStore implements GraphStore {
     return this.read((tx) => this.requestIn(tx, id));
   }
 
+  async listRequests(filter: { readonly caller_id?: string; readonly before?: string; readonly limit: number }): Promise<RequestRecord[]> {
+    const params = { caller_id: filter.caller_id ?? null, before: filter.before ?? null, limit: neo4j.int(filter.limit) };
+    const found = await this.read((tx) => Neo4jGraphStore.run(tx, CYPHER.listRequests, params));
+    return found.records.map((r) => toRequest(props(r.get('r') as Node)));
+  }
+
   async finishRequest(id: string, outcome: RequestOutcome): Promise<RequestRecord> {
     return this.write(async (tx) => {
       const current = await this.requestIn(tx, id);

@@ -265,4 +265,9 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at TEXT NOT NULL) WITHOUT ROWID;
   `,
+  // 14: recent requests, everyone's and each caller's, newest first (the dashboard's list).
+  `
+  CREATE INDEX requests_by_created ON requests(created_at);
+  CREATE INDEX requests_by_caller_created ON requests(caller_id, created_at);
+  `,
 ];

@@ -861,6 +861,13 @@ export class SqliteGraphStore implements GraphStore {
     return row ? toRequest(row) : null;
   }
 
+  async listRequests(filter: { readonly caller_id?: string; readonly before?: string; readonly limit: number }): Promise<RequestRecord[]> {
+    const rows = this.stmt<[{ caller: string | null; before: string | null; limit: number }], RequestRow>(
+      'SELECT * FROM requests WHERE (@caller IS NULL OR caller_id = @caller) AND (@before IS NULL OR created_at < @before) ORDER BY created_at DESC, id DESC LIMIT @limit',
+    ).all({ caller: filter.caller_id ?? null, before: filter.before ?? null, limit: filter.limit });
+    return rows.map(toRequest);
+  }
+
   async finishRequest(id: string, outcome: RequestOutcome): Promise<RequestRecord> {
     const finish = () => {
       const at = this.now();
