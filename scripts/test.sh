@@ -3,6 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/prepare.sh
+bash scripts/ensure-chromium.sh
 npm run --silent build
 npm run --silent build:overlays
 exec npx vitest run "$@"

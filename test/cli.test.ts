@@ -134,7 +134,7 @@ it('forge start --demo answers the sample questions over HTTP as an analyst the 
       const timer = setTimeout(() => reject(new Error(`demo did not finish: ${out}`)), 60_000);
       const read = (d: Buffer) => {
         out += d.toString();
-        if (out.includes('Call the API as admin')) {
+        if (out.includes('Connect an MCP client')) {
           clearTimeout(timer);
           resolve();
         }
@@ -143,6 +143,13 @@ it('forge start --demo answers the sample questions over HTTP as an analyst the 
       child.stderr.on('data', read);
     });
     expect(out).toContain('Asking as user analyst (contributor, trust 60)');
+    // Its last lines say where the dashboard, the API reference and the MCP endpoint are; each answers.
+    const dashboard = /Dashboard: (http:\/\/[^ ]+\/) /.exec(out)?.[1];
+    const reference = /API reference: (http:\/\/[^ ]+\/docs) /.exec(out)?.[1];
+    expect(dashboard, out).toBeDefined();
+    expect((await fetch(dashboard as string)).headers.get('content-type')).toMatch(/^text\/html/);
+    expect((await fetch(reference as string)).status).toBe(200);
+    expect(out.trimEnd().split('\n').at(-1)).toMatch(/^Connect an MCP client: http:\/\/[^ ]+\/mcp/);
     expect(out.match(/→ completed/g)).toHaveLength(3);
     expect(out).toMatch(/saved as capsule [0-9a-f-]{36}; its lineage/);
     const api = /API (http:\/\/[^ ]+)\/v2/.exec(out)?.[1] as string;

@@ -203,7 +203,9 @@ export async function serveCommand(
   console.log(`Forge ready · ${where.join(' · ')} · Ctrl-C to stop`);
   const keyFile = path.join(config.dataDir, 'admin.key');
   if (http && readAdminKey(config.dataDir)) {
-    console.log(`Call the API as admin: curl -H "Authorization: Bearer $(cat ${keyFile})" ${http.url}/v2/auth/me · Bull Board sign-in: ${http.url}/admin/login`);
+    console.log(`Call the API as admin: curl -H "Authorization: Bearer $(cat ${keyFile})" ${http.url}/v2/auth/me`);
+    console.log(`Dashboard: ${http.url}/ (sign in with the key in ${keyFile}; the same sign-in opens Bull Board)`);
+    console.log(`API reference: ${http.url}/docs · OpenAPI document: ${http.url}/v2/openapi.json`);
     console.log(
       `Connect an MCP client: ${http.url}/mcp with header "Authorization: Bearer <key>", or over stdio: FORGE_API_KEY=<key> forge mcp --target ${http.url} (docs/mcp.md) · live events: ${http.url.replace(/^http/, 'ws')}/ws/events`,
     );

@@ -1485,6 +1485,10 @@ export interface components {
             } & {
                 [key: string]: unknown;
             };
+            /** @description Workers connected to each phase’s queues, fleet-wide. */
+            workers: {
+                [key: string]: number;
+            };
         };
         HealthStatus: {
             /** @enum {string} */

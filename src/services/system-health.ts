@@ -10,7 +10,7 @@ export interface SystemHealthDeps {
   readonly fleet: Pick<FleetState, 'ping'>;
   readonly store: Pick<GraphStore, 'kind' | 'stats'>;
   readonly queues: {
-    readonly partitions: ReadonlyArray<Readonly<Record<Phase, Pick<Queue, 'getJobCounts'>>>>;
+    readonly partitions: ReadonlyArray<Readonly<Record<Phase, Pick<Queue, 'getJobCounts' | 'getWorkersCount'>>>>;
     readonly overlayExpiry: Pick<Queue, 'getJobCounts'>;
     readonly healthChecks: Pick<Queue, 'getJobCounts'>;
     readonly deadLetters: Pick<Queue, 'count'>;
@@ -25,6 +25,8 @@ export interface SystemHealthReport {
   readonly redis: { readonly ok: boolean; readonly latency_ms?: number; readonly error?: string };
   readonly store: { readonly ok: boolean; readonly kind: string; readonly error?: string; readonly [k: string]: unknown };
   readonly queues: Record<string, Record<string, number>>;
+  /** Workers connected to each phase's queues, fleet-wide. */
+  readonly workers: Record<string, number>;
   readonly dead_letters: number | null;
   readonly overlays: Record<string, unknown>;
 }
@@ -44,11 +46,19 @@ export async function systemHealth(deps: SystemHealthDeps): Promise<SystemHealth
     store = { ok: false, kind: deps.store.kind, error: (err as Error).message };
   }
   const queues: Record<string, Record<string, number>> = {};
+  const workers: Record<string, number> = {};
   if (redis.ok) {
     for (const phase of PHASES) queues[phase] = await phaseJobCounts(deps.queues.partitions, phase, 'waiting', 'active', 'delayed', 'waiting-children', 'prioritized', 'failed');
     queues['overlay-expiry'] = await deps.queues.overlayExpiry.getJobCounts('delayed', 'failed');
     queues['health-checks'] = await deps.queues.healthChecks.getJobCounts('waiting', 'active', 'delayed', 'failed');
     queues['dead-letter'] = { size: await deps.queues.deadLetters.count() };
+    // Workers listening on each phase's queues, fleet-wide (every process that runs that phase).
+    // (CLIENT LIST: a Redis that refuses it leaves the counts out.)
+    try {
+      for (const phase of PHASES) workers[phase] = (await Promise.all(deps.queues.partitions.map((p) => p[phase].getWorkersCount()))).reduce((a, b) => a + b, 0);
+    } catch {
+      for (const phase of PHASES) delete workers[phase];
+    }
   }
   let overlays: Record<string, unknown> = {};
   if (redis.ok && store.ok) {
@@ -77,5 +87,5 @@ export async function systemHealth(deps: SystemHealthDeps): Promise<SystemHealth
     };
   }
   const ok = redis.ok && store.ok;
-  return { status: ok ? 'ok' : 'degraded', redis, store, queues, dead_letters: queues['dead-letter']?.size ?? null, overlays };
+  return { status: ok ? 'ok' : 'degraded', redis, store, queues, workers, dead_letters: queues['dead-letter']?.size ?? null, overlays };
 }

@@ -355,6 +355,7 @@ export const HealthReport = z
     redis: z.object({ ok: z.boolean(), latency_ms: z.number().optional(), error: z.string().optional() }),
     store: z.looseObject({ ok: z.boolean(), kind: z.string(), error: z.string().optional() }),
     queues: z.record(z.string(), z.record(z.string(), z.number())),
+    workers: z.record(z.string(), z.number().int()).meta({ description: 'Workers connected to each phase’s queues, fleet-wide.' }),
     dead_letters: z.number().int().nullable(),
     overlays: json,
   })

@@ -1,0 +1,204 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Forge } from '../src/app.js';
+import type { Caller } from '../src/store/graph-store.js';
+import { callJson, createServedForge, createUserWithKey, eventually, type ServedForge } from './helpers/forge.js';
+import { compileWat } from './helpers/wat.js';
+
+/**
+ * The dashboard in a real browser: Debian's Chromium driven by playwright-core. Each view is opened as a
+ * user would, checked against the API, and kept as a screenshot in test-artifacts/dashboard/.
+ */
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SHOTS = path.join(import.meta.dirname, '..', 'test-artifacts', 'dashboard');
+// Headless, and nothing reaching out to the network on its own.
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-dev-shm-usage',
+];
+
+let t: ServedForge;
+let forge: Forge;
+let browser: Browser;
+let admin: { id: string; apiKey: string };
+let reader: { id: string; apiKey: string };
+const capsules: Record<string, string> = {};
+const SYSTEM: Caller = { id: 'system', roles: ['admin'], trust_level: 100 };
+
+/** The storage phase fails its first calls: the first request's storage job ends in the dead-letter queue. */
+function outage(n: number) {
+  let calls = 0;
+  return async () => {
+    calls++;
+    if (calls <= n) throw new Error(`storage unavailable (call ${calls})`);
+    return { audit_seq: 0, saved_capsule_id: null };
+  };
+}
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`the dashboard tests need Chromium at ${CHROMIUM}: apt-get install chromium (.ci/run installs it), or set CHROMIUM_PATH`);
+  mkdirSync(SHOTS, { recursive: true });
+  t = await createServedForge({ FORGE_OVERLAY_THREADS: '1' }, { handlers: { storage: outage(3) } });
+  forge = t.forge;
+  admin = await createUserWithKey(forge, 'dash-admin', 'admin', 100);
+  reader = await createUserWithKey(forge, 'dash-reader', 'reader', 60);
+  // Knowledge with lineage: a root, its next version, a fork at 60, and a note derived from it at 90.
+  const root = await forge.capsules.create(SYSTEM, { content: 'The intake pump is serviced every quarter by the plant team.', type: 'knowledge', trust_level: 40, tags: ['pump'] });
+  const v2 = await forge.capsules.update(SYSTEM, root.id, { content: 'The intake pump is serviced every month since the 2026 audit.' });
+  const fork = await forge.capsules.fork(SYSTEM, v2.id, { reason: 'site B procedure', trust_level: 60 });
+  const secret = await forge.capsules.create(SYSTEM, {
+    content: 'Pump failure root cause: restricted incident report.',
+    type: 'insight',
+    trust_level: 90,
+    derived_from: [{ parent_id: fork.id, reason: 'incident analysis' }],
+  });
+  Object.assign(capsules, { root: root.id, v2: v2.id, fork: fork.id, secret: secret.id });
+  // An overlay at work, a proposal open for voting, and a dead letter to retry.
+  const overlay = await forge.overlays.registry.register(
+    SYSTEM,
+    'name: dash-echo\nversion: 1.0.0\nentry_points: [echo]\ncapabilities: [capsule:read, event:publish]\nconfig: { greeting: { default: hi } }',
+    await compileWat('abi-test'),
+  );
+  await forge.overlays.registry.activate(SYSTEM, overlay.id, {});
+  await forge.overlays.executor.invoke(overlay.id, { function: 'echo', args: { hello: 'dashboard' } });
+  await callJson(
+    t.url,
+    'POST',
+    '/v2/governance/proposals',
+    { title: 'Quarterly pump audits', description: 'Audit every pump each quarter.', kind: 'policy', action: { text: 'audit pumps quarterly' }, open: true },
+    { authorization: `Bearer ${admin.apiKey}` },
+  );
+  const { record } = await forge.requests.submit(SYSTEM, { query: 'how often is the pump serviced?' });
+  await forge.requests.waitFor(record.id, 20_000);
+  await eventually(async () => ((await forge.dlq.list({}, { limit: 10, offset: 0 })).total === 1 ? true : undefined), 20_000, 'a dead letter');
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+}, 90_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await t?.cleanup();
+});
+
+/** Signs in through the same form as Bull Board, from the dashboard's own redirect. */
+async function signedIn(apiKey: string): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ baseURL: t.url, viewport: { width: 1280, height: 860 } });
+  const page = await context.newPage();
+  page.on('pageerror', (err) => console.error('[dashboard] page error:', err));
+  await page.goto('/');
+  await page.waitForURL(/\/admin\/login\?next=%2F|\/admin\/login\?next=\//);
+  await page.fill('#api_key', apiKey);
+  await page.click('button[type=submit]');
+  await page.waitForURL(`${t.url}/`);
+  return { context, page };
+}
+
+const shot = (page: Page, name: string, fullPage = true) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage });
+
+describe('the dashboard, in Chromium', () => {
+  it('signs in, shows health with live updates, and retries a dead letter', async () => {
+    const { context, page } = await signedIn(admin.apiKey);
+    await expect.poll(() => page.textContent('[data-testid=health-status]'), { timeout: 10_000 }).toBe('ok');
+    await expect.poll(() => page.textContent('[data-testid=live]'), { timeout: 10_000 }).toBe('live');
+    expect(await page.locator('[data-testid=phases] tbody tr').count()).toBe(7);
+    const letter = page.locator('[data-testid=dead-letters] tr[data-letter]');
+    await expect.poll(() => letter.count(), { timeout: 10_000 }).toBe(1);
+    await shot(page, 'health');
+    await letter.getByRole('button', { name: 'Retry' }).click();
+    await page.waitForSelector('[data-testid=no-dead-letters]', { timeout: 15_000 });
+    expect((await forge.dlq.list({}, { limit: 10, offset: 0 })).total).toBe(0);
+    await context.close();
+  }, 60_000);
+
+  it('searches and opens a capsule, and draws its lineage as the API gives it', async () => {
+    const { context, page } = await signedIn(admin.apiKey);
+    await page.goto('/#/capsules');
+    await page.fill('input[aria-label="search capsules"]', 'intake pump serviced');
+    await page.click('text=Search');
+    await page.click(`[data-capsule="${capsules.fork}"]`);
+    await expect.poll(() => page.textContent('[data-testid=capsule-content]'), { timeout: 10_000 }).toContain('serviced every month');
+    await shot(page, 'capsule');
+    await page.click('[data-testid=open-lineage]');
+    const drawn = async () =>
+      page.evaluate(
+        () => (globalThis as unknown as { forgeLineage?: { nodes(): { map(f: (n: { id(): string }) => string): string[] } } }).forgeLineage?.nodes().map((n) => n.id()) ?? [],
+      );
+    await expect.poll(async () => (await drawn()).length, { timeout: 10_000 }).toBeGreaterThan(0);
+    const api = async (p: string) => (await callJson(t.url, 'GET', p, undefined, { authorization: `Bearer ${admin.apiKey}` })).body as Record<string, unknown>;
+    const ancestors = (await api(`/v2/capsules/${capsules.fork}/lineage`)).ancestors as Array<{ capsule: { id: string } }>;
+    const descendants = (await api(`/v2/capsules/${capsules.fork}/descendants`)).descendants as Array<{ capsule: { id: string } }>;
+    const expected = [capsules.fork, ...ancestors.map((e) => e.capsule.id), ...descendants.map((e) => e.capsule.id)];
+    expect((await drawn()).sort()).toEqual([...new Set(expected)].sort());
+    expect(await drawn()).toEqual(expect.arrayContaining([capsules.root, capsules.v2, capsules.secret]));
+    await shot(page, 'lineage');
+    await context.close();
+  }, 60_000);
+
+  it('shows a reader only what its trust allows: hidden capsules as a count, no operator views', async () => {
+    const { context, page } = await signedIn(reader.apiKey);
+    await page.waitForSelector('nav');
+    expect(await page.locator('nav a').allTextContents()).not.toContain('Overlays');
+    await page.goto(`/#/lineage/${capsules.fork}`);
+    await expect.poll(() => page.textContent('[data-testid=hidden-count]').catch(() => null), { timeout: 10_000 }).toContain('1 hidden');
+    const drawn = await page.evaluate(() =>
+      (globalThis as unknown as { forgeLineage: { nodes(): { map(f: (n: { id(): string }) => string): string[] } } }).forgeLineage.nodes().map((n) => n.id()),
+    );
+    expect(drawn.sort()).toEqual([capsules.fork, capsules.v2, capsules.root, 'hidden'].sort());
+    expect(drawn).not.toContain(capsules.secret);
+    await shot(page, 'lineage-reader');
+    await context.close();
+  }, 60_000);
+
+  it('shows a request appear live, and the overlays, governance and cascade views', async () => {
+    const { context, page } = await signedIn(admin.apiKey);
+    await page.goto('/#/requests');
+    await page.waitForSelector('[data-testid=requests]');
+    await expect.poll(() => page.textContent('[data-testid=live]'), { timeout: 10_000 }).toBe('live');
+    // Asked elsewhere (over the API, as another user): the page shows it without being reloaded.
+    const asked = await callJson(t.url, 'POST', '/v2/requests', { query: 'who services the intake pump?' }, { authorization: `Bearer ${reader.apiKey}` });
+    const row = page.locator(`tr[data-request="${asked.body.id as string}"]`);
+    await expect.poll(() => row.count(), { timeout: 15_000 }).toBe(1);
+    await expect.poll(() => row.textContent(), { timeout: 15_000 }).toContain('completed');
+    await shot(page, 'requests');
+
+    await page.goto('/#/overlays');
+    await expect.poll(() => page.textContent('[data-testid=overlays]'), { timeout: 10_000 }).toContain('dash-echo@1.0.0');
+    await expect.poll(() => page.textContent('[data-testid=overlays]'), { timeout: 10_000 }).toContain('closed');
+    await shot(page, 'overlays');
+
+    await page.goto('/#/governance');
+    await expect.poll(() => page.textContent('[data-testid=proposals]'), { timeout: 10_000 }).toContain('Quarterly pump audits');
+    await shot(page, 'governance');
+
+    const event = await callJson(t.url, 'POST', '/v2/events', { kind: 'custom.dashboard', payload: { shown: true } }, { authorization: `Bearer ${admin.apiKey}` });
+    await page.goto(`/#/cascades/${event.body.cascade_id as string}`);
+    await expect.poll(() => page.textContent('[data-testid=cascade-tree]').catch(() => null), { timeout: 10_000 }).toContain('custom.dashboard');
+    await expect.poll(() => page.textContent('[data-testid=events]'), { timeout: 10_000 }).toContain('custom.dashboard');
+    await shot(page, 'cascades');
+    await context.close();
+  }, 60_000);
+
+  it('serves the API reference from local files', async () => {
+    const context = await browser.newContext({ baseURL: t.url, viewport: { width: 1280, height: 860 } });
+    const page = await context.newPage();
+    const outside: string[] = [];
+    page.on('request', (r) => {
+      if (!r.url().startsWith(t.url)) outside.push(r.url());
+    });
+    await page.goto('/docs');
+    await page.waitForSelector('text=Forge API', { timeout: 15_000 });
+    await page.waitForSelector('#operations-capsules-get_v2_capsules_id', { timeout: 15_000 });
+    expect(outside).toEqual([]);
+    await shot(page, 'api-docs', false);
+    await context.close();
+  }, 60_000);
+});
