@@ -35,6 +35,13 @@ export function useApi(path, { tick = 0, everyMs = 0 } = {}) {
   return { ...state, reload: () => setAgain((n) => n + 1) };
 }
 
+/** A table's header row. */
+const Head = ({ cols }) =>
+  html`<thead>
+    <tr>
+      ${cols.map((c) => html`<th>${c}</th>`)}
+    </tr>
+  </thead>`;
 const Problem = ({ error }) => (error ? html`<p class="error" role="alert">${error.code}: ${error.message}</p>` : null);
 const ms = (n) => (n === undefined || n === null ? '–' : `${Math.round(n)} ms`);
 const when = (iso) => (iso ? new Date(iso).toLocaleTimeString() : '–');
@@ -78,17 +85,7 @@ export function HealthView({ me, tick }) {
     }
     <h3>Phases <small class="muted">over the last ${requests.length} requests you can see</small></h3>
     <table data-testid="phases">
-      <thead>
-        <tr>
-          <th>phase</th>
-          <th>rate /min</th>
-          <th>p95</th>
-          <th>errors</th>
-          <th>queued</th>
-          <th>active</th>
-          <th>workers</th>
-        </tr>
-      </thead>
+      <${Head} cols=${['phase', 'rate /min', 'p95', 'errors', 'queued', 'active', 'workers']} />
       <tbody>
         ${PHASES.map((phase) => {
           const times = requests.map((r) => r.phase_timings[phase]?.duration_ms).filter((t) => t !== undefined);
@@ -113,15 +110,7 @@ export function HealthView({ me, tick }) {
             ${
               letters.data?.items.length
                 ? html`<table data-testid="dead-letters">
-                    <thead>
-                      <tr>
-                        <th>queue</th>
-                        <th>job</th>
-                        <th>error</th>
-                        <th>failed</th>
-                        <th></th>
-                      </tr>
-                    </thead>
+                    <${Head} cols=${['queue', 'job', 'error', 'failed', '']} />
                     <tbody>
                       ${letters.data.items.map(
                         (l) =>
@@ -169,20 +158,7 @@ export function OverlaysView({ tick }) {
     <h2>Overlays</h2>
     <${Problem} error=${list.error ?? problem} />
     <table data-testid="overlays">
-      <thead>
-        <tr>
-          <th>overlay</th>
-          <th>state</th>
-          <th>trust</th>
-          <th>breaker</th>
-          <th>calls</th>
-          <th>failures</th>
-          <th>p95</th>
-          <th>mean fuel</th>
-          <th>canary</th>
-          <th></th>
-        </tr>
-      </thead>
+      <${Head} cols=${['overlay', 'state', 'trust', 'breaker', 'calls', 'failures', 'p95', 'mean fuel', 'canary', '']} />
       <tbody>
         ${(list.data?.items ?? []).map((o) => {
           const m = details[o.id]?.metrics;
@@ -392,18 +368,7 @@ export function GovernanceView({ me, tick }) {
       <button disabled=${!delegate}>Delegate</button>
     </form>
     <table data-testid="proposals">
-      <thead>
-        <tr>
-          <th>proposal</th>
-          <th>kind</th>
-          <th>status</th>
-          <th>for</th>
-          <th>against</th>
-          <th>quorum</th>
-          <th>closes</th>
-          <th></th>
-        </tr>
-      </thead>
+      <${Head} cols=${['proposal', 'kind', 'status', 'for', 'against', 'quorum', 'closes', '']} />
       <tbody>
         ${(proposals.data?.items ?? []).map((p) => {
           const t = tallies[p.id] ?? p.tally;

@@ -4,7 +4,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Forge } from '../src/app.js';
 import type { Caller } from '../src/store/graph-store.js';
-import { callJson, createServedForge, createUserWithKey, eventually, type ServedForge } from './helpers/forge.js';
+import { callJson, createServedForge, createUserWithKey, eventually, storageOutage, type ServedForge } from './helpers/forge.js';
 import { compileWat } from './helpers/wat.js';
 
 /**
@@ -35,20 +35,10 @@ let reader: { id: string; apiKey: string };
 const capsules: Record<string, string> = {};
 const SYSTEM: Caller = { id: 'system', roles: ['admin'], trust_level: 100 };
 
-/** The storage phase fails its first calls: the first request's storage job ends in the dead-letter queue. */
-function outage(n: number) {
-  let calls = 0;
-  return async () => {
-    calls++;
-    if (calls <= n) throw new Error(`storage unavailable (call ${calls})`);
-    return { audit_seq: 0, saved_capsule_id: null };
-  };
-}
-
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`the dashboard tests need Chromium at ${CHROMIUM}: apt-get install chromium (.ci/run installs it), or set CHROMIUM_PATH`);
   mkdirSync(SHOTS, { recursive: true });
-  t = await createServedForge({ FORGE_OVERLAY_THREADS: '1' }, { handlers: { storage: outage(3) } });
+  t = await createServedForge({ FORGE_OVERLAY_THREADS: '1' }, { handlers: { storage: storageOutage(3) } });
   forge = t.forge;
   admin = await createUserWithKey(forge, 'dash-admin', 'admin', 100);
   reader = await createUserWithKey(forge, 'dash-reader', 'reader', 60);
@@ -99,6 +89,8 @@ async function signedIn(apiKey: string): Promise<{ context: BrowserContext; page
   await page.fill('#api_key', apiKey);
   await page.click('button[type=submit]');
   await page.waitForURL(`${t.url}/`);
+  // Signed in once the page knows who it is (the navigation is drawn for the viewer's role).
+  await page.waitForSelector('nav a', { timeout: 15_000 });
   return { context, page };
 }
 
@@ -121,7 +113,7 @@ describe('the dashboard, in Chromium', () => {
 
   it('searches and opens a capsule, and draws its lineage as the API gives it', async () => {
     const { context, page } = await signedIn(admin.apiKey);
-    await page.goto('/#/capsules');
+    await page.click('nav >> text=Capsules');
     await page.fill('input[aria-label="search capsules"]', 'intake pump serviced');
     await page.click('text=Search');
     await page.click(`[data-capsule="${capsules.fork}"]`);
@@ -145,7 +137,6 @@ describe('the dashboard, in Chromium', () => {
 
   it('shows a reader only what its trust allows: hidden capsules as a count, no operator views', async () => {
     const { context, page } = await signedIn(reader.apiKey);
-    await page.waitForSelector('nav');
     expect(await page.locator('nav a').allTextContents()).not.toContain('Overlays');
     await page.goto(`/#/lineage/${capsules.fork}`);
     await expect.poll(() => page.textContent('[data-testid=hidden-count]').catch(() => null), { timeout: 10_000 }).toContain('1 hidden');

@@ -8,7 +8,7 @@ import type { Forge } from '../src/app.js';
 import { createIngressApp, listen } from '../src/producers/ingress.js';
 import { BROWSER_ROUTES } from '../src/producers/openapi/operations.js';
 import { documentedRoutes, openApiDocument, statusesOf } from '../src/producers/openapi/document.js';
-import { createServedForge, createUserWithKey, eventually, type ServedForge } from './helpers/forge.js';
+import { createServedForge, createUserWithKey, eventually, storageOutage, type ServedForge } from './helpers/forge.js';
 import { compileWat } from './helpers/wat.js';
 
 /**
@@ -120,16 +120,6 @@ function overlayForm(manifest: string, wasm: Uint8Array): FormData {
   return form;
 }
 
-/** Fails its first `n` calls, then works (an outage of the storage phase, to make dead letters). */
-function outage(n: number) {
-  let calls = 0;
-  return async () => {
-    calls++;
-    if (calls <= n) throw new Error(`storage unavailable (call ${calls})`);
-    return { audit_seq: 0, saved_capsule_id: null };
-  };
-}
-
 beforeAll(async () => {
   t = await createServedForge(
     {
@@ -139,7 +129,7 @@ beforeAll(async () => {
       FORGE_OVERLAY_THREADS: '1',
       FORGE_OVERLAY_MAX_WASM_BYTES: '65536',
     },
-    { handlers: { storage: outage(6) } },
+    { handlers: { storage: storageOutage(6) } },
   );
   forge = t.forge;
   ({ apiKey: admin, id: adminId } = await createUserWithKey(forge, 'contract-admin', 'admin', 100));

@@ -142,3 +142,13 @@ export async function submitAndWait(forge: Forge, query: string, extra: { requir
   const { record } = await forge.requests.submit(forge.localCaller, { query, ...extra });
   return forge.requests.waitFor(record.id, 20_000);
 }
+
+/** A storage phase that fails its first `n` calls, then works: the failed requests' storage jobs end as dead letters. */
+export function storageOutage(n: number): () => Promise<{ audit_seq: number; saved_capsule_id: null }> {
+  let calls = 0;
+  return async () => {
+    calls++;
+    if (calls <= n) throw new Error(`storage unavailable (call ${calls})`);
+    return { audit_seq: 0, saved_capsule_id: null };
+  };
+}
