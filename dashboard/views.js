@@ -208,7 +208,7 @@ export function RequestsView({ me, tick }) {
       <button disabled=${!query.trim()}>Ask</button>
     </form>
     <${Problem} error=${recent.error ?? problem} />
-    <p class="muted">${atLeast(me, 'operator') ? 'Everyone’s requests (you are an operator).' : 'Your requests.'}</p>
+    <p class="muted">${atLeast(me, 'operator') ? 'Everyone’s requests at or below your trust (you are an operator).' : 'Your requests.'}</p>
     <table data-testid="requests">
       <thead>
         <tr>

@@ -219,6 +219,18 @@ describe('every route × status, validated against the document', () => {
     await expectStatus(404, 'GET', '/v2/requests/:id', { params: { id: String(asked.body.id) }, key: reader.apiKey });
     expect((await expectStatus(200, 'GET', '/v2/requests', { query: 'limit=1' })).body.next_before).toEqual(expect.any(String));
     expect((await expectStatus(200, 'GET', '/v2/requests', { key: reader.apiKey })).body.items).toEqual([]);
+    // An operator reads others' requests only at or below its own trust: the admin's (trust 100) are not for one at 40.
+    const lowOperator = await createUserWithKey(forge, 'contract-operator', 'operator', 40);
+    await expectStatus(404, 'GET', '/v2/requests/:id', { params: { id: String(asked.body.id) }, key: lowOperator.apiKey });
+    expect((await expectStatus(200, 'GET', '/v2/requests', { key: lowOperator.apiKey })).body.items).toEqual([]);
+    expect(
+      (
+        await expectStatus(200, 'GET', '/v2/requests/:id', {
+          params: { id: String(asked.body.id) },
+          key: (await createUserWithKey(forge, 'contract-op-high', 'operator', 100)).apiKey,
+        })
+      ).body.id,
+    ).toBe(asked.body.id);
 
     // ---- events and cascades ---------------------------------------------------------------------------------
     const event = await expectStatus(201, 'POST', '/v2/events', { body: { kind: 'custom.contract', payload: { n: 1 } } });

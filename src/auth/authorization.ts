@@ -17,7 +17,7 @@ export const PERMISSIONS = {
   /** Events and cascades at or below the reader's trust. */
   'event:read': 'reader',
   'request:submit': 'reader',
-  /** Own requests; operators read any. */
+  /** Own requests; operators read anyone's at or below their trust. */
   'request:read': 'reader',
   'capsule:write': 'contributor',
   'event:publish': 'contributor',
@@ -29,7 +29,7 @@ export const PERMISSIONS = {
   'dead-letter:manage': 'operator',
   'audit:read': 'operator',
   'system:read': 'operator',
-  /** Anyone's requests (not a route's permission: checked on the record). */
+  /** Anyone's requests at or below the reader's trust (not a route's permission: checked on the record, canReadRequest). */
   'request:read-any': 'operator',
   'queues:read': 'operator',
   'dead-letter:purge': 'admin',

@@ -44,6 +44,14 @@ export function canRead(readerTrust: number, capsule: Pick<Capsule, 'trust_level
   return capsule.trust_level <= readerTrust;
 }
 
+/**
+ * Rule 1, for requests: a request is its submitter's; a caller who may read anyone's (operators) reads
+ * another's only at or below its own trust, since its answer carries knowledge up to the submitter's trust.
+ */
+export function canReadRequest(reader: Pick<Caller, 'id' | 'trust_level'>, readsAny: boolean, request: { readonly caller: Pick<Caller, 'id' | 'trust_level'> }): boolean {
+  return request.caller.id === reader.id || (readsAny && request.caller.trust_level <= reader.trust_level);
+}
+
 /** Rule 2: the identity an actor uses while it serves `caller` (its own id and roles, the lower trust). */
 export function actingFor(caller: Pick<Caller, 'trust_level'> | null, actor: Caller): Caller {
   return caller === null ? actor : { ...actor, trust_level: Math.min(caller.trust_level, actor.trust_level) };

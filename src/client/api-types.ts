@@ -999,7 +999,7 @@ export interface paths {
         };
         /**
          * Recent requests
-         * @description Newest first. Operators see everyone’s (`mine=true` for their own); everyone else sees their own.
+         * @description Newest first. Operators see everyone’s at or below their trust (`mine=true` for their own); everyone else sees their own. A page may hold fewer than `limit`: follow `next_before`.
          *
          *     Permission: `request:read` (reader and above).
          */
@@ -1027,7 +1027,7 @@ export interface paths {
         };
         /**
          * A request and its answer
-         * @description Long-poll with `wait` (ms). Another caller’s request is a 404 unless you are an operator.
+         * @description Long-poll with `wait` (ms). Another caller’s request is a 404, unless you are an operator at or above its submitter’s trust.
          *
          *     Permission: `request:read` (reader and above).
          */

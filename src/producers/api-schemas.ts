@@ -70,7 +70,7 @@ export const ListRequestsQuery = z.strictObject({
   limit: queryInt(1, 100).default(20),
   /** Requests created before this time (the previous page's `next_before`). */
   before: z.iso.datetime({ offset: true }).optional(),
-  /** Operators see everyone's requests; `mine=true` narrows to their own. Everyone else sees only their own. */
+  /** Operators see everyone's requests at or below their trust; `mine=true` narrows to their own. Everyone else sees only their own. */
   mine: z
     .enum(['true', 'false'])
     .transform((v) => v === 'true')

@@ -54,11 +54,10 @@ export async function systemHealth(deps: SystemHealthDeps): Promise<SystemHealth
     queues['dead-letter'] = { size: await deps.queues.deadLetters.count() };
     // Workers listening on each phase's queues, fleet-wide (every process that runs that phase).
     // (CLIENT LIST: a Redis that refuses it leaves the counts out.)
-    try {
-      for (const phase of PHASES) workers[phase] = (await Promise.all(deps.queues.partitions.map((p) => p[phase].getWorkersCount()))).reduce((a, b) => a + b, 0);
-    } catch {
-      for (const phase of PHASES) delete workers[phase];
-    }
+    const counted = await Promise.all(
+      PHASES.map(async (phase) => [phase, (await Promise.all(deps.queues.partitions.map((p) => p[phase].getWorkersCount()))).reduce((a, b) => a + b, 0)] as const),
+    ).catch(() => []);
+    Object.assign(workers, Object.fromEntries(counted));
   }
   let overlays: Record<string, unknown> = {};
   if (redis.ok && store.ok) {

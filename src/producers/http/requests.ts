@@ -5,6 +5,7 @@ import { GetRequestQuery, ListRequestsQuery, RequestHeaders, SubmitRequestBody }
 import { callerOf } from './context.js';
 import { guardedRouter, principalOf } from './guard.js';
 import { allows } from '../../auth/authorization.js';
+import { canReadRequest } from '../../auth/trust-flow.js';
 import { NotFoundError } from '../../errors.js';
 import { parse } from './errors.js';
 
@@ -42,17 +43,20 @@ export function requestsRouter({ requests }: { requests: Pick<RequestService, 's
   r.get('/requests', async (req, res) => {
     const q = parse(ListRequestsQuery, req.query, 'query');
     const caller = callerOf(res);
-    const everyone = !q.mine && allows(principalOf(res)?.role ?? null, 'request:read-any');
-    const items = await requests.list({ ...(everyone ? {} : { caller_id: caller.id }), ...(q.before ? { before: q.before } : {}), limit: q.limit });
-    res.json({ items: items.map(requestView), next_before: items.length === q.limit ? (items.at(-1)?.created_at ?? null) : null });
+    const readsAny = allows(principalOf(res)?.role ?? null, 'request:read-any');
+    const page = await requests.list({ ...(readsAny && !q.mine ? {} : { caller_id: caller.id }), ...(q.before ? { before: q.before } : {}), limit: q.limit });
+    // Others' requests above the reader's trust are left out (a page may come back shorter than the limit).
+    res.json({
+      items: page.filter((r) => canReadRequest(caller, readsAny, r)).map(requestView),
+      next_before: page.length === q.limit ? (page.at(-1)?.created_at ?? null) : null,
+    });
   });
 
-  // A request belongs to its submitter: to anyone else it does not exist (operators may read any).
+  // A request belongs to its submitter: to anyone else it does not exist (operators may read any at or below their trust).
   r.get('/requests/:id', async (req, res) => {
     const query = parse(GetRequestQuery, req.query, 'query');
     const caller = callerOf(res);
-    const mayRead = (record: RequestRecord) => record.caller.id === caller.id || allows(principalOf(res)?.role ?? null, 'request:read-any');
-    if (!mayRead(await requests.get(req.params.id))) throw new NotFoundError('request', req.params.id);
+    if (!canReadRequest(caller, allows(principalOf(res)?.role ?? null, 'request:read-any'), await requests.get(req.params.id))) throw new NotFoundError('request', req.params.id);
     res.json(requestView(await requests.waitFor(req.params.id, query.wait ?? 0)));
   });
   return r;

@@ -23,7 +23,7 @@ const key = (rule: Pick<RouteRule, 'method' | 'path'>) => `${rule.method} ${rule
 
 /**
  * The statuses an operation answers with, successes and errors: its own answers, then the errors its
- * shape implies (see Operation) and those it lists, less those it never answers.
+ * shape implies (see Operation) and those it lists, less those it answers with a body of its own.
  */
 export function statusesOf(rule: RouteRule, op: Operation): { ok: number[]; errors: number[] } {
   const needs = PERMISSIONS[rule.permission];
@@ -36,7 +36,7 @@ export function statusesOf(rule: RouteRule, op: Operation): { ok: number[]; erro
   ];
   const ok = Object.keys(op.answers).map(Number);
   // An answer of its own (another body) replaces the Error body for that status.
-  const errors = [...new Set([...implied, ...(op.errors ?? [])])].filter((s) => !(op.never ?? []).includes(s) && !ok.includes(s)).sort((a, b) => a - b);
+  const errors = [...new Set([...implied, ...(op.errors ?? [])])].filter((s) => !ok.includes(s)).sort((a, b) => a - b);
   return { ok, errors };
 }
 

@@ -17,7 +17,6 @@ export interface Answer {
  * the reader's, 404 with a path parameter and 415 with a JSON body; `errors` adds the others it can answer.
  */
 export interface Operation {
-  // A status in `answers` is answered with that body, even where the rules below would imply the Error body.
   readonly summary: string;
   readonly tag: string;
   readonly description?: string;
@@ -26,10 +25,9 @@ export interface Operation {
   readonly body?: z.ZodType;
   /** The body is multipart (overlay registration). */
   readonly multipart?: z.ZodObject;
+  /** Its answers; a status here is answered with this body even where the rules above imply the Error body. */
   readonly answers: Readonly<Record<number, Answer>>;
   readonly errors?: readonly number[];
-  /** Errors the automatic rules would add that this operation cannot answer. */
-  readonly never?: readonly number[];
 }
 
 const json = (description: string, schema: z.ZodType, headers?: readonly string[]): Answer => ({ description, schema, ...(headers ? { headers } : {}) });
@@ -64,7 +62,8 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
   'GET /v2/requests': {
     tag: 'requests',
     summary: 'Recent requests',
-    description: 'Newest first. Operators see everyone’s (`mine=true` for their own); everyone else sees their own.',
+    description:
+      'Newest first. Operators see everyone’s at or below their trust (`mine=true` for their own); everyone else sees their own. A page may hold fewer than `limit`: follow `next_before`.',
     query: A.ListRequestsQuery,
     answers: { 200: json('A page of requests.', R.RequestList) },
   },
@@ -82,7 +81,7 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
   'GET /v2/requests/:id': {
     tag: 'requests',
     summary: 'A request and its answer',
-    description: 'Long-poll with `wait` (ms). Another caller’s request is a 404 unless you are an operator.',
+    description: 'Long-poll with `wait` (ms). Another caller’s request is a 404, unless you are an operator at or above its submitter’s trust.',
     query: A.GetRequestQuery,
     answers: { 200: json('The request.', R.RequestView) },
   },
@@ -130,7 +129,6 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
     summary: 'Publish an event',
     body: A.PublishEventBody,
     answers: { 201: json('Recorded and delivered.', R.Event, ['Location']) },
-    never: [404],
   },
   'GET /v2/events': { tag: 'events', summary: 'Events at or below your trust', query: A.ListEventsQuery, answers: { 200: json('Events by sequence.', R.EventList) } },
   'POST /v2/events/replay': {
@@ -138,7 +136,6 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
     summary: 'Replay events to a subscriber',
     body: A.ReplayEventsBody,
     answers: { 202: json('Queued; what it already handled is skipped.', R.ReplayQueued) },
-    never: [404],
   },
   'GET /v2/events/:id': { tag: 'events', summary: 'One event', answers: { 200: json('The event (404 above your trust).', R.Event) } },
   'GET /v2/cascades/:id': { tag: 'events', summary: 'A cascade as a tree', answers: { 200: json('The tree; events above your trust are redacted stubs.', R.Cascade) } },
@@ -150,7 +147,7 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
     errors: [426],
   },
 
-  'POST /v2/governance/proposals': { tag: 'governance', summary: 'Propose', body: A.ProposeBody, answers: { 201: json('The proposal.', R.Proposal, ['Location']) }, never: [404] },
+  'POST /v2/governance/proposals': { tag: 'governance', summary: 'Propose', body: A.ProposeBody, answers: { 201: json('The proposal.', R.Proposal, ['Location']) } },
   'GET /v2/governance/proposals': { tag: 'governance', summary: 'Proposals', query: A.ListProposalsQuery, answers: { 200: json('Newest first.', R.ProposalList) } },
   'GET /v2/governance/proposals/:id': { tag: 'governance', summary: 'A proposal', answers: { 200: json('The proposal.', R.Proposal) } },
   'POST /v2/governance/proposals/:id/open': {
@@ -193,7 +190,6 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
     multipart: A.RegisterOverlayParts,
     answers: { 201: json('Registered (pending).', R.OverlayView, ['Location']) },
     errors: [409, 413],
-    never: [404],
   },
   'GET /v2/overlays': { tag: 'overlays', summary: 'Overlays', query: A.OverlayListQuery, answers: { 200: json('Matching overlays.', R.OverlayList) } },
   'GET /v2/overlays/:id': { tag: 'overlays', summary: 'An overlay', answers: { 200: json('The overlay.', R.OverlayView) } },
@@ -245,7 +241,6 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
     summary: 'Re-drive matching letters',
     body: A.DeadLetterBulkBody,
     answers: { 200: json('What each became.', R.RetriedMany) },
-    never: [404],
   },
   'POST /v2/dead-letters/:id/retry': { tag: 'dead-letters', summary: 'Re-drive one letter', answers: { 200: json('What it became.', R.RetryOutcome) } },
   'POST /v2/dead-letters/purge': {
@@ -253,7 +248,6 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
     summary: 'Purge matching letters',
     body: A.DeadLetterBulkBody,
     answers: { 200: json('How many.', R.Purged) },
-    never: [404],
   },
   'DELETE /v2/dead-letters/:id': { tag: 'dead-letters', summary: 'Delete one letter', answers: { 204: none('Deleted.') } },
 
@@ -283,7 +277,6 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
     body: A.CreateUserBody,
     answers: { 201: json('Created.', R.UserCreated, ['Location']) },
     errors: [409],
-    never: [404],
   },
   'GET /v2/users': { tag: 'users', summary: 'Users', answers: { 200: json('Every user.', R.UserList) } },
   'GET /v2/users/:id': { tag: 'users', summary: 'A user', answers: { 200: json('The user.', R.UserView) } },
@@ -304,7 +297,6 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
       400: json('Not a JSON-RPC message the server takes: a JSON-RPC error.', R.JsonRpcAnswer),
       406: json('`Accept` must name both application/json and text/event-stream: a JSON-RPC error.', R.JsonRpcAnswer),
     },
-    never: [404],
   },
   'GET /mcp': { tag: 'mcp', summary: 'Not offered (stateless endpoint)', answers: {}, errors: [405] },
   'DELETE /mcp': { tag: 'mcp', summary: 'Not offered (stateless endpoint)', answers: {}, errors: [405] },
