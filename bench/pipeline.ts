@@ -11,7 +11,7 @@
  * and throughput with `--in-flight` requests outstanding.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -176,10 +176,27 @@ async function sequential(subject: Subject): Promise<{ p50: number; p95: number;
   return { p50: percentile(latencies, 50) as number, p95: percentile(latencies, 95) as number, p99: percentile(latencies, 99) as number };
 }
 
-async function throughput(subject: Subject): Promise<{ per_s: number; with_drain_per_s: number; cpu_ms: number }> {
+/**
+ * CPU time (user + system, ms) the redis-server process has used, from /proc; null when Redis is not ours
+ * (REDIS_URL) or /proc is absent. The machine's two halves: this process, and the Redis it drives.
+ */
+let redisPid: number | null = null;
+function redisCpuMs(): number | null {
+  if (redisPid === null) return null;
+  try {
+    const fields = readFileSync(`/proc/${redisPid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    // utime and stime are fields 14 and 15 of stat, in clock ticks (USER_HZ, 100 on Linux).
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return null;
+  }
+}
+
+async function throughput(subject: Subject): Promise<{ per_s: number; with_drain_per_s: number; cpu_ms: number; redis_cpu_ms: number | null }> {
   let next = 0;
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
+  const redis0 = redisCpuMs();
   const lane = async () => {
     while (next < TOTAL) {
       next++;
@@ -193,7 +210,13 @@ async function throughput(subject: Subject): Promise<{ per_s: number; with_drain
   // This process's CPU (main thread and its helpers) per request, drain included: steadier than wall time
   // on a shared machine, and what bounds throughput while the process is CPU-bound.
   const cpu = process.cpuUsage(cpu0);
-  return { per_s: TOTAL / elapsed, with_drain_per_s: TOTAL / withDrain, cpu_ms: (cpu.user + cpu.system) / 1000 / TOTAL };
+  const redis1 = redisCpuMs();
+  return {
+    per_s: TOTAL / elapsed,
+    with_drain_per_s: TOTAL / withDrain,
+    cpu_ms: (cpu.user + cpu.system) / 1000 / TOTAL,
+    redis_cpu_ms: redis0 === null || redis1 === null ? null : (redis1 - redis0) / TOTAL,
+  };
 }
 
 const fmt = (n: number) => n.toFixed(2).padStart(9);
@@ -202,6 +225,7 @@ async function main(): Promise<void> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'forge-bench-'));
   const redis = process.env.REDIS_URL ? null : await startLocalRedis({ dir: path.join(dataDir, 'redis') });
   const redisUrl = process.env.REDIS_URL ?? (redis?.url as string);
+  redisPid = redis?.pid ?? null;
   const configFor = (prefix: string) => loadConfig({ ...process.env, REDIS_URL: redisUrl, FORGE_DATA_DIR: path.join(dataDir, prefix), FORGE_QUEUE_PREFIX: `{${prefix}}` });
   const raw = { seq: [] as Array<Awaited<ReturnType<typeof sequential>>>, tp: [] as Array<Awaited<ReturnType<typeof throughput>>> };
   const ours = { seq: [] as typeof raw.seq, tp: [] as typeof raw.tp };
@@ -237,15 +261,18 @@ async function main(): Promise<void> {
     per_s: median(r.tp.map((x) => x.per_s)),
     with_drain_per_s: median(r.tp.map((x) => x.with_drain_per_s)),
     cpu_ms: median(r.tp.map((x) => x.cpu_ms)),
+    redis_cpu_ms: r.tp.every((x) => x.redis_cpu_ms !== null) ? median(r.tp.map((x) => x.redis_cpu_ms as number)) : null,
   });
-  console.log(`\n${'subject'.padEnd(36)}   p50 ms    p95 ms    p99 ms   flows/s  +drain/s  jobs/req  cpu ms/req`);
+  console.log(`\n${'subject'.padEnd(36)}   p50 ms    p95 ms    p99 ms   flows/s  +drain/s  jobs/req  cpu ms/req  redis ms/req`);
   for (const [name, x, key] of [
     ['raw BullMQ flow (no-op)', raw, 'raw'],
     ['Forge pipeline (embedded defaults)', ours, 'forge'],
   ] as const) {
     if (x.tp.length === 0) continue;
     const m = summarize(x);
-    console.log(`${name.padEnd(36)}${fmt(m.p50)} ${fmt(m.p95)} ${fmt(m.p99)} ${fmt(m.per_s)} ${fmt(m.with_drain_per_s)} ${fmt(jobsPerRequest[key])} ${fmt(m.cpu_ms)}`);
+    console.log(
+      `${name.padEnd(36)}${fmt(m.p50)} ${fmt(m.p95)} ${fmt(m.p99)} ${fmt(m.per_s)} ${fmt(m.with_drain_per_s)} ${fmt(jobsPerRequest[key])} ${fmt(m.cpu_ms)}    ${m.redis_cpu_ms === null ? '     —' : fmt(m.redis_cpu_ms)}`,
+    );
   }
   if (ONLY) return;
   const r = summarize(raw);
@@ -264,17 +291,22 @@ async function main(): Promise<void> {
     throughput_ratio: Number((o.per_s / r.per_s).toFixed(3)),
     drained_throughput_ratio: Number((o.with_drain_per_s / r.with_drain_per_s).toFixed(3)),
     cpu_per_request_ratio: Number((o.cpu_ms / r.cpu_ms).toFixed(3)),
+    ...(o.redis_cpu_ms !== null && r.redis_cpu_ms !== null
+      ? { machine_cpu_per_request_ratio: Number(((o.cpu_ms + o.redis_cpu_ms) / (r.cpu_ms + r.redis_cpu_ms)).toFixed(3)) }
+      : {}),
     raw: {
       p95_ms: Number(r.p95.toFixed(2)),
       flows_per_s: Number(r.per_s.toFixed(1)),
       with_drain_per_s: Number(r.with_drain_per_s.toFixed(1)),
       cpu_ms_per_request: Number(r.cpu_ms.toFixed(3)),
+      redis_cpu_ms_per_request: r.redis_cpu_ms === null ? null : Number(r.redis_cpu_ms.toFixed(3)),
     },
     forge: {
       p95_ms: Number(o.p95.toFixed(2)),
       flows_per_s: Number(o.per_s.toFixed(1)),
       with_drain_per_s: Number(o.with_drain_per_s.toFixed(1)),
       cpu_ms_per_request: Number(o.cpu_ms.toFixed(3)),
+      redis_cpu_ms_per_request: o.redis_cpu_ms === null ? null : Number(o.redis_cpu_ms.toFixed(3)),
     },
   };
   console.log(JSON.stringify(summary));

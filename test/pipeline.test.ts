@@ -79,6 +79,55 @@ describe('request flow', () => {
     await eventually(async () => ((await forge.fleet.requests.requestTotals())['status:completed'] === 1 ? true : undefined), 10_000, 'metrics');
   });
 
+  it('passes what context found by reference: the answer reads the content from the store, under the caller’s trust', async () => {
+    const { forge } = await setup();
+    forge.startWorkers();
+    const done = await ask('How does Redis persistence behave after a crash?');
+    const context = (await forge.queues.phases.context.getJob(phaseJobId(done.id, 'context'))) as Job;
+    const found = (context.returnvalue as { capsules: Array<Record<string, unknown>> }).capsules;
+    expect(found.length).toBeGreaterThan(0);
+    for (const ref of found) expect(Object.keys(ref).sort()).toEqual(['id', 'score', 'trust_level', 'version']);
+    // The reader sees nothing above its trust: the trust-100 capsule was neither found nor read.
+    expect(found.every((ref) => (ref.trust_level as number) <= 60)).toBe(true);
+    expect(done.answer).toMatch(/appendfsync everysec/);
+  });
+
+  it('reads the content under the caller’s trust again: a reference above it is left out of the answer', async () => {
+    let refs: Array<{ id: string; version: string; trust_level: number; score: number }> = [];
+    // A context phase that (wrongly) passes on every capsule, the trust-100 one included.
+    const { forge } = await setup(
+      {},
+      { handlers: { context: async ({ caller }) => ({ capsules: refs, profile: { caller_id: caller.id, roles: caller.roles, trust_level: caller.trust_level } }) } },
+    );
+    const all = await forge.store.listCapsules({}, { limit: 10 });
+    refs = all.items.map((c) => ({ id: c.id, version: c.version, trust_level: c.trust_level, score: 1 }));
+    const core = all.items.find((c) => c.trust_level === 100);
+    expect(core).toBeDefined();
+    forge.startWorkers();
+    const done = await ask('Redis persistence for CORE systems?');
+    expect(done.status).toBe('completed');
+    expect(done.citations).not.toContain(core?.id);
+    expect(done.answer).not.toMatch(/three zones/);
+  });
+
+  it('counts a metrics job queued by an earlier version (whole timings instead of durations) like a current one', async () => {
+    const { forge } = await setup();
+    forge.startWorkers(['metrics']);
+    const timing = (ms: number) => ({ started_at: new Date().toISOString(), duration_ms: ms, attempt: 1 });
+    await forge.queues.phases.metrics.add('metrics', { request_id: 'earlier', status: 'completed', total_ms: 30, phase_timings: { context: timing(7), intelligence: timing(11) } });
+    await forge.queues.phases.metrics.add('metrics', { request_id: 'current', status: 'completed', total_ms: 20, phase_ms: { context: 3, intelligence: 5 } });
+    const totals = await eventually(
+      async () => {
+        const t = await forge.fleet.requests.phaseTotals(['context', 'intelligence']);
+        return t.context?.count === 2 ? t : undefined;
+      },
+      10_000,
+      'both metrics jobs counted',
+    );
+    expect(totals).toMatchObject({ context: { count: 2, total_ms: 10 }, intelligence: { count: 2, total_ms: 16 } });
+    expect((await forge.fleet.requests.requestTotals())['status:completed']).toBe(2);
+  });
+
   it('serves a repeated query from the cache until the knowledge changes', async () => {
     const { forge } = await setup();
     forge.startWorkers();

@@ -59,7 +59,8 @@ export interface TimedOutput {
 }
 
 export interface ContextOutput extends TimedOutput {
-  readonly capsules: ReadonlyArray<{ id: string; content: string; version: string; trust_level: number; score: number }>;
+  /** What search retrieved, by reference: the answer reads the content from the store (so it does not travel through Redis twice). */
+  readonly capsules: ReadonlyArray<{ id: string; version: string; trust_level: number; score: number }>;
   readonly profile: { readonly caller_id: string; readonly roles: readonly string[]; readonly trust_level: number };
 }
 
@@ -105,7 +106,8 @@ export interface MetricsJobData {
   readonly request_id: string;
   readonly status: string;
   readonly total_ms: number;
-  readonly phase_timings: Readonly<Record<string, PhaseTiming>>;
+  /** Each phase's duration (ms): what the counters add up, and no more (job data is stored, and logged, by Redis). */
+  readonly phase_ms: Readonly<Record<string, number>>;
 }
 
 export interface StorageJobData {

@@ -97,6 +97,11 @@ export class CapsuleService {
     return capsule;
   }
 
+  /** The capsules of `ids` the caller may read, in the order of `ids`; the rest are left out as if absent. */
+  async readable(caller: Caller, ids: readonly string[]): Promise<Capsule[]> {
+    return (await this.store.getCapsules(ids)).filter((c) => canRead(caller.trust_level, c));
+  }
+
   /**
    * A new capsule; one derived from sources gets at least their highest trust and at most the writer's.
    * @throws NotFoundError (a source the caller cannot read), TrustFlowError

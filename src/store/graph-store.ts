@@ -517,6 +517,8 @@ export interface GraphStore {
 
   createCapsule(input: NewCapsule, ctx: MutationContext): Promise<Capsule>;
   getCapsule(id: string): Promise<Capsule | null>;
+  /** The capsules of `ids` that exist, in the order of `ids` (each once); archived and superseded ones included. */
+  getCapsules(ids: readonly string[]): Promise<Capsule[]>;
   listCapsules(filter: CapsuleFilter, page: { limit: number; cursor?: string | null }): Promise<Page<Capsule>>;
   /**
    * Writes a new version DERIVED_FROM `id` (reason `update`) and marks `id` superseded.

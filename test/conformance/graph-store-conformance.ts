@@ -48,6 +48,20 @@ export function describeGraphStoreConformance(name: string, factory: () => Promi
       expect(await store.getCapsule(randomUUID())).toBeNull();
     });
 
+    it('reads many capsules by id in the order asked, each once, absent ones left out, changes seen', async () => {
+      const a = await store.createCapsule(capsule('Alpha runs the ledger.'), ctx);
+      const b = await store.createCapsule(capsule('Beta runs the payouts.', { trust_level: 90 }), ctx);
+      expect(await store.getCapsules([])).toEqual([]);
+      expect((await store.getCapsules([b.id, randomUUID(), a.id, b.id])).map((c) => c.id)).toEqual([b.id, a.id]);
+      expect(await store.getCapsules([a.id])).toEqual([await store.getCapsule(a.id)]);
+      // A capsule changed after it was read is read as it is now (no stale copy).
+      const v2 = await store.updateCapsule(a.id, { content: 'Alpha runs the ledger and the vault.', embedding: embedder.embedOne('Alpha runs the ledger and the vault.') }, ctx);
+      expect((await store.getCapsules([a.id, v2.id])).map((c) => [c.id, c.superseded_by])).toEqual([
+        [a.id, v2.id],
+        [v2.id, null],
+      ]);
+    });
+
     it('treats a create with an existing id as already done', async () => {
       const id = randomUUID();
       const first = await store.createCapsule(capsule('first text', { id }), ctx);

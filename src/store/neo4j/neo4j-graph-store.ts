@@ -422,6 +422,14 @@ export class Neo4jGraphStore implements GraphStore {
     return this.read((tx) => this.capsuleIn(tx, id));
   }
 
+  async getCapsules(ids: readonly string[]): Promise<Capsule[]> {
+    const unique = [...new Set(ids)];
+    if (unique.length === 0) return [];
+    const result = await this.read((tx) => Neo4jGraphStore.run(tx, CYPHER.capsulesById, { ids: unique }));
+    const found = new Map(result.records.map((r) => toCapsule(props(r.get('c') as Node))).map((c) => [c.id, c]));
+    return unique.flatMap((id) => found.get(id) ?? []);
+  }
+
   async listCapsules(filter: CapsuleFilter, page: { limit: number; cursor?: string | null }): Promise<Page<Capsule>> {
     const [cursorAt, cursorId] = page.cursor ? decodeCursor(page.cursor) : [null, null];
     const result = await this.read((tx) =>

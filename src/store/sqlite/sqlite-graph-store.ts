@@ -613,6 +613,27 @@ export class SqliteGraphStore implements GraphStore {
     return row ? toCapsule(row) : null;
   }
 
+  async getCapsules(ids: readonly string[]): Promise<Capsule[]> {
+    return this.cachedCapsules([...new Set(ids)]);
+  }
+
+  /**
+   * Capsules by id, from the cache search keeps (valid while no capsule changes) and the rest read in one
+   * statement and cached: a request's answer reads what its search just returned.
+   */
+  private cachedCapsules(ids: readonly string[]): Capsule[] {
+    const searchable = this.searchable();
+    const missing = ids.filter((id) => !searchable.capsules.has(id));
+    for (let i = 0; i < missing.length; i += 500) {
+      const chunk = missing.slice(i, i + 500);
+      for (const row of this.stmt<string[], CapsuleRow>(`SELECT ${CAPSULE_COLUMNS} FROM capsules c WHERE c.id IN (${chunk.map(() => '?').join(', ')})`).all(...chunk)) {
+        if (searchable.capsules.size >= SEARCH_CACHE_CAPSULES) searchable.capsules.clear();
+        searchable.capsules.set(row.id, deepFreeze(toCapsule(row)));
+      }
+    }
+    return ids.flatMap((id) => searchable.capsules.get(id) ?? []);
+  }
+
   private filterSql(filter: CapsuleFilter): { sql: string; params: unknown[] } {
     const where = new Where();
     if (!filter.include_archived) where.add('c.archived = 0');
@@ -745,7 +766,6 @@ export class SqliteGraphStore implements GraphStore {
 
     // Vector side: filter first, then rank (see vectorRanking).
     const vectorScores = new Map<string, number>();
-    const searchable = this.searchable();
     const vectorRanking = this.vectorRanking(query.embedding, query.embedding_model, pool, minSimilarity, { sql, params }).map(([id, score]) => (vectorScores.set(id, score), id));
 
     // Text side: BM25 over the same filter (see textRanking).
@@ -754,15 +774,9 @@ export class SqliteGraphStore implements GraphStore {
     const textRanking = match ? this.textRanking(match, pool, { sql, params }).map(([id, score]) => (textScores.set(id, score), id)) : [];
 
     const fused = [...reciprocalRankFusion([vectorRanking, textRanking])].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, limit);
-    const missing = fused.map(([id]) => id).filter((id) => !searchable.capsules.has(id));
-    if (missing.length) {
-      for (const row of this.stmt<string[], CapsuleRow>(`SELECT ${CAPSULE_COLUMNS} FROM capsules c WHERE c.id IN (${missing.map(() => '?').join(', ')})`).all(...missing)) {
-        if (searchable.capsules.size >= SEARCH_CACHE_CAPSULES) searchable.capsules.clear();
-        searchable.capsules.set(row.id, deepFreeze(toCapsule(row)));
-      }
-    }
+    const capsules = new Map(this.cachedCapsules(fused.map(([id]) => id)).map((c) => [c.id, c]));
     return fused.map(([id, score]) => ({
-      capsule: searchable.capsules.get(id) as Capsule,
+      capsule: capsules.get(id) as Capsule,
       score,
       vector_score: vectorScores.get(id) ?? null,
       text_score: textScores.get(id) ?? null,

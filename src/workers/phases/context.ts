@@ -2,11 +2,12 @@ import { embeddingModelOf } from '../../search/embedder.js';
 import type { PhaseDeps, PhaseHandlers } from './types.js';
 import { overlayRequest, withOverlays } from './types.js';
 
-/** Retrieved capsule content passed between phases is capped; the store keeps the whole text. */
-export const MAX_CONTENT_CHARS = 4000;
 const RETRIEVAL_LIMIT = 5;
 
-/** Phase 1: hybrid search over what the caller may read, and the caller's profile. Fatal after its retries. */
+/**
+ * Phase 1: hybrid search over what the caller may read, and the caller's profile. Fatal after its retries.
+ * Passes on references to what it found (id, version, trust, score); the answer reads their content.
+ */
 export function contextPhase({ store, embedder, overlays }: Pick<PhaseDeps, 'store' | 'embedder' | 'overlays'>): PhaseHandlers['context'] {
   return async ({ data, caller }) => {
     const [embedding] = await embedder.embed([data.query]);
@@ -19,7 +20,6 @@ export function contextPhase({ store, embedder, overlays }: Pick<PhaseDeps, 'sto
     });
     const capsules = hits.map((h) => ({
       id: h.capsule.id,
-      content: h.capsule.content.slice(0, MAX_CONTENT_CHARS),
       version: h.capsule.version,
       trust_level: h.capsule.trust_level,
       score: h.score,

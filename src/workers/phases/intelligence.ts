@@ -1,8 +1,30 @@
-import { groundingOf } from '../../intelligence/intelligence.js';
-import { followUpJobs, type MetricsJobData, type OptimizationOutput } from '../../flows/request-flow.js';
-import type { PhaseTiming } from '../../store/graph-store.js';
+import { groundingOf, type RetrievedCapsule } from '../../intelligence/intelligence.js';
+import { followUpJobs, type ContextOutput, type MetricsJobData, type OptimizationOutput } from '../../flows/request-flow.js';
+import type { Caller, PhaseTiming } from '../../store/graph-store.js';
 import type { PhaseDeps, PhaseHandlers } from './types.js';
 import { childValue, overlayRequest } from './types.js';
+
+/** Retrieved capsule content given to the answer is capped; the store keeps the whole text. */
+export const MAX_CONTENT_CHARS = 4000;
+
+/**
+ * The content of what context retrieved, in retrieval order, read through the trust rules again: a
+ * reference to a capsule the caller may not read (or one that is gone) is left out, whatever put it there.
+ */
+async function retrieved(capsules: PhaseDeps['capsules'], caller: Caller, refs: ContextOutput['capsules']): Promise<RetrievedCapsule[]> {
+  const readable = new Map(
+    (
+      await capsules.readable(
+        caller,
+        refs.map((r) => r.id),
+      )
+    ).map((c) => [c.id, c]),
+  );
+  return refs.flatMap((ref) => {
+    const capsule = readable.get(ref.id);
+    return capsule ? [{ id: capsule.id, content: capsule.content.slice(0, MAX_CONTENT_CHARS), version: capsule.version, trust_level: capsule.trust_level, score: ref.score }] : [];
+  });
+}
 
 /**
  * Phase 5, the root: the answer (from the cache or the intelligence port), the intelligence overlays, the
@@ -11,17 +33,18 @@ import { childValue, overlayRequest } from './types.js';
  */
 export function intelligencePhase({
   config,
+  capsules,
   intelligence,
   outcomes,
   flows,
   overlays,
-}: Pick<PhaseDeps, 'config' | 'intelligence' | 'outcomes' | 'flows' | 'overlays'>): PhaseHandlers['intelligence'] {
+}: Pick<PhaseDeps, 'config' | 'capsules' | 'intelligence' | 'outcomes' | 'flows' | 'overlays'>): PhaseHandlers['intelligence'] {
   return async ({ job, data, caller, timing }) => {
     const optimization = childValue<OptimizationOutput>(await job.getChildrenValues(), 'optimization');
     if (!optimization) throw new Error('intelligence ran without optimization output');
     const answer = optimization.cached
       ? { text: optimization.cached.answer, citations: optimization.cached.citations, model: 'cache', ...groundingOf(optimization.cached) }
-      : await intelligence.answer({ query: data.query, capsules: optimization.capsules, parameters: optimization.parameters });
+      : await intelligence.answer({ query: data.query, capsules: await retrieved(capsules, caller, optimization.capsules), parameters: optimization.parameters });
     const own = await overlays.runPhase(
       'intelligence',
       { phase: 'intelligence', request: overlayRequest(data, caller), answer: answer.text, citations: answer.citations },
@@ -64,7 +87,7 @@ export function intelligencePhase({
             request_id: data.request_id,
             status: 'completed',
             total_ms: Date.parse(record.finished_at ?? record.updated_at) - Date.parse(record.created_at),
-            phase_timings,
+            phase_ms: Object.fromEntries(Object.entries(phase_timings).map(([phase, t]) => [phase, t.duration_ms])),
           };
           await flows.addBulk(followUpJobs(config, metrics));
         },
