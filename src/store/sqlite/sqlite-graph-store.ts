@@ -366,6 +366,8 @@ export class SqliteGraphStore implements GraphStore {
 
   /** Runs one write of a group in its own savepoint (a nested better-sqlite3 transaction). */
   private readonly inSavepoint: (run: () => unknown) => unknown;
+  /** Runs reads in one (deferred) transaction; see `snapshot`. */
+  private readonly inReadTransaction: (read: () => unknown) => unknown;
   private readonly inGroup: Database.Transaction<
     (writes: ReadonlyArray<{ run: () => unknown }>, outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }>) => void
   >;
@@ -374,6 +376,7 @@ export class SqliteGraphStore implements GraphStore {
     this.db = db;
     this.file = file;
     this.inSavepoint = db.transaction((run: () => unknown) => run());
+    this.inReadTransaction = db.transaction((read: () => unknown) => read());
     this.inGroup = db.transaction((writes, outcomes) => {
       for (const write of writes) {
         try {
@@ -391,6 +394,14 @@ export class SqliteGraphStore implements GraphStore {
    * in its own savepoint, so one write's error rolls back only that write and rejects only its caller; every
    * caller is answered after the commit, so a resolved write is durable like a lone one.
    */
+  /**
+   * Runs several reads as one read transaction: they see one snapshot, and the WAL read lock (file locks on
+   * the shared-memory index, a few system calls) is taken once rather than by every statement.
+   */
+  private snapshot<T>(read: () => T): T {
+    return this.inReadTransaction(read) as T;
+  }
+
   private grouped<T>(run: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.pendingWrites.push({ run, resolve: resolve as (value: unknown) => void, reject });
@@ -614,7 +625,7 @@ export class SqliteGraphStore implements GraphStore {
   }
 
   async getCapsules(ids: readonly string[]): Promise<Capsule[]> {
-    return this.cachedCapsules([...new Set(ids)]);
+    return this.snapshot(() => this.cachedCapsules([...new Set(ids)]));
   }
 
   /**
@@ -759,6 +770,10 @@ export class SqliteGraphStore implements GraphStore {
   }
 
   async searchCapsules(query: SearchQuery): Promise<SearchHit[]> {
+    return this.snapshot(() => this.search(query));
+  }
+
+  private search(query: SearchQuery): SearchHit[] {
     const limit = query.limit ?? 10;
     const pool = Math.max(limit * 4, 50);
     const minSimilarity = query.min_similarity ?? 0.1;
