@@ -221,11 +221,30 @@ async function throughput(subject: Subject): Promise<{ per_s: number; with_drain
 
 const fmt = (n: number) => n.toFixed(2).padStart(9);
 
+/**
+ * Rewrites the AOF now and waits for it to finish. An automatic rewrite (a fork, and a child rewriting the
+ * whole dataset for seconds) would otherwise land on whichever subject happens to run when the file has
+ * doubled, costing it a core on a small machine; the bench turns them off and rewrites between runs. What
+ * each request appends to the AOF is still measured.
+ */
+async function rewriteAof(admin: Redis): Promise<void> {
+  await admin.bgrewriteaof().catch(() => undefined); // already running: wait for that one
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const info = await admin.info('persistence');
+    if (/aof_rewrite_in_progress:0/.test(info) && /aof_rewrite_scheduled:0/.test(info)) return;
+    if (Date.now() > deadline) throw new Error('the AOF rewrite did not finish within 120 s');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'forge-bench-'));
   const redis = process.env.REDIS_URL ? null : await startLocalRedis({ dir: path.join(dataDir, 'redis') });
   const redisUrl = process.env.REDIS_URL ?? (redis?.url as string);
   redisPid = redis?.pid ?? null;
+  const admin = redis ? new Redis(redisUrl) : null;
+  await admin?.config('SET', 'auto-aof-rewrite-percentage', '0');
   const configFor = (prefix: string) => loadConfig({ ...process.env, REDIS_URL: redisUrl, FORGE_DATA_DIR: path.join(dataDir, prefix), FORGE_QUEUE_PREFIX: `{${prefix}}` });
   const raw = { seq: [] as Array<Awaited<ReturnType<typeof sequential>>>, tp: [] as Array<Awaited<ReturnType<typeof throughput>>> };
   const ours = { seq: [] as typeof raw.seq, tp: [] as typeof raw.tp };
@@ -239,6 +258,7 @@ async function main(): Promise<void> {
     for (let round = 1; round <= ROUNDS; round++) {
       for (const [subject, into] of subjects) {
         Object.assign(subject.counts, { requests: 0, jobs: 0 });
+        if (admin) await rewriteAof(admin);
         process.stderr.write(`round ${round}/${ROUNDS} ${subject.name}: ${SEQUENTIAL} one at a time… `);
         into.seq.push(await sequential(subject));
         process.stderr.write(`${TOTAL} with ${IN_FLIGHT} in flight… `);
@@ -250,6 +270,7 @@ async function main(): Promise<void> {
     for (const [subject, , key] of subjects) jobsPerRequest[key] = Number((subject.counts.jobs / subject.counts.requests).toFixed(2));
     for (const [subject] of subjects) await subject.close();
   } finally {
+    admin?.disconnect();
     await redis?.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }

@@ -86,7 +86,8 @@ export interface SecurityOutput extends TimedOutput {
 /** What intelligence needs, and no more: this value is stored twice in Redis for every request. */
 export interface OptimizationOutput extends TimedOutput {
   readonly capsules: ContextOutput['capsules'];
-  readonly analysis: Omit<AnalysisOutput, 'timing'> | AnalysisFallback;
+  /** What the answer's record keeps of the analysis. */
+  readonly analysis: Pick<AnalysisOutput, 'complexity' | 'keywords'> | AnalysisFallback;
   /** Timings of the phases optimization waited for (analysis absent when it fell back). */
   readonly timings: Readonly<Partial<Record<'context' | 'analysis' | 'security', PhaseTiming>>>;
   readonly parameters: { readonly max_sentences: number; readonly max_citations: number };

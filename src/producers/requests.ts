@@ -6,6 +6,7 @@ import { NotFoundError } from '../errors.js';
 import { buildRequestFlow, phaseJobId, requestJobData } from '../flows/request-flow.js';
 import type { EventChannel } from '../fleet/fleet-state.js';
 import { TERMINAL_STATUSES, type Caller, type GraphStore, type JsonObject, type RequestRecord } from '../store/graph-store.js';
+import { uuidV7 } from '../util/ids.js';
 
 export interface SubmitInput {
   readonly query: string;
@@ -52,7 +53,7 @@ export class RequestService {
   }
 
   async submit(caller: Caller, input: SubmitInput, options: SubmitOptions = {}): Promise<{ record: RequestRecord; created: boolean }> {
-    const id = randomUUID();
+    const id = uuidV7();
     const { record, created } = await this.store.createRequest({
       id,
       correlation_id: options.correlationId ?? randomUUID(),

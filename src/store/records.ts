@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ConflictError } from '../errors.js';
 import { OverlayManifest } from '../overlays/manifest.js';
-import { randomUUID } from 'node:crypto';
+import { uuidV7 } from '../util/ids.js';
 import type { AuditEntry, Capsule, CapsulePatch, ForkInput, NewAuditEntry, NewCapsule, ProposalChange, ProposalStatus } from './graph-store.js';
 
 /** What every graph store adapter shares: the audit chain's hashing, list cursors, stored manifests. */
@@ -20,7 +20,7 @@ export function auditHash(prev: string, e: Omit<AuditEntry, 'seq' | 'hash' | 'pr
 /** The next entry of the chain after `prev` (its store assigns `seq`). */
 export function chainedAuditEntry(prev: string, entry: NewAuditEntry, at: string): Omit<AuditEntry, 'seq'> {
   const base = {
-    id: randomUUID(),
+    id: uuidV7(),
     at,
     actor_id: entry.actor_id,
     action: entry.action,

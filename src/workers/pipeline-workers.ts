@@ -99,18 +99,35 @@ export function startPipelineWorkers(options: PipelineWorkerOptions): PipelineWo
       const startedAt = new Date(started).toISOString();
       const attempt = job.attemptsMade + 1;
       const timing = (): PhaseTiming => ({ started_at: startedAt, duration_ms: Date.now() - started, attempt });
-      const controller = new AbortController();
+      // Made when a handler first asks for its signal (most never do; an AbortSignal is not free).
+      let controller: AbortController | undefined;
+      let timedOut = false;
       let timer: NodeJS.Timeout | undefined;
       const deadline = new Promise<never>((_, reject) => {
         timer = setTimeout(() => {
+          timedOut = true;
           // Reject first: the handler may reject synchronously on abort, and the timeout must win the race.
           reject(new PhaseTimeoutError(phase, timeoutMs));
-          controller.abort();
+          controller?.abort();
         }, timeoutMs);
       });
       try {
         const caller: Caller | null = REQUEST_PHASES.has(phase) ? await identity.verify(job.data) : null;
-        const output = await Promise.race([handler({ job, data: job.data, caller, signal: controller.signal, attempt, timing }), deadline]);
+        const context = {
+          job,
+          data: job.data,
+          caller,
+          attempt,
+          timing,
+          get signal() {
+            if (!controller) {
+              controller = new AbortController();
+              if (timedOut) controller.abort();
+            }
+            return controller.signal;
+          },
+        };
+        const output = await Promise.race([handler(context), deadline]);
         telemetry?.phase(phase, (Date.now() - started) / 1000, 'ok');
         return { ...output, timing: timing() };
       } catch (caught) {

@@ -17,6 +17,11 @@ export class TamperedJobError extends ForgeError {
   }
 }
 
+/** Job data is JSON: equal primitives are equal, anything else is compared as JSON. */
+function sameValue(a: unknown, b: unknown): boolean {
+  return a === b || (typeof a === 'object' && a !== null && typeof b === 'object' && b !== null && JSON.stringify(a) === JSON.stringify(b));
+}
+
 /** How many requests' stored data a process keeps at hand (the data of a request never changes). */
 const REMEMBERED = 10_000;
 
@@ -54,7 +59,8 @@ export class RequestIdentity {
       recorded = requestJobData(record);
       this.keep(id, recorded);
     }
-    const differs = (Object.keys(recorded) as Array<keyof RequestJobData>).filter((k) => JSON.stringify(recorded[k]) !== JSON.stringify(claimed[k]));
+    const stored = recorded;
+    const differs = (Object.keys(stored) as Array<keyof RequestJobData>).filter((k) => !sameValue(stored[k], claimed[k]));
     const extra = Object.keys(claimed).filter((k) => !(k in recorded));
     if (differs.length || extra.length) throw new TamperedJobError(id, [...differs, ...extra]);
     return recorded.caller;

@@ -389,12 +389,6 @@ export class SqliteGraphStore implements GraphStore {
   }
 
   /**
-   * Group commit: the frequent small writes of the request path (a request recorded, ended, annotated, its
-   * audit entry) issued in the same turn of the event loop share one transaction and one commit. Each runs
-   * in its own savepoint, so one write's error rolls back only that write and rejects only its caller; every
-   * caller is answered after the commit, so a resolved write is durable like a lone one.
-   */
-  /**
    * Runs several reads as one read transaction: they see one snapshot, and the WAL read lock (file locks on
    * the shared-memory index, a few system calls) is taken once rather than by every statement.
    */
@@ -402,6 +396,12 @@ export class SqliteGraphStore implements GraphStore {
     return this.inReadTransaction(read) as T;
   }
 
+  /**
+   * Group commit: the frequent small writes of the request path (a request recorded, ended, annotated, its
+   * audit entry) issued in the same turn of the event loop share one transaction and one commit. Each runs
+   * in its own savepoint, so one write's error rolls back only that write and rejects only its caller; every
+   * caller is answered after the commit, so a resolved write is durable like a lone one.
+   */
   private grouped<T>(run: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.pendingWrites.push({ run, resolve: resolve as (value: unknown) => void, reject });

@@ -65,10 +65,7 @@ export function intelligencePhase({
           ...(answer.uncited?.length || answer.invalid_citations?.length
             ? { grounding: { uncited_claims: [...(answer.uncited ?? [])], invalid_citations: [...(answer.invalid_citations ?? [])] } }
             : {}),
-          analysis:
-            'fallback' in optimization.analysis
-              ? { fallback: true, error: optimization.analysis.error }
-              : { complexity: optimization.analysis.complexity, keywords: optimization.analysis.keywords },
+          analysis: optimization.analysis,
           ...(Object.keys(overlayReports).length ? { overlays: overlayReports } : {}),
         },
       },
