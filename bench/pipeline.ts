@@ -192,11 +192,12 @@ function redisCpuMs(): number | null {
   }
 }
 
-async function throughput(subject: Subject): Promise<{ per_s: number; with_drain_per_s: number; cpu_ms: number; redis_cpu_ms: number | null }> {
+async function throughput(subject: Subject): Promise<{ per_s: number; with_drain_per_s: number; cpu_ms: number; redis_cpu_ms: number | null; loop_busy: number }> {
   let next = 0;
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   const redis0 = redisCpuMs();
+  const loop0 = performance.eventLoopUtilization();
   const lane = async () => {
     while (next < TOTAL) {
       next++;
@@ -205,6 +206,8 @@ async function throughput(subject: Subject): Promise<{ per_s: number; with_drain
   };
   await Promise.all(Array.from({ length: IN_FLIGHT }, lane));
   const elapsed = (performance.now() - t0) / 1000;
+  // Share of the time the main thread was busy while requests were outstanding: near 1, it is the bottleneck.
+  const loopBusy = performance.eventLoopUtilization(loop0).utilization;
   await subject.drain();
   const withDrain = (performance.now() - t0) / 1000;
   // This process's CPU (main thread and its helpers) per request, drain included: steadier than wall time
@@ -216,6 +219,7 @@ async function throughput(subject: Subject): Promise<{ per_s: number; with_drain
     with_drain_per_s: TOTAL / withDrain,
     cpu_ms: (cpu.user + cpu.system) / 1000 / TOTAL,
     redis_cpu_ms: redis0 === null || redis1 === null ? null : (redis1 - redis0) / TOTAL,
+    loop_busy: loopBusy,
   };
 }
 
@@ -283,8 +287,9 @@ async function main(): Promise<void> {
     with_drain_per_s: median(r.tp.map((x) => x.with_drain_per_s)),
     cpu_ms: median(r.tp.map((x) => x.cpu_ms)),
     redis_cpu_ms: r.tp.every((x) => x.redis_cpu_ms !== null) ? median(r.tp.map((x) => x.redis_cpu_ms as number)) : null,
+    loop_busy: median(r.tp.map((x) => x.loop_busy)),
   });
-  console.log(`\n${'subject'.padEnd(36)}   p50 ms    p95 ms    p99 ms   flows/s  +drain/s  jobs/req  cpu ms/req  redis ms/req`);
+  console.log(`\n${'subject'.padEnd(36)}   p50 ms    p95 ms    p99 ms   flows/s  +drain/s  jobs/req  cpu ms/req  redis ms/req  loop busy`);
   for (const [name, x, key] of [
     ['raw BullMQ flow (no-op)', raw, 'raw'],
     ['Forge pipeline (embedded defaults)', ours, 'forge'],
@@ -292,7 +297,7 @@ async function main(): Promise<void> {
     if (x.tp.length === 0) continue;
     const m = summarize(x);
     console.log(
-      `${name.padEnd(36)}${fmt(m.p50)} ${fmt(m.p95)} ${fmt(m.p99)} ${fmt(m.per_s)} ${fmt(m.with_drain_per_s)} ${fmt(jobsPerRequest[key])} ${fmt(m.cpu_ms)}    ${m.redis_cpu_ms === null ? '     —' : fmt(m.redis_cpu_ms)}`,
+      `${name.padEnd(36)}${fmt(m.p50)} ${fmt(m.p95)} ${fmt(m.p99)} ${fmt(m.per_s)} ${fmt(m.with_drain_per_s)} ${fmt(jobsPerRequest[key])} ${fmt(m.cpu_ms)}    ${m.redis_cpu_ms === null ? '     —' : fmt(m.redis_cpu_ms)}    ${fmt(m.loop_busy)}`,
     );
   }
   if (ONLY) return;
@@ -321,6 +326,7 @@ async function main(): Promise<void> {
       with_drain_per_s: Number(r.with_drain_per_s.toFixed(1)),
       cpu_ms_per_request: Number(r.cpu_ms.toFixed(3)),
       redis_cpu_ms_per_request: r.redis_cpu_ms === null ? null : Number(r.redis_cpu_ms.toFixed(3)),
+      loop_busy: Number(r.loop_busy.toFixed(3)),
     },
     forge: {
       p95_ms: Number(o.p95.toFixed(2)),
@@ -328,6 +334,7 @@ async function main(): Promise<void> {
       with_drain_per_s: Number(o.with_drain_per_s.toFixed(1)),
       cpu_ms_per_request: Number(o.cpu_ms.toFixed(3)),
       redis_cpu_ms_per_request: o.redis_cpu_ms === null ? null : Number(o.redis_cpu_ms.toFixed(3)),
+      loop_busy: Number(o.loop_busy.toFixed(3)),
     },
   };
   console.log(JSON.stringify(summary));
