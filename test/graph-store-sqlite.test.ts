@@ -88,6 +88,19 @@ it("search sees capsule changes made through another connection (the search cach
   await destroy();
 });
 
+it('reads more capsules by id than its cache holds, losing none when the cache is cleared while it fills', async () => {
+  const { store, destroy } = await openTemp();
+  const embedding = new HashingEmbedder(16).embedOne('note');
+  const ids: string[] = [];
+  for (let i = 0; i < 10_010; i++)
+    ids.push((await store.createCapsule({ content: `note ${i}`, type: 'knowledge', owner_id: 'o', trust_level: 10, embedding }, { actor_id: 'a' })).id);
+  expect((await store.getCapsules(ids.slice(0, 5))).length).toBe(5);
+  const all = await store.getCapsules([...ids].reverse());
+  expect(all.length).toBe(ids.length);
+  expect(all.map((c) => c.id)).toEqual([...ids].reverse());
+  await destroy();
+});
+
 it('refills past a selective filter on both sides: 5,000 hidden close matches, two visible, one tagged', async () => {
   const { store, destroy } = await openTemp();
   const embedder = new HashingEmbedder(64);

@@ -48,19 +48,21 @@ export class RequestIdentity {
     this.known.set(id, data);
   }
 
+  /** The stored data of request `id`, read once and kept. @throws TamperedJobError when there is no such request */
+  private async load(id: string): Promise<RequestJobData> {
+    const record = id ? await this.store.getRequest(id) : null;
+    if (!record) throw new TamperedJobError(id || '(none)', ['request_id']);
+    const data = requestJobData(record);
+    this.keep(id, data);
+    return data;
+  }
+
   /** The caller of the request the job belongs to. @throws TamperedJobError */
   async verify(data: unknown): Promise<Caller> {
     const claimed = (data ?? {}) as Partial<RequestJobData>;
     const id = typeof claimed.request_id === 'string' ? claimed.request_id : '';
-    let recorded = this.known.get(id);
-    if (!recorded) {
-      const record = id ? await this.store.getRequest(id) : null;
-      if (!record) throw new TamperedJobError(id || '(none)', ['request_id']);
-      recorded = requestJobData(record);
-      this.keep(id, recorded);
-    }
-    const stored = recorded;
-    const differs = (Object.keys(stored) as Array<keyof RequestJobData>).filter((k) => !sameValue(stored[k], claimed[k]));
+    const recorded = this.known.get(id) ?? (await this.load(id));
+    const differs = (Object.keys(recorded) as Array<keyof RequestJobData>).filter((k) => !sameValue(recorded[k], claimed[k]));
     const extra = Object.keys(claimed).filter((k) => !(k in recorded));
     if (differs.length || extra.length) throw new TamperedJobError(id, [...differs, ...extra]);
     return recorded.caller;

@@ -633,16 +633,25 @@ export class SqliteGraphStore implements GraphStore {
    * statement and cached: a request's answer reads what its search just returned.
    */
   private cachedCapsules(ids: readonly string[]): Capsule[] {
-    const searchable = this.searchable();
-    const missing = ids.filter((id) => !searchable.capsules.has(id));
+    const cache = this.searchable().capsules;
+    // Collected here as well: a full cache is cleared while this call fills it, and must not lose what it asked for.
+    const found = new Map<string, Capsule>();
+    const missing: string[] = [];
+    for (const id of ids) {
+      const cached = cache.get(id);
+      if (cached) found.set(id, cached);
+      else missing.push(id);
+    }
     for (let i = 0; i < missing.length; i += 500) {
       const chunk = missing.slice(i, i + 500);
       for (const row of this.stmt<string[], CapsuleRow>(`SELECT ${CAPSULE_COLUMNS} FROM capsules c WHERE c.id IN (${chunk.map(() => '?').join(', ')})`).all(...chunk)) {
-        if (searchable.capsules.size >= SEARCH_CACHE_CAPSULES) searchable.capsules.clear();
-        searchable.capsules.set(row.id, deepFreeze(toCapsule(row)));
+        const capsule = deepFreeze(toCapsule(row));
+        if (cache.size >= SEARCH_CACHE_CAPSULES) cache.clear();
+        cache.set(row.id, capsule);
+        found.set(row.id, capsule);
       }
     }
-    return ids.flatMap((id) => searchable.capsules.get(id) ?? []);
+    return ids.flatMap((id) => found.get(id) ?? []);
   }
 
   private filterSql(filter: CapsuleFilter): { sql: string; params: unknown[] } {

@@ -12,14 +12,11 @@ export const MAX_CONTENT_CHARS = 4000;
  * reference to a capsule the caller may not read (or one that is gone) is left out, whatever put it there.
  */
 async function retrieved(capsules: PhaseDeps['capsules'], caller: Caller, refs: ContextOutput['capsules']): Promise<RetrievedCapsule[]> {
-  const readable = new Map(
-    (
-      await capsules.readable(
-        caller,
-        refs.map((r) => r.id),
-      )
-    ).map((c) => [c.id, c]),
+  const found = await capsules.readable(
+    caller,
+    refs.map((r) => r.id),
   );
+  const readable = new Map(found.map((c) => [c.id, c]));
   return refs.flatMap((ref) => {
     const capsule = readable.get(ref.id);
     return capsule ? [{ id: capsule.id, content: capsule.content.slice(0, MAX_CONTENT_CHARS), version: capsule.version, trust_level: capsule.trust_level, score: ref.score }] : [];

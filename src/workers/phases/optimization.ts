@@ -33,9 +33,13 @@ export function optimizationPhase({ cache, overlays }: Pick<PhaseDeps, 'cache' |
         ? { answer: hit.answer, citations: hit.citations, ...groundingOf(hit) }
         : null;
     const cacheKey = entry.key;
-    const analysisTiming = 'fallback' in analysis ? undefined : analysis.timing;
-    const analysisOverlays = 'fallback' in analysis ? undefined : analysis.overlays;
-    const analysisSummary = 'fallback' in analysis ? analysis : { complexity: analysis.complexity, keywords: analysis.keywords };
+    const {
+      timing: analysisTiming,
+      overlays: analysisOverlays,
+      summary: analysisSummary,
+    } = 'fallback' in analysis
+      ? { timing: undefined, overlays: undefined, summary: analysis }
+      : { timing: analysis.timing, overlays: analysis.overlays, summary: { complexity: analysis.complexity, keywords: analysis.keywords } };
     const own = await overlays.runPhase(
       'optimization',
       { phase: 'optimization', request: overlayRequest(data, caller), parameters, cached: cached !== null },
