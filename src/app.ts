@@ -185,10 +185,12 @@ export async function createForge(config: ForgeConfig, overrides: ForgeOverrides
         eventsPerMinute: config.events.overlayPerMinute,
       }),
     }));
-  const registry = new OverlayRegistry({ store, blobs, phases: config.phases, expiry: queues.overlayExpiry, changes: fleet.events });
+  // One gate on every path that raises something to or above the governance trust (activation, canaries, users).
+  const gate = new GovernanceGate({ gateTrust: config.governance.gateTrust, store });
+  const registry = new OverlayRegistry({ store, blobs, phases: config.phases, expiry: queues.overlayExpiry, changes: fleet.events, gate });
   const executor = new OverlayExecutor({ registry, fleet, settings: config.immune, runtime: overlayRuntime });
   events.addSource(overlaySubscribers({ registry, executor }));
-  const users = new UserService({ store });
+  const users = new UserService({ store, gate });
   const governance = new Governance({
     store,
     users,
@@ -220,7 +222,7 @@ export async function createForge(config: ForgeConfig, overrides: ForgeOverrides
     runtime: overlayRuntime,
     ...(probe ? { probe } : {}),
   });
-  const canaries = new OverlayCanaries({ registry, routing: fleet.canaries, store });
+  const canaries = new OverlayCanaries({ registry, routing: fleet.canaries, store, gate });
 
   const handlers: PhaseHandlers = {
     ...createPhaseHandlers({ config, store, capsules, embedder, intelligence, cache: fleet.cache, counters: fleet.requests, outcomes, flows: queues.flows, overlays: executor }),
@@ -245,8 +247,8 @@ export async function createForge(config: ForgeConfig, overrides: ForgeOverrides
     requests,
     users,
     governance,
-    gate: new GovernanceGate({ gateTrust: config.governance.gateTrust, store }),
-    tokens: new TokenService({ store, settings: { ...config.tokens, secret: localSecret(config, config.tokens.secret, 'token.secret') } }),
+    gate,
+    tokens: new TokenService({ store, sessions: fleet.sessions, settings: { ...config.tokens, secret: localSecret(config, config.tokens.secret, 'token.secret') } }),
     overlays: { registry, executor, health, canaries },
     dlq: new DeadLetterService({ config, store, deadLetters: queues.deadLetters, queues, flows: queues.flows, events }),
     queues,

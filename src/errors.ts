@@ -21,6 +21,8 @@ const HTTP_STATUS = {
   security_denied: 403,
   governance_required: 403,
   trust_flow_violation: 409,
+  write_down: 403,
+  session_required: 403,
   phase_timeout: 504,
   redis_server_missing: 500,
   redis_start_failed: 500,
@@ -261,6 +263,19 @@ export class ForbiddenError extends ForgeError {
 
   override details(): Record<string, unknown> {
     return { required_trust: this.required, your_trust: this.actual };
+  }
+}
+
+/** Something only a browser session may do (buy an access token) was asked with another credential. */
+export class SessionRequiredError extends ForgeError {
+  readonly via: string;
+  constructor(what: string, via: string) {
+    super('session_required', `${what} needs a browser session (sign in at /admin/login); it was asked with ${via === 'token' ? 'an access token' : `a credential of kind ${via}`}`, { retryable: false });
+    this.via = via;
+  }
+
+  override details(): Record<string, unknown> {
+    return { via: this.via };
   }
 }
 

@@ -8,7 +8,7 @@ import { allows, PERMISSIONS, ROUTES } from '../src/auth/authorization.js';
 import { totpCode } from '../src/auth/totp.js';
 import { ROLES, type Role } from '../src/store/graph-store.js';
 import { loadConfig } from '../src/config/index.js';
-import { authHeaders, callJson, createServedForge, createUserWithKey, type ServedForge } from './helpers/forge.js';
+import { authHeaders, callJson, createServedForge, createUserWithKey, type ServedForge, TEST_SETUP } from './helpers/forge.js';
 
 let t: ServedForge;
 const keys = new Map<Role, string>();
@@ -155,6 +155,7 @@ describe('Bull Board behind a browser login', () => {
     const admin = await t.forge.users.create(
       { id: 'system', roles: ['admin'], trust_level: 100 },
       { name: 'board-admin', role: 'admin', trust_level: 100, password: 'a long enough passphrase' },
+      TEST_SETUP,
     );
     expect((await login({ name: 'board-admin', password: 'not the passphrase' })).status).toBe(401);
     const signedIn = await login({ name: 'board-admin', password: 'a long enough passphrase' });

@@ -5,7 +5,7 @@ import { builtOverlays, installOverlays } from '../src/cli/core-overlays.js';
 import type { Tally } from '../src/governance/tally.js';
 import { delegationLoops, tally } from '../src/governance/tally.js';
 import type { Caller, Proposal, UserRecord } from '../src/store/graph-store.js';
-import { callJson, createServedForge, createTestForge, createUserWithKey, eventually, type ServedForge, type TestForge } from './helpers/forge.js';
+import { callJson, createServedForge, createTestForge, createUserWithKey, eventually, type ServedForge, type TestForge, TEST_SETUP } from './helpers/forge.js';
 import { compileWat } from './helpers/wat.js';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -206,7 +206,7 @@ describe('governance through the API', () => {
     expect((await callJson(url, 'POST', `/v2/overlays/${overlay.id}/activate`, { emergency }, as(ops.apiKey))).status).toBe(403);
     expect((await callJson(url, 'POST', `/v2/overlays/${overlay.id}/activate`, { emergency }, as(chief.apiKey))).body).toMatchObject({ state: 'active' });
     const audited = await forge.store.listAudit({ limit: 10, action: 'governance.emergency' });
-    expect(audited.map((a) => [a.actor_id, a.entity_id, a.details.reason]).reverse()).toEqual([
+    expect(audited.filter((a) => a.actor_id === chief.id).map((a) => [a.actor_id, a.entity_id, a.details.reason]).reverse()).toEqual([
       [chief.id, vip, 'incident commander for the outage tonight'],
       [chief.id, overlay.id, emergency.reason],
     ]);
@@ -215,7 +215,7 @@ describe('governance through the API', () => {
   it('closes a proposal whose deadline passed while no worker ran when a worker starts, and runs its action then', async () => {
     t = await createTestForge();
     const { forge } = t;
-    const voter = await forge.users.create(ROOT, { name: 'vera', role: 'reader', trust_level: 90 });
+    const voter = await forge.users.create(ROOT, { name: 'vera', role: 'reader', trust_level: 90 }, TEST_SETUP);
     const subject = await forge.users.create(ROOT, { name: 'sam', role: 'reader', trust_level: 60 });
     const proposal = await forge.governance.propose(ROOT, {
       title: 'Raise Sam to trusted',
@@ -247,9 +247,9 @@ describe('governance through the API', () => {
   it('expires a proposal without quorum, rejects one voted down, and changes a governed setting by a passed config_change', async () => {
     t = await createTestForge();
     const { forge } = t;
-    const a = await forge.users.create(ROOT, { name: 'a', role: 'reader', trust_level: 80 });
-    const b = await forge.users.create(ROOT, { name: 'b', role: 'reader', trust_level: 80 });
-    await forge.users.create(ROOT, { name: 'c', role: 'reader', trust_level: 80 });
+    const a = await forge.users.create(ROOT, { name: 'a', role: 'reader', trust_level: 80 }, TEST_SETUP);
+    const b = await forge.users.create(ROOT, { name: 'b', role: 'reader', trust_level: 80 }, TEST_SETUP);
+    await forge.users.create(ROOT, { name: 'c', role: 'reader', trust_level: 80 }, TEST_SETUP);
     const asUser = (u: { id: string }): Caller => ({ id: u.id, roles: ['reader'], trust_level: 80 });
     const open = (title: string, kind: 'policy' | 'config_change', action: Record<string, unknown>) =>
       forge.governance.propose(ROOT, {

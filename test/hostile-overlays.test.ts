@@ -1,5 +1,5 @@
 import { afterEach, expect, it } from 'vitest';
-import { createTestForge, eventually, type TestForge } from './helpers/forge.js';
+import { createTestForge, eventually, type TestForge, TEST_SETUP } from './helpers/forge.js';
 import { compileWat } from './helpers/wat.js';
 
 let t: TestForge | undefined;
@@ -30,7 +30,7 @@ it('contains hostile overlays: requests keep completing, breakers open, quaranti
       `name: hostile-${name}\nversion: 1.0.0\nentry_points: [${name}]\nphases: [analysis]\ncapabilities: [capsule:read]\nlimits: { max_memory_mb: 1, max_execution_ms: 1000, max_fuel: 10000000000 }`,
       wasm,
     );
-    await forge.overlays.registry.activate(admin, o.id);
+    await forge.overlays.registry.activate(admin, o.id, { authority: TEST_SETUP });
     ids[name] = o.id;
   }
 

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createForge, type Forge, type ForgeOverrides } from '../src/app.js';
-import { authHeaders, createTestForge, eventually, serve, type TestForge } from './helpers/forge.js';
+import { authHeaders, createTestForge, eventually, serve, type TestForge, TEST_SETUP } from './helpers/forge.js';
 import { compileWat } from './helpers/wat.js';
 
 const ADMIN = { id: 'root', roles: ['admin'], trust_level: 100 };
@@ -21,7 +21,7 @@ afterEach(async () => {
 async function install(env: Record<string, string>, manifest: string, fixture = 'abi-test', caller = ADMIN, overrides: ForgeOverrides = {}) {
   t ??= await createTestForge({ FORGE_OVERLAY_THREADS: '1', ...env }, overrides);
   const o = await t.forge.overlays.registry.register(caller, manifest, await compileWat(fixture));
-  await t.forge.overlays.registry.activate(caller, o.id);
+  await t.forge.overlays.registry.activate(caller, o.id, { authority: TEST_SETUP });
   return o.id;
 }
 
@@ -149,7 +149,7 @@ describe('hierarchical health checks', () => {
     });
     const { forge } = t as TestForge;
     const consumer = await forge.overlays.registry.register(ADMIN, MANIFEST('consumer', 'dependencies: { provider: ^1.0.0 }'), await compileWat('abi-test'));
-    await forge.overlays.registry.activate(ADMIN, consumer.id);
+    await forge.overlays.registry.activate(ADMIN, consumer.id, { authority: TEST_SETUP });
 
     const healthy = await forge.overlays.health.check(consumer.id);
     expect(healthy).toMatchObject({

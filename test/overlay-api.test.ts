@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { authHeaders, callJson, createServedForge, eventually, type ServedForge } from './helpers/forge.js';
+import { authHeaders, callJson, createServedForge, createUserWithKey, eventually, type ServedForge } from './helpers/forge.js';
 import { compileWat } from './helpers/wat.js';
 
 let t: ServedForge;
@@ -21,7 +21,7 @@ async function register(manifest: string, wasm: Uint8Array | null, as: 'file' | 
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
-const call = (method: string, path: string, body?: unknown) => callJson(base, method, path, body);
+const call = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => callJson(base, method, path, body, headers);
 
 const ECHO = `name: echo-test
 version: 1.0.0
@@ -155,12 +155,21 @@ config: { region: { default: eu } }
     expect(found.results.map((r) => r.id)).toEqual([low.id]);
     expect(await invoke('config', { key: 'region' })).toMatchObject({ result: { ok: true, value: 'eu' } });
 
-    // Asking for more than it may write is refused with both numbers, not quietly capped.
-    expect(await invoke('derive', { id: low.id })).toMatchObject({
+    // No write-down: invoked by a trust-60 admin, everything it holds is labelled 60, which a trust-40
+    // overlay cannot write; refused with both numbers, nothing created.
+    expect(await invoke('derive_default', { id: low.id })).toMatchObject({
+      success: true,
+      result: { ok: false, error: { code: 'write_down', message: expect.stringMatching(/labelled 60; .*\(40\)/) } },
+    });
+    // Invoked by a trust-40 operator, it may write at 40; asking for more than it may write is refused with
+    // both numbers, not quietly capped.
+    const operator = await createUserWithKey(t.forge, 'op-40', 'operator', 40);
+    const invoke40 = async (fn: string, args: unknown) => (await call('POST', `/v2/overlays/${id}/invoke`, { function: fn, args }, { authorization: `Bearer ${operator.apiKey}` })).body;
+    expect(await invoke40('derive', { id: low.id })).toMatchObject({
       success: true,
       result: { ok: false, error: { code: 'forbidden', message: "trust_level 100 is above the writer's trust level 40" } },
     });
-    const derived = (await invoke('derive_default', { id: low.id })).result as { ok: boolean; id: string; trust_level: number };
+    const derived = (await invoke40('derive_default', { id: low.id })).result as { ok: boolean; id: string; trust_level: number };
     expect(derived).toMatchObject({ ok: true, trust_level: 40 });
     const capsule = await t.forge.store.getCapsule(derived.id);
     expect(capsule).toMatchObject({
@@ -193,8 +202,9 @@ describe('capability constraints', () => {
     // (Forge's own events, such as overlay_activated from the audit log, are recorded beside them.)
     const events = (await t.forge.store.listEvents({ limit: 50 })).filter((e) => e.source.type === 'overlay');
     expect(events).toHaveLength(1);
-    // Persisted on the event bus, at the trust the overlay acts at (its own, 40, for an admin caller).
-    expect(events[0]).toMatchObject({ kind: 'custom.audit-note', payload: { n: 1 }, trust_level: 40, source: { type: 'overlay', id: body.id, name: 'narrow', version: '1.0.0' } });
+    // Persisted on the event bus at the invocation's label: its arguments came from a trust-60 admin, so
+    // the event is at 60 although the overlay's own trust is 40 (no write-down).
+    expect(events[0]).toMatchObject({ kind: 'custom.audit-note', payload: { n: 1 }, trust_level: 60, source: { type: 'overlay', id: body.id, name: 'narrow', version: '1.0.0' } });
   });
 });
 

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { callJson, createServedForge, eventually, type ServedForge } from './helpers/forge.js';
+import { callJson, createServedForge, eventually, type ServedForge, TEST_SETUP } from './helpers/forge.js';
 import { compileWat } from './helpers/wat.js';
 
 interface ReceivedSpan {
@@ -68,7 +68,7 @@ it('one request is one trace: the ingress, its flow’s seven jobs and each over
     'name: searcher\nversion: 1.0.0\nphases: [context]\ncapabilities: [capsule:read]\nlimits: { max_execution_ms: 2000 }',
     await compileWat('phase-search'),
   );
-  await forge.overlays.registry.activate(root, overlay.id);
+  await forge.overlays.registry.activate(root, overlay.id, { authority: TEST_SETUP });
 
   const posted = await callJson(url, 'POST', '/v2/requests', { query: 'When does settlement run?' });
   const id = posted.body.id as string;

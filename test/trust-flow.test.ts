@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ForbiddenError } from '../src/errors.js';
-import { TrustFlowError } from '../src/auth/trust-flow.js';
+import { TrustFlowError } from '../src/auth/policy.js';
 import type { Caller, Capsule } from '../src/store/graph-store.js';
-import { createServedForge, createUserWithKey, callJson, type ServedForge } from './helpers/forge.js';
+import { createServedForge, createUserWithKey, callJson, type ServedForge, TEST_SETUP } from './helpers/forge.js';
 
 let t: ServedForge;
 beforeAll(async () => {
@@ -153,7 +153,7 @@ describe('trust flow', () => {
       'name: reader-overlay\nversion: 1.0.0\ntrust_level: 80\nentry_points: [read]\ncapabilities: [capsule:read, capsule:write, config:read]',
       wasm,
     );
-    await t.forge.overlays.registry.activate(admin, o.id);
+    await t.forge.overlays.registry.activate(admin, o.id, { authority: TEST_SETUP });
     const c = await t.forge.capsules.create(admin, { content: 'Mid-level runbook.', type: 'knowledge', trust_level: 50 });
     const as = (trust: number) => t.forge.overlays.executor.invoke(o.id, { function: 'read', args: { id: c.id } }, at(trust, ['reader']));
     expect((await as(60)).result).toMatchObject({ ok: true, capsule: { id: c.id } });
@@ -172,7 +172,7 @@ describe('overlay output', () => {
       'name: marker-search\nversion: 1.0.0\ntrust_level: 100\nphases: [context]\ncapabilities: [capsule:read]\nlimits: { max_execution_ms: 2000 }',
       await compileWat('phase-search'),
     );
-    await t.forge.overlays.registry.activate(admin, o.id);
+    await t.forge.overlays.registry.activate(admin, o.id, { authority: TEST_SETUP });
     for (const asker of [0, 40, 60, 100]) {
       const { record } = await t.forge.requests.submit(at(asker, ['reader'], `asker-${asker}`), { query: `what is classified? (${asker})` });
       const done = await t.forge.requests.waitFor(record.id, 20_000);

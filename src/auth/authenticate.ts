@@ -3,7 +3,7 @@ import { AuthenticationError } from '../errors.js';
 import type { SessionStore } from '../fleet/fleet-state.js';
 import type { Caller, GraphStore, Role, UserRecord } from '../store/graph-store.js';
 import { hashApiKey, isApiKey } from './api-keys.js';
-import { TokenService } from './tokens.js';
+import { sessionKeyLive, TokenService } from './tokens.js';
 import type { OidcVerifier } from './oidc.js';
 
 /** Who is calling: the user behind the credential, and the caller identity the services act for. */
@@ -13,6 +13,8 @@ export interface Principal {
   readonly caller: Caller;
   /** How the caller proved it: an API key, a browser session made by a login, or the metrics scrape token. */
   readonly via: 'api_key' | 'token' | 'oidc' | 'session' | 'scrape_token';
+  /** For a browser session: its reference, the origin of the access tokens it buys. */
+  readonly session_ref?: string;
 }
 
 export function callerOf(user: UserRecord): Caller {
@@ -65,14 +67,16 @@ export function sessionIdOf(cookieHeader: string | undefined): string | null {
  * The principal of a browser session (Bull Board): null when there is no session cookie or it has ended
  * (the browser is sent to log in); a disabled user's session is refused.
  */
-export async function authenticateSession(store: Pick<GraphStore, 'getUser'>, sessions: Pick<SessionStore, 'user'>, cookieHeader: string | undefined): Promise<Principal | null> {
+export async function authenticateSession(store: Pick<GraphStore, 'getUser' | 'getApiKey'>, sessions: Pick<SessionStore, 'get'>, cookieHeader: string | undefined): Promise<Principal | null> {
   const id = sessionIdOf(cookieHeader);
   if (!id) return null;
-  const userId = await sessions.user(id);
-  const user = userId ? await store.getUser(userId) : null;
+  const session = await sessions.get(id);
+  // A session opened with an API key ends with the key.
+  if (!session || !(await sessionKeyLive(store, session))) return null;
+  const user = await store.getUser(session.user_id);
   if (!user) return null;
   if (user.disabled) throw new AuthenticationError('disabled', `user ${user.name} is disabled`);
-  return { user, role: user.role, caller: callerOf(user), via: 'session' };
+  return { user, role: user.role, caller: callerOf(user), via: 'session', session_ref: session.ref };
 }
 
 /**

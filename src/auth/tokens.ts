@@ -1,6 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import { AuthenticationError } from '../errors.js';
+import type { SessionStore } from '../fleet/fleet-state.js';
 import type { GraphStore, UserRecord } from '../store/graph-store.js';
 
 export interface TokenSettings {
@@ -28,26 +29,49 @@ const REFRESH_PREFIX = 'forgert_';
 const hash = (token: string) => createHash('sha256').update(token).digest('hex');
 
 /**
+ * Where an access token comes from: a login (its refresh family) or a browser session (its reference).
+ * The token lives only as long as its origin: logging out, a reused refresh token, ending the session or
+ * revoking the API key the session was opened with refuses it on its next call.
+ */
+export type TokenOrigin = { readonly kind: 'login'; readonly family_id: string } | { readonly kind: 'session'; readonly ref: string };
+
+const ORIGIN_CLAIM = 'org';
+const originClaim = (o: TokenOrigin) => (o.kind === 'login' ? `login:${o.family_id}` : `session:${o.ref}`);
+function parseOrigin(claim: unknown): TokenOrigin | null {
+  if (typeof claim !== 'string') return null;
+  const [kind, id] = [claim.slice(0, claim.indexOf(':')), claim.slice(claim.indexOf(':') + 1)];
+  if (!id) return null;
+  if (kind === 'login') return { kind, family_id: id };
+  if (kind === 'session') return { kind, ref: id };
+  return null;
+}
+
+/**
  * Short-lived access tokens (JWT, HS256) and rotating refresh tokens. A login starts a family; each refresh
  * uses its token up and returns a new one; presenting a used token again means it was copied, so the whole
  * family is revoked (the thief's and the owner's sessions both end). Logout revokes the family.
  */
 export class TokenService {
-  private readonly store: Pick<GraphStore, 'createRefreshToken' | 'useRefreshToken' | 'revokeRefreshFamily' | 'refreshFamilyOf' | 'getUser'>;
+  private readonly store: Pick<GraphStore, 'createRefreshToken' | 'useRefreshToken' | 'revokeRefreshFamily' | 'refreshFamilyOf' | 'refreshFamilyLive' | 'getUser' | 'getApiKey'>;
+  private readonly sessions: Pick<SessionStore, 'byRef'>;
   private readonly settings: TokenSettings;
 
-  constructor(deps: { store: TokenService['store']; settings: TokenSettings }) {
+  constructor(deps: { store: TokenService['store']; sessions: TokenService['sessions']; settings: TokenSettings }) {
     this.store = deps.store;
+    this.sessions = deps.sessions;
     this.settings = deps.settings;
   }
 
-  private async pair(user: UserRecord, refresh: string): Promise<TokenPair> {
-    return { ...(await this.access(user)), refresh_token: refresh };
+  private async pair(user: UserRecord, refresh: string, familyId: string): Promise<TokenPair> {
+    return { ...(await this.access(user, { kind: 'login', family_id: familyId })), refresh_token: refresh };
   }
 
-  /** An access token alone, for a user already signed in another way (a browser session): no refresh token. */
-  async access(user: UserRecord): Promise<Omit<TokenPair, 'refresh_token'>> {
-    const access = await new SignJWT({ role: user.role })
+  /**
+   * An access token for `user`, tied to its origin: a login family, or a browser session (which has no
+   * refresh token). An access token is never an origin: tokens cannot renew themselves.
+   */
+  async access(user: UserRecord, origin: TokenOrigin): Promise<Omit<TokenPair, 'refresh_token'>> {
+    const access = await new SignJWT({ role: user.role, [ORIGIN_CLAIM]: originClaim(origin) })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setSubject(user.id)
       .setIssuer(ISSUER)
@@ -67,8 +91,9 @@ export class TokenService {
   /** A new family for a user who just proved who they are. */
   async login(user: UserRecord): Promise<TokenPair> {
     const refresh = this.newRefresh();
-    await this.store.createRefreshToken({ id: refresh.id, family_id: randomUUID(), user_id: user.id, hash: refresh.hash, expires_at: refresh.expires_at });
-    return this.pair(user, refresh.token);
+    const familyId = randomUUID();
+    await this.store.createRefreshToken({ id: refresh.id, family_id: familyId, user_id: user.id, hash: refresh.hash, expires_at: refresh.expires_at });
+    return this.pair(user, refresh.token, familyId);
   }
 
   /** @throws AuthenticationError `refresh_reused` (the family is now revoked) or `invalid` */
@@ -78,7 +103,7 @@ export class TokenService {
     if (outcome.kind === 'reused') throw new AuthenticationError('refresh_reused', 'this refresh token was used before: every session of its login is now ended; log in again');
     if (outcome.kind === 'invalid') throw new AuthenticationError('invalid', 'the refresh token is unknown, expired or revoked; log in again');
     if (outcome.user.disabled) throw new AuthenticationError('disabled', `user ${outcome.user.name} is disabled`);
-    return this.pair(outcome.user, next.token);
+    return this.pair(outcome.user, next.token, outcome.family_id);
   }
 
   /** Ends the login the token belongs to (idempotent; an unknown token ends nothing). */
@@ -93,20 +118,40 @@ export class TokenService {
   }
 
   /**
-   * The user an access token was issued to, read again from the store (a disabled user is refused at once).
-   * @throws AuthenticationError `expired` or `invalid`
+   * The user an access token was issued to, read again from the store (a disabled user is refused at once),
+   * once its origin is checked to be live.
+   * @throws AuthenticationError `expired`, `invalid` or `revoked_or_unknown` (its login or session ended)
    */
   async verify(token: string): Promise<UserRecord> {
     let subject: string | undefined;
+    let claim: unknown;
     try {
       const { payload } = await jwtVerify(token, this.settings.secret, { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'] });
       subject = payload.sub;
+      claim = payload[ORIGIN_CLAIM];
     } catch (err) {
       if (err instanceof joseErrors.JWTExpired) throw new AuthenticationError('expired', 'the access token has expired; refresh it');
       throw new AuthenticationError('invalid', 'the access token is not valid');
     }
+    const origin = parseOrigin(claim);
+    if (!origin) throw new AuthenticationError('invalid', 'the access token names no login or session it came from');
     const user = subject ? await this.store.getUser(subject) : null;
     if (!user) throw new AuthenticationError('invalid', 'the access token names no user');
+    if (!(await this.originLive(origin, user.id))) throw new AuthenticationError('revoked_or_unknown', `the ${origin.kind} this access token came from has ended`);
     return user;
   }
+
+  /** A login family with a token not revoked; a session that lives, of this user, whose API key (if any) is not revoked. */
+  private async originLive(origin: TokenOrigin, userId: string): Promise<boolean> {
+    if (origin.kind === 'login') return this.store.refreshFamilyLive(origin.family_id);
+    const session = await this.sessions.byRef(origin.ref);
+    return session !== null && session.user_id === userId && (await sessionKeyLive(this.store, session));
+  }
+}
+
+/** A session opened with an API key ends when the key is revoked. */
+export async function sessionKeyLive(store: Pick<GraphStore, 'getApiKey'>, session: { readonly key_id: string | null; readonly user_id: string }): Promise<boolean> {
+  if (session.key_id === null) return true;
+  const key = await store.getApiKey(session.key_id);
+  return key !== null && key.revoked_at === null && key.user_id === session.user_id;
 }

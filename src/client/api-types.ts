@@ -5193,6 +5193,9 @@ export interface operations {
             content: {
                 "application/json": {
                     candidate_id: string;
+                    emergency?: {
+                        reason: string;
+                    };
                     /** @default 0.01 */
                     max_error_rate?: number;
                     /** @default 2 */

@@ -1,5 +1,5 @@
-import { canReadEvent } from '../auth/trust-flow.js';
-import { ForbiddenError, NotFoundError, RequestValidationError } from '../errors.js';
+import { canReadEvent, checkPublishLabel } from '../auth/policy.js';
+import { NotFoundError, RequestValidationError } from '../errors.js';
 import type { CascadeLink, Caller, ForgeEvent, GraphStore } from '../store/graph-store.js';
 import type { EventBus } from './bus.js';
 
@@ -66,7 +66,7 @@ export class EventQueries {
     if (SYSTEM_EVENT_KINDS.has(input.kind))
       throw new RequestValidationError('body', [{ path: ['kind'], message: `${input.kind} events are published by Forge itself, not through the API` }]);
     const trust = input.trust_level ?? caller.trust_level;
-    if (trust > caller.trust_level) throw new ForbiddenError(`an event at trust ${trust} is above your own trust (${caller.trust_level})`, trust, caller.trust_level);
+    checkPublishLabel(caller, trust);
     return this.deps.bus.publish({
       kind: input.kind,
       payload: input.payload,

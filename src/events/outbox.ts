@@ -1,3 +1,4 @@
+import { joinLabels } from '../auth/policy.js';
 import type { AuditEntry, GraphStore, JsonObject, OverlayRecord, Proposal } from '../store/graph-store.js';
 import { uuidV5 } from '../util/ids.js';
 import type { EventBus, PublishInput } from './bus.js';
@@ -51,7 +52,7 @@ export function systemEventOf(entry: AuditEntry, overlay: OverlayRecord | null, 
       return {
         ...fixed,
         kind: 'trust_changed',
-        trust_level: Math.max(d.trust.from, d.trust.to),
+        trust_level: joinLabels(d.trust.from, d.trust.to),
         payload: { user_id: entry.entity_id, from: d.trust.from, to: d.trust.to, reason: str(d.reason).slice(0, 1000) || 'not given' },
       };
     }

@@ -4,6 +4,7 @@
  * code sees these interfaces only; the one adapter (`redis-fleet-state.ts`) owns every key name and every
  * Lua script, and changes state atomically so that concurrent workers agree.
  */
+import type { Admission } from '../governance/gate.js';
 import type { OverlayState, RequestStatus } from '../store/graph-store.js';
 
 // ---- events -------------------------------------------------------------------------------------
@@ -143,6 +144,8 @@ export interface CanaryRecord {
   readonly min_requests: number;
   readonly status: 'running' | 'promoted' | 'rolled_back';
   readonly reason: string | null;
+  /** What let a candidate at or above the governance gate run (a proposal, an admin's emergency); its promotion needs it again. */
+  readonly admission: Admission;
   readonly started_at: string;
   readonly ended_at: string | null;
   readonly calls: { readonly stable: SideCounters; readonly candidate: SideCounters };
@@ -158,6 +161,8 @@ export type CanaryRoute = { readonly to: 'none' } | { readonly to: 'stable' } | 
 
 export interface CanarySettings {
   readonly candidate_id: string;
+  /** What the governance gate accepted when the canary started. @defaultValue none */
+  readonly admission?: Admission;
   readonly traffic_percentage: number;
   readonly max_error_rate: number;
   readonly max_latency_ratio: number;
@@ -200,12 +205,22 @@ export interface OverlayEventLog {
   read(limit?: number): Promise<OverlayEventEntry[]>;
 }
 
-/** Browser sessions (Bull Board): an opaque id, stored hashed, naming a user, expiring on its own. */
+/** A live browser session: its user, the API key it was opened with (null: a password), and its reference. */
+export interface BrowserSession {
+  readonly user_id: string;
+  readonly key_id: string | null;
+  /** sha256 of the session id: names the session (in the access tokens it buys) without being usable as a cookie. */
+  readonly ref: string;
+}
+
+/** Browser sessions (Bull Board, the dashboard): an opaque id, stored hashed, naming a user, expiring on its own. */
 export interface SessionStore {
-  /** A new session for `userId`; returns its id (the cookie value). */
-  create(userId: string, ttlSeconds: number): Promise<string>;
-  /** The user of a live session. */
-  user(sessionId: string): Promise<string | null>;
+  /** A new session for `userId`, opened with the API key `keyId` (null: a password); returns its id (the cookie value). */
+  create(userId: string, ttlSeconds: number, keyId: string | null): Promise<string>;
+  /** A live session by its id (the cookie value). */
+  get(sessionId: string): Promise<BrowserSession | null>;
+  /** A live session by its reference. */
+  byRef(ref: string): Promise<BrowserSession | null>;
   end(sessionId: string): Promise<void>;
 }
 

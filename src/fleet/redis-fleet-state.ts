@@ -6,12 +6,14 @@
  *
  * This module must not be exported from the package entry: its key layout may change between versions.
  */
+import type { Admission } from '../governance/gate.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { connectRedis, type RedisConnection } from '../redis/connect.js';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { redactUrl } from '../util/redact.js';
 import type {
   AuditCheckpoint,
+  BrowserSession,
   BreakerSettings,
   BreakerState,
   CachedAnswer,
@@ -52,7 +54,7 @@ function keysOf(prefix: string) {
     /** The audit chain's signed head (JSON), moved forward only. */
     auditCheckpoint: `${prefix}:audit:checkpoint`,
     /** Keyed by the session id's sha256: the store never holds a usable cookie. */
-    session: (id: string) => `${prefix}:session:${createHash('sha256').update(id).digest('hex')}`,
+    sessionRef: (ref: string) => `${prefix}:session:${ref}`,
   };
 }
 
@@ -420,6 +422,7 @@ function createRedisFleetState(redis: RedisConnection, subscriber: RedisConnecti
             max_error_rate: String(settings.max_error_rate),
             max_latency_ratio: String(settings.max_latency_ratio),
             min_requests: String(settings.min_requests),
+            admission: JSON.stringify(settings.admission ?? { kind: 'none' }),
             status: 'running',
             started_at: new Date().toISOString(),
             routed: '0',
@@ -452,6 +455,7 @@ function createRedisFleetState(redis: RedisConnection, subscriber: RedisConnecti
           max_error_rate: Number(h.max_error_rate),
           max_latency_ratio: Number(h.max_latency_ratio),
           min_requests: Number(h.min_requests),
+          admission: h.admission ? (JSON.parse(h.admission) as Admission) : { kind: 'none' },
           status: h.status as CanaryRecord['status'],
           reason: h.reason ?? null,
           started_at: h.started_at ?? '',
@@ -541,17 +545,29 @@ function createRedisFleetState(redis: RedisConnection, subscriber: RedisConnecti
       };
     })(),
 
-    sessions: {
-      async create(userId, ttlSeconds) {
-        const id = randomBytes(32).toString('base64url');
-        await redis.set(k.session(id), userId, 'EX', ttlSeconds);
-        return id;
-      },
-      user: (id) => redis.get(k.session(id)),
-      async end(id) {
-        await redis.unlink(k.session(id));
-      },
-    },
+    sessions: (() => {
+      const ref = (id: string) => createHash('sha256').update(id).digest('hex');
+      const read = async (r: string): Promise<BrowserSession | null> => {
+        const value = await redis.get(k.sessionRef(r));
+        if (value === null) return null;
+        // A session from before sessions kept their key holds the user id alone.
+        if (!value.startsWith('{')) return { user_id: value, key_id: null, ref: r };
+        const { u, k: key } = JSON.parse(value) as { u: string; k: string | null };
+        return { user_id: u, key_id: key, ref: r };
+      };
+      return {
+        async create(userId: string, ttlSeconds: number, keyId: string | null) {
+          const id = randomBytes(32).toString('base64url');
+          await redis.set(k.sessionRef(ref(id)), JSON.stringify({ u: userId, k: keyId }), 'EX', ttlSeconds);
+          return id;
+        },
+        get: (id: string) => read(ref(id)),
+        byRef: (r: string) => (/^[0-9a-f]{64}$/.test(r) ? read(r) : Promise.resolve(null)),
+        async end(id: string) {
+          await redis.unlink(k.sessionRef(ref(id)));
+        },
+      };
+    })(),
 
     healthReports<R extends { readonly overlay_id: string }>(): HealthReports<R> {
       return {

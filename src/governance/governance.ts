@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import { z } from 'zod';
-import { canRead } from '../auth/trust-flow.js';
+import { canRead, checkVoter, joinLabels, proposerTrustAfter } from '../auth/policy.js';
 import { ConflictError, ForbiddenError, NotFoundError, RequestValidationError } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
 import type { Intelligence } from '../intelligence/intelligence.js';
@@ -180,7 +180,7 @@ export class Governance {
    * @throws ForbiddenError below TRUSTED (80); ConflictError when the proposal is not open for voting
    */
   async vote(caller: Caller, id: string, choice: VoteChoice): Promise<{ proposal_id: string; choice: VoteChoice; weight: number }> {
-    if (caller.trust_level < VOTER_TRUST) throw new ForbiddenError(`voting needs trust ${VOTER_TRUST} (TRUSTED) or above`, VOTER_TRUST, caller.trust_level);
+    checkVoter(caller);
     const proposal = await this.get(id);
     // A deadline passed is the end of voting, even before the close job has run.
     if (proposal.status === 'voting' && Date.parse(proposal.closes_at ?? '') <= Date.now()) throw new ConflictError('proposal', id, `voting ended at ${proposal.closes_at}`);
@@ -262,9 +262,8 @@ export class Governance {
     if (proposal.outcome !== 'passed' && proposal.outcome !== 'rejected') return;
     const user = await this.deps.store.getUser(proposal.proposer_id);
     if (!user || user.disabled) return;
-    const to =
-      proposal.outcome === 'passed' ? Math.min(user.trust_level + PROPOSER_TRUST_STEP, VOTER_TRUST - 1) : Math.max(user.trust_level - PROPOSER_TRUST_STEP, PROPOSER_TRUST_FLOOR);
-    if (proposal.outcome === 'passed' ? to <= user.trust_level : to >= user.trust_level) return;
+    const to = proposerTrustAfter(user.trust_level, proposal.outcome, PROPOSER_TRUST_STEP, PROPOSER_TRUST_FLOOR);
+    if (to === null) return;
     await this.deps.users.update(GOVERNANCE_ACTOR, user.id, {
       trust_level: to,
       reason: `proposal ${proposal.id} ${proposal.outcome} (trust follows proposals: ±${PROPOSER_TRUST_STEP})`,
@@ -285,14 +284,19 @@ export class Governance {
         const active =
           overlay.state === 'active'
             ? overlay
-            : await this.deps.registry.activate(GOVERNANCE_ACTOR, overlay.id, action.config ? { config: action.config as Record<string, unknown> } : {});
+            : await this.deps.registry.activate(GOVERNANCE_ACTOR, overlay.id, {
+                ...(action.config ? { config: action.config as Record<string, unknown> } : {}),
+                authority: { proposal_id: proposal.id },
+              });
         result = { overlay_id: active.id, state: active.state };
         break;
       }
       case 'trust_change': {
         const user = await this.deps.users.get(String(action.user_id));
         const to = Number(action.trust_level);
-        if (user.trust_level !== to) await this.deps.users.update(GOVERNANCE_ACTOR, user.id, { trust_level: to, reason: `proposal ${proposal.id}: ${String(action.reason)}` });
+        if (user.trust_level !== to) {
+          await this.deps.users.update(GOVERNANCE_ACTOR, user.id, { trust_level: to, reason: `proposal ${proposal.id}: ${String(action.reason)}` }, { proposal_id: proposal.id });
+        }
         result = { user_id: user.id, from: user.trust_level, to };
         break;
       }
@@ -376,7 +380,7 @@ export class Governance {
       text: answer.text,
       citations: answer.citations,
       model: answer.model,
-      trust_level: cited.reduce((t, h) => Math.max(t, h.capsule.trust_level), 0),
+      trust_level: joinLabels(...cited.map((h) => h.capsule.trust_level)),
     };
     const analysis = { at: new Date().toISOString(), review, opinion };
     await this.deps.store.setProposalAnalysis(id, analysis);

@@ -1,7 +1,7 @@
+import { eligibleVoter } from '../auth/policy.js';
 import type { Delegation, UserRecord, Vote, VoteChoice } from '../store/graph-store.js';
 
-/** Users at or above this trust vote (and delegate). */
-export const VOTER_TRUST = 80;
+export { VOTER_TRUST } from '../auth/policy.js';
 
 export interface TallyRules {
   /** Share of the eligible weight that must take part (votes and delegated weight). */
@@ -42,7 +42,7 @@ export interface Tally {
  */
 export function tally(users: readonly UserRecord[], votes: readonly Vote[], delegations: readonly Delegation[], rules: TallyRules): Tally {
   const active = new Map(users.filter((u) => !u.disabled).map((u) => [u.id, u]));
-  const eligible = [...active.values()].filter((u) => u.trust_level >= VOTER_TRUST);
+  const eligible = [...active.values()].filter((u) => eligibleVoter(u));
   const direct = new Map(votes.filter((v) => active.has(v.voter_id)).map((v) => [v.voter_id, v]));
   const delegateOf = new Map(delegations.map((d) => [d.delegator_id, d.delegate_id]));
   const counted: CountedVote[] = [...direct.values()].map((v) => ({ voter_id: v.voter_id, choice: v.choice, weight: v.weight }));

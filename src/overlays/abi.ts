@@ -90,6 +90,11 @@ export const HOST_ERROR = {
   too_large: -5,
   /** The overlay published more events this minute than its limit allows. */
   rate_limited: -6,
+  /**
+   * No write-down: the emission would carry data below the label of what the invocation holds (or above
+   * what the overlay may write). The reply names both numbers.
+   */
+  write_down: -7,
 } as const;
 
 export function packPointer(ptr: number, len: number): bigint {

@@ -1,6 +1,7 @@
 import { ConflictError, NotFoundError } from '../errors.js';
+import { GovernanceRequiredError, type GateAuthority, type GatedChange, type GovernanceGate } from '../governance/gate.js';
 import type { CanaryRecord, CanaryRouting, CanarySettings, SideCounters } from '../fleet/fleet-state.js';
-import type { Caller, GraphStore } from '../store/graph-store.js';
+import type { Caller, GraphStore, OverlayRecord } from '../store/graph-store.js';
 import type { OverlayRegistry } from './registry.js';
 
 export interface CanaryOptions extends CanarySettings {
@@ -67,11 +68,18 @@ export function canaryVerdict(view: CanaryView): { status: 'promoted' | 'rolled_
   return { status: 'promoted', reason: `candidate error rate ${c.error_rate.toFixed(3)} ≤ ${view.max_error_rate} and latency ${view.latency_ratio?.toFixed(2) ?? 'n/a'}× over ${c.calls} calls` };
 }
 
+/** A candidate as the governance gate sees it. */
+function gatedCandidate(candidate: OverlayRecord): GatedChange {
+  return { what: `a canary of overlay ${candidate.name}@${candidate.version}`, entity_type: 'overlay', entity_id: candidate.id, trust: candidate.trust_level };
+}
+
 export interface OverlayCanariesDeps {
   readonly registry: OverlayRegistry;
   readonly routing: CanaryRouting;
   /** For the audit entries of starts and verdicts. */
   readonly store: Pick<GraphStore, 'appendAudit'>;
+  /** A candidate at or above its trust runs (and is promoted) only with a passed proposal or an admin's emergency. */
+  readonly gate: Pick<GovernanceGate, 'authority' | 'check' | 'record'>;
 }
 
 /**
@@ -90,21 +98,26 @@ export class OverlayCanaries {
    * Starts routing a share of `stableId`'s invocations to `candidate_id` (the same overlay, another version,
    * registered and not active).
    */
-  async start(caller: Caller, stableId: string, options: CanaryOptions): Promise<CanaryView> {
-    const { registry } = this.deps;
+  async start(caller: Caller, stableId: string, options: CanaryOptions, authority?: GateAuthority): Promise<CanaryView> {
+    const { registry, gate } = this.deps;
     const stable = await registry.get(stableId);
     const candidate = await registry.get(options.candidate_id);
     if (stable.state !== 'active') throw new ConflictError('overlay', stableId, `is ${stable.state}; a canary needs an active stable version`);
     if (candidate.name !== stable.name || candidate.id === stable.id) throw new ConflictError('overlay', candidate.id, `is not another version of ${stable.name}`);
     if (candidate.state === 'active' || candidate.state === 'quarantined') throw new ConflictError('overlay', candidate.id, `is ${candidate.state}; a candidate must be pending or suspended`);
-    await this.deps.routing.start(stableId, options);
+    // A candidate serves real calls at its own trust: at or above the gate, it runs only as governance allows.
+    const change = gatedCandidate(candidate);
+    const admission = await gate.authority(caller, change, authority);
+    gate.check(change, undefined, admission);
+    await this.deps.routing.start(stableId, { ...options, admission });
     await this.deps.store.appendAudit({
       actor_id: caller.id,
       action: 'overlay.canary.start',
       entity_type: 'overlay',
       entity_id: stableId,
-      details: { ...options, stable_version: stable.version, candidate_version: candidate.version },
+      details: { ...options, stable_version: stable.version, candidate_version: candidate.version, admission: admission.kind },
     });
+    await gate.record(change, candidate.id, undefined, admission);
     return this.get(stableId);
   }
 
@@ -117,13 +130,22 @@ export class OverlayCanaries {
 
   /** Decides every running canary that has enough calls. Returns the ones decided now. */
   async evaluate(): Promise<CanaryView[]> {
-    const { registry, routing, store } = this.deps;
+    const { registry, routing, store, gate } = this.deps;
     const decided: CanaryView[] = [];
     for (const stableId of await routing.running()) {
       const record = await routing.read(stableId);
       const view = record ? canaryView(stableId, record) : null;
-      const verdict = view ? canaryVerdict(view) : null;
-      if (!view || !verdict) continue;
+      let verdict = view ? canaryVerdict(view) : null;
+      if (!record || !view || !verdict) continue;
+      if (verdict.status === 'promoted') {
+        // The promotion passes the gate again, with what was admitted at the start (nothing: rolled back).
+        try {
+          gate.check(gatedCandidate(await registry.get(view.candidate_id)), undefined, record.admission);
+        } catch (err) {
+          if (!(err instanceof GovernanceRequiredError)) throw err;
+          verdict = { status: 'rolled_back', reason: `not promoted: ${err.message}` };
+        }
+      }
       if (verdict.status === 'promoted') {
         const stable = await registry.get(stableId);
         await registry.setState(view.candidate_id, { state: 'active', reason: `promoted by canary: ${verdict.reason}`, config: stable.config }, { actor_id: 'canary' });

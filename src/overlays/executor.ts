@@ -1,3 +1,4 @@
+import { joinLabels, PUBLIC_LABEL, quarantinable, quarantinedTrust } from '../auth/policy.js';
 import { ConflictError, NotFoundError, SecurityDeniedError } from '../errors.js';
 import type { BreakerSettings, BreakerView, FleetState } from '../fleet/fleet-state.js';
 import type { Caller, ForgeEvent, OverlayRecord } from '../store/graph-store.js';
@@ -32,10 +33,22 @@ export interface InvocationContext {
   readonly caller: Caller | null;
   /** Capsules read during this invocation, with their trust: a capsule it creates is DERIVED_FROM them. */
   readonly reads: Map<string, number>;
+  /**
+   * The highest label of everything the invocation was given (the caller's trust for a request or an
+   * `/invoke`, the event's for `on_event`) or has read so far: whatever it emits is labelled at least this.
+   */
+  label: number;
+  /** False for a health check of an overlay that is not active: host functions with effects are refused. */
+  readonly effects: boolean;
   /** Where the invocation came from: the request it serves, the event it handles. */
   readonly scope: InvocationScope;
   /** Events published so far in this invocation (each published event's id depends on its number). */
   published: number;
+}
+
+/** The label an invocation starts with: the trust of whom it serves, and of the event it handles. */
+export function invocationLabel(caller: Caller | null, scope: InvocationScope): number {
+  return joinLabels(caller?.trust_level ?? PUBLIC_LABEL, scope.event?.trust_level ?? PUBLIC_LABEL);
 }
 
 /** What an invocation serves: a request (its id correlates what it publishes) or an event (its cascade continues). */
@@ -135,7 +148,7 @@ export class OverlayExecutor {
         timeoutMs: Math.min(call.timeout_ms ?? manifest.limits.max_execution_ms, manifest.limits.max_execution_ms),
         grants: grantedHostFunctions(manifest),
         imports: overlay.imports,
-        context: { overlay, caller, reads: new Map(), scope, published: 0 },
+        context: { overlay, caller, reads: new Map(), scope, published: 0, label: invocationLabel(caller, scope), effects: true },
       });
       span?.setAttributes({
         'forge.overlay.outcome': r.success ? 'success' : (r.error?.code ?? 'failed'),
@@ -161,7 +174,7 @@ export class OverlayExecutor {
    * Idempotent across processes: only the process whose state change took effect announces it.
    */
   async quarantine(overlay: OverlayRecord, reason: string): Promise<boolean> {
-    if (overlay.trust_level >= 100) return false;
+    if (!quarantinable(overlay)) return false;
     const changed = await this.deps.registry.setState(overlay.id, { state: 'quarantined', reason, from: ['active'] }, { actor_id: 'immune-system' });
     if (!changed) return false;
     const event = { type: 'overlay_quarantined', overlay_id: overlay.id, name: overlay.name, version: overlay.version, reason } as const;
@@ -171,8 +184,8 @@ export class OverlayExecutor {
     ]);
     // Trust follows behaviour: a quarantined overlay comes back on probation, QUARANTINE_TRUST_STEP lower
     // (health checks give it back with sustained success; see OverlayHealth.restoreTrust).
-    const lowered = Math.max(0, overlay.trust_level - QUARANTINE_TRUST_STEP);
-    if (lowered < overlay.trust_level) await this.deps.registry.setTrust(overlay.id, lowered, `quarantined: ${reason}`, { actor_id: 'immune-system' });
+    const lowered = quarantinedTrust(overlay.trust_level, QUARANTINE_TRUST_STEP);
+    if (lowered !== overlay.trust_level) await this.deps.registry.setTrust(overlay.id, lowered, `quarantined: ${reason}`, { actor_id: 'immune-system' });
     return true;
   }
 

@@ -1,3 +1,4 @@
+import { PUBLIC_LABEL, restoredTrust } from '../auth/policy.js';
 import { ConflictError } from '../errors.js';
 import type { BreakerState, FleetState, HealthReports } from '../fleet/fleet-state.js';
 import type { Caller, OverlayRecord } from '../store/graph-store.js';
@@ -8,8 +9,8 @@ import type { OverlayRegistry } from './registry.js';
 import type { OverlayRuntime } from './runtime.js';
 
 export const HEALTH_CHECK_QUEUE = 'health-checks';
-/** TRUSTED: the level trust that follows behaviour never reaches (that takes a governance proposal). */
-const TRUSTED = 80;
+/** Whom a health check acts for: nobody, at the lowest label. */
+const HEALTH_CHECKER: Caller = { id: 'health-check', roles: [], trust_level: PUBLIC_LABEL };
 /** What a quarantined overlay regains per health round of sustained success, and how many calls that needs. */
 export const TRUST_RESTORE_STEP = 5;
 export const TRUST_RESTORE_MIN_CALLS = 100;
@@ -82,7 +83,9 @@ export class OverlayHealth {
       timeoutMs: manifest.limits.max_execution_ms,
       grants: grantedHostFunctions(manifest),
       imports: overlay.imports,
-      context: { overlay, caller: null, reads: new Map(), scope: {}, published: 0 },
+      // A health check acts for nobody: it reads at no trust (what it returns can reveal nothing), and an
+      // overlay that is not active (never approved, suspended, quarantined) gets no host function with effects.
+      context: { overlay, caller: HEALTH_CHECKER, reads: new Map(), scope: {}, published: 0, label: PUBLIC_LABEL, effects: overlay.state === 'active' },
     });
     const verdict = result.result as { healthy: boolean; status: number | null } | null;
     const healthy = result.success && Boolean(verdict?.healthy);
@@ -146,11 +149,10 @@ export class OverlayHealth {
    * and never to TRUSTED (80) or above, which takes governance. Each step is audited (`overlay.trust`).
    */
   private async restoreTrust(overlay: OverlayRecord): Promise<void> {
-    const ceiling = Math.min(await this.deps.registry.registeredTrust(overlay), TRUSTED - 1);
-    if (overlay.trust_level >= ceiling) return;
+    const to = restoredTrust(overlay.trust_level, await this.deps.registry.registeredTrust(overlay), TRUST_RESTORE_STEP);
+    if (to === null) return;
     const m = await this.deps.executor.metrics(overlay.id);
     if (m.invocations < TRUST_RESTORE_MIN_CALLS || m.failure_rate >= 0.01) return;
-    const to = Math.min(overlay.trust_level + TRUST_RESTORE_STEP, ceiling);
     await this.deps.registry.setTrust(overlay.id, to, `sustained success: ${m.invocations} calls, ${(m.failure_rate * 100).toFixed(2)} % failed`, { actor_id: 'immune-system' });
   }
 

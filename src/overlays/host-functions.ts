@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ForgeError, RequestValidationError } from '../errors.js';
 import { cascadeEventId, type EventBus } from '../events/bus.js';
 import type { CapsuleService } from '../services/capsules.js';
-import { actingFor, canRead } from '../auth/trust-flow.js';
+import { actingFor, canRead, emittedCapsuleTrust, emittedEventLabel, joinLabels, WriteDownError } from '../auth/policy.js';
 import { CreateCapsuleBody } from '../producers/api-schemas.js';
 import { CAPSULE_TYPES, type Caller, type GraphStore, type OverlayRecord } from '../store/graph-store.js';
 import { HOST_ERROR, type Capability, type HostCallFunction } from './abi.js';
@@ -55,29 +55,38 @@ const outside = (types: string[] | null, type: string) => types !== null && !typ
 export function createHostHandlers(deps: HostFunctionDeps): HostHandlers<InvocationContext> {
   const { store, capsules, events, publishLimit } = deps;
   const handlers: Record<HostCallFunction, Handler> = {
-    async capsule_read(request, { overlay, caller, reads }) {
+    async capsule_read(request, context) {
+      const { overlay, caller, reads } = context;
       const { id } = ReadRequest.parse(request);
       const capsule = await store.getCapsule(id);
       if (!capsule || !canRead(actorOf(overlay, caller).trust_level, capsule)) return fail('not_found', `capsule ${id} not found`);
       reads.set(capsule.id, capsule.trust_level);
+      context.label = joinLabels(context.label, capsule.trust_level);
       return { reply: { ok: true, capsule } };
     },
-    async capsule_search(request, { overlay, caller, reads }) {
+    async capsule_search(request, context) {
+      const { overlay, caller, reads } = context;
       const { query, limit } = SearchRequest.parse(request);
       const hits = await capsules.search(actorOf(overlay, caller), { q: query, limit });
       for (const h of hits) reads.set(h.capsule.id, h.capsule.trust_level);
+      context.label = joinLabels(context.label, ...hits.map((h) => h.capsule.trust_level));
       return { reply: { ok: true, results: hits.map((h) => ({ ...h.capsule, score: h.score })) } };
     },
-    async capsule_create(request, { overlay, caller, reads }) {
+    async capsule_create(request, context) {
+      const { overlay, caller, reads } = context;
+      if (!context.effects) return fail('not_active', `capsule_create: ${overlay.name}@${overlay.version} is ${overlay.state}; a health check of an overlay that is not active has no effects`, HOST_ERROR.capability_denied);
       const input = CreateRequest.parse(request);
       const types = allowedTypes(overlay, 'capsule:write');
       if (outside(types, input.type)) return fail('capability_denied', `capsule:write allows types ${types?.join(', ')}, not ${input.type}`, HOST_ERROR.capability_denied);
-      // Everything it read is a source: the capsule sits at or above the highest of them (trust-flow rule 3).
-      const created = await capsules.create(actorOf(overlay, caller), {
+      // No write-down: the capsule sits at or above the invocation's label (what it was given and read);
+      // everything it read is a source (rule 4). A label above what the writer may write refuses it here.
+      const writer = actorOf(overlay, caller);
+      const trust = emittedCapsuleTrust({ label: context.label, writer: writer.trust_level, sources: [...reads.values()], ...(input.trust_level === undefined ? {} : { requested: input.trust_level }) });
+      const created = await capsules.create(writer, {
         content: input.content,
         type: input.type,
         tags: input.tags ?? [],
-        ...(input.trust_level === undefined ? {} : { trust_level: input.trust_level }),
+        trust_level: trust,
         metadata: { ...input.metadata, created_by_overlay: { id: overlay.id, name: overlay.name, version: overlay.version, sha256: overlay.sha256 } },
         derived_from: [...reads.keys()].map((parent_id) => ({
           parent_id,
@@ -93,7 +102,8 @@ export function createHostHandlers(deps: HostFunctionDeps): HostHandlers<Invocat
       return { reply: { ok: true, value: overlay.config[key] } };
     },
     async event_publish(request, context) {
-      const { overlay, caller, scope } = context;
+      const { overlay, scope } = context;
+      if (!context.effects) return fail('not_active', `event_publish: ${overlay.name}@${overlay.version} is ${overlay.state}; a health check of an overlay that is not active has no effects`, HOST_ERROR.capability_denied);
       const event = EventRequest.parse(request);
       const grant = overlay.manifest.capabilities.find((c) => c.name === 'event:publish');
       const types = allowedTypes(overlay, 'event:publish');
@@ -104,8 +114,9 @@ export function createHostHandlers(deps: HostFunctionDeps): HostHandlers<Invocat
         const { allowed, retryAfterS } = await publishLimit(overlay.name, perMinute);
         if (!allowed) return fail('rate_limited', `event_publish: ${overlay.name} may publish ${perMinute} events a minute; try again in ${retryAfterS} s`, HOST_ERROR.rate_limited);
       }
-      // Published at the trust the overlay acts at (never below the event it handles): no reader below it sees what it learned.
-      const trust = Math.max(actorOf(overlay, caller).trust_level, scope.event?.trust_level ?? 0);
+      // Published at the invocation's label (never below what it was given, read, or the event it handles):
+      // no reader below it sees what it learned.
+      const trust = emittedEventLabel(context.label);
       const n = context.published++;
       const published = await events.publish({
         // Handling an event, the nth publish has a fixed id: a redelivered event publishes nothing twice.
@@ -121,8 +132,9 @@ export function createHostHandlers(deps: HostFunctionDeps): HostHandlers<Invocat
   };
   const LEVELS = ['debug', 'info', 'warn', 'error'];
   return {
-    log(level, message, { overlay }) {
-      const line = `[overlay ${overlay.name}@${overlay.version}] ${LEVELS[level] ?? level}: ${message.slice(0, 500)}`;
+    log(level, message, { overlay, label }) {
+      // Log lines go to this process's own output only, never to a read surface; they carry their label.
+      const line = `[overlay ${overlay.name}@${overlay.version} label ${label}] ${LEVELS[level] ?? level}: ${message.slice(0, 500)}`;
       if (level >= 2) console.error(line);
       else console.log(line);
     },
@@ -132,6 +144,7 @@ export function createHostHandlers(deps: HostFunctionDeps): HostHandlers<Invocat
       } catch (err) {
         if (err instanceof z.ZodError) return fail('bad_request', `${fn}: ${err.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`, HOST_ERROR.bad_request);
         if (err instanceof RequestValidationError) return fail('bad_request', `${fn}: ${err.message}`, HOST_ERROR.bad_request);
+        if (err instanceof WriteDownError) return fail(err.code, err.message, HOST_ERROR.write_down);
         if (err instanceof ForgeError) return fail(err.code, err.message);
         throw err;
       }

@@ -1,3 +1,5 @@
+import type { GateAuthority, GovernanceGate } from '../governance/gate.js';
+import { registeredOverlayTrust } from '../auth/policy.js';
 import type { Queue } from 'bullmq';
 import { sha256Hex, type BlobStore } from '../blobs/blob-store.js';
 import type { ForgeConfig, Phase } from '../config/index.js';
@@ -71,6 +73,8 @@ export interface OverlayRegistryDeps {
   readonly expiry: Queue<OverlayExpiryJob>;
   /** The fleet channel: a state change made anywhere drops every process's list of active overlays at once. */
   readonly changes?: EventChannel;
+  /** The governance gate every activation passes. */
+  readonly gate: Pick<GovernanceGate, 'admit'>;
 }
 
 /** How long a process trusts its list of active overlays before reading it again. */
@@ -201,7 +205,7 @@ export class OverlayRegistry {
         blob_key: key,
         wasm_size: instrumented.byteLength,
         imports,
-        trust_level: Math.min(manifest.trust_level, caller.trust_level),
+        trust_level: registeredOverlayTrust(manifest.trust_level, caller),
         submitted_by: caller.id,
       },
       { actor_id: caller.id },
@@ -213,8 +217,11 @@ export class OverlayRegistry {
    * @throws OverlayConfigError (missing or unknown config), OverlayLimitConflictError, ConflictError
    * (quarantined, or a dependency not active in a version its range accepts)
    */
-  async activate(caller: Caller, id: string, options: { config?: JsonObject; ttl_seconds?: number } = {}): Promise<OverlayRecord> {
+  async activate(caller: Caller, id: string, options: { config?: JsonObject; ttl_seconds?: number; authority?: GateAuthority } = {}): Promise<OverlayRecord> {
     const overlay = await this.get(id);
+    // The governance gate: at or above its trust, a passed proposal or an admin's emergency.
+    const change = { what: `activating overlay ${overlay.name}@${overlay.version}`, entity_type: 'overlay', entity_id: overlay.id, trust: overlay.trust_level } as const;
+    const admitted = await this.deps.gate.admit(caller, change, options.authority);
     if (overlay.state === 'quarantined') throw new ConflictError('overlay', id, 'is quarantined; recover it first');
     const manifest = overlay.manifest;
     this.checkLimits(overlay.name, manifest);
@@ -227,6 +234,7 @@ export class OverlayRegistry {
     if (unmet.length) throw new ConflictError('overlay', id, `needs active ${unmet.map((d) => d.requirement).join(', ')}`);
     const expiresAt = options.ttl_seconds ? new Date(Date.now() + options.ttl_seconds * 1000).toISOString() : null;
     const active = (await this.setState(id, { state: 'active', config, expires_at: expiresAt }, { actor_id: caller.id })) as OverlayRecord;
+    await admitted(active.id);
     if (expiresAt && options.ttl_seconds) {
       await this.deps.expiry.add(
         'expire',

@@ -1,3 +1,4 @@
+import { mayReceive } from '../auth/policy.js';
 import { ForgeError } from '../errors.js';
 import type { SubscriberSource } from '../events/bus.js';
 import type { ForgeEvent } from '../store/graph-store.js';
@@ -34,14 +35,14 @@ export function overlaySubscribers(deps: { registry: Pick<OverlayRegistry, 'acti
   return {
     prefix: PREFIX,
     async subscribersOf(event) {
-      const overlays = (await subscribed(null, event.kind)).filter((o) => o.trust_level >= event.trust_level);
+      const overlays = (await subscribed(null, event.kind)).filter((o) => mayReceive(o, event));
       return [...new Set(overlays.map((o) => `${PREFIX}:${o.name}`))];
     },
     async handle(subscriber, event) {
       const name = subscriber.slice(PREFIX.length + 1);
       const [overlay] = await subscribed(name, event.kind);
       if (!overlay) throw new OverlayEventError(subscriber, event.id, `no active version of ${name} subscribes to ${event.kind}`);
-      if (overlay.trust_level < event.trust_level) throw new OverlayEventError(subscriber, event.id, `its trust (${overlay.trust_level}) is below the event's (${event.trust_level})`);
+      if (!mayReceive(overlay, event)) throw new OverlayEventError(subscriber, event.id, `its trust (${overlay.trust_level}) is below the event's (${event.trust_level})`);
       // It acts for the event's publisher, at the event's trust: what it reads and publishes stays at that level.
       const caller = { id: `event:${event.id}`, roles: ['event'], trust_level: event.trust_level };
       const result = await deps.executor.invoke(overlay.id, { function: ON_EVENT_ENTRY, args: eventInput(event) }, caller, { event, via: subscriber, correlation_id: event.correlation_id });

@@ -237,6 +237,7 @@ export const CanaryBody = z.strictObject({
   max_error_rate: z.number().min(0).max(1).default(0.01),
   max_latency_ratio: z.number().gt(0).max(1000).default(2.0),
   min_requests: z.number().int().min(1).max(1_000_000).default(100),
+  emergency,
 });
 
 const trustLevel = z.number().int().min(0).max(100);

@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Principal } from '../auth/authenticate.js';
 import { allows } from '../auth/authorization.js';
-import { canReadEvent } from '../auth/trust-flow.js';
+import { canReadEvent } from '../auth/policy.js';
 import { ForgeError } from '../errors.js';
 import type { ForgeEvent, GraphStore } from '../store/graph-store.js';
 

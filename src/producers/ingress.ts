@@ -122,10 +122,10 @@ export function createIngressApp(services: IngressServices): express.Express {
     next(new FleetUnavailableError(fleet.describe()));
   });
   v2.use(authRouter({ store, tokens: services.tokens, limits: fleet.rateLimits, users: services.users, selfRegistration: config.selfRegistration }));
-  v2.use(usersRouter({ users: services.users, gate: services.gate }));
+  v2.use(usersRouter({ users: services.users }));
   v2.use(requestsRouter({ requests: services.requests }));
   v2.use(capsulesRouter({ capsules: services.capsules }));
-  v2.use(overlaysRouter({ ...overlays, maxWasmBytes: config.overlayMaxWasmBytes, events: services.eventLog, gate: services.gate }));
+  v2.use(overlaysRouter({ ...overlays, maxWasmBytes: config.overlayMaxWasmBytes, events: services.eventLog }));
   v2.use(eventsRouter({ events: services.eventLog, bus: services.events }));
   v2.use(governanceRouter({ governance: services.governance }));
   v2.use(deadLettersRouter({ dlq: services.dlq }));

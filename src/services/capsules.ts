@@ -1,4 +1,4 @@
-import { canRead, checkVersionWriter, derivedTrust, versionTrust } from '../auth/trust-flow.js';
+import { canRead, checkVersionWriter, derivedTrust, readCeiling, versionTrust } from '../auth/policy.js';
 import { NotFoundError } from '../errors.js';
 import type { AnswerCache } from '../fleet/fleet-state.js';
 import { embeddingModelOf, type Embedder } from '../search/embedder.js';
@@ -129,7 +129,7 @@ export class CapsuleService {
   }
 
   async list(caller: Caller, filter: CapsuleFilter, page: { limit: number; cursor?: string | null }): Promise<Page<Capsule>> {
-    return this.store.listCapsules({ ...filter, max_trust: Math.min(filter.max_trust ?? 100, caller.trust_level) }, page);
+    return this.store.listCapsules({ ...filter, max_trust: readCeiling(caller, filter.max_trust) }, page);
   }
 
   /**

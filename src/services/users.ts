@@ -1,6 +1,8 @@
 import { generateApiKey } from '../auth/api-keys.js';
 import { hashPassword } from '../auth/passwords.js';
-import { ForbiddenError, NotFoundError } from '../errors.js';
+import { checkGrant } from '../auth/policy.js';
+import { NotFoundError } from '../errors.js';
+import type { GateAuthority, GovernanceGate } from '../governance/gate.js';
 import type { ApiKeyRecord, Caller, GraphStore, Role, TrustChange, UserRecord } from '../store/graph-store.js';
 
 export interface CreateUserInput {
@@ -24,19 +26,26 @@ export interface UpdateUserInput {
  */
 export class UserService {
   private readonly store: GraphStore;
+  private readonly gate: Pick<GovernanceGate, 'authority' | 'check' | 'record'>;
 
-  constructor(deps: { store: GraphStore }) {
+  constructor(deps: { store: GraphStore; gate: UserService['gate'] }) {
     this.store = deps.store;
+    this.gate = deps.gate;
   }
 
-  private checkGrant(actor: Caller, trust: number): void {
-    if (trust > actor.trust_level) throw new ForbiddenError(`trust_level ${trust} is above your trust level ${actor.trust_level}`, trust, actor.trust_level);
-  }
-
-  async create(actor: Caller, input: CreateUserInput): Promise<UserRecord> {
-    this.checkGrant(actor, input.trust_level);
+  /**
+   * A new user. Nobody grants a trust above their own; at or above the governance gate it takes a passed
+   * proposal or an admin's emergency (`authority`). @throws ForbiddenError, GovernanceRequiredError
+   */
+  async create(actor: Caller, input: CreateUserInput, authority?: GateAuthority): Promise<UserRecord> {
+    checkGrant(actor, input.trust_level);
+    const change = { what: `a new user ${input.name}`, entity_type: 'user', trust: input.trust_level } as const;
+    const admission = await this.gate.authority(actor, change, authority);
+    this.gate.check(change, undefined, admission);
     const password_hash = input.password === undefined ? null : await hashPassword(input.password);
-    return this.store.createUser({ name: input.name, role: input.role, trust_level: input.trust_level, password_hash }, { actor_id: actor.id });
+    const user = await this.store.createUser({ name: input.name, role: input.role, trust_level: input.trust_level, password_hash }, { actor_id: actor.id });
+    await this.gate.record(change, user.id, undefined, admission);
+    return user;
   }
 
   async get(id: string): Promise<UserRecord> {
@@ -49,13 +58,22 @@ export class UserService {
     return this.store.listUsers();
   }
 
-  async update(actor: Caller, id: string, input: UpdateUserInput): Promise<UserRecord> {
+  /**
+   * Changes a user. A trust raise to or above the governance gate takes a passed proposal or an admin's
+   * emergency; the gate is checked against the trust the change replaces inside the store's transaction,
+   * so two raises cannot race past it. @throws ForbiddenError, GovernanceRequiredError
+   */
+  async update(actor: Caller, id: string, input: UpdateUserInput, authority?: GateAuthority): Promise<UserRecord> {
     const current = await this.get(id);
-    if (input.trust_level !== undefined) this.checkGrant(actor, input.trust_level);
+    if (input.trust_level !== undefined) checkGrant(actor, input.trust_level);
     // Lowering or changing someone above you is changing what they could do: not yours to decide.
-    this.checkGrant(actor, current.trust_level);
+    checkGrant(actor, current.trust_level);
+    const trust = input.trust_level;
+    const change = trust === undefined ? null : ({ what: `raising user ${current.name}`, entity_type: 'user', entity_id: id, trust } as const);
+    const admission = change ? await this.gate.authority(actor, change, authority) : null;
     const password_hash = input.password === undefined ? undefined : await hashPassword(input.password);
-    return this.store.updateUser(
+    let from: number | undefined;
+    const updated = await this.store.updateUser(
       id,
       {
         ...(input.role === undefined ? {} : { role: input.role }),
@@ -63,9 +81,20 @@ export class UserService {
         ...(input.disabled === undefined ? {} : { disabled: input.disabled }),
         ...(password_hash === undefined ? {} : { password_hash }),
         reason: input.reason,
+        ...(change && admission
+          ? {
+              check: (before: UserRecord) => {
+                checkGrant(actor, before.trust_level);
+                from = before.trust_level;
+                this.gate.check(change, before.trust_level, admission);
+              },
+            }
+          : {}),
       },
       { actor_id: actor.id },
     );
+    if (change && admission) await this.gate.record(change, id, from, admission);
+    return updated;
   }
 
   async trustHistory(id: string): Promise<TrustChange[]> {
@@ -76,7 +105,7 @@ export class UserService {
   /** A new API key for a user. The key is in the result once and nowhere else. */
   async createKey(actor: Caller, userId: string, label: string): Promise<{ key: ApiKeyRecord; api_key: string }> {
     const user = await this.get(userId);
-    this.checkGrant(actor, user.trust_level);
+    checkGrant(actor, user.trust_level);
     const generated = generateApiKey();
     const key = await this.store.createApiKey({ id: generated.id, user_id: userId, label, prefix: generated.prefix, hash: generated.hash }, { actor_id: actor.id });
     return { key, api_key: generated.key };

@@ -330,6 +330,11 @@ export interface UserChange {
   readonly disabled?: boolean;
   readonly password_hash?: string | null;
   readonly reason: string;
+  /**
+   * Called with the user as it is inside the change's transaction, before anything is written: throwing
+   * aborts the change (the governance gate checks a raise against the value it replaces here).
+   */
+  readonly check?: (current: UserRecord) => void;
 }
 
 /** One step of a user's trust history (the "trust flame"). */
@@ -598,6 +603,8 @@ export interface GraphStore {
   /** The live (not revoked) key with this hash and its user; records its last use (to the minute). */
   useApiKey(hash: string): Promise<{ key: ApiKeyRecord; user: UserRecord } | null>;
   listApiKeys(userId: string): Promise<ApiKeyRecord[]>;
+  /** One key by its id (revoked or not), or null. */
+  getApiKey(id: string): Promise<ApiKeyRecord | null>;
   /** Revokes a key (idempotent). @throws NotFoundError */
   revokeApiKey(id: string, ctx: MutationContext): Promise<ApiKeyRecord>;
 
@@ -608,6 +615,8 @@ export interface GraphStore {
    * a used one revokes its family (reuse detection).
    */
   useRefreshToken(hash: string, next: { id: string; hash: string; expires_at: string }): Promise<RefreshOutcome>;
+  /** Whether a login family still has a token that is not revoked (logout and reuse revoke them all). */
+  refreshFamilyLive(familyId: string): Promise<boolean>;
   /** Revokes every token of a family (logout, reuse). Returns how many were live. */
   revokeRefreshFamily(familyId: string, ctx: MutationContext): Promise<number>;
   /** The family of a token, whatever its state. */

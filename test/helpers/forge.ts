@@ -72,9 +72,12 @@ export interface ServedForge extends TestForge {
 
 const SYSTEM = { id: 'system', roles: ['admin'], trust_level: 100 } as const;
 
+/** Test set-up acts as an admin in a declared emergency: users and overlays at or above the governance gate. */
+export const TEST_SETUP = { emergency: { reason: 'test set-up' } } as const;
+
 /** A user of this Forge with an API key. */
 export async function createUserWithKey(forge: Forge, name: string, role: Role, trust_level: number): Promise<{ id: string; apiKey: string }> {
-  const user = await forge.users.create(SYSTEM, { name, role, trust_level });
+  const user = await forge.users.create(SYSTEM, { name, role, trust_level }, TEST_SETUP);
   return { id: user.id, apiKey: (await forge.users.createKey(SYSTEM, user.id, 'test')).api_key };
 }
 

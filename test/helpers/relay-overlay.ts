@@ -1,5 +1,6 @@
 import type { Forge } from '../../src/app.js';
 import type { OverlayRecord } from '../../src/store/graph-store.js';
+import { TEST_SETUP } from './forge.js';
 import { compileWatSource } from './wat.js';
 
 const ADMIN = { id: 'root', roles: ['admin'], trust_level: 100 };
@@ -41,5 +42,5 @@ export async function relayOverlay(forge: Forge, options: { name: string; listen
     'limits: { max_memory_mb: 1, max_execution_ms: 5000, max_fuel: 10000000000 }',
   ].join('\n');
   const overlay = await forge.overlays.registry.register(ADMIN, manifest, await compileWatSource(options.name, wat));
-  return forge.overlays.registry.activate(ADMIN, overlay.id);
+  return forge.overlays.registry.activate(ADMIN, overlay.id, { authority: TEST_SETUP });
 }

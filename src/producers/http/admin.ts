@@ -2,11 +2,9 @@ import type { Queue } from 'bullmq';
 import type { NextFunction, Request, Response, Router } from 'express';
 import { createBullBoardRouter } from '../../../bull-board/index.js';
 import type { GraphStore } from '../../store/graph-store.js';
-import { ForbiddenError } from '../../errors.js';
+import { checkBoardAccess } from '../../auth/policy.js';
 import { authorize, principalOf } from './guard.js';
 
-/** The trust Bull Board needs besides the role: CORE, since it shows every job's data and result. */
-const BOARD_TRUST = 100;
 
 /**
  * `/admin/queues`: Bull Board over the phase and maintenance queues; the dead-letter queue read-only
@@ -32,14 +30,10 @@ export function adminRouter({ queues, readOnlyQueues, audit }: { queues: readonl
         if (err || !principal) return next(err);
         // Jobs' data and results carry what was retrieved and answered at every trust level: the board is
         // for those who may read everything.
-        if (principal.user.trust_level < BOARD_TRUST) {
-          return next(
-            new ForbiddenError(
-              `Bull Board shows knowledge at every trust level: it needs trust ${BOARD_TRUST}; you have ${principal.user.trust_level}`,
-              BOARD_TRUST,
-              principal.user.trust_level,
-            ),
-          );
+        try {
+          checkBoardAccess(principal.user.trust_level);
+        } catch (denied) {
+          return next(denied);
         }
         if (reading) return next();
         audit

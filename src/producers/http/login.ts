@@ -5,6 +5,7 @@ import { checkPassword, signInWait } from '../../auth/sign-in.js';
 import type { RateLimits, SessionStore } from '../../fleet/fleet-state.js';
 import type { GraphStore, UserRecord } from '../../store/graph-store.js';
 import type { TokenService } from '../../auth/tokens.js';
+import { SessionRequiredError } from '../../errors.js';
 import { guardedRouter, requirePrincipal } from './guard.js';
 
 /** How long a browser session lasts. */
@@ -70,8 +71,11 @@ export function loginRouter({
       return;
     }
     let user: UserRecord | null = null;
+    let keyId: string | null = null;
     if (apiKey) {
-      user = isApiKey(apiKey) ? ((await store.useApiKey(hashApiKey(apiKey)))?.user ?? null) : null;
+      const found = isApiKey(apiKey) ? await store.useApiKey(hashApiKey(apiKey)) : null;
+      user = found?.user ?? null;
+      keyId = found?.key.id ?? null;
     } else if (text('name') && typeof body.password === 'string') {
       const checked = await checkPassword(store, text('name'), body.password, text('totp') || undefined);
       if ('user' in checked) user = checked.user;
@@ -84,16 +88,22 @@ export function loginRouter({
       return;
     }
     await limits.reset('login-credential', credential);
-    const id = await sessions.create(user.id, SESSION_TTL_S);
+    // A session opened with an API key remembers it: revoking the key ends the session.
+    const id = await sessions.create(user.id, SESSION_TTL_S, keyId);
     res.cookie(SESSION_COOKIE, id, { httpOnly: true, sameSite: 'strict', path: '/admin', maxAge: SESSION_TTL_S * 1000, secure: req.secure });
     res.redirect(303, nextPage(body.next));
   });
 
   // The dashboard's way to the API: the session (its cookie goes only to /admin) buys a short-lived access
   // token the page keeps in memory and sends as a bearer credential, so the API itself never takes cookies.
+  // Only a browser session buys one, never a bearer credential (a token cannot renew itself), and the token
+  // lives no longer than the session.
   r.post('/admin/session/token', async (_req, res) => {
     const principal = requirePrincipal(res);
-    res.set('cache-control', 'no-store').json(await tokens.access(principal.user));
+    if (principal.via !== 'session' || !principal.session_ref) {
+      throw new SessionRequiredError('an access token for the dashboard', principal.via);
+    }
+    res.set('cache-control', 'no-store').json(await tokens.access(principal.user, { kind: 'session', ref: principal.session_ref }));
   });
 
   r.post('/admin/logout', async (req, res) => {

@@ -6,7 +6,6 @@ import type { OverlayExecutor } from '../../overlays/executor.js';
 import type { OverlayHealth } from '../../overlays/health.js';
 import type { OverlayRegistry } from '../../overlays/registry.js';
 import type { EventQueries } from '../../events/cascades.js';
-import type { GovernanceGate } from '../../governance/gate.js';
 import { ActivateOverlayBody, AffectedQuery, CanaryBody, InvokeOverlayBody, OverlayListQuery, SuspendOverlayBody } from '../api-schemas.js';
 import { callerOf } from './context.js';
 import { guardedRouter } from './guard.js';
@@ -20,11 +19,10 @@ export interface OverlaysRouterDeps {
   /** Largest module accepted, in bytes. */
   readonly maxWasmBytes: number;
   readonly events: Pick<EventQueries, 'affected'>;
-  readonly gate: Pick<GovernanceGate, 'admit'>;
 }
 
 /** `/overlays` and `/immune`: register, run and look after WebAssembly overlays. */
-export function overlaysRouter({ registry, executor, health, canaries, maxWasmBytes, events, gate }: OverlaysRouterDeps): Router {
+export function overlaysRouter({ registry, executor, health, canaries, maxWasmBytes, events }: OverlaysRouterDeps): Router {
   const r = guardedRouter('/v2');
   const upload = multer({
     storage: multer.memoryStorage(),
@@ -58,11 +56,8 @@ export function overlaysRouter({ registry, executor, health, canaries, maxWasmBy
 
   r.post('/overlays/:id/activate', async (req, res) => {
     const { emergency, ...body } = parse(ActivateOverlayBody, req.body, 'body');
-    const overlay = await registry.get(req.params.id);
-    // Above the gate's trust an overlay is activated by a passed proposal, or by an admin in a declared emergency.
-    const admitted = gate.admit(callerOf(res), { what: `activating overlay ${overlay.name}@${overlay.version}`, entity_type: 'overlay', trust: overlay.trust_level, emergency });
-    const active = await registry.activate(callerOf(res), overlay.id, body);
-    await admitted(active.id);
+    // At or above the gate's trust an overlay is activated by a passed proposal, or by an admin in a declared emergency.
+    const active = await registry.activate(callerOf(res), req.params.id, { ...body, authority: { emergency } });
     res.json(registry.view(active));
   });
 
@@ -100,8 +95,8 @@ export function overlaysRouter({ registry, executor, health, canaries, maxWasmBy
   });
 
   r.post('/overlays/:id/canary', async (req, res) => {
-    const body = parse(CanaryBody, req.body, 'body');
-    res.status(201).json(await canaries.start(callerOf(res), req.params.id, body));
+    const { emergency, ...body } = parse(CanaryBody, req.body, 'body');
+    res.status(201).json(await canaries.start(callerOf(res), req.params.id, body, { emergency }));
   });
 
   r.get('/overlays/:id/canary', async (req, res) => {

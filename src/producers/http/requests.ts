@@ -5,7 +5,7 @@ import { GetRequestQuery, ListRequestsQuery, RequestHeaders, SubmitRequestBody }
 import { callerOf } from './context.js';
 import { guardedRouter, principalOf } from './guard.js';
 import { allows } from '../../auth/authorization.js';
-import { canReadRequest } from '../../auth/trust-flow.js';
+import { canReadRequest } from '../../auth/policy.js';
 import { NotFoundError } from '../../errors.js';
 import { parse } from './errors.js';
 

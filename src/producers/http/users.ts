@@ -19,7 +19,7 @@ const userView = (u: UserRecord) => ({
 });
 
 /** `/users`, `/keys` and `/auth/me`: who may use Forge, with what role, trust and credentials. */
-export function usersRouter({ users, gate }: { users: UserService; gate: Pick<GovernanceGate, 'admit'> }): Router {
+export function usersRouter({ users }: { users: UserService }): Router {
   const r = guardedRouter('/v2');
   r.get('/auth/me', (_req, res) => {
     const principal = principalOf(res);
@@ -29,11 +29,8 @@ export function usersRouter({ users, gate }: { users: UserService; gate: Pick<Go
   r.post('/users', async (req, res) => {
     const { emergency, ...body } = parse(CreateUserBody, req.body, 'body');
     const caller = callerOf(res);
-    // A grant the caller could not make is refused by the service; one it could is gated by governance above the gate's trust.
-    const admitted =
-      body.trust_level <= caller.trust_level ? gate.admit(caller, { what: `a new user ${body.name}`, entity_type: 'user', trust: body.trust_level, emergency }) : null;
-    const user = await users.create(caller, body);
-    await admitted?.(user.id);
+    // The service refuses a grant above the caller, and gates one at or above the governance trust.
+    const user = await users.create(caller, body, { emergency });
     res.status(201).location(`/v2/users/${user.id}`).json({ id: user.id, name: user.name, role: user.role, trust_level: user.trust_level });
   });
 
@@ -47,14 +44,7 @@ export function usersRouter({ users, gate }: { users: UserService; gate: Pick<Go
 
   r.patch('/users/:id', async (req, res) => {
     const { emergency, ...body } = parse(UpdateUserBody, req.body, 'body');
-    const caller = callerOf(res);
-    let admitted: ((id: string) => Promise<void>) | null = null;
-    if (body.trust_level !== undefined && body.trust_level <= caller.trust_level) {
-      const current = await users.get(req.params.id);
-      admitted = gate.admit(caller, { what: `raising user ${current.name}`, entity_type: 'user', trust: body.trust_level, from: current.trust_level, emergency });
-    }
-    const updated = await users.update(caller, req.params.id, body);
-    await admitted?.(updated.id);
+    const updated = await users.update(callerOf(res), req.params.id, body, { emergency });
     res.json(userView(updated));
   });
 

@@ -241,6 +241,7 @@ export const CYPHER = {
   createRefreshToken: q('CREATE (t:RefreshToken) SET t = $props', ['props']),
   refreshTokenByHash: q('MATCH (t:RefreshToken {hash: $hash}) RETURN t', ['hash']),
   useRefreshToken: q('MATCH (t:RefreshToken {id: $id}) SET t.used_at = $at', ['id', 'at']),
+  liveRefreshTokens: q('MATCH (t:RefreshToken {family_id: $family_id}) WHERE t.revoked_at IS NULL RETURN count(t) AS n', ['family_id']),
   revokeRefreshFamily: q('MATCH (t:RefreshToken {family_id: $family_id}) WHERE t.revoked_at IS NULL SET t.revoked_at = $at RETURN count(t) AS n', ['family_id', 'at']),
 
   // ---- audit ---------------------------------------------------------------------------------

@@ -914,6 +914,7 @@ export class Neo4jGraphStore implements GraphStore {
       const current = await this.userProps(tx, id);
       if (!current) throw new NotFoundError('user', id);
       const before = toUser(current);
+      change.check?.(before);
       const at = this.now();
       const next = {
         role: change.role ?? before.role,
@@ -1039,6 +1040,16 @@ export class Neo4jGraphStore implements GraphStore {
 
   async revokeRefreshFamily(familyId: string, ctx: MutationContext): Promise<number> {
     return this.write((tx) => this.revokeFamily(tx, familyId, this.now(), ctx, 'logout'));
+  }
+
+  async refreshFamilyLive(familyId: string): Promise<boolean> {
+    const n = (await this.read((tx) => Neo4jGraphStore.run(tx, CYPHER.liveRefreshTokens, { family_id: familyId }))).records[0]?.get('n') as unknown;
+    return Number(n ?? 0) > 0;
+  }
+
+  async getApiKey(id: string): Promise<ApiKeyRecord | null> {
+    const node = (await this.read((tx) => Neo4jGraphStore.run(tx, CYPHER.apiKeyById, { id }))).records[0]?.get('k') as Node | undefined;
+    return node ? toApiKey(props(node)) : null;
   }
 
   async refreshFamilyOf(hash: string): Promise<string | null> {

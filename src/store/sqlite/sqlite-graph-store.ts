@@ -1164,6 +1164,7 @@ export class SqliteGraphStore implements GraphStore {
       .transaction(() => {
         const current = this.userRow(id);
         if (!current) throw new NotFoundError('user', id);
+        change.check?.(toUser(current));
         const at = this.now();
         const next = {
           role: change.role ?? current.role,
@@ -1312,6 +1313,14 @@ export class SqliteGraphStore implements GraphStore {
 
   async revokeRefreshFamily(familyId: string, ctx: MutationContext): Promise<number> {
     return this.db.transaction(() => this.revokeFamily(familyId, this.now(), ctx, 'logout')).immediate();
+  }
+
+  async refreshFamilyLive(familyId: string): Promise<boolean> {
+    return this.stmt<[string], number>('SELECT count(*) FROM refresh_tokens WHERE family_id = ? AND revoked_at IS NULL').pluck().get(familyId) !== 0;
+  }
+
+  async getApiKey(id: string): Promise<ApiKeyRecord | null> {
+    return this.stmt<[string], ApiKeyRecord>(`SELECT ${API_KEY_COLUMNS} FROM api_keys WHERE id = ?`).get(id) ?? null;
   }
 
   async refreshFamilyOf(hash: string): Promise<string | null> {

@@ -1,3 +1,4 @@
+import { meetsRequirement } from '../../auth/policy.js';
 import { SecurityDeniedError } from '../../errors.js';
 import { screenForInjection } from './builtin-checks.js';
 import type { PhaseDeps, PhaseHandlers } from './types.js';
@@ -10,7 +11,7 @@ import { overlayRequest, withOverlays } from './types.js';
  */
 export function securityPhase({ overlays }: Pick<PhaseDeps, 'overlays'>): PhaseHandlers['security'] {
   return async ({ data, caller }) => {
-    if (caller.trust_level < data.required_trust) {
+    if (!meetsRequirement(caller, data.required_trust)) {
       throw new SecurityDeniedError(`caller trust ${caller.trust_level} is below the required ${data.required_trust}`);
     }
     const rule = screenForInjection(data.query);
