@@ -30,6 +30,7 @@ import type { Embedder } from './search/embedder.js';
 import { AuditCheckpoints } from './services/audit-checkpoints.js';
 import { CapsuleService } from './services/capsules.js';
 import { UserService } from './services/users.js';
+import { AuditLogReader } from './services/audit-log.js';
 import { TokenService } from './auth/tokens.js';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -114,6 +115,8 @@ export interface Forge {
   readonly gate: GovernanceGate;
   /** The audit chain's signed checkpoints, and its verification. */
   readonly audit: AuditCheckpoints;
+  /** The audit log as each reader may see it (entries labelled by what they describe). */
+  readonly auditLog: AuditLogReader;
   readonly requests: RequestService;
   /** Users, their trust and their API keys. */
   readonly users: UserService;
@@ -178,7 +181,6 @@ export async function createForge(config: ForgeConfig, overrides: ForgeOverrides
     (runtime ??= createOverlayRuntime({
       threads: config.overlayThreads,
       host: createHostHandlers({
-        store,
         capsules,
         events,
         publishLimit: (overlay, perMinute) => fleet.rateLimits.consume('overlay-events', overlay, perMinute),
@@ -244,6 +246,7 @@ export async function createForge(config: ForgeConfig, overrides: ForgeOverrides
     events,
     eventLog: new EventQueries({ store, bus: events }),
     audit,
+    auditLog: new AuditLogReader({ store }),
     requests,
     users,
     governance,

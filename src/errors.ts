@@ -266,6 +266,29 @@ export class ForbiddenError extends ForgeError {
   }
 }
 
+/** A limited action asked too often: HTTP 429 with Retry-After, naming the limit. */
+export class RateLimitedError extends ForgeError {
+  readonly what: string;
+  readonly limit: number;
+  readonly windowS: number;
+  readonly retryAfterS: number;
+  constructor(what: string, limit: number, windowS: number, retryAfterS: number) {
+    super('rate_limited', `${what}: at most ${limit} every ${windowS} s; try again in ${retryAfterS} s`, { retryable: true });
+    this.what = what;
+    this.limit = limit;
+    this.windowS = windowS;
+    this.retryAfterS = retryAfterS;
+  }
+
+  override details(): Record<string, unknown> {
+    return { limit: this.limit, window_s: this.windowS, retry_after_s: this.retryAfterS };
+  }
+
+  override httpHeaders(): Record<string, string> {
+    return { 'Retry-After': String(this.retryAfterS) };
+  }
+}
+
 /** Something only a browser session may do (buy an access token) was asked with another credential. */
 export class SessionRequiredError extends ForgeError {
   readonly via: string;

@@ -4,7 +4,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { CascadeNode, CascadeTree } from '../src/events/cascades.js';
 import { builtOverlays, installOverlays } from '../src/cli/core-overlays.js';
 import type { Caller } from '../src/store/graph-store.js';
-import { callJson, createServedForge, createTestForge, createUserWithKey, eventually, submitAndWait, type ServedForge, type TestForge } from './helpers/forge.js';
+import { callJson, createServedForge, createTestForge, createUserWithKey, eventually, submitAndWait, type ServedForge, type TestForge, CORE_READER } from './helpers/forge.js';
 import { relayOverlay } from './helpers/relay-overlay.js';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -168,7 +168,7 @@ describe('cascades between overlays', () => {
     // Two tocks published, the third refused (rate_limited): its relay traps, so that delivery retries and dead-letters.
     await eventually(async () => ((await forge.store.listEvents({ kind: 'custom.tock', limit: 10 })).length === 2 ? true : undefined), 20_000, 'two tocks');
     const letter = await eventually(
-      async () => (await forge.dlq.list({}, { limit: 10, offset: 0 })).items.find((l) => (l.data as { subscriber?: string }).subscriber === 'overlay:chatty'),
+      async () => (await forge.dlq.list(CORE_READER, {}, { limit: 10, offset: 0 })).items.find((l) => (l.data as { subscriber?: string }).subscriber === 'overlay:chatty'),
       20_000,
       'the refused publish dead-lettered',
     );

@@ -8,7 +8,7 @@ import { afterEach, beforeAll, expect, inject, it } from 'vitest';
 import { createForge, type Forge } from '../src/app.js';
 import { loadConfig } from '../src/config/index.js';
 import { TERMINAL_STATUSES } from '../src/store/graph-store.js';
-import { deleteKeys, eventually } from './helpers/forge.js';
+import { deleteKeys, eventually, CORE_READER } from './helpers/forge.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 const cli = path.join(root, 'dist', 'src', 'cli', 'main.js');
@@ -87,7 +87,7 @@ it('loses no accepted request and stores none twice when a worker process is SIG
   const records = await Promise.all(ids.map(async (id) => forge?.store.getRequest(id)));
   const completed = records.filter((r) => r?.status === 'completed');
   const failed = records.filter((r) => r?.status === 'failed');
-  const letters = await forge.dlq.list({}, { limit: 500, offset: 0 });
+  const letters = await forge.dlq.list(CORE_READER, {}, { limit: 500, offset: 0 });
   const lettered = new Set(letters.items.map((l) => l.request_id));
   // Every request ended completed, or failed with its dead letter kept.
   expect(completed.length + failed.length).toBe(TOTAL);

@@ -4,7 +4,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Forge } from '../src/app.js';
 import type { Caller } from '../src/store/graph-store.js';
-import { callJson, createServedForge, createUserWithKey, eventually, storageOutage, type ServedForge } from './helpers/forge.js';
+import { callJson, createServedForge, createUserWithKey, eventually, storageOutage, type ServedForge, CORE_READER } from './helpers/forge.js';
 import { compileWat } from './helpers/wat.js';
 
 /**
@@ -70,7 +70,7 @@ beforeAll(async () => {
   );
   const { record } = await forge.requests.submit(SYSTEM, { query: 'how often is the pump serviced?' });
   await forge.requests.waitFor(record.id, 20_000);
-  await eventually(async () => ((await forge.dlq.list({}, { limit: 10, offset: 0 })).total === 1 ? true : undefined), 20_000, 'a dead letter');
+  await eventually(async () => ((await forge.dlq.list(CORE_READER, {}, { limit: 10, offset: 0 })).total === 1 ? true : undefined), 20_000, 'a dead letter');
   browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
 }, 90_000);
 
@@ -107,7 +107,7 @@ describe('the dashboard, in Chromium', () => {
     await shot(page, 'health');
     await letter.getByRole('button', { name: 'Retry' }).click();
     await page.waitForSelector('[data-testid=no-dead-letters]', { timeout: 15_000 });
-    expect((await forge.dlq.list({}, { limit: 10, offset: 0 })).total).toBe(0);
+    expect((await forge.dlq.list(CORE_READER, {}, { limit: 10, offset: 0 })).total).toBe(0);
     await context.close();
   }, 60_000);
 

@@ -1,6 +1,6 @@
 import { afterEach, expect, it } from 'vitest';
 import { phaseJobOptions, QUEUE_OF, requestJobData } from '../src/flows/request-flow.js';
-import { createTestForge, eventually, submitAndWait, type TestForge } from './helpers/forge.js';
+import { createTestForge, eventually, submitAndWait, type TestForge, CORE_READER } from './helpers/forge.js';
 
 let t: TestForge | undefined;
 afterEach(async () => {
@@ -43,7 +43,7 @@ it('takes the caller from the stored request, and dead-letters a job whose data 
     expect(failed?.returnvalue ?? null).toBeNull();
     expect(failed?.failedReason).toMatch(/TamperedJobError: job data of request .* disagrees with its stored record/);
   }
-  const letters = await forge.dlq.list({ queue: QUEUE_OF.context }, { limit: 10, offset: 0 });
+  const letters = await forge.dlq.list(CORE_READER, { queue: QUEUE_OF.context }, { limit: 10, offset: 0 });
   expect(letters.items.map((l) => l.error.name).sort()).toEqual(['TamperedJobError', 'TamperedJobError']);
   expect(letters.items.find((l) => l.job_id === `${done.id}.forged`)?.error.message).toContain('(caller)');
   expect(JSON.stringify(letters)).not.toContain('NIGHTJAR');

@@ -23,8 +23,9 @@
  *
  * Governing: the gate (what a single admin may not do), vote weights, trust that follows behaviour.
  */
-import { ForgeError, ForbiddenError } from '../errors.js';
-import type { Caller, Capsule, Role } from '../store/graph-store.js';
+import { ForgeError, ForbiddenError, PermissionDeniedError } from '../errors.js';
+import { ROLES, type Caller, type Capsule, type Role } from '../store/graph-store.js';
+import { allows, PERMISSIONS, type Permission } from './authorization.js';
 
 /** A derived capsule's trust would sit below a source, or above its writer. */
 export class TrustFlowError extends ForgeError {
@@ -187,6 +188,16 @@ export function visibleReference(readerTrust: number, target: { readonly trust_l
 /** Whether `role` is one of `roles` (a caller's roles, or the system's `overlay` / `event` actors). */
 export function hasRole(caller: Pick<Caller, 'roles'>, role: Role): boolean {
   return caller.roles.includes(role);
+}
+
+/** Whether a caller holds `permission` through one of its roles (the authorisation table decides). */
+export function holds(caller: Pick<Caller, 'roles'>, permission: Permission): boolean {
+  return caller.roles.some((r) => (ROLES as readonly string[]).includes(r) && allows(r as Role, permission));
+}
+
+/** A permission a route does not name, needed for part of what it does (`save_as_capsule` writes a capsule). @throws PermissionDeniedError */
+export function checkHolds(caller: Pick<Caller, 'roles'>, permission: Permission, what: string): void {
+  if (!holds(caller, permission)) throw new PermissionDeniedError(what, PERMISSIONS[permission], caller.roles.join(', ') || 'no role');
 }
 
 /** Nobody gives a user (or an overlay) a trust above their own. @throws ForbiddenError */

@@ -21,7 +21,7 @@ export type LinkView = Omit<CascadeLink, 'cascade_id' | 'event_id' | 'kind' | 'h
 /** One event of a cascade with what it triggered; an event above the reader's trust is a redacted stub. */
 export type CascadeNode =
   | { readonly event: ForgeEvent; readonly links: readonly LinkView[]; readonly children: readonly CascadeNode[] }
-  | { readonly event: { readonly id: string; readonly hop: number; readonly redacted: true }; readonly hidden: number };
+  | { readonly event: { readonly hop: number; readonly redacted: true }; readonly hidden: number };
 
 export interface CascadeTree {
   readonly cascade_id: string;
@@ -113,7 +113,8 @@ export class EventQueries {
     const node = (e: ForgeEvent): CascadeNode => {
       if (!canReadEvent(caller.trust_level, e)) {
         redacted++;
-        return { event: { id: e.id, hop: e.hop, redacted: true }, hidden: subtree(e) - 1 };
+        // Nothing of a hidden event but its place: no id, no kind, no trust.
+        return { event: { hop: e.hop, redacted: true }, hidden: subtree(e) - 1 };
       }
       return { event: e, links: linksOf.get(e.id) ?? [], children: (children.get(e.id) ?? []).map(node) };
     };
@@ -136,12 +137,12 @@ export class EventQueries {
    * What `source` (a subscriber key, `overlay:<name>`) has reached through cascades, up to `hops` deliveries
    * away: each target once, at the fewest hops, from the delivered TRIGGERED links.
    */
-  async affected(source: string, hops: number): Promise<Reach[]> {
+  async affected(caller: Caller, source: string, hops: number): Promise<Reach[]> {
     const reached = new Map<string, Reach>([[source, { target: source, hops: 0, via: source, links: 0 }]]);
     let frontier = [source];
     for (let hop = 1; hop <= hops && frontier.length > 0; hop++) {
       const next: string[] = [];
-      for (const { source: via, target, links } of await this.deps.store.triggeredTargets(frontier)) {
+      for (const { source: via, target, links } of await this.deps.store.triggeredTargets(frontier, caller.trust_level)) {
         if (reached.has(target)) continue;
         reached.set(target, { target, hops: hop, via, links });
         next.push(target);

@@ -19,7 +19,7 @@ export const EVENT_KINDS = {
   optimization_applied: z.strictObject({ target: z.string().min(1).max(200), change: z.string().min(1).max(1000), details }),
   governance_action: z.strictObject({ proposal_id: id.optional(), action: z.string().min(1).max(200), outcome: z.string().max(200).optional(), details }),
   capsule_created: z.strictObject({ capsule_id: id, version: z.string().max(64), trust_level: trust }),
-  capsule_updated: z.strictObject({ capsule_id: id, version: z.string().max(64), previous_id: id, trust_level: trust }),
+  capsule_updated: z.strictObject({ capsule_id: id, version: z.string().max(64), previous_id: id.nullable(), trust_level: trust }),
   overlay_quarantined: z.strictObject({ overlay_id: id, name: z.string().max(200), reason: z.string().max(1000) }),
   overlay_activated: z.strictObject({ overlay_id: id, name: z.string().max(200), version: z.string().max(64) }),
   trust_changed: z.strictObject({ user_id: id, from: trust, to: trust, reason: z.string().max(1000) }),

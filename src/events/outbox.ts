@@ -1,4 +1,4 @@
-import { joinLabels } from '../auth/policy.js';
+import { joinLabels, mayObserve } from '../auth/policy.js';
 import type { AuditEntry, GraphStore, JsonObject, OverlayRecord, Proposal } from '../store/graph-store.js';
 import { uuidV5 } from '../util/ids.js';
 import type { EventBus, PublishInput } from './bus.js';
@@ -17,7 +17,7 @@ const str = (v: unknown): string => (typeof v === 'string' ? v : '');
  * event, even when the process that made it died right after.
  */
 export function systemEventOf(entry: AuditEntry, overlay: OverlayRecord | null, proposal: Proposal | null = null): Omit<PublishInput, 'source'> | null {
-  const d = entry.details as JsonObject & { derived_from?: Array<{ id?: string }>; trust?: { from?: number; to?: number } };
+  const d = entry.details as JsonObject & { derived_from?: Array<{ id?: string; changes?: { trust_from?: unknown } }>; trust?: { from?: number; to?: number } };
   const fixed = { id: uuidV5(`audit-event:${entry.seq}:${entry.hash}`), correlation_id: null };
   switch (entry.action) {
     case 'capsule.create':
@@ -28,13 +28,17 @@ export function systemEventOf(entry: AuditEntry, overlay: OverlayRecord | null, 
         trust_level: num(d.trust_level),
         payload: { capsule_id: entry.entity_id, version: str(d.version), trust_level: num(d.trust_level) },
       };
-    case 'capsule.update':
+    case 'capsule.update': {
+      // A version lowered below its predecessor (declassified) does not name the predecessor its readers may not see.
+      const previous = d.derived_from?.[0];
+      const hidden = !mayObserve(num(d.trust_level), num(previous?.changes?.trust_from, num(d.trust_level)));
       return {
         ...fixed,
         kind: 'capsule_updated',
         trust_level: num(d.trust_level),
-        payload: { capsule_id: entry.entity_id, version: str(d.version), previous_id: str(d.derived_from?.[0]?.id) || entry.entity_id, trust_level: num(d.trust_level) },
+        payload: { capsule_id: entry.entity_id, version: str(d.version), previous_id: hidden ? null : str(previous?.id) || entry.entity_id, trust_level: num(d.trust_level) },
       };
+    }
     case 'overlay.active':
       if (!overlay) return null;
       return { ...fixed, kind: 'overlay_activated', trust_level: overlay.trust_level, payload: { overlay_id: overlay.id, name: overlay.name, version: overlay.version } };

@@ -237,7 +237,10 @@ export interface RateLimits {
 }
 
 /** The limits Forge keeps: sign-in attempts per client address, failed sign-ins per credential, events an overlay publishes per minute. */
-export type RateBucket = 'login-address' | 'login-credential' | 'overlay-events';
+export type RateBucket = 'login-address' | 'login-credential' | 'overlay-events' | 'proposal-analysis';
+
+/** Analyses of proposals (each a model call and an overlay run) one caller may run per window. */
+export const PROPOSAL_ANALYSIS_LIMIT = { points: 5, windowS: 600 } as const;
 
 export interface RateLimitSettings {
   /** Sign-in attempts one address may make per minute. */

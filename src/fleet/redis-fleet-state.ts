@@ -31,6 +31,7 @@ import type {
   PhaseTotals,
   SideCounters,
 } from './fleet-state.js';
+import { PROPOSAL_ANALYSIS_LIMIT } from './fleet-state.js';
 
 /** Every key of the fleet state, built from the prefix in one place. */
 function keysOf(prefix: string) {
@@ -515,6 +516,12 @@ function createRedisFleetState(redis: RedisConnection, subscriber: RedisConnecti
           keyPrefix: `${prefix}:rate:login-credential`,
           points: limits.loginFailuresPerCredential,
           duration: 15 * 60,
+        }),
+        'proposal-analysis': new RateLimiterRedis({
+          storeClient: redis,
+          keyPrefix: `${prefix}:rate:proposal-analysis`,
+          points: PROPOSAL_ANALYSIS_LIMIT.points,
+          duration: PROPOSAL_ANALYSIS_LIMIT.windowS,
         }),
       };
       // One limiter per distinct per-minute limit: an overlay's grant may set its own.

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import { z } from 'zod';
-import { canRead, checkVoter, joinLabels, proposerTrustAfter } from '../auth/policy.js';
+import { canRead, checkVoter, joinLabels, proposerTrustAfter, PUBLIC_LABEL } from '../auth/policy.js';
 import { ConflictError, ForbiddenError, NotFoundError, RequestValidationError } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
 import type { Intelligence } from '../intelligence/intelligence.js';
@@ -79,6 +79,11 @@ export interface GovernanceDeps {
 export const GOVERNANCE_ACTOR: Caller = { id: 'governance', roles: ['admin'], trust_level: 100 };
 const AS_GOVERNANCE = { actor_id: GOVERNANCE_ACTOR.id };
 const REVIEW_ENTRY = 'review_proposal';
+/**
+ * Whom the reviewing overlay acts for: nobody, at the lowest label. It is given the proposal, which every
+ * reader sees, so what it returns (kept with the proposal and shown to every reader) may carry no more.
+ */
+const REVIEWER: Caller = { id: 'governance:review', roles: [], trust_level: PUBLIC_LABEL };
 /** How much a proposer's trust moves when its proposal passes or is rejected, and the lowest it goes. */
 export const PROPOSER_TRUST_STEP = 2;
 export const PROPOSER_TRUST_FLOOR = 40;
@@ -357,7 +362,7 @@ export class Governance {
           function: REVIEW_ENTRY,
           args: { proposal: { title, description, kind, action }, rules: settings.rules, ...(currentTrust === undefined ? {} : { current_trust: currentTrust }) },
         },
-        GOVERNANCE_ACTOR,
+        REVIEWER,
       );
       review = {
         reviewer: `${reviewer.name}@${reviewer.version}`,
@@ -384,6 +389,13 @@ export class Governance {
     };
     const analysis = { at: new Date().toISOString(), review, opinion };
     await this.deps.store.setProposalAnalysis(id, analysis);
+    await this.deps.store.appendAudit({
+      actor_id: caller.id,
+      action: 'proposal.analyse',
+      entity_type: 'proposal',
+      entity_id: id,
+      details: { replaced: proposal.analysis !== null, reviewer: review.reviewer ?? null },
+    });
     return this.analysisFor(caller, analysis);
   }
 
@@ -391,6 +403,7 @@ export class Governance {
   analysisFor(caller: Caller, analysis: JsonObject): JsonObject {
     const opinion = analysis.opinion as { trust_level: number } | undefined;
     if (!opinion || canRead(caller.trust_level, opinion)) return analysis;
-    return { ...analysis, opinion: { advisory: true, redacted: true, trust_level: opinion.trust_level } };
+    // Redacted: not even the level it cites (a hidden trust number is itself something learnt).
+    return { ...analysis, opinion: { advisory: true, redacted: true } };
   }
 }

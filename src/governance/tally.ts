@@ -1,4 +1,4 @@
-import { eligibleVoter } from '../auth/policy.js';
+import { eligibleVoter, voteWeight } from '../auth/policy.js';
 import type { Delegation, UserRecord, Vote, VoteChoice } from '../store/graph-store.js';
 
 export { VOTER_TRUST } from '../auth/policy.js';
@@ -34,7 +34,7 @@ export interface Tally {
 }
 
 /**
- * Counts a proposal's votes. A direct vote weighs the voter's trust when it voted. An eligible user who did
+ * Counts a proposal's votes. A direct vote weighs the lower of the voter's trust when it voted and at the count. An eligible user who did
  * not vote lends its current trust along its delegation chain to the first user on it who did (a chain
  * that loops, or ends with no vote, counts for nothing); each delegator is counted once, and a direct
  * vote always overrides the voter's own delegation. No quorum: `expired`; quorum and more than
@@ -45,7 +45,8 @@ export function tally(users: readonly UserRecord[], votes: readonly Vote[], dele
   const eligible = [...active.values()].filter((u) => eligibleVoter(u));
   const direct = new Map(votes.filter((v) => active.has(v.voter_id)).map((v) => [v.voter_id, v]));
   const delegateOf = new Map(delegations.map((d) => [d.delegator_id, d.delegate_id]));
-  const counted: CountedVote[] = [...direct.values()].map((v) => ({ voter_id: v.voter_id, choice: v.choice, weight: v.weight }));
+  // A direct vote weighs the lower of the voter's trust when it voted and now: a voter demoted since counts less.
+  const counted: CountedVote[] = [...direct.values()].map((v) => ({ voter_id: v.voter_id, choice: v.choice, weight: voteWeight(v.weight, active.get(v.voter_id) ?? null) }));
   for (const user of eligible) {
     if (direct.has(user.id)) continue;
     const path = [user.id];

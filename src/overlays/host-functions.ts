@@ -2,9 +2,9 @@ import { z } from 'zod';
 import { ForgeError, RequestValidationError } from '../errors.js';
 import { cascadeEventId, type EventBus } from '../events/bus.js';
 import type { CapsuleService } from '../services/capsules.js';
-import { actingFor, canRead, emittedCapsuleTrust, emittedEventLabel, joinLabels, WriteDownError } from '../auth/policy.js';
+import { actingFor, emittedCapsuleTrust, emittedEventLabel, joinLabels, WriteDownError } from '../auth/policy.js';
 import { CreateCapsuleBody } from '../producers/api-schemas.js';
-import { CAPSULE_TYPES, type Caller, type GraphStore, type OverlayRecord } from '../store/graph-store.js';
+import { CAPSULE_TYPES, type Caller, type OverlayRecord } from '../store/graph-store.js';
 import { HOST_ERROR, type Capability, type HostCallFunction } from './abi.js';
 import type { InvocationContext } from './executor.js';
 import type { HostHandlers } from './runtime.js';
@@ -17,8 +17,7 @@ const ConfigRequest = z.object({ key: z.string().min(1).max(64) });
 const EventRequest = z.object({ type: z.string().min(1).max(100), payload: z.unknown().optional() });
 
 export interface HostFunctionDeps {
-  readonly store: Pick<GraphStore, 'getCapsule'>;
-  readonly capsules: Pick<CapsuleService, 'search' | 'create'>;
+  readonly capsules: Pick<CapsuleService, 'get' | 'search' | 'create'>;
   /** Where `event_publish` goes: validated against the kind's schema, persisted, delivered to subscribers. */
   readonly events: Pick<EventBus, 'publish'>;
   /**
@@ -53,13 +52,13 @@ const outside = (types: string[] | null, type: string) => types !== null && !typ
  * checked here, the grants themselves in the overlay thread.
  */
 export function createHostHandlers(deps: HostFunctionDeps): HostHandlers<InvocationContext> {
-  const { store, capsules, events, publishLimit } = deps;
+  const { capsules, events, publishLimit } = deps;
   const handlers: Record<HostCallFunction, Handler> = {
     async capsule_read(request, context) {
       const { overlay, caller, reads } = context;
       const { id } = ReadRequest.parse(request);
-      const capsule = await store.getCapsule(id);
-      if (!capsule || !canRead(actorOf(overlay, caller).trust_level, capsule)) return fail('not_found', `capsule ${id} not found`);
+      // Read through the trust rules, as the overlay acting for its caller (NotFoundError above it).
+      const capsule = await capsules.get(actorOf(overlay, caller), id);
       reads.set(capsule.id, capsule.trust_level);
       context.label = joinLabels(context.label, capsule.trust_level);
       return { reply: { ok: true, capsule } };

@@ -7,6 +7,16 @@ import { canReadEvent } from '../auth/policy.js';
 import { ForgeError } from '../errors.js';
 import type { ForgeEvent, GraphStore } from '../store/graph-store.js';
 
+/** The host of an Origin header, or null when it names none (`null`) or is not an http(s) URL. */
+function originHost(origin: string): string | null {
+  try {
+    const url = new URL(origin);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.host : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Where the live event stream is served. */
 export const EVENT_STREAM_PATH = '/ws/events';
 /** A client that lets this much go unread is closed (1013) rather than buffered without end. */
@@ -102,10 +112,15 @@ export class EventStream {
       .replace(/^\[|\]$/g, '')
       .toLowerCase();
     if (this.deps.allowedHosts && !this.deps.allowedHosts.includes(host)) return refuse(socket, 421, `not served for host ${host}`);
-    // A browser's session cookie is sent with cross-site WebSocket requests too: those need a same-origin Origin.
+    // A browser's session cookie is sent with cross-site WebSocket requests too: those need a same-origin
+    // Origin. An Origin that names no origin (`null`, from a sandboxed frame or a file) or is not a URL is refused.
     const origin = req.headers.origin;
-    if (!req.headers.authorization && !bearerFromProtocols(req.headers['sec-websocket-protocol']) && origin && new URL(origin).host !== req.headers.host)
-      return refuse(socket, 403, `origin ${origin} may not open this stream`);
+    if (origin !== undefined) {
+      const host = originHost(origin);
+      if (host === null) return refuse(socket, 403, `origin ${origin.slice(0, 100)} is not an origin that may open this stream`);
+      if (!req.headers.authorization && !bearerFromProtocols(req.headers['sec-websocket-protocol']) && host !== req.headers.host)
+        return refuse(socket, 403, `origin ${origin} may not open this stream`);
+    }
     const principal = await this.deps.authenticate(req);
     if (!principal) return refuse(socket, 401, 'this stream needs a credential: send Authorization: Bearer forge_…', 'WWW-Authenticate: Bearer\r\n');
     if (!allows(principal.role, 'event:read')) return refuse(socket, 403, `event:read needs the reader role or above; you are ${principal.role}`);

@@ -19,7 +19,7 @@ import { loginRouter } from './http/login.js';
 import { authRouter } from './http/auth.js';
 import type { TokenService } from '../auth/tokens.js';
 import { OidcVerifier } from '../auth/oidc.js';
-import { hostAllowList, jsonBodiesOnly, jsonDepthGuard } from './http/browser-safety.js';
+import { hostAllowList, jsonBodiesOnly, jsonDepthGuard, wellEncodedPaths } from './http/browser-safety.js';
 import type { UserService } from '../services/users.js';
 import { usersRouter } from './http/users.js';
 import { adminRouter } from './http/admin.js';
@@ -30,6 +30,7 @@ import type { EventQueries } from '../events/cascades.js';
 import type { EventBus } from '../events/bus.js';
 import type { Governance } from '../governance/governance.js';
 import type { GovernanceGate } from '../governance/gate.js';
+import type { AuditLogReader } from '../services/audit-log.js';
 import { overlaysRouter } from './http/overlays.js';
 import { eventsRouter } from './http/events.js';
 import { bearerFromProtocols, EVENT_STREAM_PATH, EventStream } from './event-stream.js';
@@ -56,6 +57,7 @@ export interface IngressServices {
   readonly tokens: TokenService;
   readonly metrics: { readonly registry: Registry };
   readonly audit: Pick<AuditCheckpoints, 'verify'>;
+  readonly auditLog: Pick<AuditLogReader, 'read'>;
   readonly eventLog: EventQueries;
   readonly events: Pick<EventBus, 'replay'>;
   readonly governance: Governance;
@@ -85,6 +87,7 @@ export function createIngressApp(services: IngressServices): express.Express {
     );
   }
   app.use(hostAllowList(config.allowedHosts));
+  app.use(wellEncodedPaths());
   app.use(jsonBodiesOnly());
   // Identity comes from the credential only: a principal (or null for an anonymous caller) before any
   // router runs; each route then authorises it from the table.
@@ -127,9 +130,9 @@ export function createIngressApp(services: IngressServices): express.Express {
   v2.use(capsulesRouter({ capsules: services.capsules }));
   v2.use(overlaysRouter({ ...overlays, maxWasmBytes: config.overlayMaxWasmBytes, events: services.eventLog }));
   v2.use(eventsRouter({ events: services.eventLog, bus: services.events }));
-  v2.use(governanceRouter({ governance: services.governance }));
+  v2.use(governanceRouter({ governance: services.governance, limits: fleet.rateLimits }));
   v2.use(deadLettersRouter({ dlq: services.dlq }));
-  v2.use(systemRouter({ fleet, store, queues, registry: overlays.registry, health: overlays.health, counters: fleet.requests, audit: store, auditVerifier: services.audit }));
+  v2.use(systemRouter({ fleet, store, queues, registry: overlays.registry, health: overlays.health, counters: fleet.requests, audit: services.auditLog, auditVerifier: services.audit }));
   app.use('/v2', v2);
 
   // The live event stream: a WebSocket upgrade on the server (see `listen`); a plain GET is told to upgrade.

@@ -1,3 +1,4 @@
+import { checkHolds } from '../auth/policy.js';
 import { randomUUID } from 'node:crypto';
 import type { FlowProducer } from 'bullmq';
 import type { ForgeQueues } from '../flows/queues.js';
@@ -52,7 +53,10 @@ export class RequestService {
     this.recorded = deps.recorded ?? (() => undefined);
   }
 
+  /** @throws PermissionDeniedError when `save_as_capsule` is asked by a caller who may not write capsules */
   async submit(caller: Caller, input: SubmitInput, options: SubmitOptions = {}): Promise<{ record: RequestRecord; created: boolean }> {
+    // Saving the answer writes a capsule: that needs capsule:write, like any other write.
+    if (input.save_as_capsule) checkHolds(caller, 'capsule:write', 'save_as_capsule (saving the answer as a capsule)');
     const id = uuidV7();
     const { record, created } = await this.store.createRequest({
       id,

@@ -1,4 +1,4 @@
-import { canRead, checkVersionWriter, derivedTrust, readCeiling, versionTrust } from '../auth/policy.js';
+import { canRead, checkVersionWriter, derivedTrust, readCeiling, versionTrust, visibleReference } from '../auth/policy.js';
 import { NotFoundError } from '../errors.js';
 import type { AnswerCache } from '../fleet/fleet-state.js';
 import { embeddingModelOf, type Embedder } from '../search/embedder.js';
@@ -91,15 +91,59 @@ export class CapsuleService {
   }
 
   /** @throws NotFoundError when absent or above the caller's clearance (the two are indistinguishable). */
-  async get(caller: Caller, id: string): Promise<Capsule> {
+  private async visible(caller: Caller, id: string): Promise<Capsule> {
     const capsule = await this.store.getCapsule(id);
     if (!capsule || !canRead(caller.trust_level, capsule)) throw new NotFoundError('capsule', id);
     return capsule;
   }
 
+  /**
+   * Capsules as `caller` sees them: a pointer to another capsule it may not read (the previous version of a
+   * declassified capsule, a newer version raised above it) reads `null`, never an id.
+   */
+  async shown<T extends Capsule>(caller: Caller, capsules: readonly T[]): Promise<T[]> {
+    const refs = [...new Set(capsules.flatMap((c) => [c.parent_id, c.superseded_by]).filter((r): r is string => r !== null))];
+    if (refs.length === 0) return [...capsules];
+    const targets = new Map((await this.store.getCapsules(refs)).map((c) => [c.id, c]));
+    return capsules.map((c) => {
+      const parent = visibleReference(caller.trust_level, targets.get(c.parent_id ?? ''), c.parent_id);
+      const next = visibleReference(caller.trust_level, targets.get(c.superseded_by ?? ''), c.superseded_by);
+      return parent === c.parent_id && next === c.superseded_by ? c : { ...c, parent_id: parent, superseded_by: next };
+    });
+  }
+
+  /** @throws NotFoundError when absent or above the caller's clearance (the two are indistinguishable). */
+  async get(caller: Caller, id: string): Promise<Capsule> {
+    const [shown] = await this.shown(caller, [await this.visible(caller, id)]);
+    return shown as Capsule;
+  }
+
   /** The capsules of `ids` the caller may read, in the order of `ids`; the rest are left out as if absent. */
   async readable(caller: Caller, ids: readonly string[]): Promise<Capsule[]> {
-    return (await this.store.getCapsules(ids)).filter((c) => canRead(caller.trust_level, c));
+    return this.shown(
+      caller,
+      (await this.store.getCapsules(ids)).filter((c) => canRead(caller.trust_level, c)),
+    );
+  }
+
+  /**
+   * The trust levels of a capsule's own sources: the capsules it was derived from, a version inheriting
+   * those of the versions before it (a previous version is not a source: a declassified capsule's hidden
+   * predecessor neither blocks its next version nor shows through a refusal).
+   */
+  private async ownSources(id: string): Promise<number[]> {
+    const sources: number[] = [];
+    const seen = new Set<string>();
+    for (let at: string | null = id; at !== null && !seen.has(at); ) {
+      seen.add(at);
+      const edges = await this.store.getLineage(at, { maxDepth: 1 });
+      at = null;
+      for (const e of edges) {
+        if (e.edge.changes.from_version !== undefined) at = e.capsule.id;
+        else sources.push(e.capsule.trust_level);
+      }
+    }
+    return sources;
   }
 
   /**
@@ -108,7 +152,7 @@ export class CapsuleService {
    */
   async create(caller: Caller, input: CreateCapsuleInput): Promise<Capsule> {
     const sources: number[] = [];
-    for (const parent of input.derived_from ?? []) sources.push((await this.get(caller, parent.parent_id)).trust_level);
+    for (const parent of input.derived_from ?? []) sources.push((await this.visible(caller, parent.parent_id)).trust_level);
     const trust = derivedTrust({ ...(input.trust_level === undefined ? {} : { requested: input.trust_level }), fallback: caller.trust_level, sources, writer: caller.trust_level });
     const capsule = await this.store.createCapsule(
       {
@@ -125,11 +169,12 @@ export class CapsuleService {
       },
       { actor_id: caller.id },
     );
-    return this.changed(capsule);
+    return this.changed((await this.shown(caller, [capsule]))[0] as Capsule);
   }
 
   async list(caller: Caller, filter: CapsuleFilter, page: { limit: number; cursor?: string | null }): Promise<Page<Capsule>> {
-    return this.store.listCapsules({ ...filter, max_trust: readCeiling(caller, filter.max_trust) }, page);
+    const listed = await this.store.listCapsules({ ...filter, max_trust: readCeiling(caller, filter.max_trust) }, page);
+    return { ...listed, items: await this.shown(caller, listed.items) };
   }
 
   /**
@@ -138,9 +183,9 @@ export class CapsuleService {
    * @throws NotFoundError, ForbiddenError, TrustFlowError
    */
   async update(caller: Caller, id: string, input: UpdateCapsuleInput): Promise<Capsule> {
-    const current = await this.get(caller, id);
+    const current = await this.visible(caller, id);
     checkVersionWriter(caller, current);
-    const sources = (await this.store.getLineage(id, { maxDepth: 1 })).map((e) => e.capsule.trust_level);
+    const sources = await this.ownSources(id);
     const trust = versionTrust(caller, current, input.trust_level, sources, input.reason);
     const next = await this.store.updateCapsule(
       id,
@@ -152,17 +197,17 @@ export class CapsuleService {
       },
       { actor_id: caller.id },
     );
-    return this.changed(next);
+    return this.changed((await this.shown(caller, [next]))[0] as Capsule);
   }
 
   async archive(caller: Caller, id: string): Promise<Capsule> {
-    await this.get(caller, id);
-    return this.changed(await this.store.archiveCapsule(id, { actor_id: caller.id }));
+    await this.visible(caller, id);
+    return this.changed((await this.shown(caller, [await this.store.archiveCapsule(id, { actor_id: caller.id })]))[0] as Capsule);
   }
 
   /** A fork: at least its source's trust, at most the writer's. @throws NotFoundError, TrustFlowError */
   async fork(caller: Caller, id: string, input: ForkCapsuleInput): Promise<Capsule> {
-    const source = await this.get(caller, id);
+    const source = await this.visible(caller, id);
     const trust = derivedTrust({
       ...(input.trust_level === undefined ? {} : { requested: input.trust_level }),
       fallback: source.trust_level,
@@ -179,18 +224,23 @@ export class CapsuleService {
       },
       { actor_id: caller.id },
     );
-    return this.changed(fork);
+    return this.changed((await this.shown(caller, [fork]))[0] as Capsule);
   }
 
   /** Hidden capsules leave nothing but their count: no id, no trust, no edge. */
-  private redact(caller: Caller, entries: LineageEntry[]): VisibleLineage {
+  private async redact(caller: Caller, entries: LineageEntry[]): Promise<VisibleLineage> {
     const { maxDepth, maxNodes } = DEFAULT_LINEAGE_LIMITS;
     const truncated = entries.length > maxNodes || entries.some((e) => e.depth > maxDepth);
     const within = entries.filter((e) => e.depth <= maxDepth).slice(0, maxNodes);
     const hidden = new Set(within.filter((e) => !canRead(caller.trust_level, e.capsule)).map((e) => e.capsule.id));
     const shown = (id: string) => (hidden.has(id) ? null : id);
+    const kept = within.filter((e) => !hidden.has(e.capsule.id));
+    const capsules = await this.shown(
+      caller,
+      kept.map((e) => e.capsule),
+    );
     return {
-      entries: within.filter((e) => !hidden.has(e.capsule.id)).map((e) => ({ ...e, edge: { ...e.edge, child_id: shown(e.edge.child_id), parent_id: shown(e.edge.parent_id) } })),
+      entries: kept.map((e, i) => ({ ...e, capsule: capsules[i] as Capsule, edge: { ...e.edge, child_id: shown(e.edge.child_id), parent_id: shown(e.edge.parent_id) } })),
       redacted: hidden.size,
       truncated,
     };
@@ -198,17 +248,17 @@ export class CapsuleService {
 
   /** Ancestors, breadth-first, bounded (one level and one capsule more than shown, to tell truncation). */
   async lineage(caller: Caller, id: string): Promise<VisibleLineage> {
-    await this.get(caller, id);
+    await this.visible(caller, id);
     return this.redact(caller, await this.store.getLineage(id, { maxDepth: DEFAULT_LINEAGE_LIMITS.maxDepth + 1, maxNodes: DEFAULT_LINEAGE_LIMITS.maxNodes + 1 }));
   }
 
   async descendants(caller: Caller, id: string): Promise<VisibleLineage> {
-    await this.get(caller, id);
+    await this.visible(caller, id);
     return this.redact(caller, await this.store.getDescendants(id, { maxDepth: DEFAULT_LINEAGE_LIMITS.maxDepth + 1, maxNodes: DEFAULT_LINEAGE_LIMITS.maxNodes + 1 }));
   }
 
   async search(caller: Caller, input: SearchInput): Promise<SearchHit[]> {
-    return this.store.searchCapsules({
+    const hits = await this.store.searchCapsules({
       text: input.q,
       ...(await this.embed(input.q)),
       limit: input.limit,
@@ -219,5 +269,10 @@ export class CapsuleService {
         ...(input.tag === undefined ? {} : { tag: input.tag }),
       },
     });
+    const capsules = await this.shown(
+      caller,
+      hits.map((h) => h.capsule),
+    );
+    return hits.map((h, i) => ({ ...h, capsule: capsules[i] as Capsule }));
   }
 }

@@ -640,8 +640,11 @@ export interface GraphStore {
   markDelivered(eventId: string, subscriber: string, link?: CascadeLink): Promise<boolean>;
   /** A cascade's links (delivered and stopped), in the order they were recorded. */
   listCascadeLinks(cascadeId: string): Promise<CascadeLink[]>;
-  /** The distinct subscribers the given sources' events were delivered to (one step of "what does it reach"). */
-  triggeredTargets(sources: readonly string[]): Promise<Array<{ source: string; target: string; links: number }>>;
+  /**
+   * The distinct subscribers the given sources' events were delivered to (one step of "what does it
+   * reach"), counting only deliveries of events at or below `maxTrust`.
+   */
+  triggeredTargets(sources: readonly string[], maxTrust: number): Promise<Array<{ source: string; target: string; links: number }>>;
   /** Whether `subscriber` has handled `eventId` (a redelivery to skip). */
   wasDelivered(eventId: string, subscriber: string): Promise<boolean>;
   listAudit(options: { limit: number; before_seq?: number; entity_id?: string; action?: string }): Promise<AuditEntry[]>;

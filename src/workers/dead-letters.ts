@@ -1,6 +1,7 @@
 import type { FlowProducer, Job, Queue } from 'bullmq';
 import type { ForgeQueues } from '../flows/queues.js';
 import type { ForgeConfig, Phase } from '../config/index.js';
+import { mayObserve } from '../auth/policy.js';
 import { NotFoundError } from '../errors.js';
 import { EVENT_QUEUE, EventDeliveryJob, type EventBus } from '../events/bus.js';
 import { buildRequestFlow, phaseJobId, phaseJobOptions, QUEUE_OF, requestJobData, type DeadLetter } from '../flows/request-flow.js';
@@ -31,6 +32,8 @@ export interface RetryOutcome {
 
 /** How many letters one list/retry/purge call looks at, at most. */
 const SCAN_LIMIT = 10_000;
+/** The label of a letter whose request or event cannot be found: only CORE sees it. */
+const CORE_LABEL = 100;
 
 /**
  * Operator access to the dead-letter queue: list and filter, show, re-drive, purge. A re-driven job runs
@@ -65,6 +68,26 @@ export class DeadLetterService {
     return jobs.filter((j): j is Job<DeadLetter> => j !== undefined);
   }
 
+  /**
+   * A letter's label: its job data carries what its request (or event) carries, so it is labelled as that
+   * request's caller (or that event). A letter that names neither, or whose record is gone, is CORE's.
+   */
+  private async label(letter: DeadLetter): Promise<number> {
+    if (letter.queue === EVENT_QUEUE) {
+      const delivery = EventDeliveryJob.safeParse(letter.data);
+      const event = delivery.success ? await this.deps.store.getEvent(delivery.data.event_id) : null;
+      return event ? event.trust_level : CORE_LABEL;
+    }
+    const record = letter.request_id ? await this.deps.store.getRequest(letter.request_id) : null;
+    return record ? record.caller.trust_level : CORE_LABEL;
+  }
+
+  /** The letters `caller` may see: those labelled at or below its trust. */
+  private async visible(caller: Caller, jobs: ReadonlyArray<Job<DeadLetter>>): Promise<Array<Job<DeadLetter>>> {
+    const labels = await Promise.all(jobs.map((j) => this.label(j.data)));
+    return jobs.filter((_, i) => mayObserve(caller.trust_level, labels[i] as number));
+  }
+
   private matches(letter: DeadLetter, filter: DeadLetterFilter): boolean {
     if (filter.queue && letter.queue !== filter.queue) return false;
     if (filter.request_id && letter.request_id !== filter.request_id) return false;
@@ -74,23 +97,24 @@ export class DeadLetterService {
     return true;
   }
 
-  async list(filter: DeadLetterFilter, page: { limit: number; offset: number }): Promise<{ items: DeadLetterView[]; total: number }> {
-    const matching = (await this.all()).filter((j) => this.matches(j.data, filter)).sort((a, b) => (a.data.failed_at < b.data.failed_at ? 1 : -1));
+  async list(caller: Caller, filter: DeadLetterFilter, page: { limit: number; offset: number }): Promise<{ items: DeadLetterView[]; total: number }> {
+    const matching = (await this.visible(caller, (await this.all()).filter((j) => this.matches(j.data, filter)))).sort((a, b) => (a.data.failed_at < b.data.failed_at ? 1 : -1));
     return { items: matching.slice(page.offset, page.offset + page.limit).map((j) => this.view(j)), total: matching.length };
   }
 
-  private async job(id: string): Promise<Job<DeadLetter>> {
+  /** A letter `caller` may see; one above it does not exist for it. @throws NotFoundError */
+  private async job(caller: Caller, id: string): Promise<Job<DeadLetter>> {
     const job = (await this.deps.deadLetters.getJob(id)) as Job<DeadLetter> | undefined;
-    if (!job) throw new NotFoundError('dead letter', id);
+    if (!job || !mayObserve(caller.trust_level, await this.label(job.data))) throw new NotFoundError('dead letter', id);
     return job;
   }
 
-  async show(id: string): Promise<DeadLetterView> {
-    return this.view(await this.job(id));
+  async show(caller: Caller, id: string): Promise<DeadLetterView> {
+    return this.view(await this.job(caller, id));
   }
 
   async retry(caller: Caller, id: string): Promise<RetryOutcome> {
-    const job = await this.job(id);
+    const job = await this.job(caller, id);
     const outcome = await this.redrive(caller, job.data);
     await job.remove();
     return { id, ...outcome };
@@ -99,7 +123,7 @@ export class DeadLetterService {
   async retryAll(caller: Caller, filter: DeadLetterFilter): Promise<RetryOutcome[]> {
     const outcomes: RetryOutcome[] = [];
     const redriven = new Set<string>();
-    for (const job of (await this.all()).filter((j) => this.matches(j.data, filter))) {
+    for (const job of await this.visible(caller, (await this.all()).filter((j) => this.matches(j.data, filter)))) {
       // One request's several letters (e.g. context and analysis) need one re-drive.
       const key = job.data.request_id && !['metrics', 'storage'].includes(job.data.queue) ? `flow:${job.data.request_id}` : `job:${job.id}`;
       if (redriven.has(key)) {
@@ -116,7 +140,7 @@ export class DeadLetterService {
   /** Removes every matching letter; one audit entry names the actor, the filter and what went. */
   async purge(caller: Caller, filter: DeadLetterFilter): Promise<number> {
     const removed: Array<{ id: string; request_id: string | null; queue: string }> = [];
-    for (const job of (await this.all()).filter((j) => this.matches(j.data, filter))) {
+    for (const job of await this.visible(caller, (await this.all()).filter((j) => this.matches(j.data, filter)))) {
       await job.remove();
       removed.push({ id: String(job.id), request_id: job.data.request_id, queue: job.data.queue });
     }
@@ -131,7 +155,7 @@ export class DeadLetterService {
   }
 
   async remove(caller: Caller, id: string): Promise<void> {
-    const job = await this.job(id);
+    const job = await this.job(caller, id);
     await job.remove();
     await this.deps.store.appendAudit({
       actor_id: caller.id,

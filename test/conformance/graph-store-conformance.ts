@@ -304,9 +304,11 @@ export function describeGraphStoreConformance(name: string, factory: () => Promi
       expect(links[0]).toMatchObject({ target_id: 'b1', trust_level: 40, hop: 0, kind: 'custom.step' });
       expect(await store.listCascadeLinks('none')).toEqual([]);
       // One step of reach: only delivered links count.
-      expect(await store.triggeredTargets(['overlay:a'])).toEqual([{ source: 'overlay:a', target: 'overlay:b', links: 1 }]);
-      expect(await store.triggeredTargets(['overlay:b', 'overlay:x'])).toEqual([{ source: 'overlay:b', target: 'overlay:c', links: 1 }]);
-      expect(await store.triggeredTargets([])).toEqual([]);
+      expect(await store.triggeredTargets(['overlay:a'], 100)).toEqual([{ source: 'overlay:a', target: 'overlay:b', links: 1 }]);
+      expect(await store.triggeredTargets(['overlay:b', 'overlay:x'], 100)).toEqual([{ source: 'overlay:b', target: 'overlay:c', links: 1 }]);
+      expect(await store.triggeredTargets([], 100)).toEqual([]);
+      // Only deliveries of events the reader may see count (these are at 40).
+      expect(await store.triggeredTargets(['overlay:a'], 39)).toEqual([]);
     });
 
     it('keeps proposals with conditional transitions, one vote per voter (changeable while voting), delegations and settings, all audited', async () => {

@@ -72,6 +72,9 @@ export interface ServedForge extends TestForge {
 
 const SYSTEM = { id: 'system', roles: ['admin'], trust_level: 100 } as const;
 
+/** A reader who may see everything (CORE trust): for looking at a test's own dead letters and the like. */
+export const CORE_READER = { id: 'core-reader', roles: ['admin'], trust_level: 100 } as const;
+
 /** Test set-up acts as an admin in a declared emergency: users and overlays at or above the governance gate. */
 export const TEST_SETUP = { emergency: { reason: 'test set-up' } } as const;
 

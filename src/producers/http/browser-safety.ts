@@ -1,6 +1,6 @@
 import { jsonNestingBeyond } from '../../util/json-depth.js';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { MisdirectedRequestError, UnsupportedMediaTypeError } from '../../errors.js';
+import { MisdirectedRequestError, RequestValidationError, UnsupportedMediaTypeError } from '../../errors.js';
 
 /** The host name of a Host header, without port or IPv6 brackets, lower case. */
 function hostName(header: string): string {
@@ -15,6 +15,21 @@ export function hostAllowList(allowed: readonly string[] | null): RequestHandler
   return (req: Request, _res: Response, next: NextFunction) => {
     const host = req.get('host') ?? '';
     if (names && !names.has(hostName(host))) return next(new MisdirectedRequestError(host));
+    next();
+  };
+}
+
+/**
+ * A path with malformed percent-encoding (`/v2/capsules/%zz`) is the client's error on every route: 400,
+ * before a router tries to decode it.
+ */
+export function wellEncodedPaths(): RequestHandler {
+  return (req: Request, _res: Response, next: NextFunction) => {
+    try {
+      decodeURIComponent(req.path);
+    } catch {
+      return next(new RequestValidationError('path', [{ code: 'custom', path: [], message: `the path ${req.path.slice(0, 200)} has malformed percent-encoding` }]));
+    }
     next();
   };
 }

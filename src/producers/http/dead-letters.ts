@@ -10,7 +10,7 @@ export function deadLettersRouter({ dlq }: { dlq: DeadLetterService }): Router {
   const r = guardedRouter('/v2');
   r.get('/dead-letters', async (req, res) => {
     const { limit, offset, ...filter } = parse(DeadLetterQuery, req.query, 'query');
-    res.json(await dlq.list(filter, { limit, offset }));
+    res.json(await dlq.list(callerOf(res), filter, { limit, offset }));
   });
 
   r.post('/dead-letters/retry', async (req, res) => {
@@ -25,7 +25,7 @@ export function deadLettersRouter({ dlq }: { dlq: DeadLetterService }): Router {
   });
 
   r.get('/dead-letters/:id', async (req, res) => {
-    res.json(await dlq.show(req.params.id));
+    res.json(await dlq.show(callerOf(res), req.params.id));
   });
 
   r.post('/dead-letters/:id/retry', async (req, res) => {

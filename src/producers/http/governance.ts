@@ -2,12 +2,15 @@ import type { Router } from 'express';
 import type { Governance } from '../../governance/governance.js';
 import type { Caller, Proposal } from '../../store/graph-store.js';
 import { AnalysisQuery, DelegationBody, ListProposalsQuery, OpenProposalBody, ProposeBody, VoteBody } from '../api-schemas.js';
+import { checkHolds } from '../../auth/policy.js';
+import { RateLimitedError } from '../../errors.js';
+import { PROPOSAL_ANALYSIS_LIMIT, type RateLimits } from '../../fleet/fleet-state.js';
 import { callerOf } from './context.js';
 import { guardedRouter } from './guard.js';
 import { parse } from './errors.js';
 
 /** `/governance`: proposals, votes, delegation, analysis and the settings governance controls. */
-export function governanceRouter({ governance }: { governance: Governance }): Router {
+export function governanceRouter({ governance, limits }: { governance: Governance; limits: Pick<RateLimits, 'consume'> }): Router {
   const r = guardedRouter('/v2');
   // A proposal as a reader sees it: the advisory opinion only at or above the trust it cites.
   const view = (caller: Caller, p: Proposal) => ({ ...p, analysis: p.analysis ? governance.analysisFor(caller, p.analysis) : null });
@@ -48,7 +51,13 @@ export function governanceRouter({ governance }: { governance: Governance }): Ro
     const q = parse(AnalysisQuery, req.query, 'query');
     const caller = callerOf(res);
     const proposal = await governance.get(req.params.id);
-    res.json(proposal.analysis && !q.refresh ? governance.analysisFor(caller, proposal.analysis) : await governance.analyse(caller, proposal.id));
+    if (proposal.analysis && !q.refresh) return void res.json(governance.analysisFor(caller, proposal.analysis));
+    // A run costs a model call and an overlay run and replaces what everyone reads: re-running needs the
+    // contributor role, and every run is limited per caller and audited.
+    if (proposal.analysis) checkHolds(caller, 'governance:propose', 're-running a proposal’s analysis (refresh=true)');
+    const { allowed, retryAfterS } = await limits.consume('proposal-analysis', caller.id);
+    if (!allowed) throw new RateLimitedError('analyses of proposals', PROPOSAL_ANALYSIS_LIMIT.points, PROPOSAL_ANALYSIS_LIMIT.windowS, retryAfterS);
+    res.json(await governance.analyse(caller, proposal.id));
   });
 
   r.get('/governance/delegation', async (_req, res) => {

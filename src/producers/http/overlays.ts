@@ -75,7 +75,7 @@ export function overlaysRouter({ registry, executor, health, canaries, maxWasmBy
   r.get('/overlays/:id/affected', async (req, res) => {
     const { hops } = parse(AffectedQuery, req.query, 'query');
     const overlay = await registry.get(req.params.id);
-    const reached = await events.affected(`overlay:${overlay.name}`, hops);
+    const reached = await events.affected(callerOf(res), `overlay:${overlay.name}`, hops);
     res.json({ overlay: { id: overlay.id, name: overlay.name, version: overlay.version }, hops, reached });
   });
 

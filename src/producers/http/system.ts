@@ -5,14 +5,16 @@ import { PHASES } from '../../config/index.js';
 import type { RequestCounters } from '../../fleet/fleet-state.js';
 import { systemHealth, type SystemHealthDeps } from '../../services/system-health.js';
 import type { AuditCheckpoints } from '../../services/audit-checkpoints.js';
-import type { GraphStore } from '../../store/graph-store.js';
+import type { AuditLogReader } from '../../services/audit-log.js';
 import { AuditLogQuery } from '../api-schemas.js';
 import { parse } from './errors.js';
+import { callerOf } from './context.js';
 import { guardedRouter, principalOf } from './guard.js';
 
 export interface SystemRouterDeps extends SystemHealthDeps {
   readonly counters: Pick<RequestCounters, 'phaseTotals' | 'requestTotals'>;
-  readonly audit: Pick<GraphStore, 'listAudit'>;
+  /** The log through the labels: entries above the reader come back redacted. */
+  readonly audit: Pick<AuditLogReader, 'read'>;
   /** The chain recomputed and checked against its signed checkpoint (`?verify=true`). */
   readonly auditVerifier: Pick<AuditCheckpoints, 'verify'>;
 }
@@ -36,7 +38,7 @@ export function systemRouter(deps: SystemRouterDeps): Router {
 
   r.get('/system/audit-log', async (req, res) => {
     const q = parse(AuditLogQuery, req.query, 'query');
-    const entries = await deps.audit.listAudit({
+    const entries = await deps.audit.read(callerOf(res), {
       limit: q.limit,
       ...(q.before !== undefined ? { before_seq: q.before } : {}),
       ...(q.entity_id ? { entity_id: q.entity_id } : {}),

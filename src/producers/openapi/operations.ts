@@ -171,6 +171,7 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
     summary: 'Constitutional review and advisory opinion',
     query: A.AnalysisQuery,
     answers: { 200: json('The analysis, redacted below the trust it cites.', R.Analysis) },
+    errors: [403, 429],
   },
   'GET /v2/governance/delegation': { tag: 'governance', summary: 'Your delegation', answers: { 200: json('Whom you delegate to, and who delegates to you.', R.DelegationView) } },
   'PUT /v2/governance/delegation': {

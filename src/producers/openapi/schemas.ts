@@ -216,7 +216,7 @@ const Link = z.object({
   at: time,
 });
 type CascadeNodeShape =
-  { event: z.infer<typeof Event>; links: z.infer<typeof Link>[]; children: CascadeNodeShape[] } | { event: { id: string; hop: number; redacted: true }; hidden: number };
+  { event: z.infer<typeof Event>; links: z.infer<typeof Link>[]; children: CascadeNodeShape[] } | { event: { hop: number; redacted: true }; hidden: number };
 const CascadeNode: z.ZodType<CascadeNodeShape> = z
   .union([
     z.object({
@@ -226,7 +226,7 @@ const CascadeNode: z.ZodType<CascadeNodeShape> = z
         return z.array(CascadeNode);
       },
     }),
-    z.object({ event: z.object({ id: z.string(), hop: z.number().int(), redacted: z.literal(true) }), hidden: z.number().int() }),
+    z.object({ event: z.object({ hop: z.number().int(), redacted: z.literal(true) }), hidden: z.number().int() }),
   ])
   .meta({ id: 'CascadeNode' });
 
@@ -369,18 +369,24 @@ export const PipelineMetrics = z
 export const AuditLog = z
   .object({
     entries: z.array(
-      z.object({
-        seq: z.number().int(),
-        id: z.string(),
-        at: time,
-        actor_id: z.string(),
-        action: z.string(),
-        entity_type: z.string(),
-        entity_id: z.string(),
-        details: json,
-        hash: z.string(),
-        prev_hash: z.string(),
-      }),
+      z.union([
+        z.object({
+          seq: z.number().int(),
+          id: z.string(),
+          at: time,
+          actor_id: z.string(),
+          action: z.string(),
+          entity_type: z.string(),
+          entity_id: z.string(),
+          details: json,
+          hash: z.string(),
+          prev_hash: z.string(),
+          label: z.number().int().min(0).max(100).meta({ description: 'The trust level of what the entry describes.' }),
+        }),
+        z
+          .object({ seq: z.number().int(), id: z.string(), at: time, hash: z.string(), prev_hash: z.string(), redacted: z.literal(true) })
+          .meta({ description: 'An entry describing something above the reader’s trust: its place in the chain only.' }),
+      ]),
     ),
     next_before: z.number().int().nullable(),
     verification: json.optional(),

@@ -317,9 +317,9 @@ export const CYPHER = {
     ['cascade_id'],
   ),
   triggeredTargets: q(
-    `MATCH (s:Subscriber)-[l:TRIGGERED]->(t:Subscriber) WHERE s.key IN $sources AND l.outcome = 'delivered'
+    `MATCH (s:Subscriber)-[l:TRIGGERED]->(t:Subscriber) WHERE s.key IN $sources AND l.outcome = 'delivered' AND l.trust_level <= $max_trust
      RETURN s.key AS source, t.key AS target, count(l) AS links ORDER BY source, target`,
-    ['sources'],
+    ['sources', 'max_trust'],
   ),
 
   stats: q('RETURN COUNT { (c:Capsule) } AS capsules, COUNT { (r:Request) } AS requests, COUNT { (a:Audit) } AS audit_entries', []),

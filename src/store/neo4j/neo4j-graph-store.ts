@@ -1151,9 +1151,9 @@ export class Neo4jGraphStore implements GraphStore {
     });
   }
 
-  async triggeredTargets(sources: readonly string[]): Promise<Array<{ source: string; target: string; links: number }>> {
+  async triggeredTargets(sources: readonly string[], maxTrust: number): Promise<Array<{ source: string; target: string; links: number }>> {
     if (sources.length === 0) return [];
-    const result = await this.read((tx) => Neo4jGraphStore.run(tx, CYPHER.triggeredTargets, { sources: [...sources] }));
+    const result = await this.read((tx) => Neo4jGraphStore.run(tx, CYPHER.triggeredTargets, { sources: [...sources], max_trust: maxTrust }));
     return result.records.map((r) => ({ source: r.get('source') as string, target: r.get('target') as string, links: r.get('links') as number }));
   }
 

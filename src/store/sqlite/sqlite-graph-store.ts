@@ -1398,12 +1398,12 @@ export class SqliteGraphStore implements GraphStore {
     ).all(cascadeId);
   }
 
-  async triggeredTargets(sources: readonly string[]): Promise<Array<{ source: string; target: string; links: number }>> {
+  async triggeredTargets(sources: readonly string[], maxTrust: number): Promise<Array<{ source: string; target: string; links: number }>> {
     if (sources.length === 0) return [];
     return this.stmt<unknown[], { source: string; target: string; links: number }>(
       `SELECT source, target, count(*) AS links FROM cascade_links
-         WHERE outcome = 'delivered' AND source IN (SELECT value FROM json_each(?)) GROUP BY source, target ORDER BY source, target`,
-    ).all(JSON.stringify(sources));
+         WHERE outcome = 'delivered' AND trust_level <= ? AND source IN (SELECT value FROM json_each(?)) GROUP BY source, target ORDER BY source, target`,
+    ).all(maxTrust, JSON.stringify(sources));
   }
 
   async wasDelivered(eventId: string, subscriber: string): Promise<boolean> {
