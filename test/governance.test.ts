@@ -309,8 +309,10 @@ describe('analysis', () => {
     const stored = (await forge.governance.get(proposal.id)).analysis as Record<string, unknown>;
     expect(forge.governance.analysisFor({ id: 'low', roles: ['reader'], trust_level: 60 }, stored)).toMatchObject({
       review: { compliant: false },
-      opinion: { redacted: true, trust_level: 80 },
+      opinion: { advisory: true, redacted: true },
     });
+    // Not even the level it cites: a hidden trust number is itself something learnt.
+    expect((forge.governance.analysisFor({ id: 'low', roles: ['reader'], trust_level: 60 }, stored).opinion as object)).not.toHaveProperty('trust_level');
     expect(JSON.stringify(forge.governance.analysisFor({ id: 'low', roles: ['reader'], trust_level: 60 }, stored))).not.toContain('incident rota');
   }, 30_000);
 });

@@ -214,6 +214,8 @@ describe('every route × status, validated against the document', () => {
       ),
     ).toBe('true');
     await expectStatus(202, 'POST', '/v2/requests', { body: { query: 'a second question' } });
+    // Saving the answer writes a capsule: a reader may not.
+    await expectStatus(403, 'POST', '/v2/requests', { body: { query: 'a third question', save_as_capsule: true }, key: reader.apiKey });
     const done = await expectStatus(200, 'GET', '/v2/requests/:id', { params: { id: String(asked.body.id) }, query: 'wait=20000' });
     expect(done.body.status).toBe('completed');
     await expectStatus(404, 'GET', '/v2/requests/:id', { params: { id: String(asked.body.id) }, key: reader.apiKey });
@@ -273,6 +275,12 @@ describe('every route × status, validated against the document', () => {
     await expectStatus(404, 'POST', '/v2/overlays/:id/recover');
     await expectStatus(201, 'POST', '/v2/overlays/:id/canary', { params: { id: stableId }, body: { candidate_id: String(candidate.body.id), min_requests: 1000 } });
     await expectStatus(409, 'POST', '/v2/overlays/:id/canary', { params: { id: stableId }, body: { candidate_id: stableId } });
+    // Only an admin may declare an emergency at the governance gate.
+    await expectStatus(403, 'POST', '/v2/overlays/:id/canary', {
+      params: { id: stableId },
+      body: { candidate_id: String(candidate.body.id), emergency: { reason: 'an operator may not declare one' } },
+      key: (await createUserWithKey(forge, 'contract-canary-op', 'operator', 100)).apiKey,
+    });
     await expectStatus(404, 'POST', '/v2/overlays/:id/canary', { body: { candidate_id: stableId } });
     await expectStatus(200, 'GET', '/v2/overlays/:id/canary', { params: { id: stableId } });
     await expectStatus(404, 'GET', '/v2/overlays/:id/canary');
@@ -302,6 +310,10 @@ describe('every route × status, validated against the document', () => {
     await expectStatus(200, 'GET', '/v2/governance/proposals/:id/votes', { params: { id: proposalId } });
     await expectStatus(404, 'GET', '/v2/governance/proposals/:id/votes');
     await expectStatus(200, 'GET', '/v2/governance/proposals/:id/analysis', { params: { id: proposalId } });
+    // A re-run needs a contributor, and each caller's runs are limited (the first was one of five).
+    await expectStatus(403, 'GET', '/v2/governance/proposals/:id/analysis', { params: { id: proposalId }, query: 'refresh=true', key: reader.apiKey });
+    for (let i = 0; i < 4; i++) await expectStatus(200, 'GET', '/v2/governance/proposals/:id/analysis', { params: { id: proposalId }, query: 'refresh=true' });
+    await expectStatus(429, 'GET', '/v2/governance/proposals/:id/analysis', { params: { id: proposalId }, query: 'refresh=true' });
     await expectStatus(404, 'GET', '/v2/governance/proposals/:id/analysis');
     await expectStatus(200, 'GET', '/v2/governance/settings');
     const delegate = await createUserWithKey(forge, 'contract-delegate', 'operator', 90);

@@ -881,7 +881,9 @@ export interface paths {
         put?: never;
         /**
          * Start a canary rollout
-         * @description Permission: `overlay:manage` (operator and above).
+         * @description A candidate at or above the governance gate’s trust needs a passed proposal or an admin’s `emergency`, and so does its promotion.
+         *
+         *     Permission: `overlay:manage` (operator and above).
          */
         post: operations["post_v2_overlays_id_canary"];
         delete?: never;
@@ -1271,7 +1273,7 @@ export interface components {
             items: components["schemas"]["ApiKey"][];
         };
         AuditLog: {
-            entries: {
+            entries: ({
                 action: string;
                 actor_id: string;
                 /** Format: date-time */
@@ -1283,9 +1285,20 @@ export interface components {
                 entity_type: string;
                 hash: string;
                 id: string;
+                /** @description The trust level of what the entry describes. */
+                label: number;
                 prev_hash: string;
                 seq: number;
-            }[];
+            } | {
+                /** Format: date-time */
+                at: string;
+                hash: string;
+                id: string;
+                prev_hash: string;
+                /** @constant */
+                redacted: true;
+                seq: number;
+            })[];
             next_before: number | null;
             verification?: {
                 [key: string]: unknown;
@@ -1371,7 +1384,6 @@ export interface components {
         } | {
             event: {
                 hop: number;
-                id: string;
                 /** @constant */
                 redacted: true;
             };
@@ -4260,9 +4272,28 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The credential’s role or trust does not allow this (`details` names what was needed). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Not found — or above your trust, which reads the same. */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited: retry after Retry-After seconds. */
+            429: {
+                headers: {
+                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5746,6 +5777,15 @@ export interface operations {
             };
             /** @description No credential, or one that is not valid (WWW-Authenticate: Bearer). */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The credential’s role or trust does not allow this (`details` names what was needed). */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

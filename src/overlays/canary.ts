@@ -44,8 +44,9 @@ function sideView(c: SideCounters): CanarySide {
 export function canaryView(stableId: string, record: CanaryRecord): CanaryView {
   const stable = sideView(record.calls.stable);
   const candidate = sideView(record.calls.candidate);
-  const { calls: _calls, ...settings } = record;
+  const { calls: _calls, admission: _admission, ...settings } = record;
   void _calls;
+  void _admission;
   return {
     ...settings,
     stable_id: stableId,

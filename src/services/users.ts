@@ -127,7 +127,8 @@ export class UserService {
   async bootstrapAdmin(): Promise<{ user: UserRecord; api_key: string } | null> {
     if ((await this.store.listUsers()).length > 0) return null;
     const system: Caller = { id: 'system', roles: ['admin'], trust_level: 100 };
-    const user = await this.create(system, { name: 'admin', role: 'admin', trust_level: 100 });
+    // The founding act of an empty store: there is nobody yet to propose or vote, so the gate has no one to ask.
+    const user = await this.store.createUser({ name: 'admin', role: 'admin', trust_level: 100, password_hash: null }, { actor_id: system.id });
     const { api_key } = await this.createKey(system, user.id, 'bootstrap');
     return { user, api_key };
   }

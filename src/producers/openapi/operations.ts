@@ -77,6 +77,7 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
       202: json('Accepted; poll Location or GET with `wait`.', R.RequestAccepted, ['Location']),
       200: json('The same Idempotency-Key was sent before: its request.', R.RequestAccepted, ['Location', 'Idempotent-Replayed']),
     },
+    errors: [403],
   },
   'GET /v2/requests/:id': {
     tag: 'requests',
@@ -222,8 +223,9 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
     tag: 'overlays',
     summary: 'Start a canary rollout',
     body: A.CanaryBody,
+    description: 'A candidate at or above the governance gate’s trust needs a passed proposal or an admin’s `emergency`, and so does its promotion.',
     answers: { 201: json('Running.', R.Canary) },
-    errors: [409],
+    errors: [403, 409],
   },
   'GET /v2/overlays/:id/canary': { tag: 'overlays', summary: 'Canary progress', answers: { 200: json('Both sides’ figures and the verdict.', R.Canary) } },
   'GET /v2/overlays/:id/affected': {
