@@ -293,7 +293,11 @@ export class RateLimitedError extends ForgeError {
 export class SessionRequiredError extends ForgeError {
   readonly via: string;
   constructor(what: string, via: string) {
-    super('session_required', `${what} needs a browser session (sign in at /admin/login); it was asked with ${via === 'token' ? 'an access token' : `a credential of kind ${via}`}`, { retryable: false });
+    super(
+      'session_required',
+      `${what} needs a browser session (sign in at /admin/login); it was asked with ${via === 'token' ? 'an access token' : `a credential of kind ${via}`}`,
+      { retryable: false },
+    );
     this.via = via;
   }
 

@@ -206,7 +206,12 @@ describe('governance through the API', () => {
     expect((await callJson(url, 'POST', `/v2/overlays/${overlay.id}/activate`, { emergency }, as(ops.apiKey))).status).toBe(403);
     expect((await callJson(url, 'POST', `/v2/overlays/${overlay.id}/activate`, { emergency }, as(chief.apiKey))).body).toMatchObject({ state: 'active' });
     const audited = await forge.store.listAudit({ limit: 10, action: 'governance.emergency' });
-    expect(audited.filter((a) => a.actor_id === chief.id).map((a) => [a.actor_id, a.entity_id, a.details.reason]).reverse()).toEqual([
+    expect(
+      audited
+        .filter((a) => a.actor_id === chief.id)
+        .map((a) => [a.actor_id, a.entity_id, a.details.reason])
+        .reverse(),
+    ).toEqual([
       [chief.id, vip, 'incident commander for the outage tonight'],
       [chief.id, overlay.id, emergency.reason],
     ]);
@@ -312,7 +317,7 @@ describe('analysis', () => {
       opinion: { advisory: true, redacted: true },
     });
     // Not even the level it cites: a hidden trust number is itself something learnt.
-    expect((forge.governance.analysisFor({ id: 'low', roles: ['reader'], trust_level: 60 }, stored).opinion as object)).not.toHaveProperty('trust_level');
+    expect(forge.governance.analysisFor({ id: 'low', roles: ['reader'], trust_level: 60 }, stored).opinion as object).not.toHaveProperty('trust_level');
     expect(JSON.stringify(forge.governance.analysisFor({ id: 'low', roles: ['reader'], trust_level: 60 }, stored))).not.toContain('incident rota');
   }, 30_000);
 });

@@ -164,7 +164,8 @@ config: { region: { default: eu } }
     // Invoked by a trust-40 operator, it may write at 40; asking for more than it may write is refused with
     // both numbers, not quietly capped.
     const operator = await createUserWithKey(t.forge, 'op-40', 'operator', 40);
-    const invoke40 = async (fn: string, args: unknown) => (await call('POST', `/v2/overlays/${id}/invoke`, { function: fn, args }, { authorization: `Bearer ${operator.apiKey}` })).body;
+    const invoke40 = async (fn: string, args: unknown) =>
+      (await call('POST', `/v2/overlays/${id}/invoke`, { function: fn, args }, { authorization: `Bearer ${operator.apiKey}` })).body;
     expect(await invoke40('derive', { id: low.id })).toMatchObject({
       success: true,
       result: { ok: false, error: { code: 'forbidden', message: "trust_level 100 is above the writer's trust level 40" } },

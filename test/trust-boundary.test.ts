@@ -93,7 +93,8 @@ describe('critical: no write-down through an overlay', () => {
 
 describe('high: the governance gate on every path', () => {
   it('a canary of a trust-100 candidate needs a passed proposal or an admin’s audited emergency; an unadmitted one is never promoted', async () => {
-    const manifest = (version: string, trust: number) => `name: gated\nversion: ${version}\ntrust_level: ${trust}\nentry_points: [echo]\ncapabilities: [capsule:read, event:publish]`;
+    const manifest = (version: string, trust: number) =>
+      `name: gated\nversion: ${version}\ntrust_level: ${trust}\nentry_points: [echo]\ncapabilities: [capsule:read, event:publish]`;
     const wasm = await compileWat('abi-test');
     const stable = await t.forge.overlays.registry.register(ROOT, manifest('1.0.0', 60), wasm);
     await t.forge.overlays.registry.activate(ROOT, stable.id);
@@ -151,7 +152,12 @@ describe('high: the governance gate on every path', () => {
 
 describe('high: access tokens end with their origin', () => {
   const login = (form: Record<string, string>) =>
-    fetch(`${t.url}/admin/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form).toString() });
+    fetch(`${t.url}/admin/login`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(form).toString(),
+    });
   const cookieOf = (res: Response) => (res.headers.get('set-cookie') ?? '').split(';')[0] as string;
   const tokenOf = async (cookie: string) => {
     const res = await fetch(`${t.url}/admin/session/token`, { method: 'POST', headers: { cookie } });
@@ -231,7 +237,12 @@ describe('medium: health checks, the audit log, save_as_capsule', () => {
 
   it('shows an operator audit entries above its trust only redacted: no id, no trust, no sources, no payload', async () => {
     const hidden = await t.forge.capsules.create(ROOT, { content: 'Board minutes mk100audit.', type: 'decision', trust_level: 100 });
-    const derived = await t.forge.capsules.create(ROOT, { content: 'Summary of the minutes.', type: 'insight', trust_level: 100, derived_from: [{ parent_id: hidden.id, reason: 'summary' }] });
+    const derived = await t.forge.capsules.create(ROOT, {
+      content: 'Summary of the minutes.',
+      type: 'insight',
+      trust_level: 100,
+      derived_from: [{ parent_id: hidden.id, reason: 'summary' }],
+    });
     const visible = await t.forge.capsules.create(ROOT, { content: 'Cafeteria menu.', type: 'knowledge', trust_level: 0 });
     const operator = await createUserWithKey(t.forge, 'audit-op-40', 'operator', 40);
     const body = (await callJson(t.url, 'GET', '/v2/system/audit-log?limit=500', undefined, bearer(operator.apiKey))).body as { entries: Array<Record<string, unknown>> };
@@ -250,7 +261,10 @@ describe('medium: health checks, the audit log, save_as_capsule', () => {
   it('refuses save_as_capsule to a reader (it writes a capsule: capsule:write)', async () => {
     const reader = await createUserWithKey(t.forge, 'planter', 'reader', 60);
     const res = await callJson(t.url, 'POST', '/v2/requests', { query: 'What is our refund policy?', save_as_capsule: true }, bearer(reader.apiKey));
-    expect(res).toMatchObject({ status: 403, body: { error: 'permission_denied', details: { permission: expect.stringContaining('save_as_capsule'), required_role: 'contributor' } } });
+    expect(res).toMatchObject({
+      status: 403,
+      body: { error: 'permission_denied', details: { permission: expect.stringContaining('save_as_capsule'), required_role: 'contributor' } },
+    });
   });
 });
 
@@ -263,7 +277,9 @@ describe('low: small holes', () => {
     expect(got.body).toMatchObject({ id: public40.id, parent_id: null });
     const listed = await callJson(t.url, 'GET', '/v2/capsules?limit=200', undefined, bearer(writer.apiKey));
     expect(JSON.stringify(listed.body)).not.toContain(secret.id);
-    const updated = await eventually(async () => (await t.forge.store.listEvents({ limit: 500, kind: 'capsule_updated' })).find((e) => (e.payload as { capsule_id?: string }).capsule_id === public40.id));
+    const updated = await eventually(async () =>
+      (await t.forge.store.listEvents({ limit: 500, kind: 'capsule_updated' })).find((e) => (e.payload as { capsule_id?: string }).capsule_id === public40.id),
+    );
     expect(updated.payload).toMatchObject({ previous_id: null, trust_level: 40 });
     // Its next version, by a contributor at 40: its predecessor is not a source, so nothing refuses it with 100.
     const next = await callJson(t.url, 'PUT', `/v2/capsules/${public40.id}`, { content: 'Launch date: 4 March.', reason: 'moved' }, bearer(writer.apiKey));
@@ -304,13 +320,18 @@ describe('low: small holes', () => {
         t.url,
         'POST',
         '/v2/governance/proposals',
-        { title: 'Adopt the ledger policy', description: 'Every ledger change is reviewed by two people before it ships to production.', kind: 'policy', action: { text: 'two reviewers' } },
+        {
+          title: 'Adopt the ledger policy',
+          description: 'Every ledger change is reviewed by two people before it ships to production.',
+          kind: 'policy',
+          action: { text: 'two reviewers' },
+        },
         bearer(proposer.apiKey),
       )
     ).body;
     const path = `/v2/governance/proposals/${proposal.id as string}/analysis`;
     expect((await callJson(t.url, 'GET', path, undefined, bearer(reader.apiKey))).status).toBe(200);
-    expect((await callJson(t.url, 'GET', `${path}?refresh=true`, undefined, bearer(reader.apiKey)))).toMatchObject({ status: 403, body: { error: 'permission_denied' } });
+    expect(await callJson(t.url, 'GET', `${path}?refresh=true`, undefined, bearer(reader.apiKey))).toMatchObject({ status: 403, body: { error: 'permission_denied' } });
     const statuses: number[] = [];
     for (let i = 0; i < 6; i++) statuses.push((await callJson(t.url, 'GET', `${path}?refresh=true`, undefined, bearer(proposer.apiKey))).status);
     expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
@@ -321,7 +342,17 @@ describe('low: small holes', () => {
   it('weighs a vote at the lower of the voter’s trust when it voted and at the count', async () => {
     const { tally } = await import('../src/governance/tally.js');
     const at = new Date().toISOString();
-    const user = (id: string, trust_level: number) => ({ id, name: id, role: 'reader' as const, trust_level, disabled: false, has_password: false, totp_enabled: false, created_at: at, updated_at: at });
+    const user = (id: string, trust_level: number) => ({
+      id,
+      name: id,
+      role: 'reader' as const,
+      trust_level,
+      disabled: false,
+      has_password: false,
+      totp_enabled: false,
+      created_at: at,
+      updated_at: at,
+    });
     const votes = [
       { proposal_id: 'p', voter_id: 'demoted', choice: 'for' as const, weight: 100, at },
       { proposal_id: 'p', voter_id: 'steady', choice: 'against' as const, weight: 90, at },
@@ -337,7 +368,20 @@ describe('low: small holes', () => {
   it('shows an operator only the dead letters, and the reach, labelled at or below its trust', async () => {
     const chief = await createUserWithKey(t.forge, 'dl-chief', 'contributor', 100);
     const request = (await t.forge.requests.submit({ id: chief.id, roles: ['contributor'], trust_level: 100 }, { query: 'mk100dl secret question' })).record;
-    await t.forge.queues.deadLetters.add('dead', { queue: 'context', job_name: 'context', job_id: `${request.id}.context`, request_id: request.id, data: { query: 'mk100dl secret question' }, error: { name: 'Error', code: null, message: 'boom', stack: null }, attempts: 3, failed_at: new Date().toISOString() }, { jobId: `dl-${request.id}` });
+    await t.forge.queues.deadLetters.add(
+      'dead',
+      {
+        queue: 'context',
+        job_name: 'context',
+        job_id: `${request.id}.context`,
+        request_id: request.id,
+        data: { query: 'mk100dl secret question' },
+        error: { name: 'Error', code: null, message: 'boom', stack: null },
+        attempts: 3,
+        failed_at: new Date().toISOString(),
+      },
+      { jobId: `dl-${request.id}` },
+    );
     const low = await createUserWithKey(t.forge, 'dl-op-40', 'operator', 40);
     const listed = await callJson(t.url, 'GET', '/v2/dead-letters', undefined, bearer(low.apiKey));
     expect(JSON.stringify(listed.body)).not.toContain('mk100dl');
@@ -355,7 +399,8 @@ describe('low: small holes', () => {
     await t.forge.eventLog.publish(ROOT, { kind: 'custom.reach', payload: { n: 1 }, trust_level: 100 });
     const high = await createUserWithKey(t.forge, 'reach-op-100', 'operator', 100);
     const low = await createUserWithKey(t.forge, 'reach-op-40', 'operator', 40);
-    const reachOf = async (key: string) => (await callJson(t.url, 'GET', `/v2/overlays/${source.id}/affected?hops=3`, undefined, bearer(key))).body as { reached: Array<{ target: string }> };
+    const reachOf = async (key: string) =>
+      (await callJson(t.url, 'GET', `/v2/overlays/${source.id}/affected?hops=3`, undefined, bearer(key))).body as { reached: Array<{ target: string }> };
     const seen = await eventually(async () => ((await reachOf(high.apiKey)).reached.some((r) => r.target === 'overlay:reach-target') ? true : undefined), 15_000, 'the delivery');
     expect(seen).toBe(true);
     expect((await reachOf(low.apiKey)).reached).toEqual([]);

@@ -67,7 +67,11 @@ export function sessionIdOf(cookieHeader: string | undefined): string | null {
  * The principal of a browser session (Bull Board): null when there is no session cookie or it has ended
  * (the browser is sent to log in); a disabled user's session is refused.
  */
-export async function authenticateSession(store: Pick<GraphStore, 'getUser' | 'getApiKey'>, sessions: Pick<SessionStore, 'get'>, cookieHeader: string | undefined): Promise<Principal | null> {
+export async function authenticateSession(
+  store: Pick<GraphStore, 'getUser' | 'getApiKey'>,
+  sessions: Pick<SessionStore, 'get'>,
+  cookieHeader: string | undefined,
+): Promise<Principal | null> {
   const id = sessionIdOf(cookieHeader);
   if (!id) return null;
   const session = await sessions.get(id);

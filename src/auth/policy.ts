@@ -158,11 +158,22 @@ export class WriteDownError extends ForgeError {
  * writer may write, TrustFlowError / ForbiddenError as derivedTrust.
  */
 export function emittedCapsuleTrust(input: { readonly label: number; readonly requested?: number; readonly writer: number; readonly sources: readonly number[] }): number {
-  if (input.label > input.writer) throw new WriteDownError('capsule_create', input.label, input.writer, 'a capsule written from it must be at that label or above, and the writer may write only up to its trust');
+  if (input.label > input.writer)
+    throw new WriteDownError(
+      'capsule_create',
+      input.label,
+      input.writer,
+      'a capsule written from it must be at that label or above, and the writer may write only up to its trust',
+    );
   if (input.requested !== undefined && input.requested < input.label) {
     throw new WriteDownError('capsule_create', input.label, input.requested, 'a capsule written from it may not be labelled lower than that, as requested');
   }
-  return derivedTrust({ ...(input.requested === undefined ? {} : { requested: input.requested }), fallback: input.label, sources: [...input.sources, input.label], writer: input.writer });
+  return derivedTrust({
+    ...(input.requested === undefined ? {} : { requested: input.requested }),
+    fallback: input.label,
+    sources: [...input.sources, input.label],
+    writer: input.writer,
+  });
 }
 
 /** The label of an event an invocation publishes: never below the invocation's (a cascade hop never below its parent). */
@@ -219,7 +230,8 @@ export function meetsRequirement(caller: Pick<Caller, 'trust_level'>, required: 
 export const BOARD_TRUST = 100;
 /** @throws ForbiddenError below BOARD_TRUST */
 export function checkBoardAccess(trust: number): void {
-  if (!mayObserve(trust, BOARD_TRUST)) throw new ForbiddenError(`Bull Board shows knowledge at every trust level: it needs trust ${BOARD_TRUST}; you have ${trust}`, BOARD_TRUST, trust);
+  if (!mayObserve(trust, BOARD_TRUST))
+    throw new ForbiddenError(`Bull Board shows knowledge at every trust level: it needs trust ${BOARD_TRUST}; you have ${trust}`, BOARD_TRUST, trust);
 }
 
 /** Publishing as a user: at most at one's own trust. @throws ForbiddenError */
@@ -250,6 +262,11 @@ export function restoredTrust(current: number, registered: number, step: number)
   const ceiling = registered < TRUSTED - 1 ? registered : TRUSTED - 1;
   if (current >= ceiling) return null;
   return current + step > ceiling ? ceiling : current + step;
+}
+
+/** Behaviour that earns trust back: at least `minCalls` calls, under 1 % of them failed. */
+export function sustainedSuccess(m: { readonly invocations: number; readonly failure_rate: number }, minCalls: number): boolean {
+  return m.invocations >= minCalls && m.failure_rate < 0.01;
 }
 
 // ---- governance ---------------------------------------------------------------------------------------

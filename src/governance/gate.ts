@@ -31,9 +31,7 @@ export interface GateAuthority {
 
 /** What the gate accepted, checked: kept with a change that finishes later (a canary's promotion). */
 export type Admission =
-  | { readonly kind: 'none' }
-  | { readonly kind: 'emergency'; readonly actor_id: string; readonly reason: string }
-  | { readonly kind: 'proposal'; readonly proposal_id: string };
+  { readonly kind: 'none' } | { readonly kind: 'emergency'; readonly actor_id: string; readonly reason: string } | { readonly kind: 'proposal'; readonly proposal_id: string };
 
 /** A change the gate looks at: what it is, on which entity, to which trust. */
 export interface GatedChange {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import { z } from 'zod';
 import { canRead, checkVoter, joinLabels, proposerTrustAfter, PUBLIC_LABEL } from '../auth/policy.js';
-import { ConflictError, ForbiddenError, NotFoundError, RequestValidationError } from '../errors.js';
+import { ConflictError, NotFoundError, RequestValidationError } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
 import type { Intelligence } from '../intelligence/intelligence.js';
 import type { OverlayExecutor } from '../overlays/executor.js';

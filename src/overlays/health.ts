@@ -1,4 +1,4 @@
-import { PUBLIC_LABEL, restoredTrust } from '../auth/policy.js';
+import { PUBLIC_LABEL, restoredTrust, sustainedSuccess } from '../auth/policy.js';
 import { ConflictError } from '../errors.js';
 import type { BreakerState, FleetState, HealthReports } from '../fleet/fleet-state.js';
 import type { Caller, OverlayRecord } from '../store/graph-store.js';
@@ -152,7 +152,7 @@ export class OverlayHealth {
     const to = restoredTrust(overlay.trust_level, await this.deps.registry.registeredTrust(overlay), TRUST_RESTORE_STEP);
     if (to === null) return;
     const m = await this.deps.executor.metrics(overlay.id);
-    if (m.invocations < TRUST_RESTORE_MIN_CALLS || m.failure_rate >= 0.01) return;
+    if (!sustainedSuccess(m, TRUST_RESTORE_MIN_CALLS)) return;
     await this.deps.registry.setTrust(overlay.id, to, `sustained success: ${m.invocations} calls, ${(m.failure_rate * 100).toFixed(2)} % failed`, { actor_id: 'immune-system' });
   }
 

@@ -132,7 +132,9 @@ export function createIngressApp(services: IngressServices): express.Express {
   v2.use(eventsRouter({ events: services.eventLog, bus: services.events }));
   v2.use(governanceRouter({ governance: services.governance, limits: fleet.rateLimits }));
   v2.use(deadLettersRouter({ dlq: services.dlq }));
-  v2.use(systemRouter({ fleet, store, queues, registry: overlays.registry, health: overlays.health, counters: fleet.requests, audit: services.auditLog, auditVerifier: services.audit }));
+  v2.use(
+    systemRouter({ fleet, store, queues, registry: overlays.registry, health: overlays.health, counters: fleet.requests, audit: services.auditLog, auditVerifier: services.audit }),
+  );
   app.use('/v2', v2);
 
   // The live event stream: a WebSocket upgrade on the server (see `listen`); a plain GET is told to upgrade.

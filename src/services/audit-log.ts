@@ -18,7 +18,10 @@ export type VisibleAuditEntry = (AuditEntry & { readonly label: number }) | Reda
 
 type Resolver = (entry: AuditEntry) => Promise<number>;
 
-const ids = (v: unknown): string[] => (Array.isArray(v) ? v.flatMap((x) => (typeof x === 'string' ? [x] : x && typeof x === 'object' && typeof (x as JsonObject).id === 'string' ? [(x as JsonObject).id as string] : [])) : []);
+const ids = (v: unknown): string[] =>
+  Array.isArray(v)
+    ? v.flatMap((x) => (typeof x === 'string' ? [x] : x && typeof x === 'object' && typeof (x as JsonObject).id === 'string' ? [(x as JsonObject).id as string] : []))
+    : [];
 const nums = (...v: unknown[]): number[] => v.filter((x): x is number => typeof x === 'number');
 
 /**
@@ -67,7 +70,9 @@ export class AuditLogReader {
       return this.user(key?.user_id ?? e.details.user_id);
     },
     'dead-letter': async (e) => {
-      const requests = [e.details.request_id, ...((e.details.letters as Array<{ request_id?: unknown }> | undefined) ?? []).map((l) => l.request_id)].filter((r) => r !== undefined && r !== null);
+      const requests = [e.details.request_id, ...((e.details.letters as Array<{ request_id?: unknown }> | undefined) ?? []).map((l) => l.request_id)].filter(
+        (r) => r !== undefined && r !== null,
+      );
       return joinLabels(...(await Promise.all(requests.map((r) => this.request(r)))));
     },
     overlay: async (e) => joinLabels(...nums(e.details.trust)),

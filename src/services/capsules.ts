@@ -134,7 +134,7 @@ export class CapsuleService {
   private async ownSources(id: string): Promise<number[]> {
     const sources: number[] = [];
     const seen = new Set<string>();
-    for (let at: string | null = id; at !== null && !seen.has(at); ) {
+    for (let at: string | null = id; at !== null && !seen.has(at);) {
       seen.add(at);
       const edges = await this.store.getLineage(at, { maxDepth: 1 });
       at = null;

@@ -98,7 +98,12 @@ export class DeadLetterService {
   }
 
   async list(caller: Caller, filter: DeadLetterFilter, page: { limit: number; offset: number }): Promise<{ items: DeadLetterView[]; total: number }> {
-    const matching = (await this.visible(caller, (await this.all()).filter((j) => this.matches(j.data, filter)))).sort((a, b) => (a.data.failed_at < b.data.failed_at ? 1 : -1));
+    const matching = (
+      await this.visible(
+        caller,
+        (await this.all()).filter((j) => this.matches(j.data, filter)),
+      )
+    ).sort((a, b) => (a.data.failed_at < b.data.failed_at ? 1 : -1));
     return { items: matching.slice(page.offset, page.offset + page.limit).map((j) => this.view(j)), total: matching.length };
   }
 
@@ -123,7 +128,10 @@ export class DeadLetterService {
   async retryAll(caller: Caller, filter: DeadLetterFilter): Promise<RetryOutcome[]> {
     const outcomes: RetryOutcome[] = [];
     const redriven = new Set<string>();
-    for (const job of await this.visible(caller, (await this.all()).filter((j) => this.matches(j.data, filter)))) {
+    for (const job of await this.visible(
+      caller,
+      (await this.all()).filter((j) => this.matches(j.data, filter)),
+    )) {
       // One request's several letters (e.g. context and analysis) need one re-drive.
       const key = job.data.request_id && !['metrics', 'storage'].includes(job.data.queue) ? `flow:${job.data.request_id}` : `job:${job.id}`;
       if (redriven.has(key)) {
@@ -140,7 +148,10 @@ export class DeadLetterService {
   /** Removes every matching letter; one audit entry names the actor, the filter and what went. */
   async purge(caller: Caller, filter: DeadLetterFilter): Promise<number> {
     const removed: Array<{ id: string; request_id: string | null; queue: string }> = [];
-    for (const job of await this.visible(caller, (await this.all()).filter((j) => this.matches(j.data, filter)))) {
+    for (const job of await this.visible(
+      caller,
+      (await this.all()).filter((j) => this.matches(j.data, filter)),
+    )) {
       await job.remove();
       removed.push({ id: String(job.id), request_id: job.data.request_id, queue: job.data.queue });
     }

@@ -17,12 +17,14 @@ function literal(text: string): { wat: string; length: number } {
  * Each entry point (`process` for the phases and `/invoke`, `on_event` for events) searches `query` (what
  * it can read), then logs what it was given, publishes a `custom.leak` event and creates a capsule whose
  * payload / metadata hold `{given, read}`, and returns `{given, read}` as its report. Its `health_check`
- * does the same with nothing given and returns 1 when the search found anything (a status that would
- * encode what it read). The flow rules must keep all of it at or above the label of what it held.
+ * does the same with nothing given, searching "escrow", and returns 1 when that found anything (a status
+ * that would encode what it read). The flow rules must keep all of it at or above the label of what it held.
  */
 export function leakyWat(query = 'ledger'): string {
   const strings = {
     search: literal(JSON.stringify({ query, limit: 2 })),
+    healthSearch: literal(JSON.stringify({ query: 'escrow', limit: 2 })),
+    needle: literal('escrow'),
     eventHead: literal('{"type":"custom.leak","payload":{"given":'),
     capsuleHead: literal('{"content":"Knowledge an overlay wrote from what it held.","type":"insight","metadata":{"given":'),
     outputHead: literal('{"given":'),
@@ -66,9 +68,9 @@ export function leakyWat(query = 'ledger'): string {
       (call $append (local.get $rp) (local.get $rl))
       (call $append (local.get $tp) (local.get $tl)))
     ;; Everything it holds, through every channel; returns the length of {given, read} built at 65536.
-    (func $leak (param $gp i32) (param $gl i32) (result i32)
+    (func $leak (param $sp i32) (param $sl i32) (param $gp i32) (param $gl i32) (result i32)
       (local $r i64) (local $rp i32) (local $rl i32)
-      (local.set $r (call $search ${s('search')}))
+      (local.set $r (call $search (local.get $sp) (local.get $sl)))
       (local.set $rp (i32.wrap_i64 (i64.shr_u (local.get $r) (i64.const 32))))
       (local.set $rl (i32.wrap_i64 (local.get $r)))
       (call $log (i32.const 1) (local.get $gp) (local.get $gl))
@@ -79,14 +81,28 @@ export function leakyWat(query = 'ledger'): string {
       (call $build ${s('outputHead')} (local.get $gp) (local.get $gl) (local.get $rp) (local.get $rl) ${s('close1')})
       (global.get $out))
     (func (export "process") (param $p i32) (param $n i32) (result i64)
-      (i64.or (i64.shl (i64.const 65536) (i64.const 32)) (i64.extend_i32_u (call $leak (local.get $p) (local.get $n)))))
+      (i64.or (i64.shl (i64.const 65536) (i64.const 32)) (i64.extend_i32_u (call $leak ${s('search')} (local.get $p) (local.get $n)))))
     (func (export "on_event") (param $p i32) (param $n i32) (result i64)
-      (i64.or (i64.shl (i64.const 65536) (i64.const 32)) (i64.extend_i32_u (call $leak (local.get $p) (local.get $n)))))
+      (i64.or (i64.shl (i64.const 65536) (i64.const 32)) (i64.extend_i32_u (call $leak ${s('search')} (local.get $p) (local.get $n)))))
+    ;; 1 when bytes [$p, $p + $n) contain [$q, $q + $m), else 0.
+    (func $contains (param $p i32) (param $n i32) (param $q i32) (param $m i32) (result i32)
+      (local $i i32) (local $j i32)
+      (block $none (loop $at
+        (br_if $none (i32.gt_s (local.get $m) (i32.sub (local.get $n) (local.get $i))))
+        (local.set $j (i32.const 0))
+        (block $miss (loop $cmp
+          (br_if $miss (i32.ne (i32.load8_u (i32.add (local.get $p) (i32.add (local.get $i) (local.get $j)))) (i32.load8_u (i32.add (local.get $q) (local.get $j)))))
+          (local.set $j (i32.add (local.get $j) (i32.const 1)))
+          (if (i32.eq (local.get $j) (local.get $m)) (then (return (i32.const 1))))
+          (br $cmp)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $at)))
+      (i32.const 0))
     (func (export "health_check") (result i32)
       (local $n i32)
-      (local.set $n (call $leak ${s('empty')}))
-      ;; Unhealthy (1) when the search found anything: a status that would carry what it read.
-      (i32.gt_u (local.get $n) (i32.const 80))))`;
+      (local.set $n (call $leak ${s('healthSearch')} ${s('empty')}))
+      ;; Unhealthy (1) when what it read mentions "escrow": a status that would carry what it read.
+      (call $contains (i32.const 65536) (local.get $n) ${s('needle')})))`;
 }
 
 /** The leaky overlay's manifest. */

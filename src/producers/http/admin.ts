@@ -5,7 +5,6 @@ import type { GraphStore } from '../../store/graph-store.js';
 import { checkBoardAccess } from '../../auth/policy.js';
 import { authorize, principalOf } from './guard.js';
 
-
 /**
  * `/admin/queues`: Bull Board over the phase and maintenance queues; the dead-letter queue read-only
  * (re-drive goes through the API). Looking needs `queues:read` (operators), any action `queues:act`

@@ -1,5 +1,4 @@
 import type { Router } from 'express';
-import type { GovernanceGate } from '../../governance/gate.js';
 import type { UserService } from '../../services/users.js';
 import type { UserRecord } from '../../store/graph-store.js';
 import { CreateKeyBody, CreateUserBody, UpdateUserBody } from '../api-schemas.js';

@@ -215,8 +215,7 @@ const Link = z.object({
   reason: z.enum(['cycle', 'hop_limit']).nullable(),
   at: time,
 });
-type CascadeNodeShape =
-  { event: z.infer<typeof Event>; links: z.infer<typeof Link>[]; children: CascadeNodeShape[] } | { event: { hop: number; redacted: true }; hidden: number };
+type CascadeNodeShape = { event: z.infer<typeof Event>; links: z.infer<typeof Link>[]; children: CascadeNodeShape[] } | { event: { hop: number; redacted: true }; hidden: number };
 const CascadeNode: z.ZodType<CascadeNodeShape> = z
   .union([
     z.object({
