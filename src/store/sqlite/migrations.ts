@@ -270,4 +270,11 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX requests_by_created ON requests(created_at);
   CREATE INDEX requests_by_caller_created ON requests(caller_id, created_at);
   `,
+  // 15: text statistics per trust level, so a reader's BM25 counts only what it may read (filled for the
+  // capsules already there by SqliteGraphStore.open)
+  `
+  CREATE TABLE capsule_terms (rowid INTEGER PRIMARY KEY, length INTEGER NOT NULL, terms TEXT NOT NULL);
+  CREATE TABLE term_levels (term TEXT NOT NULL, trust_level INTEGER NOT NULL, docs INTEGER NOT NULL, PRIMARY KEY (term, trust_level)) WITHOUT ROWID;
+  CREATE TABLE level_docs (trust_level INTEGER PRIMARY KEY, docs INTEGER NOT NULL, tokens INTEGER NOT NULL);
+  `,
 ];

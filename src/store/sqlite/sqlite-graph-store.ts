@@ -61,6 +61,7 @@ import {
 } from '../graph-store.js';
 import { compareVersions, isSemver, nextPatch } from '../versions.js';
 import { MIGRATIONS } from './migrations.js';
+import { bm25, IndexTokenizer, type CorpusStats } from './text-stats.js';
 import { AuditChainCheck, chainedAuditEntry, decodeCursor, encodeCursor, forkOf, GENESIS_HASH, manifestOf, newVersionOf, proposalAction } from '../records.js';
 
 export interface SqliteGraphStoreOptions {
@@ -133,6 +134,12 @@ const OVER_FETCH = 4;
 /** Capsules another model embedded, as two ranges of the embedding-model index (`!=` would scan every row). */
 const STALE_EMBEDDING = '(embedding_model < ? OR embedding_model > ?)';
 const EXACT_SCAN_AFTER = 4096;
+/**
+ * Full-text candidates a reader's BM25 is computed over. A query with at most this many matches the
+ * reader may see is ranked exactly by its own statistics; past it, the candidates are the best this many
+ * by the whole index's ranking, re-scored by the reader's.
+ */
+const TEXT_CANDIDATES = 1000;
 /** Quantized similarities can sit this far from the float ones; refilling stops only below it. */
 const QUANTIZATION_MARGIN = 0.05;
 
@@ -360,6 +367,8 @@ export class SqliteGraphStore implements GraphStore {
   private vectorsLeftOut = new Set<number>();
 
   private searchCache: SearchCache = { generation: -1, capsules: new Map() };
+  /** The full-text index's own tokenizer, for the per-level text statistics. */
+  private readonly tokenizer = new IndexTokenizer();
 
   /** Writes waiting for the next group commit (see `grouped`). */
   private pendingWrites: Array<{ run: () => unknown; resolve: (value: unknown) => void; reject: (err: unknown) => void }> = [];
@@ -546,7 +555,9 @@ export class SqliteGraphStore implements GraphStore {
       }
     });
     migrate.immediate();
-    return new SqliteGraphStore(db, options.file);
+    const store = new SqliteGraphStore(db, options.file);
+    store.indexMissingTerms();
+    return store;
   }
 
   // ---- capsules -------------------------------------------------------------------------------
@@ -595,6 +606,7 @@ export class SqliteGraphStore implements GraphStore {
       this.nextEmbeddingSeq(),
     );
     this.stmt('INSERT INTO capsule_fts (rowid, content, tags) VALUES (?, ?, ?)').run(info.lastInsertRowid, input.content, tags.join(' '));
+    this.indexTerms(Number(info.lastInsertRowid), input.content, tags, input.trust_level);
     // FTS5's own automerge keeps the number of index segments logarithmic. (An explicit negative 'merge'
     // here merged every segment on every insert: O(n) per write, 12.6 ms per insert at 10,000 capsules.)
     const tagInsert = this.stmt('INSERT OR IGNORE INTO capsule_tags (tag, capsule_id) VALUES (?, ?)');
@@ -778,6 +790,51 @@ export class SqliteGraphStore implements GraphStore {
     return this.walk(id, 'down', limits);
   }
 
+  /**
+   * Counts a new capsule's terms in the per-level text statistics (see text-stats.ts): its own terms, and
+   * one more capsule holding each of them at its trust level.
+   */
+  private indexTerms(rowid: number, content: string, tags: readonly string[], trust: number): void {
+    const { counts, length } = this.tokenizer.terms(`${content} ${tags.join(' ')}`);
+    this.stmt('INSERT OR REPLACE INTO capsule_terms (rowid, length, terms) VALUES (?, ?, ?)').run(rowid, length, JSON.stringify(Object.fromEntries(counts)));
+    const term = this.stmt('INSERT INTO term_levels (term, trust_level, docs) VALUES (?, ?, 1) ON CONFLICT (term, trust_level) DO UPDATE SET docs = docs + 1');
+    for (const t of counts.keys()) term.run(t, trust);
+    this.stmt('INSERT INTO level_docs (trust_level, docs, tokens) VALUES (?, 1, ?) ON CONFLICT (trust_level) DO UPDATE SET docs = docs + 1, tokens = tokens + excluded.tokens').run(
+      trust,
+      length,
+    );
+  }
+
+  /** Fills the text statistics for capsules stored before they were kept (once, after the migration). */
+  private indexMissingTerms(): void {
+    const missing = this.stmt<[], { rowid: number; content: string; tags: string; trust_level: number }>(
+      'SELECT c.rowid AS rowid, c.content, c.tags, c.trust_level FROM capsules c WHERE NOT EXISTS (SELECT 1 FROM capsule_terms t WHERE t.rowid = c.rowid)',
+    ).all();
+    if (missing.length === 0) return;
+    this.db
+      .transaction(() => {
+        for (const c of missing) this.indexTerms(c.rowid, c.content, JSON.parse(c.tags) as string[], c.trust_level);
+      })
+      .immediate();
+  }
+
+  /**
+   * The text statistics of what a reader at `maxTrust` may read, for the query's terms: capsules, their
+   * mean length, and how many of them hold each term.
+   */
+  private corpusStats(terms: readonly string[], maxTrust: number): CorpusStats {
+    const totals = this.stmt<[number], { docs: number | null; tokens: number | null }>(
+      'SELECT sum(docs) AS docs, sum(tokens) AS tokens FROM level_docs WHERE trust_level <= ?',
+    ).get(maxTrust);
+    const docs = totals?.docs ?? 0;
+    const docsWith = new Map(
+      this.stmt<[string, number], [string, number]>('SELECT term, sum(docs) FROM term_levels WHERE term IN (SELECT value FROM json_each(?)) AND trust_level <= ? GROUP BY term')
+        .raw()
+        .all(JSON.stringify(terms), maxTrust),
+    );
+    return { docs, meanLength: docs ? (totals?.tokens ?? 0) / docs : 0, docsWith };
+  }
+
   async searchCapsules(query: SearchQuery): Promise<SearchHit[]> {
     return this.snapshot(() => this.search(query));
   }
@@ -795,7 +852,9 @@ export class SqliteGraphStore implements GraphStore {
     // Text side: BM25 over the same filter (see textRanking).
     const textScores = new Map<string, number>();
     const match = ftsQuery(query.text);
-    const textRanking = match ? this.textRanking(match, pool, { sql, params }).map(([id, score]) => (textScores.set(id, score), id)) : [];
+    const textRanking = match
+      ? this.readersTextRanking(query.text, match, pool, { sql, params }, query.filter?.max_trust ?? 100).map(([id, score]) => (textScores.set(id, score), id))
+      : [];
 
     const fused = [...reciprocalRankFusion([vectorRanking, textRanking])].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, limit);
     const capsules = new Map(this.cachedCapsules(fused.map(([id]) => id)).map((c) => [c.id, c]));
@@ -826,6 +885,41 @@ export class SqliteGraphStore implements GraphStore {
         return changed;
       })
       .immediate();
+  }
+
+  /**
+   * The text ranking a reader at `maxTrust` sees: FTS5 finds the candidates passing the filter (every one,
+   * when at most TEXT_CANDIDATES match), and each is scored by BM25 over the statistics of what the reader
+   * may read only — so neither a score nor the order depends on capsules above it.
+   */
+  private readersTextRanking(text: string, match: string, pool: number, where: { sql: string; params: unknown[] }, maxTrust: number): Array<[string, number]> {
+    const candidates = this.textRanking(match, Math.max(pool, TEXT_CANDIDATES), where);
+    if (candidates.length === 0) return [];
+    const queryTerms = [
+      ...this.tokenizer
+        .terms(
+          words(text)
+            .filter((w) => !isStopword(w))
+            .join(' '),
+        )
+        .counts.keys(),
+    ];
+    const corpus = this.corpusStats(queryTerms, maxTrust);
+    const docs = new Map(
+      this.stmt<[string], [string, number, string]>(
+        'SELECT c.id, t.length, t.terms FROM capsule_terms t JOIN capsules c ON c.rowid = t.rowid WHERE c.id IN (SELECT value FROM json_each(?))',
+      )
+        .raw()
+        .all(JSON.stringify(candidates.map(([id]) => id)))
+        .map(([id, length, terms]) => [id, { length, counts: JSON.parse(terms) as Record<string, number> }]),
+    );
+    return candidates
+      .map(([id]): [string, number] => {
+        const doc = docs.get(id);
+        return [id, doc ? bm25(queryTerms, doc, corpus) : 0];
+      })
+      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+      .slice(0, pool);
   }
 
   /**
@@ -1596,5 +1690,6 @@ export class SqliteGraphStore implements GraphStore {
   async close(): Promise<void> {
     this.commitGroup(); // writes already accepted are committed, not dropped
     if (this.db.open) this.db.close();
+    this.tokenizer.close();
   }
 }
