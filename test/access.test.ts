@@ -8,7 +8,7 @@ import { allows, PERMISSIONS, ROUTES } from '../src/auth/authorization.js';
 import { totpCode } from '../src/auth/totp.js';
 import { ROLES, type Role } from '../src/store/graph-store.js';
 import { loadConfig } from '../src/config/index.js';
-import { authHeaders, callJson, createServedForge, createUserWithKey, type ServedForge, TEST_SETUP } from './helpers/forge.js';
+import { authHeaders, callJson, createServedForge, createUserWithKey, type ServedForge, TEST_SETUP, browserLogin, cookieOf } from './helpers/forge.js';
 
 let t: ServedForge;
 const keys = new Map<Role, string>();
@@ -117,14 +117,7 @@ describe('users API', () => {
 });
 
 describe('Bull Board behind a browser login', () => {
-  const login = (form: Record<string, string>) =>
-    fetch(`${t.url}/admin/login`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams(form).toString(),
-    });
-  const cookieOf = (res: Response) => (res.headers.get('set-cookie') ?? '').split(';')[0] as string;
+  const login = (form: Record<string, string>) => browserLogin(t.url, form);
 
   it('sends a browser to log in, lets operators look and admins act (audited), with an HttpOnly SameSite=Strict session', async () => {
     const page = await fetch(`${t.url}/admin/queues`, { redirect: 'manual', headers: { accept: 'text/html' } });

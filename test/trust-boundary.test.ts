@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtOverlays, installOverlays } from '../src/cli/core-overlays.js';
 import { UserService } from '../src/services/users.js';
 import type { Caller, GraphStore } from '../src/store/graph-store.js';
-import { callJson, CORE_READER, createServedForge, createUserWithKey, eventually, TEST_SETUP, type ServedForge } from './helpers/forge.js';
+import { callJson, CORE_READER, createServedForge, createUserWithKey, eventually, TEST_SETUP, type ServedForge, browserLogin, cookieOf } from './helpers/forge.js';
 import { leakyOverlay } from './helpers/leaky-overlay.js';
 import { compileWat } from './helpers/wat.js';
 
@@ -151,14 +151,7 @@ describe('high: the governance gate on every path', () => {
 });
 
 describe('high: access tokens end with their origin', () => {
-  const login = (form: Record<string, string>) =>
-    fetch(`${t.url}/admin/login`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams(form).toString(),
-    });
-  const cookieOf = (res: Response) => (res.headers.get('set-cookie') ?? '').split(';')[0] as string;
+  const login = (form: Record<string, string>) => browserLogin(t.url, form);
   const tokenOf = async (cookie: string) => {
     const res = await fetch(`${t.url}/admin/session/token`, { method: 'POST', headers: { cookie } });
     return { status: res.status, body: (await res.json()) as { access_token?: string; error?: string } };

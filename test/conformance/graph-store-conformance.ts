@@ -206,6 +206,36 @@ export function describeGraphStoreConformance(name: string, factory: () => Promi
       expect(high.every((h) => h.capsule.trust_level >= 80)).toBe(true);
     });
 
+    it('scores and orders a reader’s search by what it may read only: capsules added above it change nothing', async () => {
+      const visible = [
+        'Ledger reconciliation runs nightly for merchant accounts.',
+        'Refunds are queued until the settlement window closes.',
+        'The ledger vault keys rotate every ninety days.',
+        'Card disputes reach the ledger within two days.',
+      ];
+      for (const [i, content] of visible.entries()) await store.createCapsule(capsule(content, { id: `visible-${i}`, trust_level: 20 + i * 5 }), ctx);
+      const queries = ['ledger reconciliation', 'vault keys rotate', 'settlement window refunds ledger'];
+      const seen = async () =>
+        Promise.all(
+          queries.map(async (q) =>
+            (await store.searchCapsules({ text: q, embedding: embedder.embedOne(q), limit: 10, filter: { max_trust: 40 } })).map((h) => [
+              h.capsule.id,
+              h.score,
+              h.vector_score,
+              h.text_score,
+            ]),
+          ),
+        );
+      const before = await seen();
+      // Capsules above the reader sharing its words change every corpus-wide statistic of the index.
+      for (let i = 0; i < 12; i++)
+        await store.createCapsule(capsule(`Ledger ledger reconciliation vault keys ${i % 2 ? 'settlement' : 'refunds'} note ${i}.`, { trust_level: 41 + i * 5 }), ctx);
+      expect(await seen()).toEqual(before);
+      // They are there for a reader who may read them.
+      const all = await store.searchCapsules({ text: 'ledger reconciliation', embedding: embedder.embedOne('ledger reconciliation'), limit: 20 });
+      expect(all.some((h) => h.capsule.trust_level > 40)).toBe(true);
+    });
+
     it('ranks the vector side as exact cosine does over what the filter passes (recall@10 at least 0.95)', async () => {
       // Random words from a fixed vocabulary: nearest neighbours barely stand out, the hard case for an index.
       let seed = 7;

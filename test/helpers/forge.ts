@@ -72,6 +72,19 @@ export interface ServedForge extends TestForge {
 
 const SYSTEM = { id: 'system', roles: ['admin'], trust_level: 100 } as const;
 
+/** Signs a browser in at `/admin/login` with a form (an API key, or a name and password); not followed. */
+export function browserLogin(base: string, form: Record<string, string>): Promise<Response> {
+  return fetch(`${base}/admin/login`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(form).toString(),
+  });
+}
+
+/** The session cookie a sign-in set (`forge_session=…`), to send back. */
+export const cookieOf = (res: Response): string => (res.headers.get('set-cookie') ?? '').split(';')[0] as string;
+
 /** A reader who may see everything (CORE trust): for looking at a test's own dead letters and the like. */
 export const CORE_READER = { id: 'core-reader', roles: ['admin'], trust_level: 100 } as const;
 

@@ -37,6 +37,8 @@ export const LABELS = [
   'Vote',
   'Delegation',
   'Setting',
+  'TermLevel',
+  'LevelDocs',
 ] as const;
 export const RELATIONSHIP_TYPES = ['DERIVED_FROM', 'TRIGGERED'] as const;
 export const VECTOR_INDEX = 'capsule_embedding';
@@ -102,6 +104,12 @@ export const MIGRATIONS: ReadonlyArray<readonly Statement<'genesis'>[]> = [
     q('CREATE CONSTRAINT setting_key IF NOT EXISTS FOR (s:Setting) REQUIRE s.key IS UNIQUE', []),
     q('CREATE INDEX proposal_status IF NOT EXISTS FOR (p:Proposal) ON (p.status)', []),
     q('CREATE INDEX vote_proposal IF NOT EXISTS FOR (v:Vote) ON (v.proposal_id)', []),
+  ],
+  // Text statistics per trust level (search/reader-bm25.ts); capsules stored before are counted by the store's open.
+  [
+    q('CREATE CONSTRAINT term_level_key IF NOT EXISTS FOR (t:TermLevel) REQUIRE t.key IS UNIQUE', []),
+    q('CREATE CONSTRAINT level_docs_trust IF NOT EXISTS FOR (l:LevelDocs) REQUIRE l.trust_level IS UNIQUE', []),
+    q('CREATE INDEX term_level_term IF NOT EXISTS FOR (t:TermLevel) ON (t.term)', []),
   ],
 ];
 
@@ -175,6 +183,25 @@ export const CYPHER = {
      RETURN c.id AS id, score ORDER BY score DESC, id LIMIT $limit`,
     [...FILTER_PARAMS, 'model', 'embedding', 'limit'],
   ),
+  /** One more capsule at `trust_level` holding each of `terms`, and `length` more tokens at that level. */
+  countTerms: q(
+    `UNWIND $terms AS term
+     MERGE (t:TermLevel {key: term + '|' + toString($trust_level)})
+       ON CREATE SET t.term = term, t.trust_level = $trust_level, t.docs = 0
+     SET t.docs = t.docs + 1
+     WITH count(t) AS counted
+     MERGE (l:LevelDocs {trust_level: $trust_level})
+       ON CREATE SET l.docs = 0, l.tokens = 0
+     SET l.docs = l.docs + 1, l.tokens = l.tokens + $length`,
+    ['terms', 'trust_level', 'length'],
+  ),
+  readerCorpus: q('MATCH (l:LevelDocs) WHERE l.trust_level <= $max_trust RETURN sum(l.docs) AS docs, sum(l.tokens) AS tokens', ['max_trust']),
+  readerTermDocs: q('MATCH (t:TermLevel) WHERE t.term IN $terms AND t.trust_level <= $max_trust RETURN t.term AS term, sum(t.docs) AS docs', ['terms', 'max_trust']),
+  capsuleTerms: q('MATCH (c:Capsule) WHERE c.id IN $ids RETURN c.id AS id, c.terms_length AS length, c.terms AS terms', ['ids']),
+  capsulesWithoutTerms: q('MATCH (c:Capsule) WHERE c.terms IS NULL RETURN c.id AS id, c.content AS content, c.tags_text AS tags_text, c.trust_level AS trust_level LIMIT $limit', [
+    'limit',
+  ]),
+  setCapsuleTerms: q('MATCH (c:Capsule {id: $id}) SET c.terms = $terms, c.terms_length = $length', ['id', 'terms', 'length']),
   textSearch: q(
     `CALL db.index.fulltext.queryNodes('${TEXT_INDEX}', $query, {limit: $k}) YIELD node AS c, score
      WHERE ${CAPSULE_FILTER}
@@ -344,6 +371,12 @@ export const PROPERTY_KEYS = [
   'superseded_by',
   'embedding',
   'embedding_model',
+  'terms',
+  'terms_length',
+  // TermLevel, LevelDocs
+  'term',
+  'docs',
+  'tokens',
   // DERIVED_FROM
   'reason',
   'changes',

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import neo4j, { type Driver, type ManagedTransaction, type Node, type QueryResult, type Relationship, type RecordShape } from 'neo4j-driver';
 import { ConflictError, NotFoundError } from '../../errors.js';
 import { reciprocalRankFusion } from '../../search/fusion.js';
+import { IndexTokenizer, queryTerms, rankForReader, TEXT_CANDIDATES, type CorpusStats } from '../../search/reader-bm25.js';
 import { isStopword, words } from '../../search/text.js';
 import {
   DEFAULT_LINEAGE_LIMITS,
@@ -277,6 +278,8 @@ function filterParams(filter: CapsuleFilter): Params<FilterParam> {
 export class Neo4jGraphStore implements GraphStore {
   readonly kind = 'neo4j';
   private readonly driver: Driver;
+  /** The embedded index's tokenizer: the same terms, so the same scores, on every adapter. */
+  private readonly tokenizer = new IndexTokenizer();
   private readonly database: string | undefined;
 
   private constructor(driver: Driver, database: string | undefined) {
@@ -337,6 +340,28 @@ export class Neo4jGraphStore implements GraphStore {
     const existing = (await run(CYPHER.vectorIndexSize, { name: VECTOR_INDEX })).records[0]?.get('dimensions') as number | undefined;
     if (existing !== undefined && existing !== dimensions) await run(CYPHER.dropVectorIndex, {});
     await run(createVectorIndex(dimensions), {});
+    await this.countMissingTerms();
+  }
+
+  /** Counts the terms of capsules stored before the per-level text statistics were kept (once, in batches). */
+  private async countMissingTerms(): Promise<void> {
+    for (;;) {
+      const batch = await this.read(async (tx) =>
+        (await Neo4jGraphStore.run(tx, CYPHER.capsulesWithoutTerms, { limit: 500 })).records.map((r) => ({
+          id: r.get('id') as string,
+          text: `${r.get('content') as string} ${(r.get('tags_text') as string | null) ?? ''}`,
+          trust: r.get('trust_level') as number,
+        })),
+      );
+      if (batch.length === 0) return;
+      await this.write(async (tx) => {
+        for (const c of batch) {
+          const terms = this.tokenizer.terms(c.text);
+          await Neo4jGraphStore.run(tx, CYPHER.setCapsuleTerms, { id: c.id, terms: JSON.stringify(Object.fromEntries(terms.counts)), length: terms.length });
+          await Neo4jGraphStore.run(tx, CYPHER.countTerms, { terms: [...terms.counts.keys()], trust_level: c.trust, length: terms.length });
+        }
+      });
+    }
   }
 
   private now(): string {
@@ -376,6 +401,7 @@ export class Neo4jGraphStore implements GraphStore {
     }
     const at = this.now();
     const tags = [...new Set(input.tags ?? [])];
+    const terms = this.tokenizer.terms(`${input.content} ${tags.join(' ')}`);
     const record = (
       await Neo4jGraphStore.run(tx, CYPHER.createCapsule, {
         props: {
@@ -394,9 +420,12 @@ export class Neo4jGraphStore implements GraphStore {
           archived: false,
           embedding: Array.from(input.embedding),
           embedding_model: input.embedding_model ?? '',
+          terms: JSON.stringify(Object.fromEntries(terms.counts)),
+          terms_length: terms.length,
         },
       })
     ).records[0];
+    await Neo4jGraphStore.run(tx, CYPHER.countTerms, { terms: [...terms.counts.keys()], trust_level: input.trust_level, length: terms.length });
     if (parents.length) {
       await Neo4jGraphStore.run(tx, CYPHER.createEdges, {
         child_id: id,
@@ -549,7 +578,9 @@ export class Neo4jGraphStore implements GraphStore {
       const vector = await this.vectorRanking(tx, { filter, model, embedding, pool, minSimilarity, total });
       const vectorScores = new Map(vector);
       const lucene = luceneQuery(query.text);
-      const text = lucene ? await this.textRanking(tx, { filter, lucene, pool, total }) : [];
+      const text = lucene
+        ? await this.readersTextRanking(tx, query.text, { filter, lucene, pool: Math.max(pool, TEXT_CANDIDATES), total }, pool, query.filter?.max_trust ?? 100)
+        : [];
       const textScores = new Map(text);
 
       const fused = [...reciprocalRankFusion([vector.map(([id]) => id), text.map(([id]) => id)])].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, limit);
@@ -585,6 +616,42 @@ export class Neo4jGraphStore implements GraphStore {
         .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
       if (ranked.length >= q.pool || k >= q.total || scan) return ranked.slice(0, q.pool);
     }
+  }
+
+  /**
+   * The text side as a reader at `maxTrust` sees it: the full-text index finds the candidates (every one,
+   * when at most TEXT_CANDIDATES match), each scored by BM25 over the statistics of what the reader may
+   * read only (search/reader-bm25.ts), never by Lucene's score, which counts every capsule.
+   */
+  private async readersTextRanking(
+    tx: ManagedTransaction,
+    text: string,
+    q: { filter: Params<FilterParam>; lucene: string; pool: number; total: number },
+    pool: number,
+    maxTrust: number,
+  ): Promise<Array<[string, number]>> {
+    const candidates = await this.textRanking(tx, q);
+    if (candidates.length === 0) return [];
+    const terms = queryTerms(this.tokenizer, text);
+    const totals = (await Neo4jGraphStore.run(tx, CYPHER.readerCorpus, { max_trust: maxTrust })).records[0];
+    const docs = Number(totals?.get('docs') ?? 0);
+    const docsWith = new Map(
+      (await Neo4jGraphStore.run(tx, CYPHER.readerTermDocs, { terms, max_trust: maxTrust })).records.map((r) => [r.get('term') as string, Number(r.get('docs'))]),
+    );
+    const corpus: CorpusStats = { docs, meanLength: docs ? Number(totals?.get('tokens') ?? 0) / docs : 0, docsWith };
+    const termsOf = new Map(
+      (await Neo4jGraphStore.run(tx, CYPHER.capsuleTerms, { ids: candidates.map(([id]) => id) })).records.map((r) => [
+        r.get('id') as string,
+        { length: Number(r.get('length') ?? 0), counts: JSON.parse((r.get('terms') as string | null) ?? '{}') as Record<string, number> },
+      ]),
+    );
+    return rankForReader(
+      candidates.map(([id]) => id),
+      termsOf,
+      terms,
+      corpus,
+      pool,
+    );
   }
 
   /** The text side: the full-text index over-fetched and refilled the same way; Lucene's score, higher is better. */
@@ -1322,5 +1389,6 @@ export class Neo4jGraphStore implements GraphStore {
 
   async close(): Promise<void> {
     await this.driver.close();
+    this.tokenizer.close();
   }
 }

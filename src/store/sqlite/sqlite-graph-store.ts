@@ -61,7 +61,7 @@ import {
 } from '../graph-store.js';
 import { compareVersions, isSemver, nextPatch } from '../versions.js';
 import { MIGRATIONS } from './migrations.js';
-import { bm25, IndexTokenizer, type CorpusStats } from './text-stats.js';
+import { IndexTokenizer, queryTerms, rankForReader, TEXT_CANDIDATES, type CorpusStats } from '../../search/reader-bm25.js';
 import { AuditChainCheck, chainedAuditEntry, decodeCursor, encodeCursor, forkOf, GENESIS_HASH, manifestOf, newVersionOf, proposalAction } from '../records.js';
 
 export interface SqliteGraphStoreOptions {
@@ -134,12 +134,6 @@ const OVER_FETCH = 4;
 /** Capsules another model embedded, as two ranges of the embedding-model index (`!=` would scan every row). */
 const STALE_EMBEDDING = '(embedding_model < ? OR embedding_model > ?)';
 const EXACT_SCAN_AFTER = 4096;
-/**
- * Full-text candidates a reader's BM25 is computed over. A query with at most this many matches the
- * reader may see is ranked exactly by its own statistics; past it, the candidates are the best this many
- * by the whole index's ranking, re-scored by the reader's.
- */
-const TEXT_CANDIDATES = 1000;
 /** Quantized similarities can sit this far from the float ones; refilling stops only below it. */
 const QUANTIZATION_MARGIN = 0.05;
 
@@ -791,8 +785,8 @@ export class SqliteGraphStore implements GraphStore {
   }
 
   /**
-   * Counts a new capsule's terms in the per-level text statistics (see text-stats.ts): its own terms, and
-   * one more capsule holding each of them at its trust level.
+   * Counts a new capsule's terms in the per-level text statistics (see search/reader-bm25.ts): its own
+   * terms, and one more capsule holding each of them at its trust level.
    */
   private indexTerms(rowid: number, content: string, tags: readonly string[], trust: number): void {
     const { counts, length } = this.tokenizer.terms(`${content} ${tags.join(' ')}`);
@@ -895,16 +889,8 @@ export class SqliteGraphStore implements GraphStore {
   private readersTextRanking(text: string, match: string, pool: number, where: { sql: string; params: unknown[] }, maxTrust: number): Array<[string, number]> {
     const candidates = this.textRanking(match, Math.max(pool, TEXT_CANDIDATES), where);
     if (candidates.length === 0) return [];
-    const queryTerms = [
-      ...this.tokenizer
-        .terms(
-          words(text)
-            .filter((w) => !isStopword(w))
-            .join(' '),
-        )
-        .counts.keys(),
-    ];
-    const corpus = this.corpusStats(queryTerms, maxTrust);
+    const terms = queryTerms(this.tokenizer, text);
+    const corpus = this.corpusStats(terms, maxTrust);
     const docs = new Map(
       this.stmt<[string], [string, number, string]>(
         'SELECT c.id, t.length, t.terms FROM capsule_terms t JOIN capsules c ON c.rowid = t.rowid WHERE c.id IN (SELECT value FROM json_each(?))',
@@ -913,13 +899,13 @@ export class SqliteGraphStore implements GraphStore {
         .all(JSON.stringify(candidates.map(([id]) => id)))
         .map(([id, length, terms]) => [id, { length, counts: JSON.parse(terms) as Record<string, number> }]),
     );
-    return candidates
-      .map(([id]): [string, number] => {
-        const doc = docs.get(id);
-        return [id, doc ? bm25(queryTerms, doc, corpus) : 0];
-      })
-      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
-      .slice(0, pool);
+    return rankForReader(
+      candidates.map(([id]) => id),
+      docs,
+      terms,
+      corpus,
+      pool,
+    );
   }
 
   /**
