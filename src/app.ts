@@ -153,13 +153,14 @@ export async function createForge(config: ForgeConfig, overrides: ForgeOverrides
   const tracing = startTracing(config.tracing);
   const queues = createQueues({ ...config, redisUrl }, tracing.telemetry);
 
+  // The embedder first: a model sets the size of the vectors the store indexes.
+  const embedder = overrides.embedder ?? (await openEmbedder(config));
   const store =
     overrides.store ??
     (config.graphStore.kind === 'neo4j'
-      ? await Neo4jGraphStore.open({ ...config.graphStore, dimensions: config.embeddingDim })
+      ? await Neo4jGraphStore.open({ ...config.graphStore, dimensions: embedder.dimensions })
       : await SqliteGraphStore.open({ file: config.graphStore.file }));
   const blobs = overrides.blobs ?? openBlobStore(config.blobs);
-  const embedder = overrides.embedder ?? openEmbedder(config);
   const intelligence = overrides.intelligence ?? openIntelligence(config);
   const capsules = new CapsuleService({ store, embedder, cache: fleet.cache });
   const audit = new AuditCheckpoints({ store, checkpoints: fleet.auditCheckpoint, key: localSecret(config, config.audit.key, 'audit.key') });

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError, type FieldIssue } from '../errors.js';
+import { packageRoot } from '../util/package-root.js';
 
 /** The queue prefix of partition `index`: `{forge}` for 0, then `{forge-1}`, `{forge-2}`, … */
 export function partitionPrefix(prefix: string, index: number): string {
@@ -238,8 +239,14 @@ const EnvObject = z
     OTEL_SDK_DISABLED: z.enum(['true', 'false']).optional(),
     /** `none` turns traces off even with an endpoint; only `otlp` exports. */
     OTEL_TRACES_EXPORTER: z.string().max(100).optional(),
-    /** What embeds capsules and queries: `hashing` (built in, no download) or `openai` (an OpenAI-compatible endpoint). @defaultValue hashing */
-    FORGE_EMBEDDER: z.enum(['hashing', 'openai']).default('hashing'),
+    /**
+     * What embeds capsules and queries: `hashing` (built in, no download), `local` (a sentence-embedding
+     * model run in process with ONNX Runtime, from FORGE_EMBEDDER_MODEL; `hashing` when it is missing, said at
+     * start-up) or `openai` (an OpenAI-compatible endpoint). @defaultValue hashing
+     */
+    FORGE_EMBEDDER: z.enum(['hashing', 'local', 'openai']).default('hashing'),
+    /** The model directory of FORGE_EMBEDDER=local (model.onnx and tokenizer.json). @defaultValue models/all-minilm-l6-v2-int8 of the installation (npm run setup:model) */
+    FORGE_EMBEDDER_MODEL: z.string().min(1).max(4096).optional(),
     /** What writes answers: `extractive` (built in: sentences of the capsules) or `openai` (a chat model, citations checked). @defaultValue extractive */
     FORGE_INTELLIGENCE: z.enum(['extractive', 'openai']).default('extractive'),
     /** The OpenAI-compatible API root, e.g. https://api.openai.com/v1 or http://127.0.0.1:11434/v1 (Ollama). */
@@ -353,6 +360,7 @@ const ConfigSchema = EnvObject.superRefine((e, ctx) => {
   embeddingDim: e.FORGE_EMBEDDING_DIM,
   providers: {
     embedder: e.FORGE_EMBEDDER,
+    embedderModel: e.FORGE_EMBEDDER_MODEL ?? path.join(packageRoot(), 'models', 'all-minilm-l6-v2-int8'),
     intelligence: e.FORGE_INTELLIGENCE,
     openai: {
       baseUrl: e.FORGE_OPENAI_BASE_URL ?? '',

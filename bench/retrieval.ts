@@ -1,0 +1,188 @@
+/**
+ * Retrieval quality on LoCoMo (long multi-session conversations; see ../shared/eval/README.md), through
+ * Forge's own store and search.
+ *
+ *   npm run bench:retrieval [-- --data ../shared/eval/locomo-dev.json --model DIR]
+ *
+ * Every turn becomes a capsule (`<speaker> (<session date>): <text>`, tagged with its conversation,
+ * `metadata.dia_id`); each question of categories 1-4 is searched within its conversation (limit 10);
+ * recall@k is the share of its evidence turns in the top k, nDCG@10 counts each evidence turn as relevant.
+ * Measured in the same run: Forge with the built-in sentence-embedding model, Forge with the feature-hashing
+ * embedder, and a plain BM25 ranking of the same turns (the floor to beat). Development half only: nothing
+ * here is tuned on the held-out conversations. Ends with one JSON line.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { HashingEmbedder, type Embedder } from '../src/search/embedder.js';
+import { OnnxEmbedder } from '../src/search/onnx-embedder.js';
+import { CapsuleService } from '../src/services/capsules.js';
+import type { Caller } from '../src/store/graph-store.js';
+import { SqliteGraphStore } from '../src/store/sqlite/sqlite-graph-store.js';
+import { packageRoot } from '../src/util/package-root.js';
+
+const { values } = parseArgs({
+  options: {
+    data: { type: 'string', default: path.join(packageRoot(), '..', 'shared', 'eval', 'locomo-dev.json') },
+    model: { type: 'string', default: path.join(packageRoot(), 'models', 'all-minilm-l6-v2-int8') },
+  },
+});
+if (!existsSync(values.data)) {
+  console.error(`bench:retrieval: no LoCoMo data at ${values.data} (pass --data)`);
+  process.exit(2);
+}
+
+interface Turn {
+  readonly speaker: string;
+  readonly dia_id: string;
+  readonly text: string;
+}
+interface Question {
+  readonly question: string;
+  readonly evidence?: readonly string[];
+  readonly category: number;
+}
+interface Conversation {
+  readonly conversation: Record<string, string | Turn[]>;
+  readonly qa: readonly Question[];
+}
+
+const conversations = JSON.parse(readFileSync(values.data, 'utf8')) as Conversation[];
+const READER: Caller = { id: 'bench', roles: ['reader'], trust_level: 100 };
+const K = [1, 5, 10] as const;
+
+/** Each conversation's turns as capsule texts, by dia_id. */
+function turnsOf(c: Conversation): Array<{ dia_id: string; text: string }> {
+  const out: Array<{ dia_id: string; text: string }> = [];
+  for (const [key, value] of Object.entries(c.conversation)) {
+    const session = /^session_(\d+)$/.exec(key);
+    if (!session || !Array.isArray(value)) continue;
+    const date = c.conversation[`session_${session[1]}_date_time`] as string;
+    for (const turn of value) out.push({ dia_id: turn.dia_id, text: `${turn.speaker} (${date}): ${turn.text}` });
+  }
+  return out;
+}
+
+interface Scores {
+  recall: Record<(typeof K)[number], number>;
+  ndcg10: number;
+  questions: number;
+}
+
+/** Averages over the questions: recall@k and nDCG@10 of each ranking (dia_ids, best first) against its evidence. */
+function score(rankings: ReadonlyArray<{ ranked: readonly string[]; evidence: ReadonlySet<string> }>): Scores {
+  const recall = { 1: 0, 5: 0, 10: 0 };
+  let ndcg = 0;
+  for (const { ranked, evidence } of rankings) {
+    for (const k of K) recall[k] += ranked.slice(0, k).filter((id) => evidence.has(id)).length / evidence.size;
+    let dcg = 0;
+    ranked.slice(0, 10).forEach((id, i) => (dcg += evidence.has(id) ? 1 / Math.log2(i + 2) : 0));
+    let ideal = 0;
+    for (let i = 0; i < Math.min(10, evidence.size); i++) ideal += 1 / Math.log2(i + 2);
+    ndcg += dcg / ideal;
+  }
+  const n = rankings.length;
+  return { recall: { 1: recall[1] / n, 5: recall[5] / n, 10: recall[10] / n }, ndcg10: ndcg / n, questions: n };
+}
+
+/** The questions of categories 1-4 whose evidence names turns of their conversation. */
+function questionsOf(c: Conversation, ids: ReadonlySet<string>): Array<{ question: string; evidence: Set<string> }> {
+  return c.qa
+    .filter((q) => q.category >= 1 && q.category <= 4)
+    .map((q) => ({ question: q.question, evidence: new Set((q.evidence ?? []).filter((e) => ids.has(e))) }))
+    .filter((q) => q.evidence.size > 0);
+}
+
+/** Forge: the turns stored as capsules through the graph store, each question searched within its conversation. */
+async function forge(embedder: Embedder): Promise<Scores> {
+  const store = await SqliteGraphStore.open({ file: ':memory:' });
+  const capsules = new CapsuleService({ store, embedder, cache: { invalidate: async () => undefined } });
+  const rankings: Array<{ ranked: string[]; evidence: Set<string> }> = [];
+  try {
+    for (const [i, c] of conversations.entries()) {
+      const turns = turnsOf(c);
+      const tag = `conversation-${i}`;
+      for (let at = 0; at < turns.length; at += 64) {
+        const batch = turns.slice(at, at + 64);
+        const vectors = await embedder.embed(batch.map((t) => t.text));
+        for (const [j, t] of batch.entries()) {
+          await store.createCapsule(
+            {
+              content: t.text,
+              type: 'knowledge',
+              owner_id: 'bench',
+              trust_level: 0,
+              tags: [tag],
+              metadata: { dia_id: t.dia_id },
+              embedding: vectors[j] as Float32Array,
+              embedding_model: `${embedder.name}@${embedder.dimensions}`,
+            },
+            { actor_id: 'bench' },
+          );
+        }
+        process.stderr.write(`\r  ${embedder.name}: conversation ${i + 1}/${conversations.length}, ${Math.min(at + 64, turns.length)}/${turns.length} turns stored`);
+      }
+      for (const q of questionsOf(c, new Set(turns.map((t) => t.dia_id)))) {
+        const hits = await capsules.search(READER, { q: q.question, limit: 10, tag });
+        rankings.push({ ranked: hits.map((h) => String(h.capsule.metadata.dia_id)), evidence: q.evidence });
+      }
+    }
+    process.stderr.write('\n');
+    return score(rankings);
+  } finally {
+    await store.close();
+  }
+}
+
+/** A plain BM25 ranking (k1 1.2, b 0.75) of each conversation's turns: lower-cased words, nothing else. */
+function bm25(): Scores {
+  const tokens = (text: string) => text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+  const rankings: Array<{ ranked: string[]; evidence: Set<string> }> = [];
+  for (const c of conversations) {
+    const turns = turnsOf(c).map((t) => ({ ...t, terms: tokens(t.text) }));
+    const df = new Map<string, number>();
+    for (const t of turns) for (const term of new Set(t.terms)) df.set(term, (df.get(term) ?? 0) + 1);
+    const mean = turns.reduce((n, t) => n + t.terms.length, 0) / turns.length;
+    for (const q of questionsOf(c, new Set(turns.map((t) => t.dia_id)))) {
+      const query = [...new Set(tokens(q.question))];
+      const scored = turns.map((t) => {
+        let s = 0;
+        for (const term of query) {
+          const tf = t.terms.filter((x) => x === term).length;
+          if (!tf) continue;
+          const n = df.get(term) ?? 0;
+          s += Math.log(1 + (turns.length - n + 0.5) / (n + 0.5)) * ((tf * 2.2) / (tf + 1.2 * (0.25 + (0.75 * t.terms.length) / mean)));
+        }
+        return { id: t.dia_id, s };
+      });
+      scored.sort((a, b) => b.s - a.s || (a.id < b.id ? -1 : 1));
+      rankings.push({ ranked: scored.slice(0, 10).map((x) => x.id), evidence: q.evidence });
+    }
+  }
+  return score(rankings);
+}
+
+const model = await OnnxEmbedder.create({ dir: values.model });
+const results = {
+  [`forge (${model.name})`]: await forge(model),
+  'forge (feature hashing)': await forge(new HashingEmbedder(256)),
+  'bm25 (baseline)': bm25(),
+};
+await model.close();
+const f = (x: number) => x.toFixed(3);
+console.log(`${'ranking'.padEnd(34)} recall@1 recall@5 recall@10  nDCG@10   (${Object.values(results)[0]?.questions} questions, categories 1-4, 5 conversations)`);
+for (const [name, s] of Object.entries(results))
+  console.log(`${name.padEnd(34)} ${f(s.recall[1]).padStart(8)} ${f(s.recall[5]).padStart(8)} ${f(s.recall[10]).padStart(9)} ${f(s.ndcg10).padStart(8)}`);
+console.log(
+  JSON.stringify({
+    bench: 'retrieval',
+    data: 'locomo-dev',
+    questions: Object.values(results)[0]?.questions,
+    results: Object.fromEntries(
+      Object.entries(results).map(([name, s]) => [
+        name,
+        { recall_at_1: Number(f(s.recall[1])), recall_at_5: Number(f(s.recall[5])), recall_at_10: Number(f(s.recall[10])), ndcg_at_10: Number(f(s.ndcg10)) },
+      ]),
+    ),
+  }),
+);
