@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import neo4j, { type Driver, type ManagedTransaction, type Node, type QueryResult, type Relationship, type RecordShape } from 'neo4j-driver';
 import { ConflictError, NotFoundError } from '../../errors.js';
-import { reciprocalRankFusion } from '../../search/fusion.js';
+import { weightedFusion } from '../../search/fusion.js';
 import { IndexTokenizer, queryTerms, rankForReader, TEXT_CANDIDATES, type CorpusStats } from '../../search/reader-bm25.js';
 import { isStopword, words } from '../../search/text.js';
 import {
@@ -583,7 +583,7 @@ export class Neo4jGraphStore implements GraphStore {
         : [];
       const textScores = new Map(text);
 
-      const fused = [...reciprocalRankFusion([vector.map(([id]) => id), text.map(([id]) => id)])].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, limit);
+      const fused = [...weightedFusion({ vector, text })].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, limit);
       const capsules = new Map(
         (await Neo4jGraphStore.run(tx, CYPHER.capsulesById, { ids: fused.map(([id]) => id) })).records.map((r) => {
           const capsule = toCapsule(props(r.get('c') as Node));

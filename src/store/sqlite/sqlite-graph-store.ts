@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { ConflictError, NotFoundError } from '../../errors.js';
 import { cosine } from '../../search/embedder.js';
 import { QuantizedVectorIndex } from '../../search/vector-index.js';
-import { reciprocalRankFusion } from '../../search/fusion.js';
+import { weightedFusion } from '../../search/fusion.js';
 import { words, isStopword } from '../../search/text.js';
 import {
   DEFAULT_LINEAGE_LIMITS,
@@ -840,17 +840,15 @@ export class SqliteGraphStore implements GraphStore {
     const { sql, params } = this.filterSql(query.filter ?? {});
 
     // Vector side: filter first, then rank (see vectorRanking).
-    const vectorScores = new Map<string, number>();
-    const vectorRanking = this.vectorRanking(query.embedding, query.embedding_model, pool, minSimilarity, { sql, params }).map(([id, score]) => (vectorScores.set(id, score), id));
+    const vector = this.vectorRanking(query.embedding, query.embedding_model, pool, minSimilarity, { sql, params });
+    const vectorScores = new Map(vector);
 
-    // Text side: BM25 over the same filter (see textRanking).
-    const textScores = new Map<string, number>();
+    // Text side: BM25 over the same filter, by what the reader may read (see readersTextRanking).
     const match = ftsQuery(query.text);
-    const textRanking = match
-      ? this.readersTextRanking(query.text, match, pool, { sql, params }, query.filter?.max_trust ?? 100).map(([id, score]) => (textScores.set(id, score), id))
-      : [];
+    const text = match ? this.readersTextRanking(query.text, match, pool, { sql, params }, query.filter?.max_trust ?? 100) : [];
+    const textScores = new Map(text);
 
-    const fused = [...reciprocalRankFusion([vectorRanking, textRanking])].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, limit);
+    const fused = [...weightedFusion({ vector, text })].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, limit);
     const capsules = new Map(this.cachedCapsules(fused.map(([id]) => id)).map((c) => [c.id, c]));
     return fused.map(([id, score]) => ({
       capsule: capsules.get(id) as Capsule,
