@@ -75,11 +75,11 @@ it('resumes after a failure where it stopped: nothing done is redone', async () 
 
 it('a Forge restarted with another embedding size queues one re-embedding job for the fleet and its workers finish it, with progress', async () => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'forge-reembed-'));
-  const first = await createTestForge({ FORGE_DATA_DIR: dataDir, FORGE_EMBEDDING_DIM: '64' });
+  const first = await createTestForge({ FORGE_DATA_DIR: dataDir, FORGE_EMBEDDER: 'hashing', FORGE_EMBEDDING_DIM: '64' });
   for (let i = 0; i < 40; i++) await first.forge.capsules.create(first.forge.localCaller, { content: `fact ${i} about settlement windows`, type: 'knowledge' });
   await first.forge.close();
 
-  const second = await createTestForge({ FORGE_DATA_DIR: dataDir, FORGE_EMBEDDING_DIM: '128', FORGE_QUEUE_PREFIX: first.config.queuePrefix });
+  const second = await createTestForge({ FORGE_DATA_DIR: dataDir, FORGE_EMBEDDER: 'hashing', FORGE_EMBEDDING_DIM: '128', FORGE_QUEUE_PREFIX: first.config.queuePrefix });
   const events = new QueueEvents(REEMBED_QUEUE, { connection: { url: second.config.redisUrl as string }, prefix: second.config.queuePrefix });
   const progress: unknown[] = [];
   events.on('progress', ({ data }) => void progress.push(data));

@@ -244,7 +244,7 @@ const EnvObject = z
      * model run in process with ONNX Runtime, from FORGE_EMBEDDER_MODEL; `hashing` when it is missing, said at
      * start-up) or `openai` (an OpenAI-compatible endpoint). @defaultValue hashing
      */
-    FORGE_EMBEDDER: z.enum(['hashing', 'local', 'openai']).default('hashing'),
+    FORGE_EMBEDDER: z.enum(['hashing', 'local', 'openai']).default('local'),
     /** The model directory of FORGE_EMBEDDER=local (model.onnx and tokenizer.json). @defaultValue models/all-minilm-l6-v2-int8 of the installation (npm run setup:model) */
     FORGE_EMBEDDER_MODEL: z.string().min(1).max(4096).optional(),
     /** What writes answers: `extractive` (built in: sentences of the capsules) or `openai` (a chat model, citations checked). @defaultValue extractive */

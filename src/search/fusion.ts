@@ -15,7 +15,10 @@ export const DEFAULT_FUSION: FusionWeights = { vector: 0.6, text: 0.4 };
  * whose candidates all score alike gives each 1), then summed with the weights; a capsule one side did not
  * find gets 0 from it. Unlike rank fusion it keeps how far apart the candidates of a side are.
  */
-export function weightedFusion(sides: { readonly vector: ReadonlyArray<readonly [string, number]>; readonly text: ReadonlyArray<readonly [string, number]> }, weights: FusionWeights = DEFAULT_FUSION): Map<string, number> {
+export function weightedFusion(
+  sides: { readonly vector: ReadonlyArray<readonly [string, number]>; readonly text: ReadonlyArray<readonly [string, number]> },
+  weights: FusionWeights = DEFAULT_FUSION,
+): Map<string, number> {
   const scores = new Map<string, number>();
   const add = (side: ReadonlyArray<readonly [string, number]>, weight: number) => {
     if (side.length === 0) return;

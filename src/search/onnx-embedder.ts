@@ -15,7 +15,7 @@ export interface OnnxEmbedderOptions {
   readonly threads?: number;
   /** Sentences run together in one inference (8 measured fastest on one thread). @defaultValue 8 */
   readonly batchSize?: number;
-  /** Tokens per text, [CLS] and [SEP] included: longer texts are cut. @defaultValue 256 */
+  /** Tokens per text, [CLS] and [SEP] included: longer texts are cut. @defaultValue the tokenizer's own (128 for all-MiniLM-L6-v2) */
   readonly maxTokens?: number;
 }
 
@@ -79,7 +79,7 @@ export class OnnxEmbedder implements Embedder {
     } catch (err) {
       throw new EmbeddingModelError(`${options.dir}/model.onnx did not load: ${err instanceof Error ? err.message : String(err)}`);
     }
-    const tokenizer = WordPieceTokenizer.fromFile(path.join(options.dir, 'tokenizer.json'), options.maxTokens ?? 256);
+    const tokenizer = WordPieceTokenizer.fromFile(path.join(options.dir, 'tokenizer.json'), options.maxTokens);
     const probe = new OnnxEmbedder({ name: options.name ?? path.basename(path.resolve(options.dir)), dimensions: 0, ort, session, tokenizer, batchSize: options.batchSize ?? 8 });
     const [vector] = await probe.run(['probe']);
     return new OnnxEmbedder({ name: probe.name, dimensions: (vector as Float32Array).length, ort, session, tokenizer, batchSize: probe.batchSize });

@@ -101,7 +101,9 @@ export class WordPieceTokenizer {
   /** `[CLS] … [SEP]`, cut to `maxLength`. */
   encode(text: string): number[] {
     const ids: number[] = [this.cls];
-    for (const word of this.words(text)) {
+    // Only the start of a long text can fit: a WordPiece token rarely spans more than 32 characters, so
+    // the rest is never read (a 100,000-character capsule costs what its first few thousand do).
+    for (const word of this.words(text.length > this.maxLength * 32 ? text.slice(0, this.maxLength * 32) : text)) {
       this.pieces(word, ids);
       if (ids.length >= this.maxLength - 1) break;
     }
