@@ -1,3 +1,4 @@
+import { embeddingModelOf } from '../search/embedder.js';
 import path from 'node:path';
 import { createForge, type Forge } from '../app.js';
 import { PHASES, type ForgeConfig, type Phase } from '../config/index.js';
@@ -199,6 +200,7 @@ export async function serveCommand(
     probes ? `probes ${probes.url}/healthz` : null,
     workers ? `workers: ${(phases ?? PHASES).join(',')}` : null,
     `Redis ${localRedis ? `${config.redisUrl} (private, data in ${path.join(config.dataDir, 'redis')})` : redactUrl(config.redisUrl ?? '')}`,
+    `embeddings ${embeddingModelOf(forge.embedder)}`,
   ].filter(Boolean);
   console.log(`Forge ready · ${where.join(' · ')} · Ctrl-C to stop`);
   const keyFile = path.join(config.dataDir, 'admin.key');
