@@ -191,7 +191,7 @@ export async function createForge(config: ForgeConfig, overrides: ForgeOverrides
   // One gate on every path that raises something to or above the governance trust (activation, canaries, users).
   const gate = new GovernanceGate({ gateTrust: config.governance.gateTrust, store });
   const registry = new OverlayRegistry({ store, blobs, phases: config.phases, expiry: queues.overlayExpiry, changes: fleet.events, gate });
-  const executor = new OverlayExecutor({ registry, fleet, settings: config.immune, runtime: overlayRuntime });
+  const executor = new OverlayExecutor({ registry, fleet, settings: config.immune, runtime: overlayRuntime, capsules });
   events.addSource(overlaySubscribers({ registry, executor }));
   const users = new UserService({ store, gate });
   const governance = new Governance({

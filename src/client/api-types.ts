@@ -1342,6 +1342,13 @@ export interface components {
             };
             owner_id: string;
             parent_id: string | null;
+            /** @description Set when a source it was derived from moved on (superseded, archived, its overlay quarantined): it leaves search and answers until re-derived. */
+            stale: {
+                reason: string;
+                /** Format: date-time */
+                since: string;
+                source_id: string | null;
+            } | null;
             superseded_by: string | null;
             tags: string[];
             trust_level: number;
@@ -2598,6 +2605,7 @@ export interface operations {
             query?: {
                 cursor?: string;
                 include_archived?: "true" | "false";
+                include_stale?: "true" | "false";
                 limit?: number;
                 min_trust?: number;
                 owner?: string;
@@ -3152,6 +3160,7 @@ export interface operations {
     get_v2_capsules_search: {
         parameters: {
             query: {
+                include_stale?: "true" | "false";
                 limit?: number;
                 min_trust?: number;
                 q: string;

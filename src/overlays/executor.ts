@@ -3,6 +3,7 @@ import { ConflictError, NotFoundError, SecurityDeniedError } from '../errors.js'
 import type { BreakerSettings, BreakerView, FleetState } from '../fleet/fleet-state.js';
 import type { Caller, ForgeEvent, OverlayRecord } from '../store/graph-store.js';
 import { inSpan } from '../telemetry/tracing.js';
+import type { CapsuleService } from '../services/capsules.js';
 import type { InvocationResult } from './abi.js';
 import { failurePolicy, grantedHostFunctions, type OverlayPhase } from './manifest.js';
 import type { OverlayRegistry } from './registry.js';
@@ -93,6 +94,8 @@ export interface OverlayExecutorDeps {
   readonly settings: BreakerSettings;
   /** Created on first use: the pool's threads start only when an overlay runs. */
   readonly runtime: () => OverlayRuntime<InvocationContext>;
+  /** What a quarantined overlay wrote (and what was derived from it) goes stale. */
+  readonly capsules?: Pick<CapsuleService, 'markWrittenByStale'>;
 }
 
 /**
@@ -184,6 +187,8 @@ export class OverlayExecutor {
     ]);
     // Trust follows behaviour: a quarantined overlay comes back on probation, QUARANTINE_TRUST_STEP lower
     // (health checks give it back with sustained success; see OverlayHealth.restoreTrust).
+    // What it wrote no longer follows anything Forge trusts: stale until re-derived.
+    await this.deps.capsules?.markWrittenByStale(`overlay:${overlay.name}`, `written by overlay ${overlay.name}@${overlay.version}, quarantined: ${reason}`, 'immune-system');
     const lowered = quarantinedTrust(overlay.trust_level, QUARANTINE_TRUST_STEP);
     if (lowered !== overlay.trust_level) await this.deps.registry.setTrust(overlay.id, lowered, `quarantined: ${reason}`, { actor_id: 'immune-system' });
     return true;

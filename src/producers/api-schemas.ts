@@ -119,6 +119,10 @@ export const ListCapsulesQuery = z.strictObject({
     .enum(['true', 'false'])
     .transform((v) => v === 'true')
     .optional(),
+  include_stale: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
   limit: queryInt(1, 100).default(20),
   cursor: z.string().min(1).max(1000).optional(),
 });
@@ -129,6 +133,10 @@ export const SearchCapsulesQuery = z.strictObject({
   min_trust: queryInt(0, 100).optional(),
   type: z.enum(CAPSULE_TYPES).optional(),
   tag: z.string().min(1).max(64).optional(),
+  include_stale: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
 });
 
 export const AuditLogQuery = z.strictObject({

@@ -55,7 +55,7 @@ export class AuditLogReader {
   }
 
   private readonly resolvers: Record<string, Resolver> = {
-    capsule: async (e) => this.capsules([e.entity_id, ...ids(e.details.derived_from)]),
+    capsule: async (e) => this.capsules([e.entity_id, ...ids(e.details.derived_from), ...ids(e.details.roots), ...ids(e.details.marked)]),
     request: async (e) => joinLabels(await this.request(e.entity_id), await this.capsules(ids(e.details.citations))),
     cascade: async (e) => {
       const event = typeof e.details.event_id === 'string' ? await this.store.getEvent(e.details.event_id) : null;

@@ -50,6 +50,8 @@ export interface SearchInput {
   readonly min_trust?: number;
   readonly type?: CapsuleType;
   readonly tag?: string;
+  /** Include capsules whose sources moved on. @defaultValue false */
+  readonly include_stale?: boolean | undefined;
 }
 
 /** An ancestor or descendant the caller may read; an edge end it may not read is null. */
@@ -102,13 +104,15 @@ export class CapsuleService {
    * declassified capsule, a newer version raised above it) reads `null`, never an id.
    */
   async shown<T extends Capsule>(caller: Caller, capsules: readonly T[]): Promise<T[]> {
-    const refs = [...new Set(capsules.flatMap((c) => [c.parent_id, c.superseded_by]).filter((r): r is string => r !== null))];
+    const refs = [...new Set(capsules.flatMap((c) => [c.parent_id, c.superseded_by, c.stale?.source_id ?? null]).filter((r): r is string => r !== null))];
     if (refs.length === 0) return [...capsules];
     const targets = new Map((await this.store.getCapsules(refs)).map((c) => [c.id, c]));
     return capsules.map((c) => {
       const parent = visibleReference(caller.trust_level, targets.get(c.parent_id ?? ''), c.parent_id);
       const next = visibleReference(caller.trust_level, targets.get(c.superseded_by ?? ''), c.superseded_by);
-      return parent === c.parent_id && next === c.superseded_by ? c : { ...c, parent_id: parent, superseded_by: next };
+      const source = c.stale ? visibleReference(caller.trust_level, targets.get(c.stale.source_id ?? ''), c.stale.source_id) : null;
+      if (parent === c.parent_id && next === c.superseded_by && source === (c.stale?.source_id ?? null)) return c;
+      return { ...c, parent_id: parent, superseded_by: next, stale: c.stale ? { ...c.stale, source_id: source } : null };
     });
   }
 
@@ -227,6 +231,26 @@ export class CapsuleService {
     return this.changed((await this.shown(caller, [fork]))[0] as Capsule);
   }
 
+  /**
+   * Marks stale every capsule `ownerId` wrote and everything derived from them (an overlay quarantined:
+   * what it wrote is no longer trusted to follow anything). Returns how many were marked.
+   */
+  async markWrittenByStale(ownerId: string, reason: string, actorId: string): Promise<number> {
+    const ids: string[] = [];
+    for (let cursor: string | null = null; ;) {
+      const page: Page<Capsule> = await this.store.listCapsules(
+        { owner_id: ownerId, include_superseded: true, include_archived: true, include_stale: true },
+        { limit: 500, cursor },
+      );
+      ids.push(...page.items.map((c) => c.id));
+      if (!page.next_cursor) break;
+      cursor = page.next_cursor;
+    }
+    if (ids.length === 0) return 0;
+    const marked = await this.store.markDerivedStale(ids, reason, { actor_id: actorId }, { includeRoots: true });
+    return this.changed(marked.length);
+  }
+
   /** Hidden capsules leave nothing but their count: no id, no trust, no edge. */
   private async redact(caller: Caller, entries: LineageEntry[]): Promise<VisibleLineage> {
     const { maxDepth, maxNodes } = DEFAULT_LINEAGE_LIMITS;
@@ -267,6 +291,7 @@ export class CapsuleService {
         ...(input.min_trust === undefined ? {} : { min_trust: input.min_trust }),
         ...(input.type === undefined ? {} : { type: input.type }),
         ...(input.tag === undefined ? {} : { tag: input.tag }),
+        ...(input.include_stale ? { include_stale: true } : {}),
       },
     });
     const capsules = await this.shown(

@@ -31,6 +31,19 @@ export interface Capsule {
   readonly archived: boolean;
   /** Set when an update made a newer version; the old version stays readable. */
   readonly superseded_by: string | null;
+  /**
+   * Set when something it was derived from (transitively) was superseded, archived or written by an
+   * overlay later quarantined: it no longer follows its sources, and leaves search and answers until
+   * re-derived. `source_id`: the newer version of that source, when there is one.
+   */
+  readonly stale: CapsuleStaleness | null;
+}
+
+/** Why a capsule is stale, since when, and what replaced the source it followed. */
+export interface CapsuleStaleness {
+  readonly reason: string;
+  readonly since: string;
+  readonly source_id: string | null;
 }
 
 export interface DerivationInput {
@@ -103,6 +116,8 @@ export interface CapsuleFilter {
   readonly include_archived?: boolean;
   /** Include versions that a newer version superseded. @defaultValue false */
   readonly include_superseded?: boolean;
+  /** Include capsules whose sources moved on (stale). @defaultValue false */
+  readonly include_stale?: boolean;
 }
 
 export interface Page<T> {
@@ -524,6 +539,12 @@ export interface GraphStore {
   getCapsule(id: string): Promise<Capsule | null>;
   /** The capsules of `ids` that exist, in the order of `ids` (each once); archived and superseded ones included. */
   getCapsules(ids: readonly string[]): Promise<Capsule[]>;
+  /**
+   * Marks stale, transitively, what was derived from `roots` (not a newer version of them), with `reason`,
+   * in one transaction, audited. Superseding and archiving a capsule do this themselves, in their own
+   * transaction. Returns the ids marked (those already stale are left as they were).
+   */
+  markDerivedStale(roots: readonly string[], reason: string, ctx: MutationContext, options?: { readonly includeRoots?: boolean }): Promise<string[]>;
   listCapsules(filter: CapsuleFilter, page: { limit: number; cursor?: string | null }): Promise<Page<Capsule>>;
   /**
    * Writes a new version DERIVED_FROM `id` (reason `update`) and marks `id` superseded.

@@ -206,6 +206,62 @@ export function describeGraphStoreConformance(name: string, factory: () => Promi
       expect(high.every((h) => h.capsule.trust_level >= 80)).toBe(true);
     });
 
+    it('marks stale, in the transaction that supersedes or archives a source, everything derived from it — a deep chain and a diamond — but never a newer version', async () => {
+      const source = await store.createCapsule(capsule('Backups are kept for 30 days.', { id: 'src' }), ctx);
+      // A chain four deep, and a diamond (two derivations of the source, and one of both).
+      let parent = source.id;
+      const chain: string[] = [];
+      for (let i = 0; i < 4; i++) {
+        const c = await store.createCapsule(capsule(`Derived ${i}: backups last 30 days.`, { id: `chain-${i}`, derived_from: [{ parent_id: parent, reason: 'cited' }] }), ctx);
+        chain.push(c.id);
+        parent = c.id;
+      }
+      const left = await store.createCapsule(capsule('Left: 30-day backups.', { id: 'left', derived_from: [{ parent_id: source.id, reason: 'cited' }] }), ctx);
+      const right = await store.createCapsule(capsule('Right: 30-day backups.', { id: 'right', derived_from: [{ parent_id: source.id, reason: 'cited' }] }), ctx);
+      const both = await store.createCapsule(
+        capsule('Both: 30-day backups.', {
+          id: 'both',
+          derived_from: [
+            { parent_id: left.id, reason: 'cited' },
+            { parent_id: right.id, reason: 'cited' },
+          ],
+        }),
+        ctx,
+      );
+      const unrelated = await store.createCapsule(capsule('Unrelated: the cafeteria opens at eight.', { id: 'other' }), ctx);
+      const next = await store.updateCapsule(
+        source.id,
+        { content: 'Backups are kept for 90 days.', embedding: embedder.embedOne('Backups are kept for 90 days.'), reason: 'policy change' },
+        ctx,
+      );
+      const stale = [...chain, left.id, right.id, both.id];
+      for (const id of stale) {
+        expect((await store.getCapsule(id))?.stale, id).toMatchObject({ reason: expect.stringContaining('superseded'), source_id: next.id, since: expect.any(String) });
+      }
+      expect((await store.getCapsule(next.id))?.stale).toBeNull();
+      expect((await store.getCapsule(unrelated.id))?.stale).toBeNull();
+      // One audit entry names what was marked.
+      const [audited] = await store.listAudit({ limit: 1, action: 'capsule.stale' });
+      expect(audited?.details).toMatchObject({ count: stale.length, source_id: next.id });
+      // Stale capsules leave search and lists unless asked for.
+      const q = '30 days backups';
+      const hits = await store.searchCapsules({ text: q, embedding: embedder.embedOne(q), limit: 20 });
+      expect(hits.map((h) => h.capsule.id).filter((id) => stale.includes(id))).toEqual([]);
+      const withStale = await store.searchCapsules({ text: q, embedding: embedder.embedOne(q), limit: 20, filter: { include_stale: true } });
+      expect(withStale.some((h) => stale.includes(h.capsule.id))).toBe(true);
+      expect((await store.listCapsules({}, { limit: 50 })).items.map((c) => c.id).filter((id) => stale.includes(id))).toEqual([]);
+      // Archiving marks too; what is stale already keeps its first reason.
+      const fresh = await store.createCapsule(capsule('Fresh note on the 90-day policy.', { id: 'fresh', derived_from: [{ parent_id: next.id, reason: 'cited' }] }), ctx);
+      await store.archiveCapsule(next.id, ctx);
+      expect((await store.getCapsule(fresh.id))?.stale).toMatchObject({ reason: expect.stringContaining('archived') });
+      expect((await store.getCapsule(both.id))?.stale?.reason).toContain('superseded');
+      // An overlay's capsules, and what was derived from them, on request (quarantine).
+      const written = await store.createCapsule(capsule('Written by an overlay.', { id: 'by-overlay', owner_id: 'overlay:x' }), ctx);
+      const onTop = await store.createCapsule(capsule('Built on it.', { id: 'on-top', derived_from: [{ parent_id: written.id, reason: 'cited' }] }), ctx);
+      expect((await store.markDerivedStale([written.id], 'quarantined', ctx, { includeRoots: true })).sort()).toEqual([onTop.id, written.id].sort());
+      expect(await store.markDerivedStale([written.id], 'again', ctx, { includeRoots: true })).toEqual([]);
+    });
+
     it('scores and orders a reader’s search by what it may read only: capsules added above it change nothing', async () => {
       const visible = [
         'Ledger reconciliation runs nightly for merchant accounts.',

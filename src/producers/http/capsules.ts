@@ -18,6 +18,7 @@ export function capsulesRouter({ capsules }: { capsules: CapsuleService }): Rout
         ...(q.tag ? { tag: q.tag } : {}),
         ...(q.min_trust !== undefined ? { min_trust: q.min_trust } : {}),
         ...(q.include_archived ? { include_archived: true } : {}),
+        ...(q.include_stale ? { include_stale: true } : {}),
       },
       { limit: q.limit, cursor: q.cursor ?? null },
     );

@@ -36,6 +36,10 @@ export const Capsule = z
     updated_at: time,
     archived: z.boolean(),
     superseded_by: z.string().nullable(),
+    stale: z
+      .object({ reason: z.string(), since: time, source_id: z.string().nullable() })
+      .nullable()
+      .meta({ description: 'Set when a source it was derived from moved on (superseded, archived, its overlay quarantined): it leaves search and answers until re-derived.' }),
   })
   .meta({ id: 'Capsule' });
 

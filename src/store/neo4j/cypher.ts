@@ -47,12 +47,13 @@ export const TEXT_INDEX = 'capsule_text';
 /** The capsule filter of the embedded store, as nullable parameters, on a capsule bound to `c`. */
 const CAPSULE_FILTER = `($include_archived OR NOT c.archived)
   AND ($include_superseded OR c.superseded_by IS NULL)
+  AND ($include_stale OR c.stale_reason IS NULL)
   AND ($type IS NULL OR c.type = $type)
   AND ($owner_id IS NULL OR c.owner_id = $owner_id)
   AND ($min_trust IS NULL OR c.trust_level >= $min_trust)
   AND ($max_trust IS NULL OR c.trust_level <= $max_trust)
   AND ($tag IS NULL OR $tag IN c.tags)`;
-const FILTER_PARAMS = ['include_archived', 'include_superseded', 'type', 'owner_id', 'min_trust', 'max_trust', 'tag'] as const;
+const FILTER_PARAMS = ['include_archived', 'include_superseded', 'include_stale', 'type', 'owner_id', 'min_trust', 'max_trust', 'tag'] as const;
 export type FilterParam = (typeof FILTER_PARAMS)[number];
 
 /** Versioned schema migrations: each list runs once, in order (schema statements each in a transaction of their own). */
@@ -144,6 +145,15 @@ export const CYPHER = {
        ON CREATE SET e.reason = p.reason, e.changes = p.changes, e.created_at = $at`,
     ['child_id', 'parents', 'at'],
   ),
+  /** What was derived from the roots, transitively, not as a newer version or a fork of them, and is not stale yet. */
+  derivedNotStale: q(
+    `MATCH p = (c:Capsule)-[:DERIVED_FROM*1..100]->(root:Capsule)
+     WHERE root.id IN $roots AND c.stale_reason IS NULL AND all(e IN relationships(p) WHERE NOT e.changes CONTAINS '"from_version"' AND NOT e.changes CONTAINS '"forked_from_version"')
+     RETURN DISTINCT c.id AS id`,
+    ['roots'],
+  ),
+  notStale: q('MATCH (c:Capsule) WHERE c.id IN $ids AND c.stale_reason IS NULL RETURN c.id AS id', ['ids']),
+  markStale: q('MATCH (c:Capsule) WHERE c.id IN $ids SET c.stale_reason = $reason, c.stale_at = $at, c.stale_source = $source_id', ['ids', 'reason', 'at', 'source_id']),
   supersede: q('MATCH (c:Capsule {id: $id}) SET c.superseded_by = $next_id, c.updated_at = $at', ['id', 'next_id', 'at']),
   archive: q('MATCH (c:Capsule {id: $id}) SET c.archived = true, c.updated_at = $at RETURN c', ['id', 'at']),
   listCapsules: q(
@@ -373,6 +383,9 @@ export const PROPERTY_KEYS = [
   'embedding_model',
   'terms',
   'terms_length',
+  'stale_reason',
+  'stale_at',
+  'stale_source',
   // TermLevel, LevelDocs
   'term',
   'docs',

@@ -123,6 +123,7 @@ function toCapsule(p: Props): Capsule {
     updated_at: str(p.updated_at),
     archived: p.archived === true,
     superseded_by: strOrNull(p.superseded_by),
+    stale: p.stale_reason ? { reason: str(p.stale_reason), since: str(p.stale_at), source_id: strOrNull(p.stale_source) } : null,
   };
 }
 
@@ -259,6 +260,7 @@ function filterParams(filter: CapsuleFilter): Params<FilterParam> {
   return {
     include_archived: filter.include_archived ?? false,
     include_superseded: filter.include_superseded ?? false,
+    include_stale: filter.include_stale ?? false,
     type: filter.type ?? null,
     owner_id: filter.owner_id ?? null,
     min_trust: filter.min_trust ?? null,
@@ -488,8 +490,38 @@ export class Neo4jGraphStore implements GraphStore {
         'capsule.update',
       );
       await Neo4jGraphStore.run(tx, CYPHER.supersede, { id, next_id: next.id, at: next.created_at });
+      // In the same transaction: what was derived from the old version no longer follows its source.
+      await this.markStale(tx, [id], `its source ${id} (v${current.version}) was superseded by v${next.version}`, next.id, ctx);
       return next;
     });
+  }
+
+  /** As the embedded store's markStale: transitively, not along a newer version's edge, audited once. */
+  private async markStale(
+    tx: ManagedTransaction,
+    roots: readonly string[],
+    reason: string,
+    sourceId: string | null,
+    ctx: MutationContext,
+    includeRoots = false,
+  ): Promise<string[]> {
+    const rootsMarked = includeRoots ? (await Neo4jGraphStore.run(tx, CYPHER.notStale, { ids: [...roots] })).records.map((r) => r.get('id') as string) : [];
+    const below = (await Neo4jGraphStore.run(tx, CYPHER.derivedNotStale, { roots: [...roots] })).records.map((r) => r.get('id') as string);
+    const marked = [...new Set([...rootsMarked, ...below])];
+    if (marked.length === 0) return [];
+    await Neo4jGraphStore.run(tx, CYPHER.markStale, { ids: marked, reason, at: this.now(), source_id: sourceId });
+    await this.audit(tx, {
+      actor_id: ctx.actor_id,
+      action: 'capsule.stale',
+      entity_type: 'capsule',
+      entity_id: roots[0] as string,
+      details: { reason, source_id: sourceId, roots: [...roots], marked: marked.slice(0, 1000), count: marked.length },
+    });
+    return marked;
+  }
+
+  async markDerivedStale(roots: readonly string[], reason: string, ctx: MutationContext, options: { readonly includeRoots?: boolean } = {}): Promise<string[]> {
+    return this.write((tx) => this.markStale(tx, roots, reason, null, ctx, options.includeRoots ?? false));
   }
 
   async archiveCapsule(id: string, ctx: MutationContext): Promise<Capsule> {
@@ -498,6 +530,7 @@ export class Neo4jGraphStore implements GraphStore {
       if (current.archived) return current;
       const node = (await Neo4jGraphStore.run(tx, CYPHER.archive, { id, at: this.now() })).records[0]?.get('c') as Node;
       await this.audit(tx, { actor_id: ctx.actor_id, action: 'capsule.archive', entity_type: 'capsule', entity_id: id });
+      await this.markStale(tx, [id], `its source ${id} was archived`, null, ctx);
       return toCapsule(props(node));
     });
   }

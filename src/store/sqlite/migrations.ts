@@ -277,4 +277,10 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TABLE term_levels (term TEXT NOT NULL, trust_level INTEGER NOT NULL, docs INTEGER NOT NULL, PRIMARY KEY (term, trust_level)) WITHOUT ROWID;
   CREATE TABLE level_docs (trust_level INTEGER PRIMARY KEY, docs INTEGER NOT NULL, tokens INTEGER NOT NULL);
   `,
+  // 16: derived knowledge that no longer follows its sources (stale), marked in the transaction that moved them
+  `
+  ALTER TABLE capsules ADD COLUMN stale_reason TEXT;
+  ALTER TABLE capsules ADD COLUMN stale_at TEXT;
+  ALTER TABLE capsules ADD COLUMN stale_source TEXT;
+  `,
 ];

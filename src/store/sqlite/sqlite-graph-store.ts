@@ -86,6 +86,9 @@ interface CapsuleRow {
   updated_at: string;
   archived: number;
   superseded_by: string | null;
+  stale_reason: string | null;
+  stale_at: string | null;
+  stale_source: string | null;
 }
 
 interface RequestRow {
@@ -122,7 +125,7 @@ interface AuditRow {
 }
 
 const CAPSULE_COLUMNS =
-  'c.rowid AS rowid, c.id, c.content, c.type, c.version, c.parent_id, c.owner_id, c.trust_level, c.metadata, c.tags, c.created_at, c.updated_at, c.archived, c.superseded_by';
+  'c.rowid AS rowid, c.id, c.content, c.type, c.version, c.parent_id, c.owner_id, c.trust_level, c.metadata, c.tags, c.created_at, c.updated_at, c.archived, c.superseded_by, c.stale_reason, c.stale_at, c.stale_source';
 /** Bound of the search cache (capsules kept); past it it starts again. */
 const SEARCH_CACHE_CAPSULES = 10_000;
 /**
@@ -167,6 +170,7 @@ function toCapsule(row: CapsuleRow): Capsule {
     updated_at: row.updated_at,
     archived: row.archived === 1,
     superseded_by: row.superseded_by,
+    stale: row.stale_reason === null ? null : { reason: row.stale_reason, since: row.stale_at ?? '', source_id: row.stale_source },
   };
 }
 
@@ -664,6 +668,7 @@ export class SqliteGraphStore implements GraphStore {
     const where = new Where();
     if (!filter.include_archived) where.add('c.archived = 0');
     if (!filter.include_superseded) where.add('c.superseded_by IS NULL');
+    if (!filter.include_stale) where.add('c.stale_reason IS NULL');
     if (filter.type) where.add('c.type = ?', filter.type);
     if (filter.owner_id) where.add('c.owner_id = ?', filter.owner_id);
     if (filter.min_trust !== undefined) where.add('c.trust_level >= ?', filter.min_trust);
@@ -706,6 +711,8 @@ export class SqliteGraphStore implements GraphStore {
           'capsule.update',
         );
         this.stmt('UPDATE capsules SET superseded_by = ?, updated_at = ? WHERE id = ?').run(next.id, next.created_at, id);
+        // In the same transaction: what was derived from the old version no longer follows its source.
+        this.markStale([id], `its source ${id} (v${current.version}) was superseded by v${next.version}`, next.id, ctx);
         return next;
       })
       .immediate();
@@ -718,10 +725,54 @@ export class SqliteGraphStore implements GraphStore {
         if (!current.archived) {
           this.stmt('UPDATE capsules SET archived = 1, updated_at = ? WHERE id = ?').run(this.now(), id);
           this.audit({ actor_id: ctx.actor_id, action: 'capsule.archive', entity_type: 'capsule', entity_id: id });
+          this.markStale([id], `its source ${id} was archived`, null, ctx);
         }
         return toCapsule(this.mustRow(id));
       })
       .immediate();
+  }
+
+  /**
+   * Marks stale everything derived from `roots`, transitively, along DERIVED_FROM edges that are neither a
+   * newer version's edge to its predecessor (a new version follows its source; what cited the old one does
+   * not) nor a fork's (a fork diverges on purpose). Capsules already stale keep their first reason. One audit entry names the roots and what was
+   * marked. Returns the ids marked.
+   */
+  private markStale(roots: readonly string[], reason: string, sourceId: string | null, ctx: MutationContext, includeRoots = false): string[] {
+    const rootsMarked = includeRoots
+      ? this.stmt<[string], { id: string }>('SELECT id FROM capsules WHERE id IN (SELECT value FROM json_each(?)) AND stale_reason IS NULL')
+          .all(JSON.stringify(roots))
+          .map((r) => r.id)
+      : [];
+    const below = this.stmt<[string], { id: string }>(
+      `WITH RECURSIVE below(id) AS (
+         SELECT d.child_id FROM derived_from d WHERE d.parent_id IN (SELECT value FROM json_each(?)) AND json_extract(d.changes, '$.from_version') IS NULL AND json_extract(d.changes, '$.forked_from_version') IS NULL
+         UNION
+         SELECT d.child_id FROM derived_from d JOIN below b ON d.parent_id = b.id WHERE json_extract(d.changes, '$.from_version') IS NULL AND json_extract(d.changes, '$.forked_from_version') IS NULL)
+       SELECT c.id FROM capsules c WHERE c.id IN (SELECT id FROM below) AND c.stale_reason IS NULL`,
+    )
+      .all(JSON.stringify(roots))
+      .map((r) => r.id);
+    const marked = [...new Set([...rootsMarked, ...below])];
+    if (marked.length === 0) return [];
+    this.stmt('UPDATE capsules SET stale_reason = ?, stale_at = ?, stale_source = ? WHERE id IN (SELECT value FROM json_each(?))').run(
+      reason,
+      this.now(),
+      sourceId,
+      JSON.stringify(marked),
+    );
+    this.audit({
+      actor_id: ctx.actor_id,
+      action: 'capsule.stale',
+      entity_type: 'capsule',
+      entity_id: roots[0] as string,
+      details: { reason, source_id: sourceId, roots: [...roots], marked: marked.slice(0, 1000), count: marked.length },
+    });
+    return marked;
+  }
+
+  async markDerivedStale(roots: readonly string[], reason: string, ctx: MutationContext, options: { readonly includeRoots?: boolean } = {}): Promise<string[]> {
+    return this.db.transaction(() => this.markStale(roots, reason, null, ctx, options.includeRoots ?? false)).immediate();
   }
 
   async forkCapsule(id: string, input: ForkInput, ctx: MutationContext): Promise<Capsule> {
