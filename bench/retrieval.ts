@@ -67,6 +67,8 @@ interface Scores {
   recall: Record<(typeof K)[number], number>;
   ndcg10: number;
   questions: number;
+  /** With a relevance floor: the share of answerable questions (1-4) nothing reached the floor for, and of adversarial ones (5). */
+  abstained?: { answerable: number; adversarial: number };
 }
 
 /** Averages over the questions: recall@k and nDCG@10 of each ranking (dia_ids, best first) against its evidence. */
@@ -98,6 +100,8 @@ async function forge(embedder: Embedder): Promise<Scores> {
   const store = await SqliteGraphStore.open({ file: ':memory:' });
   const capsules = new CapsuleService({ store, embedder, cache: { invalidate: async () => undefined } });
   const rankings: Array<{ ranked: string[]; evidence: Set<string> }> = [];
+  const abstained = { answerable: 0, adversarial: 0 };
+  let adversarial = 0;
   try {
     for (const [i, c] of conversations.entries()) {
       const turns = turnsOf(c);
@@ -122,13 +126,21 @@ async function forge(embedder: Embedder): Promise<Scores> {
         }
         process.stderr.write(`\r  ${embedder.name}: conversation ${i + 1}/${conversations.length}, ${Math.min(at + 64, turns.length)}/${turns.length} turns stored`);
       }
+      const reached = (hits: ReadonlyArray<{ vector_score: number | null }>) => hits.some((h) => h.vector_score !== null && h.vector_score >= (embedder.relevanceFloor ?? -1));
       for (const q of questionsOf(c, new Set(turns.map((t) => t.dia_id)))) {
         const hits = await capsules.search(READER, { q: q.question, limit: 10, tag });
         rankings.push({ ranked: hits.map((h) => String(h.capsule.metadata.dia_id)), evidence: q.evidence });
+        if (!reached(hits)) abstained.answerable++;
+      }
+      for (const q of c.qa.filter((x) => x.category === 5)) {
+        adversarial++;
+        if (!reached(await capsules.search(READER, { q: q.question, limit: 10, tag }))) abstained.adversarial++;
       }
     }
     process.stderr.write('\n');
-    return score(rankings);
+    const scores = score(rankings);
+    if (embedder.relevanceFloor === undefined) return scores;
+    return { ...scores, abstained: { answerable: abstained.answerable / scores.questions, adversarial: abstained.adversarial / Math.max(1, adversarial) } };
   } finally {
     await store.close();
   }
@@ -173,6 +185,12 @@ const f = (x: number) => x.toFixed(3);
 console.log(`${'ranking'.padEnd(34)} recall@1 recall@5 recall@10  nDCG@10   (${Object.values(results)[0]?.questions} questions, categories 1-4, 5 conversations)`);
 for (const [name, s] of Object.entries(results))
   console.log(`${name.padEnd(34)} ${f(s.recall[1]).padStart(8)} ${f(s.recall[5]).padStart(8)} ${f(s.recall[10]).padStart(9)} ${f(s.ndcg10).padStart(8)}`);
+for (const [name, s] of Object.entries(results)) {
+  if (s.abstained)
+    console.log(
+      `${name}: "not known" (nothing at the relevance floor) for ${(s.abstained.adversarial * 100).toFixed(1)} % of adversarial questions (category 5), ${(s.abstained.answerable * 100).toFixed(1)} % of answerable ones`,
+    );
+}
 console.log(
   JSON.stringify({
     bench: 'retrieval',
@@ -181,7 +199,13 @@ console.log(
     results: Object.fromEntries(
       Object.entries(results).map(([name, s]) => [
         name,
-        { recall_at_1: Number(f(s.recall[1])), recall_at_5: Number(f(s.recall[5])), recall_at_10: Number(f(s.recall[10])), ndcg_at_10: Number(f(s.ndcg10)) },
+        {
+          recall_at_1: Number(f(s.recall[1])),
+          recall_at_5: Number(f(s.recall[5])),
+          recall_at_10: Number(f(s.recall[10])),
+          ndcg_at_10: Number(f(s.ndcg10)),
+          ...(s.abstained ? { not_known_adversarial: Number(f(s.abstained.adversarial)), not_known_answerable: Number(f(s.abstained.answerable)) } : {}),
+        },
       ]),
     ),
   }),

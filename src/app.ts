@@ -161,7 +161,7 @@ export async function createForge(config: ForgeConfig, overrides: ForgeOverrides
       ? await Neo4jGraphStore.open({ ...config.graphStore, dimensions: embedder.dimensions })
       : await SqliteGraphStore.open({ file: config.graphStore.file }));
   const blobs = overrides.blobs ?? openBlobStore(config.blobs);
-  const intelligence = overrides.intelligence ?? openIntelligence(config);
+  const intelligence = overrides.intelligence ?? openIntelligence(config, embedder);
   const capsules = new CapsuleService({ store, embedder, cache: fleet.cache });
   const audit = new AuditCheckpoints({ store, checkpoints: fleet.auditCheckpoint, key: localSecret(config, config.audit.key, 'audit.key') });
   audit.start(config.audit.checkpointMs);

@@ -247,6 +247,8 @@ const EnvObject = z
     FORGE_EMBEDDER: z.enum(['hashing', 'local', 'openai']).default('local'),
     /** The model directory of FORGE_EMBEDDER=local (model.onnx and tokenizer.json). @defaultValue models/all-minilm-l6-v2-int8 of the installation (npm run setup:model) */
     FORGE_EMBEDDER_MODEL: z.string().min(1).max(4096).optional(),
+    /** With FORGE_EMBEDDER=local: the cosine below which a capsule does not answer a question (0 turns it off). @defaultValue 0.25 */
+    FORGE_RELEVANCE_FLOOR: z.coerce.number().min(0).max(1).optional(),
     /** What writes answers: `extractive` (built in: sentences of the capsules) or `openai` (a chat model, citations checked). @defaultValue extractive */
     FORGE_INTELLIGENCE: z.enum(['extractive', 'openai']).default('extractive'),
     /** The OpenAI-compatible API root, e.g. https://api.openai.com/v1 or http://127.0.0.1:11434/v1 (Ollama). */
@@ -361,6 +363,7 @@ const ConfigSchema = EnvObject.superRefine((e, ctx) => {
   providers: {
     embedder: e.FORGE_EMBEDDER,
     embedderModel: e.FORGE_EMBEDDER_MODEL ?? path.join(packageRoot(), 'models', 'all-minilm-l6-v2-int8'),
+    relevanceFloor: e.FORGE_RELEVANCE_FLOOR,
     intelligence: e.FORGE_INTELLIGENCE,
     openai: {
       baseUrl: e.FORGE_OPENAI_BASE_URL ?? '',

@@ -1,3 +1,4 @@
+import { cosine, type Embedder } from '../search/embedder.js';
 import { sentences, terms } from '../search/text.js';
 
 /** One retrieved capsule as the intelligence phase sees it. */
@@ -44,15 +45,69 @@ export interface Intelligence {
   answer(input: AnswerInput): Promise<Answer>;
 }
 
+/** How far below the best sentence another may score and still be part of the answer (cosine). */
+const SENTENCE_MARGIN = 0.1;
+
 /**
  * Builds the answer from the retrieved capsules themselves: the sentences that share the most terms with
  * the query (weighted by the capsule's retrieval score), kept in reading order and marked with the index
  * of the capsule they came from. Nothing is invented, so every statement is traceable to a citation.
  */
 export class ExtractiveIntelligence implements Intelligence {
-  readonly name = 'extractive-v1';
+  readonly name: string;
+  private readonly embedder: Pick<Embedder, 'embed' | 'relevanceFloor'> | null;
+
+  /**
+   * With an embedder that has a relevance floor (a sentence model), sentences are chosen by meaning: only
+   * those at or above the floor, and within `SENTENCE_MARGIN` of the best, answer; without one, by shared
+   * terms.
+   */
+  constructor(options: { readonly embedder?: Pick<Embedder, 'embed' | 'relevanceFloor'> } = {}) {
+    this.embedder = options.embedder?.relevanceFloor === undefined ? null : options.embedder;
+    this.name = this.embedder ? 'extractive-v2' : 'extractive-v1';
+  }
 
   async answer(input: AnswerInput): Promise<Answer> {
+    return this.embedder ? this.bySense(input, this.embedder) : this.byTerms(input);
+  }
+
+  /** The sentences closest in meaning to the question, none below the floor, in reading order. */
+  private async bySense(input: AnswerInput, embedder: Pick<Embedder, 'embed' | 'relevanceFloor'>): Promise<Answer> {
+    const floor = embedder.relevanceFloor ?? 0;
+    const found: Array<{ capsule: number; order: number; text: string }> = [];
+    const seen = new Set<string>();
+    input.capsules.forEach((capsule, capsuleIndex) =>
+      sentences(capsule.content.replace(/\s*\[\d+\]/g, '')).forEach((text, order) => {
+        if (seen.has(text.toLowerCase())) return;
+        seen.add(text.toLowerCase());
+        found.push({ capsule: capsuleIndex, order, text });
+      }),
+    );
+    const none = { text: `No capsule you can read answers "${input.query}".`, citations: [], model: this.name };
+    if (found.length === 0) return none;
+    const [query, ...vectors] = await embedder.embed([input.query, ...found.map((f) => f.text)]);
+    const scored = found.map((f, i) => ({ ...f, score: cosine(query as Float32Array, vectors[i] as Float32Array) })).sort((a, b) => b.score - a.score);
+    const best = (scored[0] as (typeof scored)[number]).score;
+    if (best < floor) return none;
+    const chosen: typeof scored = [];
+    const cited = new Set<number>();
+    for (const s of scored) {
+      if (chosen.length >= input.parameters.max_sentences || s.score < Math.max(floor, best - SENTENCE_MARGIN)) break;
+      if (!cited.has(s.capsule) && cited.size >= input.parameters.max_citations) continue;
+      cited.add(s.capsule);
+      chosen.push(s);
+    }
+    chosen.sort((a, b) => a.capsule - b.capsule || a.order - b.order);
+    const citations: string[] = [];
+    const parts = chosen.map((c) => {
+      const id = (input.capsules[c.capsule] as RetrievedCapsule).id;
+      if (!citations.includes(id)) citations.push(id);
+      return `${c.text} [${citations.indexOf(id) + 1}]`;
+    });
+    return { text: parts.join(' '), citations, model: this.name };
+  }
+
+  private byTerms(input: AnswerInput): Answer {
     const queryTerms = new Set(terms(input.query));
     type Candidate = { capsule: number; order: number; text: string; terms: Set<string>; score: number };
     const candidates: Candidate[] = [];

@@ -19,7 +19,8 @@ export async function openEmbedder(config: ForgeConfig, warn: (line: string) => 
   if (config.providers.embedder === 'hashing') return new HashingEmbedder(config.embeddingDim);
   if (config.providers.embedder === 'local') {
     try {
-      return await OnnxEmbedder.create({ dir: config.providers.embedderModel });
+      const { embedderModel, relevanceFloor } = config.providers;
+      return await OnnxEmbedder.create({ dir: embedderModel, ...(relevanceFloor === undefined ? {} : { relevanceFloor }) });
     } catch (err) {
       if (!(err instanceof EmbeddingModelError)) throw err;
       warn(`[forge] ${err.message}; embedding with the feature-hashing embedder instead (recall by shared words, not meaning)`);
@@ -30,8 +31,8 @@ export async function openEmbedder(config: ForgeConfig, warn: (line: string) => 
   return new OpenAiEmbedder({ client: client(config), model: embeddingModel, dimensions: config.embeddingDim, batchSize: embeddingBatch, requestDimensions });
 }
 
-/** The intelligence the configuration names (FORGE_INTELLIGENCE). */
-export function openIntelligence(config: ForgeConfig): Intelligence {
-  if (config.providers.intelligence === 'extractive') return new ExtractiveIntelligence();
+/** The intelligence the configuration names (FORGE_INTELLIGENCE); the extractive one reads by meaning with a sentence model. */
+export function openIntelligence(config: ForgeConfig, embedder?: Embedder): Intelligence {
+  if (config.providers.intelligence === 'extractive') return new ExtractiveIntelligence(embedder ? { embedder } : {});
   return new OpenAiIntelligence({ client: client(config), model: config.providers.openai.chatModel });
 }

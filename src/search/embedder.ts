@@ -4,6 +4,11 @@ import { stem, words, isStopword } from './text.js';
 export interface Embedder {
   readonly name: string;
   readonly dimensions: number;
+  /**
+   * The cosine similarity below which a text does not answer a query, for embedders whose similarities mean
+   * that (a sentence model, calibrated); absent: no floor.
+   */
+  readonly relevanceFloor?: number;
   embed(texts: readonly string[]): Promise<Float32Array[]>;
 }
 

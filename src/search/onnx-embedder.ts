@@ -15,6 +15,13 @@ export interface OnnxEmbedderOptions {
   readonly threads?: number;
   /** Sentences run together in one inference (8 measured fastest on one thread). @defaultValue 8 */
   readonly batchSize?: number;
+  /**
+   * The cosine below which a capsule does not answer a query: retrieval leaves it out, and an answer with
+   * nothing above it says so. @defaultValue 0.25 (all-MiniLM-L6-v2: no answerable LoCoMo development question's
+   * best turn falls below it, the sample knowledge's paraphrased answers sit at 0.30–0.43 and off-topic
+   * questions at 0.03–0.09; docs/benchmarks.md)
+   */
+  readonly relevanceFloor?: number;
   /** Tokens per text, [CLS] and [SEP] included: longer texts are cut. @defaultValue the tokenizer's own (128 for all-MiniLM-L6-v2) */
   readonly maxTokens?: number;
 }
@@ -41,14 +48,16 @@ type Session = Awaited<ReturnType<Ort['InferenceSession']['create']>>;
 export class OnnxEmbedder implements Embedder {
   readonly name: string;
   readonly dimensions: number;
+  readonly relevanceFloor: number;
   private readonly ort: Ort;
   private readonly session: Session;
   private readonly tokenizer: WordPieceTokenizer;
   private readonly batchSize: number;
   private readonly typeIds: boolean;
 
-  private constructor(fields: { name: string; dimensions: number; ort: Ort; session: Session; tokenizer: WordPieceTokenizer; batchSize: number }) {
+  private constructor(fields: { name: string; dimensions: number; ort: Ort; session: Session; tokenizer: WordPieceTokenizer; batchSize: number; relevanceFloor: number }) {
     this.name = fields.name;
+    this.relevanceFloor = fields.relevanceFloor;
     this.dimensions = fields.dimensions;
     this.ort = fields.ort;
     this.session = fields.session;
@@ -80,9 +89,18 @@ export class OnnxEmbedder implements Embedder {
       throw new EmbeddingModelError(`${options.dir}/model.onnx did not load: ${err instanceof Error ? err.message : String(err)}`);
     }
     const tokenizer = WordPieceTokenizer.fromFile(path.join(options.dir, 'tokenizer.json'), options.maxTokens);
-    const probe = new OnnxEmbedder({ name: options.name ?? path.basename(path.resolve(options.dir)), dimensions: 0, ort, session, tokenizer, batchSize: options.batchSize ?? 8 });
+    const relevanceFloor = options.relevanceFloor ?? 0.25;
+    const probe = new OnnxEmbedder({
+      name: options.name ?? path.basename(path.resolve(options.dir)),
+      dimensions: 0,
+      ort,
+      session,
+      tokenizer,
+      batchSize: options.batchSize ?? 8,
+      relevanceFloor,
+    });
     const [vector] = await probe.run(['probe']);
-    return new OnnxEmbedder({ name: probe.name, dimensions: (vector as Float32Array).length, ort, session, tokenizer, batchSize: probe.batchSize });
+    return new OnnxEmbedder({ name: probe.name, dimensions: (vector as Float32Array).length, ort, session, tokenizer, batchSize: probe.batchSize, relevanceFloor });
   }
 
   async embed(texts: readonly string[]): Promise<Float32Array[]> {

@@ -18,7 +18,11 @@ export function contextPhase({ store, embedder, overlays }: Pick<PhaseDeps, 'sto
       limit: RETRIEVAL_LIMIT,
       filter: { max_trust: caller.trust_level },
     });
-    const capsules = hits.map((h) => ({
+    // Below the embedder's relevance floor a capsule does not answer the question: better no answer than an
+    // off-topic one (the answer then says that no capsule the caller can read answers it).
+    const floor = embedder.relevanceFloor;
+    const relevant = floor === undefined ? hits : hits.filter((h) => h.vector_score !== null && h.vector_score >= floor);
+    const capsules = relevant.map((h) => ({
       id: h.capsule.id,
       version: h.capsule.version,
       trust_level: h.capsule.trust_level,
