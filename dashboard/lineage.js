@@ -11,7 +11,16 @@ export function lineageElements(capsule, ancestors, descendants) {
   const edges = new Map();
   const node = (c, role) => {
     if (!nodes.has(c.id))
-      nodes.set(c.id, { data: { id: c.id, label: `${c.type} v${c.version}\ntrust ${c.trust_level}`, trust: c.trust_level, colour: trustColour(c.trust_level), role } });
+      nodes.set(c.id, {
+        data: {
+          id: c.id,
+          label: `${c.type} v${c.version}\ntrust ${c.trust_level}${c.stale ? '\nstale' : ''}`,
+          trust: c.trust_level,
+          colour: trustColour(c.trust_level),
+          role,
+          stale: c.stale ? 'yes' : 'no',
+        },
+      });
   };
   node(capsule, 'self');
   for (const e of [...ancestors.ancestors, ...descendants.descendants]) {
@@ -52,6 +61,8 @@ export function drawLineage(container, elements, onOpen) {
         },
       },
       { selector: 'node[role = "self"]', style: { 'border-width': 4, 'border-color': '#f4a261' } },
+      // A stale capsule (its sources moved on): faded, with a dashed red border.
+      { selector: 'node[stale = "yes"]', style: { opacity: 0.6, 'border-style': 'dashed', 'border-width': 3, 'border-color': '#d62828' } },
       { selector: 'node[role = "hidden"]', style: { 'border-style': 'dashed', 'border-width': 2, 'border-color': '#495057', color: '#212529' } },
       {
         selector: 'edge',

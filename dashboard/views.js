@@ -292,6 +292,14 @@ export function CapsuleView({ id, tick, go }) {
               <span class="badge">${c.type}</span> v${c.version} · trust ${c.trust_level} · owner ${c.owner_id} · ${c.archived ? 'archived' : 'live'}
               ${c.superseded_by ? html` · superseded by <a href=${`#/capsules/${c.superseded_by}`}>${c.superseded_by.slice(0, 8)}</a>` : null}
             </p>
+            ${
+              c.stale
+                ? html`<p class="stale" data-testid="capsule-stale">
+                    <b>Stale</b> since ${c.stale.since.slice(0, 16).replace('T', ' ')}: ${c.stale.reason}
+                    ${c.stale.source_id ? html` · follow <a href=${`#/capsules/${c.stale.source_id}`}>its source's new version</a>` : null}. It is left out of search and answers.
+                  </p>`
+                : null
+            }
             <blockquote data-testid="capsule-content">${c.content}</blockquote>
             <p>${c.tags.map((t) => html`<span class="tag">${t}</span> `)}</p>
             <p><button onClick=${() => go(`/lineage/${id}`)} data-testid="open-lineage">Lineage picture</button></p>

@@ -44,6 +44,13 @@ beforeAll(async () => {
   reader = await createUserWithKey(forge, 'dash-reader', 'reader', 60);
   // Knowledge with lineage: a root, its next version, a fork at 60, and a note derived from it at 90.
   const root = await forge.capsules.create(SYSTEM, { content: 'The intake pump is serviced every quarter by the plant team.', type: 'knowledge', trust_level: 40, tags: ['pump'] });
+  // A checklist written from the first version: stale once the pump's schedule changes.
+  const checklist = await forge.capsules.create(SYSTEM, {
+    content: 'Pump checklist: book the quarterly service.',
+    type: 'insight',
+    trust_level: 40,
+    derived_from: [{ parent_id: root.id, reason: 'cited' }],
+  });
   const v2 = await forge.capsules.update(SYSTEM, root.id, { content: 'The intake pump is serviced every month since the 2026 audit.' });
   const fork = await forge.capsules.fork(SYSTEM, v2.id, { reason: 'site B procedure', trust_level: 60 });
   const secret = await forge.capsules.create(SYSTEM, {
@@ -52,7 +59,7 @@ beforeAll(async () => {
     trust_level: 90,
     derived_from: [{ parent_id: fork.id, reason: 'incident analysis' }],
   });
-  Object.assign(capsules, { root: root.id, v2: v2.id, fork: fork.id, secret: secret.id });
+  Object.assign(capsules, { root: root.id, v2: v2.id, fork: fork.id, secret: secret.id, checklist: checklist.id });
   // An overlay at work, a proposal open for voting, and a dead letter to retry.
   const overlay = await forge.overlays.registry.register(
     SYSTEM,
@@ -132,6 +139,23 @@ describe('the dashboard, in Chromium', () => {
     expect((await drawn()).sort()).toEqual([...new Set(expected)].sort());
     expect(await drawn()).toEqual(expect.arrayContaining([capsules.root, capsules.v2, capsules.secret]));
     await shot(page, 'lineage');
+    await context.close();
+  }, 60_000);
+
+  it('flags a stale capsule, with why and its source’s new version, and draws it faded in the lineage', async () => {
+    const { context, page } = await signedIn(admin.apiKey);
+    await page.goto(`${t.url}/#/capsules/${capsules.checklist}`);
+    await expect.poll(() => page.textContent('[data-testid=capsule-stale]'), { timeout: 10_000 }).toContain('Stale');
+    expect(await page.textContent('[data-testid=capsule-stale]')).toContain('superseded');
+    expect(await page.getAttribute('[data-testid=capsule-stale] a', 'href')).toBe(`#/capsules/${capsules.v2}`);
+    await shot(page, 'capsule-stale');
+    await page.click('[data-testid=open-lineage]');
+    const stale = async () =>
+      page.evaluate(
+        (id) => (globalThis as unknown as { forgeLineage?: { getElementById(i: string): { data(k: string): string } } }).forgeLineage?.getElementById(id).data('stale'),
+        capsules.checklist as string,
+      );
+    await expect.poll(stale, { timeout: 10_000 }).toBe('yes');
     await context.close();
   }, 60_000);
 

@@ -54,6 +54,26 @@ describe('through the API and the pipeline', () => {
   });
   afterAll(async () => t.cleanup());
 
+  it('never ranks a saved answer above a source it cites, even when the answer says the question’s words', async () => {
+    const asker = { id: 'asker', roles: ['contributor'], trust_level: 60 };
+    const decision = await t.forge.capsules.create(asker, {
+      content: 'We moved Redis from RDB snapshots to AOF after the March incident, when a crash lost fifteen minutes of writes.',
+      type: 'decision',
+    });
+    const answer = await t.forge.capsules.create(asker, {
+      content: 'Why did we switch Redis to AOF? Because a crash lost fifteen minutes of writes in March. [1]',
+      type: 'insight',
+      metadata: { request_id: 'earlier-request', query: 'Why did we switch Redis to AOF?' },
+      derived_from: [{ parent_id: decision.id, reason: 'cited' }],
+    });
+    const hits = await t.forge.capsules.search(asker, { q: 'Why did we switch Redis to AOF?', limit: 10 });
+    const order = hits.map((h) => h.capsule.id);
+    expect(order).toContain(answer.id);
+    expect(order.indexOf(decision.id)).toBeLessThan(order.indexOf(answer.id));
+    const score = (id: string) => hits.find((h) => h.capsule.id === id)?.score as number;
+    expect(score(decision.id)).toBeGreaterThan(score(answer.id));
+  });
+
   it('a saved answer whose source moved on is stale: flagged, out of answers and search, shown with include_stale', async () => {
     const writer = await createUserWithKey(t.forge, 'stale-writer', 'contributor', 60);
     const as = { authorization: `Bearer ${writer.apiKey}` };
@@ -67,6 +87,13 @@ describe('through the API and the pipeline', () => {
       return record.result.saved_capsule_id;
     });
 
+    // While it is fresh, the saved answer never ranks above the source it cites.
+    const ranked = (await callJson(t.url, 'GET', '/v2/capsules/search?q=how%20long%20are%20backups%20kept&limit=20', undefined, as)).body as {
+      results: Array<{ capsule: { id: string }; score: number }>;
+    };
+    const order = ranked.results.map((h) => h.capsule.id);
+    expect(order).toContain(saved);
+    expect(order.indexOf(source.id as string)).toBeLessThan(order.indexOf(saved));
     const next = (await callJson(t.url, 'PUT', `/v2/capsules/${source.id as string}`, { content: 'Backups run hourly and are kept for 90 days.', reason: 'policy change' }, as))
       .body;
     const flagged = (await callJson(t.url, 'GET', `/v2/capsules/${saved}`, undefined, as)).body;

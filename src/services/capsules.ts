@@ -298,6 +298,29 @@ export class CapsuleService {
       caller,
       hits.map((h) => h.capsule),
     );
-    return hits.map((h, i) => ({ ...h, capsule: capsules[i] as Capsule }));
+    return this.sourcesFirst(hits.map((h, i) => ({ ...h, capsule: capsules[i] as Capsule })));
+  }
+
+  /**
+   * A saved answer never outranks a source it cites: when both are found, the answer's score is put just
+   * below its lowest-scoring source found with it, and the hits re-sorted. (Its sources are the capsules it
+   * was derived from; only hits are compared, so nothing the reader cannot see takes part.)
+   */
+  private async sourcesFirst(hits: SearchHit[]): Promise<SearchHit[]> {
+    const answers = hits.filter((h) => typeof h.capsule.metadata.request_id === 'string');
+    if (answers.length === 0) return hits;
+    const score = new Map(hits.map((h) => [h.capsule.id, h.score]));
+    let moved = false;
+    for (const answer of answers) {
+      const sources = (await this.store.getLineage(answer.capsule.id, { maxDepth: 1 })).map((e) => score.get(e.capsule.id)).filter((s): s is number => s !== undefined);
+      if (sources.length === 0) continue;
+      const lowest = Math.min(...sources);
+      if ((score.get(answer.capsule.id) as number) >= lowest) {
+        score.set(answer.capsule.id, lowest - 1e-6);
+        moved = true;
+      }
+    }
+    if (!moved) return hits;
+    return hits.map((h) => ({ ...h, score: score.get(h.capsule.id) as number })).sort((a, b) => b.score - a.score || (a.capsule.id < b.capsule.id ? -1 : 1));
   }
 }

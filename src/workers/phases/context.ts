@@ -1,4 +1,3 @@
-import { embeddingModelOf } from '../../search/embedder.js';
 import type { PhaseDeps, PhaseHandlers } from './types.js';
 import { overlayRequest, withOverlays } from './types.js';
 
@@ -8,16 +7,11 @@ const RETRIEVAL_LIMIT = 5;
  * Phase 1: hybrid search over what the caller may read, and the caller's profile. Fatal after its retries.
  * Passes on references to what it found (id, version, trust, score); the answer reads their content.
  */
-export function contextPhase({ store, embedder, overlays }: Pick<PhaseDeps, 'store' | 'embedder' | 'overlays'>): PhaseHandlers['context'] {
+export function contextPhase({ capsules: knowledge, embedder, overlays }: Pick<PhaseDeps, 'capsules' | 'embedder' | 'overlays'>): PhaseHandlers['context'] {
   return async ({ data, caller }) => {
-    const [embedding] = await embedder.embed([data.query]);
-    const hits = await store.searchCapsules({
-      text: data.query,
-      embedding: embedding as Float32Array,
-      embedding_model: embeddingModelOf(embedder),
-      limit: RETRIEVAL_LIMIT,
-      filter: { max_trust: caller.trust_level },
-    });
+    // Through the capsule service, as the caller: its trust rules, stale capsules left out, saved answers
+    // never above the sources they cite.
+    const hits = await knowledge.search(caller, { q: data.query, limit: RETRIEVAL_LIMIT });
     // Below the embedder's relevance floor a capsule does not answer the question: better no answer than an
     // off-topic one (the answer then says that no capsule the caller can read answers it).
     const floor = embedder.relevanceFloor;
