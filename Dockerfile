@@ -1,10 +1,11 @@
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
-RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
+RUN apt-get update && apt-get install -y --no-install-recommends python3 python3-pip make g++ && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+RUN ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund
 COPY . .
-RUN npm run build && npm prune --omit=dev
+# The built-in sentence-embedding model (pinned by sha256) goes into the image: nothing is fetched at run time.
+RUN npm run build && node scripts/install-model.mjs && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 WORKDIR /app
