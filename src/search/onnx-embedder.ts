@@ -104,7 +104,6 @@ export class OnnxEmbedder implements Embedder {
   }
 
   async embed(texts: readonly string[]): Promise<Float32Array[]> {
-    const out: Float32Array[] = [];
     // Similar lengths together: less padding in each batch.
     const order = texts.map((t, i) => ({ i, ids: this.tokenizer.encode(t) })).sort((a, b) => a.ids.length - b.ids.length);
     const vectors = new Array<Float32Array>(texts.length);
@@ -113,8 +112,7 @@ export class OnnxEmbedder implements Embedder {
       const embedded = await this.infer(batch.map((b) => b.ids));
       batch.forEach((b, k) => (vectors[b.i] = embedded[k] as Float32Array));
     }
-    out.push(...vectors);
-    return out;
+    return vectors;
   }
 
   private run(texts: readonly string[]): Promise<Float32Array[]> {
