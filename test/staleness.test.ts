@@ -5,6 +5,8 @@
  * forks not followed — are in the conformance suite, for every adapter.)
  */
 import { spawnSync } from 'node:child_process';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -104,6 +106,18 @@ describe('through the API and the pipeline', () => {
     expect(ids(search)).not.toContain(saved);
     const withStale = (await callJson(t.url, 'GET', '/v2/capsules/search?q=how%20long%20are%20backups%20kept&limit=20&include_stale=true', undefined, as)).body;
     expect(ids(withStale)).toContain(saved);
+
+    // MCP: its search leaves the stale answer out; reading it says it is stale.
+    const client = new Client({ name: 'stale-test', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL('/mcp', t.url), { requestInit: { headers: as } }));
+    try {
+      const found = (await client.callTool({ name: 'search_capsules', arguments: { query: 'How long are backups kept?', limit: 20 } })) as { content: Array<{ text: string }> };
+      expect(found.content[0]?.text).not.toContain(saved);
+      const read = (await client.callTool({ name: 'read_capsule', arguments: { id: saved } })) as { content: Array<{ text: string }> };
+      expect(JSON.parse(read.content[0]?.text ?? '{}')).toMatchObject({ capsule: { id: saved, stale: { reason: expect.stringContaining('superseded') } } });
+    } finally {
+      await client.close();
+    }
 
     // The next answer cites the new version, never the stale answer beside it.
     const again = await callJson(t.url, 'POST', '/v2/requests', { query: 'How long are backups kept now?' }, as);

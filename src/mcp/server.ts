@@ -32,7 +32,17 @@ async function answer(work: () => Promise<Record<string, unknown>>) {
   }
 }
 
-const capsuleView = (c: Capsule) => ({ id: c.id, version: c.version, type: c.type, trust_level: c.trust_level, tags: c.tags, content: c.content, created_at: c.created_at });
+// A stale capsule (its sources moved on) says so: an agent should not rely on it.
+const capsuleView = (c: Capsule) => ({
+  id: c.id,
+  version: c.version,
+  type: c.type,
+  trust_level: c.trust_level,
+  tags: c.tags,
+  content: c.content,
+  created_at: c.created_at,
+  stale: c.stale,
+});
 
 /**
  * Forge's memory for AI agents over the Model Context Protocol, bound to one identity: every tool and
