@@ -129,7 +129,7 @@ beforeAll(async () => {
       FORGE_OVERLAY_THREADS: '1',
       FORGE_OVERLAY_MAX_WASM_BYTES: '65536',
     },
-    { handlers: { storage: storageOutage(6) } },
+    { handlers: { storage: storageOutage(9) } },
   );
   forge = t.forge;
   ({ apiKey: admin, id: adminId } = await createUserWithKey(forge, 'contract-admin', 'admin', 100));
@@ -198,6 +198,20 @@ describe('every route × status, validated against the document', () => {
     await expectStatus(404, 'PUT', '/v2/capsules/:id', { body: { content: 'nothing there' } });
     const fork = await expectStatus(201, 'POST', '/v2/capsules/:id/fork', { params: { id: String(v2.body.id) }, body: { reason: 'contract fork' } });
     await expectStatus(404, 'POST', '/v2/capsules/:id/fork', { body: {} });
+    // A saved answer whose source gets a new version is stale: asked again through rederive.
+    const cited = await expectStatus(201, 'POST', '/v2/capsules', { body: { content: 'Contract source: the pump is serviced weekly.' } });
+    const answer = await expectStatus(201, 'POST', '/v2/capsules', {
+      body: {
+        content: 'The pump is serviced weekly. [1]',
+        type: 'insight',
+        metadata: { request_id: 'contract-request', query: 'How often is the pump serviced?' },
+        derived_from: [{ parent_id: String(cited.body.id) }],
+      },
+    });
+    await expectStatus(409, 'POST', '/v2/capsules/:id/rederive', { params: { id: String(answer.body.id) } });
+    await expectStatus(200, 'PUT', '/v2/capsules/:id', { params: { id: String(cited.body.id) }, body: { content: 'Contract source: the pump is serviced daily.' } });
+    await expectStatus(202, 'POST', '/v2/capsules/:id/rederive', { params: { id: String(answer.body.id) } });
+    await expectStatus(404, 'POST', '/v2/capsules/:id/rederive');
     const lineage = await expectStatus(200, 'GET', '/v2/capsules/:id/lineage', { params: { id: String(fork.body.id) } });
     expect((lineage.body.ancestors as unknown[]).length).toBe(2);
     await expectStatus(404, 'GET', '/v2/capsules/:id/lineage');
@@ -323,7 +337,7 @@ describe('every route × status, validated against the document', () => {
     await expectStatus(200, 'GET', '/v2/governance/delegation');
     await expectStatus(200, 'DELETE', '/v2/governance/delegation');
 
-    // ---- dead letters (the storage outage made two) ------------------------------------------------------------
+    // ---- dead letters (the storage outage made two at least) ------------------------------------------------------------
     const letters = await eventually(
       async () => {
         const page = await call('GET', '/v2/dead-letters', { query: 'queue=storage' });

@@ -126,5 +126,21 @@ describe('through the API and the pipeline', () => {
     expect(answered.citations).not.toContain(saved);
     expect(answered.answer).toContain('90 days');
     expect(answered.answer).not.toContain('30 days');
+
+    // Re-derived: asked again, the answer's next version says what the new source says, and is fresh.
+    const again2 = await callJson(t.url, 'POST', `/v2/capsules/${saved}/rederive`, undefined, as);
+    expect(again2.status).toBe(202);
+    const rederived = await eventually(async () => {
+      const record = (await callJson(t.url, 'GET', `/v2/requests/${again2.body.id as string}?wait=5000`, undefined, as)).body as { result: { saved_capsule_id?: string } };
+      return record.result.saved_capsule_id;
+    });
+    const fresh = (await callJson(t.url, 'GET', `/v2/capsules/${rederived}`, undefined, as)).body as { content: string; stale: unknown; parent_id: string };
+    expect(fresh).toMatchObject({ stale: null, parent_id: saved });
+    expect(fresh.content).toContain('90 days');
+    const lineage = (await callJson(t.url, 'GET', `/v2/capsules/${rederived}/lineage`, undefined, as)).body as { ancestors: Array<{ capsule: { id: string }; depth: number }> };
+    expect(lineage.ancestors.filter((e) => e.depth === 1).map((e) => e.capsule.id)).toEqual(expect.arrayContaining([saved, next.id]));
+    expect((await callJson(t.url, 'GET', `/v2/capsules/${saved}`, undefined, as)).body).toMatchObject({ superseded_by: rederived });
+    // A fresh capsule is not re-derived.
+    expect((await callJson(t.url, 'POST', `/v2/capsules/${rederived}/rederive`, undefined, as)).status).toBe(409);
   }, 60_000);
 });

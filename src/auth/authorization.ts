@@ -66,6 +66,7 @@ export const ROUTES: readonly RouteRule[] = [
   { method: 'PUT', path: '/v2/capsules/:id', permission: 'capsule:write' },
   { method: 'DELETE', path: '/v2/capsules/:id', permission: 'capsule:write' },
   { method: 'POST', path: '/v2/capsules/:id/fork', permission: 'capsule:write' },
+  { method: 'POST', path: '/v2/capsules/:id/rederive', permission: 'capsule:write' },
 
   { method: 'POST', path: '/v2/events', permission: 'event:publish' },
   { method: 'GET', path: '/v2/events', permission: 'event:read' },

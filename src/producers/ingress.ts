@@ -127,7 +127,7 @@ export function createIngressApp(services: IngressServices): express.Express {
   v2.use(authRouter({ store, tokens: services.tokens, limits: fleet.rateLimits, users: services.users, selfRegistration: config.selfRegistration }));
   v2.use(usersRouter({ users: services.users }));
   v2.use(requestsRouter({ requests: services.requests }));
-  v2.use(capsulesRouter({ capsules: services.capsules }));
+  v2.use(capsulesRouter({ capsules: services.capsules, requests: services.requests }));
   v2.use(overlaysRouter({ ...overlays, maxWasmBytes: config.overlayMaxWasmBytes, events: services.eventLog }));
   v2.use(eventsRouter({ events: services.eventLog, bus: services.events }));
   v2.use(governanceRouter({ governance: services.governance, limits: fleet.rateLimits }));

@@ -1,5 +1,5 @@
 import { canRead, checkVersionWriter, derivedTrust, readCeiling, versionTrust, visibleReference } from '../auth/policy.js';
-import { NotFoundError } from '../errors.js';
+import { ConflictError, NotFoundError } from '../errors.js';
 import type { AnswerCache } from '../fleet/fleet-state.js';
 import { embeddingModelOf, type Embedder } from '../search/embedder.js';
 import {
@@ -27,6 +27,8 @@ export interface CreateCapsuleInput {
 }
 
 export interface UpdateCapsuleInput {
+  /** Sources of the new version besides its predecessor, each readable by the writer. */
+  readonly sources?: ReadonlyArray<{ parent_id: string; reason: string; changes?: JsonObject }>;
   readonly content?: string;
   readonly type?: CapsuleType;
   readonly version?: string;
@@ -190,6 +192,7 @@ export class CapsuleService {
     const current = await this.visible(caller, id);
     checkVersionWriter(caller, current);
     const sources = await this.ownSources(id);
+    for (const s of input.sources ?? []) sources.push((await this.visible(caller, s.parent_id)).trust_level);
     const trust = versionTrust(caller, current, input.trust_level, sources, input.reason);
     const next = await this.store.updateCapsule(
       id,
@@ -249,6 +252,22 @@ export class CapsuleService {
     if (ids.length === 0) return 0;
     const marked = await this.store.markDerivedStale(ids, reason, { actor_id: actorId }, { includeRoots: true });
     return this.changed(marked.length);
+  }
+
+  /**
+   * What re-deriving a stale saved answer asks again: its question. The caller must be one who may write
+   * its next version. @throws NotFoundError, ForbiddenError, ConflictError (not stale, or not a saved answer)
+   */
+  async rederivable(caller: Caller, id: string): Promise<{ readonly query: string }> {
+    const capsule = await this.visible(caller, id);
+    checkVersionWriter(caller, capsule);
+    if (!capsule.stale) throw new ConflictError('capsule', id, 'is not stale: it follows its sources');
+    if (capsule.superseded_by) throw new ConflictError('capsule', id, `was superseded by ${capsule.superseded_by}; re-derive the latest version`);
+    const query = capsule.metadata.query;
+    if (typeof query !== 'string' || typeof capsule.metadata.request_id !== 'string') {
+      throw new ConflictError('capsule', id, 'is not a saved answer: only an answer can be asked again; write its next version with PUT');
+    }
+    return { query };
   }
 
   /** Hidden capsules leave nothing but their count: no id, no trust, no edge. */

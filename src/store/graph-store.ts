@@ -74,6 +74,8 @@ export interface NewCapsule {
 export interface CapsulePatch {
   /** The new version's owner (its writer). @defaultValue the current owner */
   readonly owner_id?: string;
+  /** Sources of the new version besides its predecessor (a re-derived answer's new citations). */
+  readonly sources?: readonly DerivationInput[];
   readonly content?: string;
   /** Required whenever `content` is given. */
   readonly embedding?: Float32Array;

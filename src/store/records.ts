@@ -110,6 +110,7 @@ export function newVersionOf(previous: Capsule, patch: CapsulePatch, version: st
           ...(changes.includes('owner') ? { previous_owner: previous.owner_id } : {}),
         },
       },
+      ...(patch.sources ?? []),
     ],
   };
 }

@@ -1,12 +1,13 @@
 import type { Router } from 'express';
 import type { CapsuleService } from '../../services/capsules.js';
+import type { RequestService } from '../requests.js';
 import { CreateCapsuleBody, ForkCapsuleBody, ListCapsulesQuery, SearchCapsulesQuery, UpdateCapsuleBody } from '../api-schemas.js';
 import { callerOf } from './context.js';
 import { guardedRouter } from './guard.js';
 import { parse } from './errors.js';
 
 /** `/capsules`: create, list, search, read, version, archive, fork and trace knowledge. */
-export function capsulesRouter({ capsules }: { capsules: CapsuleService }): Router {
+export function capsulesRouter({ capsules, requests }: { capsules: CapsuleService; requests: Pick<RequestService, 'submit'> }): Router {
   const r = guardedRouter('/v2');
   r.get('/capsules', async (req, res) => {
     const q = parse(ListCapsulesQuery, req.query, 'query');
@@ -48,6 +49,14 @@ export function capsulesRouter({ capsules }: { capsules: CapsuleService }): Rout
 
   r.delete('/capsules/:id', async (req, res) => {
     res.json(await capsules.archive(callerOf(res), req.params.id));
+  });
+
+  // A stale saved answer asked again: its next version is the new answer, derived from what it now cites.
+  r.post('/capsules/:id/rederive', async (req, res) => {
+    const caller = callerOf(res);
+    const { query } = await capsules.rederivable(caller, req.params.id);
+    const { record } = await requests.submit(caller, { query, save_as_capsule: true, metadata: { rederive_of: req.params.id } });
+    res.status(202).location(`/v2/requests/${record.id}`).json({ id: record.id, status: record.status, correlation_id: record.correlation_id });
   });
 
   r.get('/capsules/:id/lineage', async (req, res) => {

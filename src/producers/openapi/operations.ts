@@ -124,6 +124,13 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
     body: A.ForkCapsuleBody,
     answers: { 201: json('The fork, DERIVED_FROM its parent.', R.Capsule, ['Location']) },
   },
+  'POST /v2/capsules/:id/rederive': {
+    tag: 'capsules',
+    summary: 'Re-derive a stale saved answer',
+    description: 'Asks its question again; the new answer is saved as its next version, derived from what it now cites. Only for a stale saved answer you may write a version of.',
+    answers: { 202: json('The request asking again; poll Location.', R.RequestAccepted, ['Location']) },
+    errors: [404, 409],
+  },
 
   'POST /v2/events': {
     tag: 'events',
