@@ -89,22 +89,7 @@ export class ExtractiveIntelligence implements Intelligence {
     const scored = found.map((f, i) => ({ ...f, score: cosine(query as Float32Array, vectors[i] as Float32Array) })).sort((a, b) => b.score - a.score);
     const best = (scored[0] as (typeof scored)[number]).score;
     if (best < floor) return none;
-    const chosen: typeof scored = [];
-    const cited = new Set<number>();
-    for (const s of scored) {
-      if (chosen.length >= input.parameters.max_sentences || s.score < Math.max(floor, best - SENTENCE_MARGIN)) break;
-      if (!cited.has(s.capsule) && cited.size >= input.parameters.max_citations) continue;
-      cited.add(s.capsule);
-      chosen.push(s);
-    }
-    chosen.sort((a, b) => a.capsule - b.capsule || a.order - b.order);
-    const citations: string[] = [];
-    const parts = chosen.map((c) => {
-      const id = (input.capsules[c.capsule] as RetrievedCapsule).id;
-      if (!citations.includes(id)) citations.push(id);
-      return `${c.text} [${citations.indexOf(id) + 1}]`;
-    });
-    return { text: parts.join(' '), citations, model: this.name };
+    return compose(input, scored, Math.max(floor, best - SENTENCE_MARGIN), this.name);
   }
 
   private byTerms(input: AnswerInput): Answer {
@@ -137,21 +122,29 @@ export class ExtractiveIntelligence implements Intelligence {
     }
     candidates.sort((a, b) => b.score - a.score);
     const floor = (candidates[0] as Candidate).score * 0.5;
-    const chosen: Candidate[] = [];
-    const cited = new Set<number>();
-    for (const c of candidates) {
-      if (chosen.length >= input.parameters.max_sentences || c.score < floor) break;
-      if (!cited.has(c.capsule) && cited.size >= input.parameters.max_citations) continue;
-      cited.add(c.capsule);
-      chosen.push(c);
-    }
-    chosen.sort((a, b) => a.capsule - b.capsule || a.order - b.order);
-    const citations: string[] = [];
-    const parts = chosen.map((c) => {
-      const id = (input.capsules[c.capsule] as RetrievedCapsule).id;
-      if (!citations.includes(id)) citations.push(id);
-      return `${c.text} [${citations.indexOf(id) + 1}]`;
-    });
-    return { text: parts.join(' '), citations, model: this.name };
+    return compose(input, candidates, floor, this.name);
   }
+}
+
+/**
+ * The answer from sentences ranked best first: those scoring at least `floor`, at most max_sentences from
+ * at most max_citations capsules, put back in reading order and marked with the number of their capsule.
+ */
+function compose(input: AnswerInput, ranked: ReadonlyArray<{ capsule: number; order: number; text: string; score: number }>, floor: number, model: string): Answer {
+  const chosen: Array<(typeof ranked)[number]> = [];
+  const cited = new Set<number>();
+  for (const c of ranked) {
+    if (chosen.length >= input.parameters.max_sentences || c.score < floor) break;
+    if (!cited.has(c.capsule) && cited.size >= input.parameters.max_citations) continue;
+    cited.add(c.capsule);
+    chosen.push(c);
+  }
+  chosen.sort((a, b) => a.capsule - b.capsule || a.order - b.order);
+  const citations: string[] = [];
+  const parts = chosen.map((c) => {
+    const id = (input.capsules[c.capsule] as RetrievedCapsule).id;
+    if (!citations.includes(id)) citations.push(id);
+    return `${c.text} [${citations.indexOf(id) + 1}]`;
+  });
+  return { text: parts.join(' '), citations, model };
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { ConflictError } from '../errors.js';
 import { OverlayManifest } from '../overlays/manifest.js';
 import { uuidV7 } from '../util/ids.js';
-import type { AuditEntry, Capsule, CapsulePatch, ForkInput, NewAuditEntry, NewCapsule, ProposalChange, ProposalStatus } from './graph-store.js';
+import type { AuditEntry, Capsule, CapsulePatch, ForkInput, MutationContext, NewAuditEntry, NewCapsule, ProposalChange, ProposalStatus } from './graph-store.js';
 
 /** What every graph store adapter shares: the audit chain's hashing, list cursors, stored manifests. */
 
@@ -82,6 +82,17 @@ type KeptEmbedding = () => { embedding: Float32Array; embedding_model: string };
  * The new version an update writes: the current capsule with `patch` applied, at `version`, DERIVED_FROM
  * the current one with the fields that changed (and trust or owner moves) on the edge.
  */
+/** The one audit entry of a staleness mark: the roots, why, what replaced them, and what was marked. */
+export function staleAuditEntry(roots: readonly string[], reason: string, sourceId: string | null, marked: readonly string[], ctx: MutationContext): NewAuditEntry {
+  return {
+    actor_id: ctx.actor_id,
+    action: 'capsule.stale',
+    entity_type: 'capsule',
+    entity_id: roots[0] as string,
+    details: { reason, source_id: sourceId, roots: [...roots], marked: marked.slice(0, 1000), count: marked.length },
+  };
+}
+
 export function newVersionOf(previous: Capsule, patch: CapsulePatch, version: string, kept: KeptEmbedding): NewCapsule {
   const changes: string[] = [];
   if (patch.content !== undefined && patch.content !== previous.content) changes.push('content');

@@ -56,7 +56,7 @@ import {
   type UserChange,
   type UserRecord,
 } from '../graph-store.js';
-import { AuditChainCheck, chainedAuditEntry, decodeCursor, encodeCursor, forkOf, GENESIS_HASH, manifestOf, newVersionOf, proposalAction } from '../records.js';
+import { AuditChainCheck, chainedAuditEntry, decodeCursor, encodeCursor, forkOf, GENESIS_HASH, manifestOf, newVersionOf, proposalAction, staleAuditEntry } from '../records.js';
 import { compareVersions, isSemver, nextPatch } from '../versions.js';
 import { createVectorIndex, CYPHER, MIGRATIONS, VECTOR_INDEX, type FilterParam, type Statement } from './cypher.js';
 
@@ -510,13 +510,7 @@ export class Neo4jGraphStore implements GraphStore {
     const marked = [...new Set([...rootsMarked, ...below])];
     if (marked.length === 0) return [];
     await Neo4jGraphStore.run(tx, CYPHER.markStale, { ids: marked, reason, at: this.now(), source_id: sourceId });
-    await this.audit(tx, {
-      actor_id: ctx.actor_id,
-      action: 'capsule.stale',
-      entity_type: 'capsule',
-      entity_id: roots[0] as string,
-      details: { reason, source_id: sourceId, roots: [...roots], marked: marked.slice(0, 1000), count: marked.length },
-    });
+    await this.audit(tx, staleAuditEntry(roots, reason, sourceId, marked, ctx));
     return marked;
   }
 

@@ -62,7 +62,7 @@ import {
 import { compareVersions, isSemver, nextPatch } from '../versions.js';
 import { MIGRATIONS } from './migrations.js';
 import { IndexTokenizer, queryTerms, rankForReader, TEXT_CANDIDATES, type CorpusStats } from '../../search/reader-bm25.js';
-import { AuditChainCheck, chainedAuditEntry, decodeCursor, encodeCursor, forkOf, GENESIS_HASH, manifestOf, newVersionOf, proposalAction } from '../records.js';
+import { AuditChainCheck, chainedAuditEntry, decodeCursor, encodeCursor, forkOf, GENESIS_HASH, manifestOf, newVersionOf, proposalAction, staleAuditEntry } from '../records.js';
 
 export interface SqliteGraphStoreOptions {
   /** Database file; `:memory:` for a throwaway store. */
@@ -761,13 +761,7 @@ export class SqliteGraphStore implements GraphStore {
       sourceId,
       JSON.stringify(marked),
     );
-    this.audit({
-      actor_id: ctx.actor_id,
-      action: 'capsule.stale',
-      entity_type: 'capsule',
-      entity_id: roots[0] as string,
-      details: { reason, source_id: sourceId, roots: [...roots], marked: marked.slice(0, 1000), count: marked.length },
-    });
+    this.audit(staleAuditEntry(roots, reason, sourceId, marked, ctx));
     return marked;
   }
 
