@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { cosine, HashingEmbedder } from '../src/search/embedder.js';
-import { reciprocalRankFusion } from '../src/search/fusion.js';
+import { weightedFusion } from '../src/search/fusion.js';
 import { normalizeQuery, sentences, stem } from '../src/search/text.js';
 import { describeEmbedderConformance } from './conformance/embedder-conformance.js';
 
@@ -55,14 +55,29 @@ describe('text helpers', () => {
   });
 });
 
-describe('reciprocal rank fusion', () => {
-  it('rewards documents ranked well by both lists', () => {
-    const fused = reciprocalRankFusion([
-      ['a', 'b', 'c'],
-      ['b', 'c', 'a'],
-    ]);
-    const order = [...fused].sort((x, y) => y[1] - x[1]).map(([id]) => id);
-    expect(order[0]).toBe('b');
-    expect(fused.get('b')).toBeCloseTo(1 / 62 + 1 / 61, 10);
+describe('weighted score fusion', () => {
+  it('scales each side to [0, 1] over its candidates and sums them with the weights', () => {
+    const fused = weightedFusion(
+      {
+        vector: [
+          ['a', 0.9],
+          ['b', 0.5],
+          ['c', 0.1],
+        ],
+        text: [
+          ['b', 12],
+          ['c', 2],
+        ],
+      },
+      { vector: 0.4, text: 0.6 },
+    );
+    expect(fused.get('a')).toBeCloseTo(0.4, 10); // best vector, no text match
+    expect(fused.get('b')).toBeCloseTo(0.4 * 0.5 + 0.6, 10); // middle vector, best text
+    expect(fused.get('c')).toBeCloseTo(0, 10); // worst on both sides
+  });
+
+  it('gives every candidate of a side whose scores are all alike the whole weight, and nothing for an empty side', () => {
+    const fused = weightedFusion({ vector: [], text: [['only', 3]] }, { vector: 0.4, text: 0.6 });
+    expect([...fused]).toEqual([['only', 0.6]]);
   });
 });

@@ -176,12 +176,12 @@ export function emittedCapsuleTrust(input: { readonly label: number; readonly re
   });
 }
 
-/** The label of an event an invocation publishes: never below the invocation's (a cascade hop never below its parent). */
-export function emittedEventLabel(invocationLabel: number, requested?: number): number {
-  if (requested !== undefined && requested < invocationLabel) {
-    throw new WriteDownError('event_publish', invocationLabel, requested, 'an event published from it may not be labelled lower than that, as requested');
-  }
-  return joinLabels(invocationLabel, requested ?? PUBLIC_LABEL);
+/**
+ * The label of an event an invocation publishes: the invocation's own (a cascade hop is never below its
+ * parent). An overlay names no label for its events, so there is nothing lower it could ask for.
+ */
+export function emittedEventLabel(invocationLabel: number): number {
+  return invocationLabel;
 }
 
 /** Rule 1 for an event delivered to an overlay: it is never given what it could not read. */
