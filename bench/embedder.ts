@@ -10,17 +10,15 @@
  * The feature-hashing embedder's figures on the same sentences, measured in the same run, are the baseline.
  * Ends with one JSON line.
  */
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { HashingEmbedder, type Embedder } from '../src/search/embedder.js';
-import { OnnxEmbedder } from '../src/search/onnx-embedder.js';
+import { defaultModelDir, OnnxEmbedder } from '../src/search/onnx-embedder.js';
 import { percentile } from '../src/producers/load.js';
-import { packageRoot } from '../src/util/package-root.js';
 
 const { values } = parseArgs({
   options: {
     sentences: { type: 'string', default: '2000' },
-    model: { type: 'string', default: path.join(packageRoot(), 'models', 'all-minilm-l6-v2-int8') },
+    model: { type: 'string', default: defaultModelDir() },
     threads: { type: 'string', default: '1' },
   },
 });

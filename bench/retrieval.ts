@@ -15,7 +15,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { HashingEmbedder, type Embedder } from '../src/search/embedder.js';
-import { OnnxEmbedder } from '../src/search/onnx-embedder.js';
+import { defaultModelDir, OnnxEmbedder } from '../src/search/onnx-embedder.js';
 import { CapsuleService } from '../src/services/capsules.js';
 import type { Caller } from '../src/store/graph-store.js';
 import { SqliteGraphStore } from '../src/store/sqlite/sqlite-graph-store.js';
@@ -24,7 +24,7 @@ import { packageRoot } from '../src/util/package-root.js';
 const { values } = parseArgs({
   options: {
     data: { type: 'string', default: path.join(packageRoot(), '..', 'shared', 'eval', 'locomo-dev.json') },
-    model: { type: 'string', default: path.join(packageRoot(), 'models', 'all-minilm-l6-v2-int8') },
+    model: { type: 'string', default: defaultModelDir() },
   },
 });
 if (!existsSync(values.data)) {

@@ -17,8 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { cosine, embeddingModelOf, HashingEmbedder, type Embedder } from '../src/search/embedder.js';
-import { OnnxEmbedder } from '../src/search/onnx-embedder.js';
-import { packageRoot } from '../src/util/package-root.js';
+import { defaultModelDir, OnnxEmbedder } from '../src/search/onnx-embedder.js';
 import { SqliteGraphStore } from '../src/store/sqlite/sqlite-graph-store.js';
 import { percentile } from '../src/producers/load.js';
 
@@ -51,7 +50,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'forge-bench-search-'));
   const store = await SqliteGraphStore.open({ file: path.join(dir, 'forge.db') });
   const embedder: Embedder =
-    values.embedder === 'local' ? await OnnxEmbedder.create({ dir: path.join(packageRoot(), 'models', 'all-minilm-l6-v2-int8') }) : new HashingEmbedder(256);
+    values.embedder === 'local' ? await OnnxEmbedder.create({ dir: defaultModelDir() }) : new HashingEmbedder(256);
   const embedOne = async (t: string) => (await embedder.embed([t]))[0] as Float32Array;
   const vectors = new Map<string, { vector: Float32Array; trust: number }>();
   const p95: Record<string, number> = {};

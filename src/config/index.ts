@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError, type FieldIssue } from '../errors.js';
-import { packageRoot } from '../util/package-root.js';
+import { defaultModelDir } from '../search/onnx-embedder.js';
 
 /** The queue prefix of partition `index`: `{forge}` for 0, then `{forge-1}`, `{forge-2}`, … */
 export function partitionPrefix(prefix: string, index: number): string {
@@ -245,9 +245,9 @@ const EnvObject = z
      * start-up) or `openai` (an OpenAI-compatible endpoint). @defaultValue hashing
      */
     FORGE_EMBEDDER: z.enum(['hashing', 'local', 'openai']).default('local'),
-    /** The model directory of FORGE_EMBEDDER=local (model.onnx and tokenizer.json). @defaultValue models/all-minilm-l6-v2-int8 of the installation (npm run setup:model) */
+    /** The model directory of FORGE_EMBEDDER=local (model.onnx and tokenizer.json). @defaultValue models/e5-small-v2-int8 of the installation (npm run setup:model) */
     FORGE_EMBEDDER_MODEL: z.string().min(1).max(4096).optional(),
-    /** With FORGE_EMBEDDER=local: the cosine below which a capsule does not answer a question (0 turns it off). @defaultValue 0.25 */
+    /** With FORGE_EMBEDDER=local: the cosine below which a capsule does not answer a question (0 turns it off). @defaultValue the model's own (MODEL.json; 0.8 for e5-small-v2) */
     FORGE_RELEVANCE_FLOOR: z.coerce.number().min(0).max(1).optional(),
     /** What writes answers: `extractive` (built in: sentences of the capsules) or `openai` (a chat model, citations checked). @defaultValue extractive */
     FORGE_INTELLIGENCE: z.enum(['extractive', 'openai']).default('extractive'),
@@ -362,7 +362,7 @@ const ConfigSchema = EnvObject.superRefine((e, ctx) => {
   embeddingDim: e.FORGE_EMBEDDING_DIM,
   providers: {
     embedder: e.FORGE_EMBEDDER,
-    embedderModel: e.FORGE_EMBEDDER_MODEL ?? path.join(packageRoot(), 'models', 'all-minilm-l6-v2-int8'),
+    embedderModel: e.FORGE_EMBEDDER_MODEL ?? defaultModelDir(),
     relevanceFloor: e.FORGE_RELEVANCE_FLOOR,
     intelligence: e.FORGE_INTELLIGENCE,
     openai: {

@@ -1,4 +1,4 @@
-import { cosine, type Embedder } from '../search/embedder.js';
+import { cosine, embedQueries, type Embedder } from '../search/embedder.js';
 import { sentences, terms } from '../search/text.js';
 
 /** One retrieved capsule as the intelligence phase sees it. */
@@ -45,8 +45,12 @@ export interface Intelligence {
   answer(input: AnswerInput): Promise<Answer>;
 }
 
-/** How far below the best sentence another may score and still be part of the answer (cosine). */
-const SENTENCE_MARGIN = 0.1;
+/**
+ * How far below the best sentence another may score and still be part of the answer, as a share of the
+ * cosine range above the embedder's floor (each model has its own scale: 0.1 for all-MiniLM-L6-v2 at its
+ * floor 0.25, 0.026 for e5-small-v2 at 0.8).
+ */
+const SENTENCE_MARGIN = 0.13;
 
 /**
  * Builds the answer from the retrieved capsules themselves: the sentences that share the most terms with
@@ -55,14 +59,14 @@ const SENTENCE_MARGIN = 0.1;
  */
 export class ExtractiveIntelligence implements Intelligence {
   readonly name: string;
-  private readonly embedder: Pick<Embedder, 'embed' | 'relevanceFloor'> | null;
+  private readonly embedder: Pick<Embedder, 'embed' | 'embedQueries' | 'relevanceFloor'> | null;
 
   /**
    * With an embedder that has a relevance floor (a sentence model), sentences are chosen by meaning: only
-   * those at or above the floor, and within `SENTENCE_MARGIN` of the best, answer; without one, by shared
+   * those at or above the floor, and near the best (`SENTENCE_MARGIN`), answer; without one, by shared
    * terms.
    */
-  constructor(options: { readonly embedder?: Pick<Embedder, 'embed' | 'relevanceFloor'> } = {}) {
+  constructor(options: { readonly embedder?: Pick<Embedder, 'embed' | 'embedQueries' | 'relevanceFloor'> } = {}) {
     this.embedder = options.embedder?.relevanceFloor === undefined ? null : options.embedder;
     this.name = this.embedder ? 'extractive-v2' : 'extractive-v1';
   }
@@ -72,7 +76,7 @@ export class ExtractiveIntelligence implements Intelligence {
   }
 
   /** The sentences closest in meaning to the question, none below the floor, in reading order. */
-  private async bySense(input: AnswerInput, embedder: Pick<Embedder, 'embed' | 'relevanceFloor'>): Promise<Answer> {
+  private async bySense(input: AnswerInput, embedder: Pick<Embedder, 'embed' | 'embedQueries' | 'relevanceFloor'>): Promise<Answer> {
     const floor = embedder.relevanceFloor ?? 0;
     const found: Array<{ capsule: number; order: number; text: string }> = [];
     const seen = new Set<string>();
@@ -85,11 +89,11 @@ export class ExtractiveIntelligence implements Intelligence {
     );
     const none = { text: `No capsule you can read answers "${input.query}".`, citations: [], model: this.name };
     if (found.length === 0) return none;
-    const [query, ...vectors] = await embedder.embed([input.query, ...found.map((f) => f.text)]);
+    const [[query], vectors] = await Promise.all([embedQueries(embedder, [input.query]), embedder.embed(found.map((f) => f.text))]);
     const scored = found.map((f, i) => ({ ...f, score: cosine(query as Float32Array, vectors[i] as Float32Array) })).sort((a, b) => b.score - a.score);
     const best = (scored[0] as (typeof scored)[number]).score;
     if (best < floor) return none;
-    return compose(input, scored, Math.max(floor, best - SENTENCE_MARGIN), this.name);
+    return compose(input, scored, Math.max(floor, best - SENTENCE_MARGIN * (1 - floor)), this.name);
   }
 
   private byTerms(input: AnswerInput): Answer {

@@ -9,7 +9,15 @@ export interface Embedder {
    * that (a sentence model, calibrated); absent: no floor.
    */
   readonly relevanceFloor?: number;
+  /** Texts to store and search: passages. */
   embed(texts: readonly string[]): Promise<Float32Array[]>;
+  /** Texts to search for, for a model that embeds queries apart from passages (e5's `query: `); absent: `embed`. */
+  embedQueries?(texts: readonly string[]): Promise<Float32Array[]>;
+}
+
+/** Embeds queries the way the embedder wants queries embedded. */
+export function embedQueries(embedder: Pick<Embedder, 'embed' | 'embedQueries'>, texts: readonly string[]): Promise<Float32Array[]> {
+  return embedder.embedQueries ? embedder.embedQueries(texts) : embedder.embed(texts);
 }
 
 /** How a capsule records the embedder that embedded it: its name and size (`feature-hashing-v1@256`). */

@@ -1,7 +1,7 @@
 import { canRead, checkVersionWriter, derivedTrust, readCeiling, versionTrust, visibleReference } from '../auth/policy.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import type { AnswerCache } from '../fleet/fleet-state.js';
-import { embeddingModelOf, type Embedder } from '../search/embedder.js';
+import { embeddingModelOf, embedQueries, type Embedder } from '../search/embedder.js';
 import {
   DEFAULT_LINEAGE_LIMITS,
   type Caller,
@@ -303,7 +303,8 @@ export class CapsuleService {
   async search(caller: Caller, input: SearchInput): Promise<SearchHit[]> {
     const hits = await this.store.searchCapsules({
       text: input.q,
-      ...(await this.embed(input.q)),
+      embedding: (await embedQueries(this.embedder, [input.q]))[0] as Float32Array,
+      embedding_model: embeddingModelOf(this.embedder),
       limit: input.limit,
       filter: {
         max_trust: caller.trust_level,
