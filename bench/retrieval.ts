@@ -14,7 +14,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { HashingEmbedder, type Embedder } from '../src/search/embedder.js';
+import { embedWithPassages, HashingEmbedder, type Embedder, type TextEmbedding } from '../src/search/embedder.js';
 import { defaultModelDir, OnnxEmbedder } from '../src/search/onnx-embedder.js';
 import { CapsuleService } from '../src/services/capsules.js';
 import type { Caller } from '../src/store/graph-store.js';
@@ -25,6 +25,8 @@ const { values } = parseArgs({
   options: {
     data: { type: 'string', default: path.join(packageRoot(), '..', 'shared', 'eval', 'locomo-dev.json') },
     model: { type: 'string', default: defaultModelDir() },
+    /** Also rank with these vector-side weights (comma-separated), each reported as its own row: a lever's sweep in one run. */
+    'vector-weights': { type: 'string' },
   },
 });
 if (!existsSync(values.data)) {
@@ -96,9 +98,15 @@ function questionsOf(c: Conversation, ids: ReadonlySet<string>): Array<{ questio
 }
 
 /** Forge: the turns stored as capsules through the graph store, each question searched within its conversation. */
-async function forge(embedder: Embedder): Promise<Scores> {
+async function forge(embedder: Embedder, sweep: readonly number[] = []): Promise<Scores & { sweep?: Record<string, Scores> }> {
   const store = await SqliteGraphStore.open({ file: ':memory:' });
   const capsules = new CapsuleService({ store, embedder, cache: { invalidate: async () => undefined } });
+  // The same store searched with other fusion weights (the embedder's methods, another vectorWeight).
+  const swept = sweep.map((w) => ({
+    w,
+    capsules: new CapsuleService({ store, embedder: Object.create(embedder, { vectorWeight: { value: w } }) as Embedder, cache: { invalidate: async () => undefined } }),
+    rankings: [] as Array<{ ranked: string[]; evidence: Set<string> }>,
+  }));
   const rankings: Array<{ ranked: string[]; evidence: Set<string> }> = [];
   const abstained = { answerable: 0, adversarial: 0 };
   let adversarial = 0;
@@ -108,7 +116,10 @@ async function forge(embedder: Embedder): Promise<Scores> {
       const tag = `conversation-${i}`;
       for (let at = 0; at < turns.length; at += 64) {
         const batch = turns.slice(at, at + 64);
-        const vectors = await embedder.embed(batch.map((t) => t.text));
+        const vectors = await embedWithPassages(
+          embedder,
+          batch.map((t) => t.text),
+        );
         for (const [j, t] of batch.entries()) {
           await store.createCapsule(
             {
@@ -118,7 +129,7 @@ async function forge(embedder: Embedder): Promise<Scores> {
               trust_level: 0,
               tags: [tag],
               metadata: { dia_id: t.dia_id },
-              embedding: vectors[j] as Float32Array,
+              ...(vectors[j] as TextEmbedding),
               embedding_model: `${embedder.name}@${embedder.dimensions}`,
             },
             { actor_id: 'bench' },
@@ -130,6 +141,11 @@ async function forge(embedder: Embedder): Promise<Scores> {
       for (const q of questionsOf(c, new Set(turns.map((t) => t.dia_id)))) {
         const hits = await capsules.search(READER, { q: q.question, limit: 10, tag });
         rankings.push({ ranked: hits.map((h) => String(h.capsule.metadata.dia_id)), evidence: q.evidence });
+        for (const other of swept)
+          other.rankings.push({
+            ranked: (await other.capsules.search(READER, { q: q.question, limit: 10, tag })).map((h) => String(h.capsule.metadata.dia_id)),
+            evidence: q.evidence,
+          });
         if (!reached(hits)) abstained.answerable++;
       }
       for (const q of c.qa.filter((x) => x.category === 5)) {
@@ -138,7 +154,7 @@ async function forge(embedder: Embedder): Promise<Scores> {
       }
     }
     process.stderr.write('\n');
-    const scores = score(rankings);
+    const scores = { ...score(rankings), ...(swept.length ? { sweep: Object.fromEntries(swept.map((o) => [`vector ${o.w}`, score(o.rankings)])) } : {}) };
     if (embedder.relevanceFloor === undefined) return scores;
     return { ...scores, abstained: { answerable: abstained.answerable / scores.questions, adversarial: abstained.adversarial / Math.max(1, adversarial) } };
   } finally {
@@ -176,15 +192,19 @@ function bm25(): Scores {
 
 const model = await OnnxEmbedder.create({ dir: values.model });
 const results = {
-  [`forge (${model.name})`]: await forge(model),
+  [`forge (${model.name})`]: await forge(model, values['vector-weights']?.split(',').map(Number) ?? []),
   'forge (feature hashing)': await forge(new HashingEmbedder(256)),
   'bm25 (baseline)': bm25(),
 };
 await model.close();
 const f = (x: number) => x.toFixed(3);
 console.log(`${'ranking'.padEnd(34)} recall@1 recall@5 recall@10  nDCG@10   (${Object.values(results)[0]?.questions} questions, categories 1-4, 5 conversations)`);
-for (const [name, s] of Object.entries(results))
+const row = (name: string, s: Scores) =>
   console.log(`${name.padEnd(34)} ${f(s.recall[1]).padStart(8)} ${f(s.recall[5]).padStart(8)} ${f(s.recall[10]).padStart(9)} ${f(s.ndcg10).padStart(8)}`);
+for (const [name, s] of Object.entries(results)) {
+  row(name, s);
+  for (const [label, swept] of Object.entries('sweep' in s ? (s.sweep ?? {}) : {})) row(`  ${label}`, swept);
+}
 for (const [name, s] of Object.entries(results)) {
   if (s.abstained)
     console.log(
@@ -205,6 +225,9 @@ console.log(
           recall_at_10: Number(f(s.recall[10])),
           ndcg_at_10: Number(f(s.ndcg10)),
           ...(s.abstained ? { not_known_adversarial: Number(f(s.abstained.adversarial)), not_known_answerable: Number(f(s.abstained.answerable)) } : {}),
+          ...('sweep' in s && s.sweep
+            ? { sweep: Object.fromEntries(Object.entries(s.sweep).map(([label, w]) => [label, { recall_at_1: Number(f(w.recall[1])), recall_at_10: Number(f(w.recall[10])) }])) }
+            : {}),
         },
       ]),
     ),

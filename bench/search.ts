@@ -1,6 +1,7 @@
 /**
  * Search and insert as the knowledge base grows: the embedded store (SQLite + feature-hashing embedder,
- * 256 dimensions), 25-word capsules at random trust levels, searched by a reader at trust 60, limit 10.
+ * 256 dimensions), 25-word capsules of two sentences (each embedded as a passage too) at random trust
+ * levels, searched by a reader at trust 60, limit 10.
  *
  *   npm run bench:search [-- --sizes 1000,10000,100000 --searches 60]
  *   npm run bench:search -- --large          # adds 300,000
@@ -9,14 +10,15 @@
  * Per size: the average insert over the step that reached it (capsules embedded in batches of 64; the
  * first search after the step, which brings the vector index up to the table, included), search p50/p95
  * (the query's embedding included), and recall@10 of the hybrid search's vector side (int8 index
- * candidates rescored in float) against exact float cosine ranking over what the reader may see. Ends
+ * candidates rescored in float, late interaction) against exact float late-interaction ranking (the nearer of
+ * a capsule's whole and its best passage) over what the reader may see. Ends
  * with one JSON line.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { cosine, embeddingModelOf, HashingEmbedder, type Embedder } from '../src/search/embedder.js';
+import { embeddingModelOf, embedQueries, embedWithPassages, HashingEmbedder, lateCosine, type Embedder, type TextEmbedding } from '../src/search/embedder.js';
 import { defaultModelDir, OnnxEmbedder } from '../src/search/onnx-embedder.js';
 import { SqliteGraphStore } from '../src/store/sqlite/sqlite-graph-store.js';
 import { percentile } from '../src/producers/load.js';
@@ -45,14 +47,15 @@ const random = () => {
 };
 const vocabulary = Array.from({ length: 5000 }, (_, i) => `term${(i * 7919) % 100_000}`);
 const text = (words: number) => Array.from({ length: words }, () => vocabulary[Math.floor(random() * vocabulary.length)]).join(' ');
+/** A capsule's content: two sentences, so each has passages besides its whole. */
+const content = () => `${text(12)}. ${text(13)}.`;
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'forge-bench-search-'));
   const store = await SqliteGraphStore.open({ file: path.join(dir, 'forge.db') });
-  const embedder: Embedder =
-    values.embedder === 'local' ? await OnnxEmbedder.create({ dir: defaultModelDir() }) : new HashingEmbedder(256);
-  const embedOne = async (t: string) => (await embedder.embed([t]))[0] as Float32Array;
-  const vectors = new Map<string, { vector: Float32Array; trust: number }>();
+  const embedder: Embedder = values.embedder === 'local' ? await OnnxEmbedder.create({ dir: defaultModelDir() }) : new HashingEmbedder(256);
+  const embedOne = async (t: string) => (await embedQueries(embedder, [t]))[0] as Float32Array;
+  const vectors = new Map<string, { vectors: TextEmbedding; trust: number }>();
   const p95: Record<string, number> = {};
   const p50: Record<string, number> = {};
   const insertMs: Record<string, number> = {};
@@ -65,15 +68,18 @@ async function main(): Promise<void> {
       const from = count;
       while (count < size) {
         // Embedded in batches (what ingest does); stored one by one.
-        const batch = Array.from({ length: Math.min(64, size - count) }, () => ({ content: text(25), trust: Math.floor(random() * 101) }));
-        const embeddings = await embedder.embed(batch.map((b) => b.content));
+        const batch = Array.from({ length: Math.min(64, size - count) }, () => ({ content: content(), trust: Math.floor(random() * 101) }));
+        const embeddings = await embedWithPassages(
+          embedder,
+          batch.map((b) => b.content),
+        );
         for (const [j, { content, trust }] of batch.entries()) {
-          const embedding = embeddings[j] as Float32Array;
+          const embedded = embeddings[j] as TextEmbedding;
           const c = await store.createCapsule(
-            { content, type: 'knowledge', owner_id: 'bench', trust_level: trust, metadata: {}, tags: [], embedding, embedding_model: embeddingModelOf(embedder) },
+            { content, type: 'knowledge', owner_id: 'bench', trust_level: trust, metadata: {}, tags: [], ...embedded, embedding_model: embeddingModelOf(embedder) },
             { actor_id: 'bench' },
           );
-          vectors.set(c.id, { vector: embedding, trust });
+          vectors.set(c.id, { vectors: embedded, trust });
           count++;
           if (count % 10_000 === 0) process.stderr.write(`  ${count} capsules…\r`);
         }
@@ -95,7 +101,7 @@ async function main(): Promise<void> {
         if (i < 10) {
           const exact = [...vectors]
             .filter(([, v]) => v.trust <= READER_TRUST)
-            .map(([id, v]) => [id, cosine(embedding, v.vector)] as const)
+            .map(([id, v]) => [id, lateCosine(embedding, v.vectors.embedding, v.vectors.passage_embeddings)] as const)
             .sort((a, b) => b[1] - a[1])
             .slice(0, 10)
             .map(([id]) => id);

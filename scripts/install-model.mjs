@@ -20,8 +20,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /**
  * The models this script knows. `config` is what OnnxEmbedder reads from MODEL.json: how the last hidden
- * states are pooled, the prefixes the model was trained with, texts per inference, and its calibrated
- * relevance floor
+ * states are pooled, the prefixes the model was trained with, texts per inference, its calibrated
+ * relevance floor and its weight against the text side in hybrid search
  * (docs/benchmarks.md, "Abstention").
  */
 export const MODELS = {
@@ -37,7 +37,7 @@ export const MODELS = {
     },
     // batch_size 1: this graph quantizes activations with one scale per batch, so a text's vector would
     // depend on the texts batched with it; one at a time it is always the same (254 sentences/s here).
-    config: { pooling: 'mean', query_prefix: 'query: ', passage_prefix: 'passage: ', max_tokens: 256, batch_size: 1, relevance_floor: 0.8 },
+    config: { pooling: 'mean', query_prefix: 'query: ', passage_prefix: 'passage: ', max_tokens: 256, batch_size: 1, relevance_floor: 0.8, vector_weight: 0.5 },
   },
   'all-minilm-l6-v2-int8': {
     description: 'sentence-transformers/all-MiniLM-L6-v2 (Apache-2.0), 384 dimensions, int8 ONNX',
@@ -66,8 +66,7 @@ const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
 const where = path.relative(process.cwd(), dir) || dir;
 
 const manifest = { name: values.model, description: model.description, source: model.jar, files: model.files, ...model.config };
-const installed = () =>
-  Object.entries(model.files).every(([file, spec]) => existsSync(path.join(dir, file)) && sha256(readFileSync(path.join(dir, file))) === spec.sha256);
+const installed = () => Object.entries(model.files).every(([file, spec]) => existsSync(path.join(dir, file)) && sha256(readFileSync(path.join(dir, file))) === spec.sha256);
 if (installed()) {
   // The files are right; MODEL.json follows this script (a changed setting needs no download).
   const wanted = `${JSON.stringify(manifest, null, 2)}\n`;
@@ -119,7 +118,9 @@ try {
   try {
     response = await fetch(url, { signal: AbortSignal.timeout(600_000) });
   } catch (err) {
-    console.error(`forge: could not reach ${repository} (${err instanceof Error ? err.cause?.message ?? err.message : String(err)}); Forge embeds by feature hashing until the model is installed (npm run setup:model)`);
+    console.error(
+      `forge: could not reach ${repository} (${err instanceof Error ? (err.cause?.message ?? err.message) : String(err)}); Forge embeds by feature hashing until the model is installed (npm run setup:model)`,
+    );
     process.exit(2);
   }
   if (!response.ok) throw new Error(`GET ${url}: HTTP ${response.status}`);

@@ -70,7 +70,13 @@ describe('meaning, not shared words', () => {
       expect(modelRank, question).toBeGreaterThanOrEqual(0);
       expect(modelRank, question).toBeLessThan(2);
       const h = hashing.embedOne(question);
-      if (rankOf(haystack.map((c) => cosine(h, hashing.embedOne(c))), answer) >= 2) hashingMissed++;
+      if (
+        rankOf(
+          haystack.map((c) => cosine(h, hashing.embedOne(c))),
+          answer,
+        ) >= 2
+      )
+        hashingMissed++;
     }
     // The point of the model: the hashing embedder ranks some of these far down.
     expect(hashingMissed).toBeGreaterThan(0);

@@ -1,3 +1,4 @@
+import { passagesOf } from './passages.js';
 import { stem, words, isStopword } from './text.js';
 
 /** The embedder port: text in, a unit-length vector out. */
@@ -9,6 +10,11 @@ export interface Embedder {
    * that (a sentence model, calibrated); absent: no floor.
    */
   readonly relevanceFloor?: number;
+  /**
+   * The vector side's weight in hybrid search, against the text side's `1 - vectorWeight`: how far this
+   * embedder's similarities are worth trusting over shared words. @defaultValue DEFAULT_FUSION's
+   */
+  readonly vectorWeight?: number;
   /** Texts to store and search: passages. */
   embed(texts: readonly string[]): Promise<Float32Array[]>;
   /** Texts to search for, for a model that embeds queries apart from passages (e5's `query: `); absent: `embed`. */
@@ -18,6 +24,35 @@ export interface Embedder {
 /** Embeds queries the way the embedder wants queries embedded. */
 export function embedQueries(embedder: Pick<Embedder, 'embed' | 'embedQueries'>, texts: readonly string[]): Promise<Float32Array[]> {
   return embedder.embedQueries ? embedder.embedQueries(texts) : embedder.embed(texts);
+}
+
+/** What a capsule's text is embedded as: its whole, and its passages (see `passagesOf`), each a unit vector. */
+export interface TextEmbedding {
+  readonly embedding: Float32Array;
+  readonly passage_embeddings: Float32Array[];
+}
+
+/** Embeds texts and their passages in one call to the embedder. */
+export async function embedWithPassages(embedder: Pick<Embedder, 'embed'>, texts: readonly string[]): Promise<TextEmbedding[]> {
+  const passages = texts.map(passagesOf);
+  const vectors = await embedder.embed([...texts, ...passages.flat()]);
+  let at = texts.length;
+  return texts.map((_, i) => {
+    const count = (passages[i] as string[]).length;
+    const own = vectors.slice(at, at + count);
+    at += count;
+    return { embedding: vectors[i] as Float32Array, passage_embeddings: own };
+  });
+}
+
+/** The cosine of `query` and the nearer of a capsule's whole text and its passages. */
+export function lateCosine(query: Float32Array, embedding: Float32Array, passages: readonly Float32Array[]): number {
+  let best = cosine(query, embedding);
+  for (const p of passages) {
+    const c = cosine(query, p);
+    if (c > best) best = c;
+  }
+  return best;
 }
 
 /** How a capsule records the embedder that embedded it: its name and size (`feature-hashing-v1@256`). */

@@ -5,8 +5,9 @@ export interface FusionWeights {
 }
 
 /**
- * The weights measured best through the store on the LoCoMo development half (docs/benchmarks.md,
- * "Retrieval on LoCoMo"): the text side — the reader's BM25 over stemmed terms — a little ahead.
+ * The weights of an embedder that names none (`Embedder.vectorWeight`; the built-in model's MODEL.json
+ * says 0.5): measured best through the store on the LoCoMo development half (docs/benchmarks.md,
+ * "Retrieval on LoCoMo"), the text side — the reader's BM25 over stemmed terms — a little ahead.
  */
 export const DEFAULT_FUSION: FusionWeights = { vector: 0.4, text: 0.6 };
 

@@ -19,8 +19,8 @@ export const MODEL_FILES = ['model.onnx', 'tokenizer.json'] as const;
 /**
  * How a model is run, from the `MODEL.json` beside its files (`npm run setup:model` writes it; every field
  * optional): how the last hidden states become one vector, the prefixes the model was trained to see on
- * queries and on passages (e5: `query: ` / `passage: `), the tokens it reads, the texts it runs at once, and
- * its relevance floor.
+ * queries and on passages (e5: `query: ` / `passage: `), the tokens it reads, the texts it runs at once, its
+ * relevance floor and its weight against the text side in hybrid search.
  */
 export const ModelConfig = z.object({
   pooling: z.enum(['mean', 'cls']).default('mean'),
@@ -29,6 +29,7 @@ export const ModelConfig = z.object({
   max_tokens: z.number().int().min(8).max(8192).optional(),
   batch_size: z.number().int().min(1).max(256).optional(),
   relevance_floor: z.number().min(-1).max(1).optional(),
+  vector_weight: z.number().min(0).max(1).optional(),
 });
 export type ModelConfig = z.infer<typeof ModelConfig>;
 
@@ -93,6 +94,7 @@ export class OnnxEmbedder implements Embedder {
   readonly name: string;
   readonly dimensions: number;
   readonly relevanceFloor: number;
+  readonly vectorWeight?: number;
   private readonly ort: Ort;
   private readonly session: Session;
   private readonly tokenizer: WordPieceTokenizer;
@@ -118,6 +120,7 @@ export class OnnxEmbedder implements Embedder {
     this.tokenizer = fields.tokenizer;
     this.batchSize = fields.batchSize;
     this.config = fields.config;
+    if (fields.config.vector_weight !== undefined) this.vectorWeight = fields.config.vector_weight;
     this.typeIds = fields.session.inputNames.includes('token_type_ids');
   }
 

@@ -1,7 +1,7 @@
 import { canRead, checkVersionWriter, derivedTrust, readCeiling, versionTrust, visibleReference } from '../auth/policy.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import type { AnswerCache } from '../fleet/fleet-state.js';
-import { embeddingModelOf, embedQueries, type Embedder } from '../search/embedder.js';
+import { embeddingModelOf, embedQueries, embedWithPassages, type Embedder, type TextEmbedding } from '../search/embedder.js';
 import {
   DEFAULT_LINEAGE_LIMITS,
   type Caller,
@@ -88,10 +88,10 @@ export class CapsuleService {
     return result;
   }
 
-  /** The text's embedding and the model that made it, as capsules and queries carry them. */
-  private async embed(text: string): Promise<{ embedding: Float32Array; embedding_model: string }> {
-    const [vector] = await this.embedder.embed([text]);
-    return { embedding: vector as Float32Array, embedding_model: embeddingModelOf(this.embedder) };
+  /** The text's embedding, its passages' and the model that made them, as capsules carry them. */
+  private async embed(text: string): Promise<{ embedding: Float32Array; passage_embeddings: Float32Array[]; embedding_model: string }> {
+    const [embedded] = await embedWithPassages(this.embedder, [text]);
+    return { ...(embedded as TextEmbedding), embedding_model: embeddingModelOf(this.embedder) };
   }
 
   /** @throws NotFoundError when absent or above the caller's clearance (the two are indistinguishable). */
@@ -305,6 +305,7 @@ export class CapsuleService {
       text: input.q,
       embedding: (await embedQueries(this.embedder, [input.q]))[0] as Float32Array,
       embedding_model: embeddingModelOf(this.embedder),
+      ...(this.embedder.vectorWeight === undefined ? {} : { fusion: { vector: this.embedder.vectorWeight, text: 1 - this.embedder.vectorWeight } }),
       limit: input.limit,
       filter: {
         max_trust: caller.trust_level,

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Queue } from 'bullmq';
-import { embeddingModelOf, type Embedder } from '../search/embedder.js';
+import { embeddingModelOf, embedWithPassages, type Embedder, type TextEmbedding } from '../search/embedder.js';
 import type { GraphStore } from '../store/graph-store.js';
 
 export const REEMBED_QUEUE = 'reembed';
@@ -70,10 +70,13 @@ export class Reembedding {
     for (;;) {
       const batch = await this.store.staleEmbeddings(this.model, this.batchSize);
       if (batch.length === 0) break;
-      const vectors = await this.embedder.embed(batch.map((c) => c.content));
+      const embedded = await embedWithPassages(
+        this.embedder,
+        batch.map((c) => c.content),
+      );
       done += await this.store.setEmbeddings(
         this.model,
-        batch.map((c, i) => ({ id: c.id, embedding: vectors[i] as Float32Array })),
+        batch.map((c, i) => ({ id: c.id, ...(embedded[i] as TextEmbedding) })),
       );
       const remaining = Math.max(0, total - done);
       await progress({ model: this.model, done, remaining, percent: Math.floor((100 * done) / Math.max(1, done + remaining)) });

@@ -7,6 +7,7 @@
  * change without its audit entry cannot exist.
  */
 import type { OverlayManifest } from '../overlays/manifest.js';
+import type { FusionWeights } from '../search/fusion.js';
 
 export const CAPSULE_TYPES = ['knowledge', 'code', 'decision', 'insight', 'config'] as const;
 export type CapsuleType = (typeof CAPSULE_TYPES)[number];
@@ -65,6 +66,11 @@ export interface NewCapsule {
   readonly metadata?: JsonObject;
   readonly tags?: readonly string[];
   readonly embedding: Float32Array;
+  /**
+   * The vectors of the content's passages (`passagesOf`), of `embedding`'s size: the vector side scores a
+   * capsule by the nearer of its whole and its best passage. @defaultValue none
+   */
+  readonly passage_embeddings?: readonly Float32Array[];
   /** What made `embedding` (see `embeddingModelOf`); '' when unknown, which search treats as any model. */
   readonly embedding_model?: string;
   /** DERIVED_FROM edges; the first becomes `parent_id`. */
@@ -79,6 +85,7 @@ export interface CapsulePatch {
   readonly content?: string;
   /** Required whenever `content` is given. */
   readonly embedding?: Float32Array;
+  readonly passage_embeddings?: readonly Float32Array[];
   readonly embedding_model?: string;
   readonly type?: CapsuleType;
   readonly trust_level?: number;
@@ -93,11 +100,19 @@ export interface ForkInput {
   readonly owner_id: string;
   readonly content?: string;
   readonly embedding?: Float32Array;
+  readonly passage_embeddings?: readonly Float32Array[];
   readonly embedding_model?: string;
   readonly trust_level?: number;
   readonly metadata?: JsonObject;
   readonly tags?: readonly string[];
   readonly reason?: string;
+}
+
+/** A capsule's new vectors, by the re-embedding job. */
+export interface EmbeddingUpdate {
+  readonly id: string;
+  readonly embedding: Float32Array;
+  readonly passage_embeddings?: readonly Float32Array[];
 }
 
 /** A capsule whose embedding another model made (or none known): the re-embedding job's unit of work. */
@@ -159,11 +174,13 @@ export interface SearchQuery {
    * an unknown model); others are found by their words until re-embedded. @defaultValue any model
    */
   readonly embedding_model?: string;
+  /** How the vector and text sides weigh in the fused score. @defaultValue DEFAULT_FUSION */
+  readonly fusion?: FusionWeights;
 }
 
 export interface SearchHit {
   readonly capsule: Capsule;
-  /** Reciprocal-rank-fusion score. */
+  /** The fused score (`weightedFusion`). */
   readonly score: number;
   readonly vector_score: number | null;
   readonly text_score: number | null;
@@ -571,7 +588,7 @@ export interface GraphStore {
    * no new version, no audit entry per capsule). Capsules already embedded by `model` are left alone.
    * Returns how many changed.
    */
-  setEmbeddings(model: string, embeddings: ReadonlyArray<{ readonly id: string; readonly embedding: Float32Array }>): Promise<number>;
+  setEmbeddings(model: string, embeddings: readonly EmbeddingUpdate[]): Promise<number>;
 
   /**
    * Inserts a request (status `queued`), or returns the existing one with the same id or (caller,

@@ -76,7 +76,7 @@ export function manifestOf(stored: string): OverlayManifest {
 }
 
 /** The embedding a new version or fork keeps when its content does not change. */
-type KeptEmbedding = () => { embedding: Float32Array; embedding_model: string };
+type KeptEmbedding = () => { embedding: Float32Array; passage_embeddings: readonly Float32Array[]; embedding_model: string };
 
 /**
  * The new version an update writes: the current capsule with `patch` applied, at `version`, DERIVED_FROM
@@ -103,7 +103,7 @@ export function newVersionOf(previous: Capsule, patch: CapsulePatch, version: st
   if (patch.tags !== undefined) changes.push('tags');
   return {
     content: patch.content ?? previous.content,
-    ...(patch.embedding ? { embedding: patch.embedding, embedding_model: patch.embedding_model ?? '' } : kept()),
+    ...(patch.embedding ? { embedding: patch.embedding, passage_embeddings: patch.passage_embeddings ?? [], embedding_model: patch.embedding_model ?? '' } : kept()),
     type: patch.type ?? previous.type,
     version,
     owner_id: patch.owner_id ?? previous.owner_id,
@@ -130,7 +130,7 @@ export function newVersionOf(previous: Capsule, patch: CapsulePatch, version: st
 export function forkOf(source: Capsule, input: ForkInput, kept: KeptEmbedding): NewCapsule {
   return {
     content: input.content ?? source.content,
-    ...(input.embedding ? { embedding: input.embedding, embedding_model: input.embedding_model ?? '' } : kept()),
+    ...(input.embedding ? { embedding: input.embedding, passage_embeddings: input.passage_embeddings ?? [], embedding_model: input.embedding_model ?? '' } : kept()),
     type: source.type,
     version: '1.0.0',
     owner_id: input.owner_id,

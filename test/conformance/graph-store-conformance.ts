@@ -195,6 +195,31 @@ export function describeGraphStoreConformance(name: string, factory: () => Promi
       expect(hits.every((h, i) => i === 0 || h.score <= (hits[i - 1] as typeof h).score)).toBe(true);
     });
 
+    it('scores a capsule by the nearer of its whole text and its best passage, kept by a version that keeps the content, replaced by re-embedding', async () => {
+      const axis = (...weights: Array<[number, number]>) => {
+        const v = new Float32Array(256);
+        for (const [i, w] of weights) v[i] = w;
+        const norm = Math.hypot(...v);
+        return v.map((x) => x / norm);
+      };
+      const [e1, e2, e3] = [axis([1, 1]), axis([2, 1]), axis([3, 1])];
+      const passages = await store.createCapsule({ ...capsule('First sentence. Second sentence.'), embedding: e1, passage_embeddings: [e2, e3] }, ctx);
+      const whole = await store.createCapsule({ ...capsule('One sentence only.'), embedding: axis([1, 1], [2, 1]) }, ctx);
+      const search = () => store.searchCapsules({ text: 'qqqq', embedding: e2 as Float32Array, limit: 5 });
+      let hits = await search();
+      expect(hits.map((h) => h.capsule.id)).toEqual([passages.id, whole.id]);
+      expect(hits[0]?.vector_score).toBeCloseTo(1, 3);
+      expect(hits[1]?.vector_score).toBeCloseTo(Math.SQRT1_2, 3);
+      const next = await store.updateCapsule(passages.id, { metadata: { reviewed: true } }, ctx);
+      hits = await search();
+      expect(hits[0]?.capsule.id).toBe(next.id);
+      expect(hits[0]?.vector_score).toBeCloseTo(1, 3);
+      // Re-embedded without passages: only its whole text (orthogonal to the query) is left.
+      expect(await store.setEmbeddings('another-model@256', [{ id: next.id, embedding: e1 as Float32Array, passage_embeddings: [] }])).toBe(1);
+      hits = await search();
+      expect(hits.map((h) => h.capsule.id)).toEqual([whole.id]);
+    });
+
     it('applies the trust filter before top-k, so a filtered search finds the matches that exist', async () => {
       for (let i = 0; i < 40; i++) await store.createCapsule(capsule(`Settlement batch reconciliation guide part ${i}`, { trust_level: 90 }), ctx);
       const low = await store.createCapsule(capsule('Settlement batch reconciliation for sandbox merchants', { trust_level: 40 }), ctx);

@@ -133,7 +133,7 @@ export const CYPHER = {
 
   // ---- capsules ------------------------------------------------------------------------------
   capsuleById: q('MATCH (c:Capsule {id: $id}) RETURN c', ['id']),
-  capsuleEmbedding: q('MATCH (c:Capsule {id: $id}) RETURN c.embedding AS embedding, c.embedding_model AS embedding_model', ['id']),
+  capsuleEmbedding: q('MATCH (c:Capsule {id: $id}) RETURN c.embedding AS embedding, c.passage_embeddings AS passage_embeddings, c.embedding_model AS embedding_model', ['id']),
   capsulesById: q('MATCH (c:Capsule) WHERE c.id IN $ids RETURN c', ['ids']),
   capsulesExisting: q('MATCH (c:Capsule) WHERE c.id IN $ids RETURN c.id AS id', ['ids']),
   createCapsule: q('CREATE (c:Capsule) SET c = $props RETURN c', ['props']),
@@ -182,7 +182,7 @@ export const CYPHER = {
   vectorSearch: q(
     `CALL db.index.vector.queryNodes('${VECTOR_INDEX}', $k, $embedding) YIELD node AS c, score
      WHERE ${CAPSULE_FILTER} AND ($model IS NULL OR c.embedding_model IN [$model, ''])
-     RETURN c.id AS id, score`,
+     RETURN c.id AS id, score, c.passage_embeddings AS passages`,
     [...FILTER_PARAMS, 'k', 'embedding', 'model'],
   ),
   /** A filter too selective for the index's top k: rank exactly what it passes. */
@@ -190,7 +190,7 @@ export const CYPHER = {
     `MATCH (c:Capsule)
      WHERE ${CAPSULE_FILTER} AND ($model IS NULL OR c.embedding_model IN [$model, '']) AND size(c.embedding) = size($embedding)
      WITH c, vector.similarity.cosine(c.embedding, $embedding) AS score
-     RETURN c.id AS id, score ORDER BY score DESC, id LIMIT $limit`,
+     RETURN c.id AS id, score, c.passage_embeddings AS passages ORDER BY score DESC, id LIMIT $limit`,
     [...FILTER_PARAMS, 'model', 'embedding', 'limit'],
   ),
   /** One more capsule at `trust_level` holding each of `terms`, and `length` more tokens at that level. */
@@ -224,7 +224,7 @@ export const CYPHER = {
   setEmbeddings: q(
     `UNWIND $rows AS row
      MATCH (c:Capsule {id: row.id}) WHERE c.embedding_model <> $model
-     SET c.embedding = row.embedding, c.embedding_model = $model
+     SET c.embedding = row.embedding, c.passage_embeddings = row.passage_embeddings, c.embedding_model = $model
      RETURN count(c) AS n`,
     ['rows', 'model'],
   ),
@@ -380,6 +380,7 @@ export const PROPERTY_KEYS = [
   'archived',
   'superseded_by',
   'embedding',
+  'passage_embeddings',
   'embedding_model',
   'terms',
   'terms_length',

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import neo4j, { type Driver, type ManagedTransaction, type Node, type QueryResult, type Relationship, type RecordShape } from 'neo4j-driver';
 import { ConflictError, NotFoundError } from '../../errors.js';
+import { cosine } from '../../search/embedder.js';
 import { weightedFusion } from '../../search/fusion.js';
 import { IndexTokenizer, queryTerms, rankForReader, TEXT_CANDIDATES, type CorpusStats } from '../../search/reader-bm25.js';
 import { isStopword, words } from '../../search/text.js';
@@ -13,6 +14,7 @@ import {
   type CapsuleFilter,
   type CapsulePatch,
   type CapsuleType,
+  type EmbeddingUpdate,
   type ForkInput,
   type GraphStore,
   type JsonObject,
@@ -269,6 +271,20 @@ function filterParams(filter: CapsuleFilter): Params<FilterParam> {
   };
 }
 
+/** A capsule's passage vectors as one flat list of floats (null when it has none: the property is left unset). */
+function flatPassages(passages: readonly Float32Array[] | undefined): number[] | null {
+  if (!passages || passages.length === 0) return null;
+  return passages.flatMap((p) => Array.from(p));
+}
+
+/** The passage vectors of a flat list, each of `dimensions`. */
+function passagesOf(flat: readonly number[] | null, dimensions: number): Float32Array[] {
+  if (!flat || dimensions === 0 || flat.length % dimensions !== 0) return [];
+  const out: Float32Array[] = [];
+  for (let at = 0; at < flat.length; at += dimensions) out.push(Float32Array.from(flat.slice(at, at + dimensions)));
+  return out;
+}
+
 /**
  * The graph store on Neo4j 5 (`neo4j-driver`), for fleets that outgrow one machine. Same behaviour as the
  * embedded store (the same conformance suite): capsules are nodes, DERIVED_FROM edges are relationships,
@@ -383,10 +399,15 @@ export class Neo4jGraphStore implements GraphStore {
     return capsule;
   }
 
-  private async keptEmbedding(tx: ManagedTransaction, id: string): Promise<{ embedding: Float32Array; embedding_model: string }> {
+  private async keptEmbedding(tx: ManagedTransaction, id: string): Promise<{ embedding: Float32Array; passage_embeddings: Float32Array[]; embedding_model: string }> {
     const record = (await Neo4jGraphStore.run(tx, CYPHER.capsuleEmbedding, { id })).records[0];
     if (!record) throw new NotFoundError('capsule', id);
-    return { embedding: Float32Array.from(record.get('embedding') as number[]), embedding_model: (record.get('embedding_model') as string | null) ?? '' };
+    const embedding = Float32Array.from(record.get('embedding') as number[]);
+    return {
+      embedding,
+      passage_embeddings: passagesOf(record.get('passage_embeddings') as number[] | null, embedding.length),
+      embedding_model: (record.get('embedding_model') as string | null) ?? '',
+    };
   }
 
   private async insertCapsule(tx: ManagedTransaction, input: NewCapsule, ctx: MutationContext, action: string): Promise<Capsule> {
@@ -421,6 +442,7 @@ export class Neo4jGraphStore implements GraphStore {
           updated_at: at,
           archived: false,
           embedding: Array.from(input.embedding),
+          passage_embeddings: flatPassages(input.passage_embeddings),
           embedding_model: input.embedding_model ?? '',
           terms: JSON.stringify(Object.fromEntries(terms.counts)),
           terms_length: terms.length,
@@ -610,7 +632,7 @@ export class Neo4jGraphStore implements GraphStore {
         : [];
       const textScores = new Map(text);
 
-      const fused = [...weightedFusion({ vector, text })].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, limit);
+      const fused = [...weightedFusion({ vector, text }, query.fusion)].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, limit);
       const capsules = new Map(
         (await Neo4jGraphStore.run(tx, CYPHER.capsulesById, { ids: fused.map(([id]) => id) })).records.map((r) => {
           const capsule = toCapsule(props(r.get('c') as Node));
@@ -634,11 +656,16 @@ export class Neo4jGraphStore implements GraphStore {
     for (let k = q.pool * OVER_FETCH; ; k *= OVER_FETCH) {
       const scan = k > EXACT_SCAN_AFTER;
       const rows = scan
-        ? (await Neo4jGraphStore.run(tx, CYPHER.vectorScan, { ...q.filter, model: q.model, embedding: q.embedding, limit: q.pool })).records
+        ? (await Neo4jGraphStore.run(tx, CYPHER.vectorScan, { ...q.filter, model: q.model, embedding: q.embedding, limit: q.pool * OVER_FETCH })).records
         : (await Neo4jGraphStore.run(tx, CYPHER.vectorSearch, { ...q.filter, model: q.model, embedding: q.embedding, k: Math.min(k, Math.max(q.total, 1)) })).records;
-      // Neo4j scores cosine as (1 + cos) / 2.
+      // Neo4j scores cosine as (1 + cos) / 2; late interaction: the nearer of the whole and the best passage.
+      const query = Float32Array.from(q.embedding);
       const ranked = rows
-        .map((r): [string, number] => [r.get('id') as string, 2 * (r.get('score') as number) - 1])
+        .map((r): [string, number] => {
+          const whole = 2 * (r.get('score') as number) - 1;
+          const passages = passagesOf(r.get('passages') as number[] | null, query.length);
+          return [r.get('id') as string, passages.reduce((best, p) => Math.max(best, cosine(query, p)), whole)];
+        })
         .filter(([, score]) => score >= q.minSimilarity)
         .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
       if (ranked.length >= q.pool || k >= q.total || scan) return ranked.slice(0, q.pool);
@@ -700,8 +727,8 @@ export class Neo4jGraphStore implements GraphStore {
     );
   }
 
-  async setEmbeddings(model: string, embeddings: ReadonlyArray<{ readonly id: string; readonly embedding: Float32Array }>): Promise<number> {
-    const rows = embeddings.map((e) => ({ id: e.id, embedding: Array.from(e.embedding) }));
+  async setEmbeddings(model: string, embeddings: readonly EmbeddingUpdate[]): Promise<number> {
+    const rows = embeddings.map((e) => ({ id: e.id, embedding: Array.from(e.embedding), passage_embeddings: flatPassages(e.passage_embeddings) }));
     return this.write(async (tx) => (await Neo4jGraphStore.run(tx, CYPHER.setEmbeddings, { rows, model })).records[0]?.get('n') as number);
   }
 

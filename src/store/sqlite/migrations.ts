@@ -283,4 +283,8 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE capsules ADD COLUMN stale_at TEXT;
   ALTER TABLE capsules ADD COLUMN stale_source TEXT;
   `,
+  // 17: the vectors of a capsule's passages (its sentences), float32 one after another, for late interaction
+  `
+  ALTER TABLE capsules ADD COLUMN passage_embeddings BLOB;
+  `,
 ];

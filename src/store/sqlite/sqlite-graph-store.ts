@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { ConflictError, NotFoundError } from '../../errors.js';
-import { cosine } from '../../search/embedder.js';
+import { lateCosine } from '../../search/embedder.js';
 import { QuantizedVectorIndex } from '../../search/vector-index.js';
 import { weightedFusion } from '../../search/fusion.js';
 import { words, isStopword } from '../../search/text.js';
@@ -16,6 +16,7 @@ import {
   type CapsulePatch,
   type CapsuleType,
   type DerivationInput,
+  type EmbeddingUpdate,
   type ForkInput,
   type GraphStore,
   type JsonObject,
@@ -313,6 +314,21 @@ function blobOf(vector: Float32Array): Buffer {
   return Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength);
 }
 
+/** A capsule's passage vectors as one blob (null when it has none). */
+function passagesBlobOf(passages: readonly Float32Array[] | undefined): Buffer | null {
+  if (!passages || passages.length === 0) return null;
+  return Buffer.concat(passages.map(blobOf));
+}
+
+/** The passage vectors of `blob`, each of `dimensions`. */
+function passagesOf(blob: Buffer | null, dimensions: number): Float32Array[] {
+  if (!blob || dimensions === 0 || blob.byteLength % (dimensions * 4) !== 0) return [];
+  const all = vectorOf(blob);
+  const out: Float32Array[] = [];
+  for (let at = 0; at < all.length; at += dimensions) out.push(all.subarray(at, at + dimensions));
+  return out;
+}
+
 function vectorOf(blob: Buffer): Float32Array {
   // Copy: a Buffer's offset into its pool need not be 4-byte aligned.
   const copy = new Uint8Array(blob.byteLength);
@@ -457,10 +473,12 @@ export class SqliteGraphStore implements GraphStore {
   }
 
   /** A capsule's embedding and the model that made it, for a new version or fork that keeps its content. */
-  private embeddingOf(id: string): { embedding: Float32Array; embedding_model: string } {
-    const row = this.stmt<[string], { embedding: Buffer; embedding_model: string }>('SELECT embedding, embedding_model FROM capsules WHERE id = ?').get(id);
+  private embeddingOf(id: string): { embedding: Float32Array; passage_embeddings: Float32Array[]; embedding_model: string } {
+    const row = this.stmt<[string], { embedding: Buffer; passage_embeddings: Buffer | null; embedding_model: string }>(
+      'SELECT embedding, passage_embeddings, embedding_model FROM capsules WHERE id = ?',
+    ).get(id);
     if (!row) throw new NotFoundError('capsule', id);
-    return { embedding: vectorOf(row.embedding), embedding_model: row.embedding_model };
+    return { embedding: vectorOf(row.embedding), passage_embeddings: passagesOf(row.passage_embeddings, row.embedding.byteLength / 4), embedding_model: row.embedding_model };
   }
 
   /** The next value of the sequence every (re-)embedding advances (the write lock is held: no race). */
@@ -514,14 +532,15 @@ export class SqliteGraphStore implements GraphStore {
     where: { sql: string; params: unknown[] },
   ): Array<[string, number]> {
     const index = this.vectorIndex(embedding.length, model);
-    type Row = { id: string; embedding: Buffer; model: string };
+    type Row = { id: string; embedding: Buffer; passages: Buffer | null; model: string };
     const passing = this.stmt<unknown[], Row>(
-      `SELECT c.id AS id, c.embedding AS embedding, c.embedding_model AS model FROM capsules c WHERE c.rowid IN (SELECT value FROM json_each(?)) AND ${where.sql}`,
+      `SELECT c.id AS id, c.embedding AS embedding, c.passage_embeddings AS passages, c.embedding_model AS model FROM capsules c WHERE c.rowid IN (SELECT value FROM json_each(?)) AND ${where.sql}`,
     );
     const comparable = (r: Row) => r.embedding.byteLength === embedding.length * 4 && (model === undefined || r.model === model || r.model === '');
+    // Late interaction: the nearer of the capsule's whole text and its best passage.
     const rank = (rows: readonly Row[]): Array<[string, number]> =>
       rows
-        .map((r): [string, number] => [r.id, comparable(r) ? cosine(embedding, vectorOf(r.embedding)) : -Infinity])
+        .map((r): [string, number] => [r.id, comparable(r) ? lateCosine(embedding, vectorOf(r.embedding), passagesOf(r.passages, embedding.length)) : -Infinity])
         .filter(([, score]) => score >= minSimilarity)
         .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
         .slice(0, pool);
@@ -529,7 +548,11 @@ export class SqliteGraphStore implements GraphStore {
     const whole = index.size + this.vectorsLeftOut.size <= pool * OVER_FETCH;
     for (let k = pool * OVER_FETCH; ; k *= OVER_FETCH) {
       if (k > EXACT_SCAN_AFTER || whole) {
-        return rank(this.stmt<unknown[], Row>(`SELECT c.id AS id, c.embedding AS embedding, c.embedding_model AS model FROM capsules c WHERE ${where.sql}`).all(...where.params));
+        return rank(
+          this.stmt<unknown[], Row>(
+            `SELECT c.id AS id, c.embedding AS embedding, c.passage_embeddings AS passages, c.embedding_model AS model FROM capsules c WHERE ${where.sql}`,
+          ).all(...where.params),
+        );
       }
       const candidates = index.nearest(embedding, k);
       const ranked = rank(passing.all(JSON.stringify(candidates.map((c) => c.key)), ...where.params));
@@ -585,8 +608,8 @@ export class SqliteGraphStore implements GraphStore {
     const at = this.now();
     const tags = [...new Set(input.tags ?? [])];
     const info = this.stmt(
-      `INSERT INTO capsules (id, content, type, version, parent_id, owner_id, trust_level, embedding, metadata, tags, created_at, updated_at, embedding_model, embedding_seq)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO capsules (id, content, type, version, parent_id, owner_id, trust_level, embedding, metadata, tags, created_at, updated_at, embedding_model, embedding_seq, passage_embeddings)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
       id,
       input.content,
@@ -602,6 +625,7 @@ export class SqliteGraphStore implements GraphStore {
       at,
       input.embedding_model ?? '',
       this.nextEmbeddingSeq(),
+      passagesBlobOf(input.passage_embeddings),
     );
     this.stmt('INSERT INTO capsule_fts (rowid, content, tags) VALUES (?, ?, ?)').run(info.lastInsertRowid, input.content, tags.join(' '));
     this.indexTerms(Number(info.lastInsertRowid), input.content, tags, input.trust_level);
@@ -893,7 +917,7 @@ export class SqliteGraphStore implements GraphStore {
     const text = match ? this.readersTextRanking(query.text, match, pool, { sql, params }, query.filter?.max_trust ?? 100) : [];
     const textScores = new Map(text);
 
-    const fused = [...weightedFusion({ vector, text })].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, limit);
+    const fused = [...weightedFusion({ vector, text }, query.fusion)].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, limit);
     const capsules = new Map(this.cachedCapsules(fused.map(([id]) => id)).map((c) => [c.id, c]));
     return fused.map(([id, score]) => ({
       capsule: capsules.get(id) as Capsule,
@@ -911,14 +935,15 @@ export class SqliteGraphStore implements GraphStore {
     return this.stmt<[string, string, number], StaleEmbedding>(`SELECT id, content FROM capsules WHERE ${STALE_EMBEDDING} LIMIT ?`).all(model, model, limit);
   }
 
-  async setEmbeddings(model: string, embeddings: ReadonlyArray<{ readonly id: string; readonly embedding: Float32Array }>): Promise<number> {
+  async setEmbeddings(model: string, embeddings: readonly EmbeddingUpdate[]): Promise<number> {
     return this.db
       .transaction(() => {
-        const update = this.stmt<[Buffer, string, number, string, string], unknown>(
-          'UPDATE capsules SET embedding = ?, embedding_model = ?, embedding_seq = ? WHERE id = ? AND embedding_model != ?',
+        const update = this.stmt<[Buffer, Buffer | null, string, number, string, string], unknown>(
+          'UPDATE capsules SET embedding = ?, passage_embeddings = ?, embedding_model = ?, embedding_seq = ? WHERE id = ? AND embedding_model != ?',
         );
         let changed = 0;
-        for (const { id, embedding } of embeddings) changed += update.run(blobOf(embedding), model, this.nextEmbeddingSeq(), id, model).changes;
+        for (const { id, embedding, passage_embeddings } of embeddings)
+          changed += update.run(blobOf(embedding), passagesBlobOf(passage_embeddings), model, this.nextEmbeddingSeq(), id, model).changes;
         return changed;
       })
       .immediate();
