@@ -2,10 +2,10 @@
  * Retrieval quality on LoCoMo (long multi-session conversations; see ../shared/eval/README.md), through
  * Forge's own store and search.
  *
- *   npm run bench:retrieval [-- --data ../shared/eval/locomo-dev.json --model DIR]
+ *   npm run bench:retrieval [-- --data ../shared/eval/locomo-dev.json --model DIR --fusion 0.4,0.5/0]
  *
  * Every turn becomes a capsule (`<speaker> (<session date>): <text>`, tagged with its conversation,
- * `metadata.dia_id`); each question of categories 1-4 is searched within its conversation (limit 10);
+ * `metadata.dia_id`, its session a thread: `metadata.thread`, `metadata.position`); each question of categories 1-4 is searched within its conversation (limit 10);
  * recall@k is the share of its evidence turns in the top k, nDCG@10 counts each evidence turn as relevant.
  * Measured in the same run: Forge with the built-in sentence-embedding model, Forge with the feature-hashing
  * embedder, and a plain BM25 ranking of the same turns (the floor to beat). Development half only: nothing
@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { embedWithPassages, HashingEmbedder, type Embedder, type TextEmbedding } from '../src/search/embedder.js';
 import { defaultModelDir, OnnxEmbedder } from '../src/search/onnx-embedder.js';
 import { CapsuleService } from '../src/services/capsules.js';
-import type { Caller } from '../src/store/graph-store.js';
+import type { Caller, GraphStore, SearchQuery } from '../src/store/graph-store.js';
 import { SqliteGraphStore } from '../src/store/sqlite/sqlite-graph-store.js';
 import { packageRoot } from '../src/util/package-root.js';
 
@@ -25,8 +25,11 @@ const { values } = parseArgs({
   options: {
     data: { type: 'string', default: path.join(packageRoot(), '..', 'shared', 'eval', 'locomo-dev.json') },
     model: { type: 'string', default: defaultModelDir() },
-    /** Also rank with these vector-side weights (comma-separated), each reported as its own row: a lever's sweep in one run. */
-    'vector-weights': { type: 'string' },
+    /**
+     * Also rank with these fusion settings, each reported as its own row (a lever's sweep in one run):
+     * comma-separated `vector[/neighbours]`, e.g. `0.4,0.6,0.5/0` (0.5 to the vector side, no thread neighbours).
+     */
+    fusion: { type: 'string' },
   },
 });
 if (!existsSync(values.data)) {
@@ -54,13 +57,13 @@ const READER: Caller = { id: 'bench', roles: ['reader'], trust_level: 100 };
 const K = [1, 5, 10] as const;
 
 /** Each conversation's turns as capsule texts, by dia_id. */
-function turnsOf(c: Conversation): Array<{ dia_id: string; text: string }> {
-  const out: Array<{ dia_id: string; text: string }> = [];
+function turnsOf(c: Conversation): Array<{ dia_id: string; text: string; session: string; position: number }> {
+  const out: Array<{ dia_id: string; text: string; session: string; position: number }> = [];
   for (const [key, value] of Object.entries(c.conversation)) {
     const session = /^session_(\d+)$/.exec(key);
     if (!session || !Array.isArray(value)) continue;
     const date = c.conversation[`session_${session[1]}_date_time`] as string;
-    for (const turn of value) out.push({ dia_id: turn.dia_id, text: `${turn.speaker} (${date}): ${turn.text}` });
+    value.forEach((turn, position) => out.push({ dia_id: turn.dia_id, text: `${turn.speaker} (${date}): ${turn.text}`, session: key, position }));
   }
   return out;
 }
@@ -98,15 +101,20 @@ function questionsOf(c: Conversation, ids: ReadonlySet<string>): Array<{ questio
 }
 
 /** Forge: the turns stored as capsules through the graph store, each question searched within its conversation. */
-async function forge(embedder: Embedder, sweep: readonly number[] = []): Promise<Scores & { sweep?: Record<string, Scores> }> {
+async function forge(embedder: Embedder, sweep: readonly string[] = []): Promise<Scores & { sweep?: Record<string, Scores> }> {
   const store = await SqliteGraphStore.open({ file: ':memory:' });
   const capsules = new CapsuleService({ store, embedder, cache: { invalidate: async () => undefined } });
-  // The same store searched with other fusion weights (the embedder's methods, another vectorWeight).
-  const swept = sweep.map((w) => ({
-    w,
-    capsules: new CapsuleService({ store, embedder: Object.create(embedder, { vectorWeight: { value: w } }) as Embedder, cache: { invalidate: async () => undefined } }),
-    rankings: [] as Array<{ ranked: string[]; evidence: Set<string> }>,
-  }));
+  // The same store searched with other fusion settings.
+  const swept = sweep.map((spec) => {
+    const [vector, neighbours] = spec.split('/').map(Number) as [number, number | undefined];
+    const fusion = { vector, text: 1 - vector, ...(neighbours === undefined ? {} : { neighbours }) };
+    const searching = Object.create(store, { searchCapsules: { value: (q: SearchQuery) => store.searchCapsules({ ...q, fusion }) } }) as GraphStore;
+    return {
+      label: `vector ${vector}${neighbours === undefined ? '' : `, neighbours ${neighbours}`}`,
+      capsules: new CapsuleService({ store: searching, embedder, cache: { invalidate: async () => undefined } }),
+      rankings: [] as Array<{ ranked: string[]; evidence: Set<string> }>,
+    };
+  });
   const rankings: Array<{ ranked: string[]; evidence: Set<string> }> = [];
   const abstained = { answerable: 0, adversarial: 0 };
   let adversarial = 0;
@@ -128,7 +136,8 @@ async function forge(embedder: Embedder, sweep: readonly number[] = []): Promise
               owner_id: 'bench',
               trust_level: 0,
               tags: [tag],
-              metadata: { dia_id: t.dia_id },
+              // Each session is a thread: its turns in order (search weighs a turn's neighbours).
+              metadata: { dia_id: t.dia_id, thread: `${tag}/${t.session}`, position: t.position },
               ...(vectors[j] as TextEmbedding),
               embedding_model: `${embedder.name}@${embedder.dimensions}`,
             },
@@ -154,7 +163,7 @@ async function forge(embedder: Embedder, sweep: readonly number[] = []): Promise
       }
     }
     process.stderr.write('\n');
-    const scores = { ...score(rankings), ...(swept.length ? { sweep: Object.fromEntries(swept.map((o) => [`vector ${o.w}`, score(o.rankings)])) } : {}) };
+    const scores = { ...score(rankings), ...(swept.length ? { sweep: Object.fromEntries(swept.map((o) => [o.label, score(o.rankings)])) } : {}) };
     if (embedder.relevanceFloor === undefined) return scores;
     return { ...scores, abstained: { answerable: abstained.answerable / scores.questions, adversarial: abstained.adversarial / Math.max(1, adversarial) } };
   } finally {
@@ -192,7 +201,7 @@ function bm25(): Scores {
 
 const model = await OnnxEmbedder.create({ dir: values.model });
 const results = {
-  [`forge (${model.name})`]: await forge(model, values['vector-weights']?.split(',').map(Number) ?? []),
+  [`forge (${model.name})`]: await forge(model, values.fusion?.split(',') ?? []),
   'forge (feature hashing)': await forge(new HashingEmbedder(256)),
   'bm25 (baseline)': bm25(),
 };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { cosine, HashingEmbedder } from '../src/search/embedder.js';
-import { weightedFusion } from '../src/search/fusion.js';
+import { threadPlaceOf, weightedFusion, withThreadNeighbours } from '../src/search/fusion.js';
 import { normalizeQuery, sentences, stem } from '../src/search/text.js';
 import { describeEmbedderConformance } from './conformance/embedder-conformance.js';
 
@@ -79,5 +79,38 @@ describe('weighted score fusion', () => {
   it('gives every candidate of a side whose scores are all alike the whole weight, and nothing for an empty side', () => {
     const fused = weightedFusion({ vector: [], text: [['only', 3]] }, { vector: 0.4, text: 0.6 });
     expect([...fused]).toEqual([['only', 0.6]]);
+  });
+});
+
+describe('thread neighbours', () => {
+  it('reads a place in a thread only from a string thread and an integer position', () => {
+    expect(threadPlaceOf({ thread: 'chat-1', position: 3 })).toEqual({ thread: 'chat-1', position: 3 });
+    expect(threadPlaceOf({ thread: 'chat-1', position: 1.5 })).toBeNull();
+    expect(threadPlaceOf({ thread: '', position: 1 })).toBeNull();
+    expect(threadPlaceOf({ thread: 7, position: 1 })).toBeNull();
+    expect(threadPlaceOf({})).toBeNull();
+  });
+
+  it('raises a capsule by the weight times its better neighbour in the same thread among the candidates, from the scores as they were', () => {
+    const places: Record<string, { thread: string; position: number }> = {
+      q: { thread: 'a', position: 1 },
+      answer: { thread: 'a', position: 2 },
+      far: { thread: 'a', position: 5 },
+      other: { thread: 'b', position: 3 },
+    };
+    const fused = new Map([
+      ['q', 0.9],
+      ['answer', 0.4],
+      ['far', 0.5],
+      ['other', 0.8],
+      ['loose', 0.7],
+    ]);
+    const out = withThreadNeighbours(fused, (id) => places[id] ?? null, 0.5);
+    expect(out.get('answer')).toBeCloseTo(0.4 + 0.5 * 0.9, 9);
+    expect(out.get('q')).toBeCloseTo(0.9 + 0.5 * 0.4, 9);
+    // No neighbour among the candidates (position 4 and 6 absent, another thread, no thread): unchanged.
+    expect([out.get('far'), out.get('other'), out.get('loose')]).toEqual([0.5, 0.8, 0.7]);
+    // Weight 0: the fused scores as they were.
+    expect([...withThreadNeighbours(fused, (id) => places[id] ?? null, 0)]).toEqual([...fused]);
   });
 });

@@ -1,7 +1,9 @@
-/** How much each side of a hybrid search weighs in `weightedFusion`. */
+/** How much each side of a hybrid search weighs in `weightedFusion`, and a thread neighbour in `withThreadNeighbours`. */
 export interface FusionWeights {
   readonly vector: number;
   readonly text: number;
+  /** @defaultValue THREAD_NEIGHBOUR_WEIGHT */
+  readonly neighbours?: number;
 }
 
 /**
@@ -34,4 +36,49 @@ export function weightedFusion(
   add(sides.vector, weights.vector);
   add(sides.text, weights.text);
   return scores;
+}
+
+/** Where a capsule sits in a thread (a conversation, a document read in order): `metadata.thread` and `metadata.position`. */
+export interface ThreadPlace {
+  readonly thread: string;
+  readonly position: number;
+}
+
+/** A capsule's place in its thread, when its metadata names one (a string `thread`, an integer `position`). */
+export function threadPlaceOf(metadata: Readonly<Record<string, unknown>>): ThreadPlace | null {
+  const { thread, position } = metadata;
+  return typeof thread === 'string' && thread.length > 0 && Number.isSafeInteger(position) ? { thread, position: position as number } : null;
+}
+
+/**
+ * How much of its better neighbour's fused score a capsule in a thread gains (docs/benchmarks.md: on LoCoMo
+ * a turn's answer is often spread over it and the turn next to it).
+ */
+export const THREAD_NEIGHBOUR_WEIGHT = 0.3;
+
+/**
+ * Fused scores with each threaded capsule raised by `weight` × the better fused score of the capsules just
+ * before and after it in its thread, where they are candidates too (a neighbour found by neither side adds
+ * nothing). Scores are read from `fused` as it was: a neighbour's own gain does not pass on.
+ */
+export function withThreadNeighbours(
+  fused: ReadonlyMap<string, number>,
+  placeOf: (id: string) => ThreadPlace | null,
+  weight: number = THREAD_NEIGHBOUR_WEIGHT,
+): Map<string, number> {
+  const at = new Map<string, number>();
+  const places = new Map<string, ThreadPlace>();
+  for (const [id, score] of fused) {
+    const place = placeOf(id);
+    if (!place) continue;
+    places.set(id, place);
+    at.set(`${place.position}\u0000${place.thread}`, score);
+  }
+  if (places.size === 0) return new Map(fused);
+  const out = new Map(fused);
+  for (const [id, { thread, position }] of places) {
+    const neighbour = Math.max(at.get(`${position - 1}\u0000${thread}`) ?? 0, at.get(`${position + 1}\u0000${thread}`) ?? 0);
+    if (neighbour > 0) out.set(id, (fused.get(id) as number) + weight * neighbour);
+  }
+  return out;
 }

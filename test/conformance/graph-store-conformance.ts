@@ -220,6 +220,21 @@ export function describeGraphStoreConformance(name: string, factory: () => Promi
       expect(hits.map((h) => h.capsule.id)).toEqual([whole.id]);
     });
 
+    it('raises a capsule whose neighbour in its thread is found with it, and only by a neighbour in the same thread', async () => {
+      const turn = (content: string, thread: string, position: number) => store.createCapsule(capsule(content, { metadata: { thread, position } }), ctx);
+      await turn('Did you adopt the rescue greyhound in the end?', 'chat-1', 0);
+      const answer = await turn('Yes, last Saturday, and we named her Pepper.', 'chat-1', 1);
+      const elsewhere = await turn('Yes, last Saturday, and we named her Pepper.', 'chat-2', 7);
+      const q = 'rescue greyhound adopt';
+      const search = (neighbours: number) => store.searchCapsules({ text: q, embedding: embedder.embedOne(q), limit: 5, fusion: { vector: 0.5, text: 0.5, neighbours } });
+      const scoreOf = (hits: Awaited<ReturnType<typeof search>>, id: string) => hits.find((h) => h.capsule.id === id)?.score ?? 0;
+      const without = await search(0);
+      const withNeighbours = await search(0.5);
+      expect(scoreOf(withNeighbours, answer.id)).toBeGreaterThan(scoreOf(without, answer.id));
+      expect(scoreOf(withNeighbours, elsewhere.id)).toBeCloseTo(scoreOf(without, elsewhere.id), 9);
+      expect(scoreOf(withNeighbours, answer.id)).toBeGreaterThan(scoreOf(withNeighbours, elsewhere.id));
+    });
+
     it('applies the trust filter before top-k, so a filtered search finds the matches that exist', async () => {
       for (let i = 0; i < 40; i++) await store.createCapsule(capsule(`Settlement batch reconciliation guide part ${i}`, { trust_level: 90 }), ctx);
       const low = await store.createCapsule(capsule('Settlement batch reconciliation for sandbox merchants', { trust_level: 40 }), ctx);

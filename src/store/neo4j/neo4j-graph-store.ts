@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import neo4j, { type Driver, type ManagedTransaction, type Node, type QueryResult, type Relationship, type RecordShape } from 'neo4j-driver';
 import { ConflictError, NotFoundError } from '../../errors.js';
 import { cosine } from '../../search/embedder.js';
-import { weightedFusion } from '../../search/fusion.js';
+import { threadPlaceOf, weightedFusion, withThreadNeighbours } from '../../search/fusion.js';
 import { IndexTokenizer, queryTerms, rankForReader, TEXT_CANDIDATES, type CorpusStats } from '../../search/reader-bm25.js';
 import { isStopword, words } from '../../search/text.js';
 import {
@@ -632,13 +632,15 @@ export class Neo4jGraphStore implements GraphStore {
         : [];
       const textScores = new Map(text);
 
-      const fused = [...weightedFusion({ vector, text }, query.fusion)].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, limit);
+      const scores = weightedFusion({ vector, text }, query.fusion);
       const capsules = new Map(
-        (await Neo4jGraphStore.run(tx, CYPHER.capsulesById, { ids: fused.map(([id]) => id) })).records.map((r) => {
+        (await Neo4jGraphStore.run(tx, CYPHER.capsulesById, { ids: [...scores.keys()] })).records.map((r) => {
           const capsule = toCapsule(props(r.get('c') as Node));
           return [capsule.id, capsule] as const;
         }),
       );
+      const placed = withThreadNeighbours(scores, (id) => threadPlaceOf(capsules.get(id)?.metadata ?? {}), query.fusion?.neighbours);
+      const fused = [...placed].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, limit);
       return fused.map(([id, score]) => ({
         capsule: capsules.get(id) as Capsule,
         score,

@@ -283,8 +283,9 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE capsules ADD COLUMN stale_at TEXT;
   ALTER TABLE capsules ADD COLUMN stale_source TEXT;
   `,
-  // 17: the vectors of a capsule's passages (its sentences), float32 one after another, for late interaction
+  // 17: the vectors of a capsule's passages (its sentences), float32 one after another, for late
+  // interaction; a table of their own keeps capsule rows small (the text side reads those)
   `
-  ALTER TABLE capsules ADD COLUMN passage_embeddings BLOB;
+  CREATE TABLE capsule_passages (rowid INTEGER PRIMARY KEY, vectors BLOB NOT NULL);
   `,
 ];

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { ConflictError, NotFoundError } from '../../errors.js';
 import { lateCosine } from '../../search/embedder.js';
 import { QuantizedVectorIndex } from '../../search/vector-index.js';
-import { weightedFusion } from '../../search/fusion.js';
+import { threadPlaceOf, weightedFusion, withThreadNeighbours } from '../../search/fusion.js';
 import { words, isStopword } from '../../search/text.js';
 import {
   DEFAULT_LINEAGE_LIMITS,
@@ -138,6 +138,8 @@ const OVER_FETCH = 4;
 /** Capsules another model embedded, as two ranges of the embedding-model index (`!=` would scan every row). */
 const STALE_EMBEDDING = '(embedding_model < ? OR embedding_model > ?)';
 const EXACT_SCAN_AFTER = 4096;
+/** Vector index keys: a capsule's rowid × KEY_SLOTS, + 0 for its whole text, + 1… for its passages (at most MAX_PASSAGES). */
+const KEY_SLOTS = 64;
 /** Quantized similarities can sit this far from the float ones; refilling stops only below it. */
 const QUANTIZATION_MARGIN = 0.05;
 
@@ -379,6 +381,8 @@ export class SqliteGraphStore implements GraphStore {
   private vectorsThrough = 0;
   /** Rows the vector index has looked at and left out (another model or size). */
   private vectorsLeftOut = new Set<number>();
+  /** How many passage vectors each capsule (by rowid) has in the index. */
+  private vectorPassages = new Map<number, number>();
 
   private searchCache: SearchCache = { generation: -1, capsules: new Map() };
   /** The full-text index's own tokenizer, for the per-level text statistics. */
@@ -475,7 +479,7 @@ export class SqliteGraphStore implements GraphStore {
   /** A capsule's embedding and the model that made it, for a new version or fork that keeps its content. */
   private embeddingOf(id: string): { embedding: Float32Array; passage_embeddings: Float32Array[]; embedding_model: string } {
     const row = this.stmt<[string], { embedding: Buffer; passage_embeddings: Buffer | null; embedding_model: string }>(
-      'SELECT embedding, passage_embeddings, embedding_model FROM capsules WHERE id = ?',
+      'SELECT c.embedding, p.vectors AS passage_embeddings, c.embedding_model FROM capsules c LEFT JOIN capsule_passages p ON p.rowid = c.rowid WHERE c.id = ?',
     ).get(id);
     if (!row) throw new NotFoundError('capsule', id);
     return { embedding: vectorOf(row.embedding), passage_embeddings: passagesOf(row.passage_embeddings, row.embedding.byteLength / 4), embedding_model: row.embedding_model };
@@ -499,19 +503,26 @@ export class SqliteGraphStore implements GraphStore {
       this.vectorsModel = model;
       this.vectorsThrough = 0;
       this.vectorsLeftOut = new Set();
+      this.vectorPassages = new Map();
     }
     const index = this.vectors;
-    const rows = this.stmt<[number], [number, Buffer, string, number]>(
-      'SELECT rowid, embedding, embedding_model, embedding_seq FROM capsules WHERE embedding_seq > ? ORDER BY embedding_seq',
+    const rows = this.stmt<[number], [number, Buffer, Buffer | null, string, number]>(
+      'SELECT c.rowid, c.embedding, p.vectors, c.embedding_model, c.embedding_seq FROM capsules c LEFT JOIN capsule_passages p ON p.rowid = c.rowid WHERE c.embedding_seq > ? ORDER BY c.embedding_seq',
     )
       .raw()
       .iterate(this.vectorsThrough);
-    for (const [rowid, embedding, rowModel, seq] of rows) {
+    for (const [rowid, embedding, passages, rowModel, seq] of rows) {
+      // A re-embedded capsule may have fewer passages than before: its old ones go first.
+      for (let slot = 1; slot <= (this.vectorPassages.get(rowid) ?? 0); slot++) index.delete(rowid * KEY_SLOTS + slot);
+      this.vectorPassages.delete(rowid);
       if (embedding.byteLength === dimensions * 4 && (model === undefined || rowModel === model || rowModel === '')) {
-        index.set(rowid, vectorOf(embedding));
+        index.set(rowid * KEY_SLOTS, vectorOf(embedding));
+        const own = passagesOf(passages, dimensions);
+        own.forEach((p, i) => index.set(rowid * KEY_SLOTS + 1 + i, p));
+        if (own.length) this.vectorPassages.set(rowid, own.length);
         this.vectorsLeftOut.delete(rowid);
       } else {
-        index.delete(rowid);
+        index.delete(rowid * KEY_SLOTS);
         this.vectorsLeftOut.add(rowid);
       }
       this.vectorsThrough = seq;
@@ -534,7 +545,7 @@ export class SqliteGraphStore implements GraphStore {
     const index = this.vectorIndex(embedding.length, model);
     type Row = { id: string; embedding: Buffer; passages: Buffer | null; model: string };
     const passing = this.stmt<unknown[], Row>(
-      `SELECT c.id AS id, c.embedding AS embedding, c.passage_embeddings AS passages, c.embedding_model AS model FROM capsules c WHERE c.rowid IN (SELECT value FROM json_each(?)) AND ${where.sql}`,
+      `SELECT c.id AS id, c.embedding AS embedding, p.vectors AS passages, c.embedding_model AS model FROM capsules c LEFT JOIN capsule_passages p ON p.rowid = c.rowid WHERE c.rowid IN (SELECT value FROM json_each(?)) AND ${where.sql}`,
     );
     const comparable = (r: Row) => r.embedding.byteLength === embedding.length * 4 && (model === undefined || r.model === model || r.model === '');
     // Late interaction: the nearer of the capsule's whole text and its best passage.
@@ -550,12 +561,13 @@ export class SqliteGraphStore implements GraphStore {
       if (k > EXACT_SCAN_AFTER || whole) {
         return rank(
           this.stmt<unknown[], Row>(
-            `SELECT c.id AS id, c.embedding AS embedding, c.passage_embeddings AS passages, c.embedding_model AS model FROM capsules c WHERE ${where.sql}`,
+            `SELECT c.id AS id, c.embedding AS embedding, p.vectors AS passages, c.embedding_model AS model FROM capsules c LEFT JOIN capsule_passages p ON p.rowid = c.rowid WHERE ${where.sql}`,
           ).all(...where.params),
         );
       }
       const candidates = index.nearest(embedding, k);
-      const ranked = rank(passing.all(JSON.stringify(candidates.map((c) => c.key)), ...where.params));
+      const rowids = [...new Set(candidates.map((c) => Math.floor(c.key / KEY_SLOTS)))];
+      const ranked = rank(passing.all(JSON.stringify(rowids), ...where.params));
       const last = candidates[candidates.length - 1];
       if (ranked.length >= pool || candidates.length < k || !last || last.similarity < minSimilarity - QUANTIZATION_MARGIN) return ranked;
     }
@@ -608,8 +620,8 @@ export class SqliteGraphStore implements GraphStore {
     const at = this.now();
     const tags = [...new Set(input.tags ?? [])];
     const info = this.stmt(
-      `INSERT INTO capsules (id, content, type, version, parent_id, owner_id, trust_level, embedding, metadata, tags, created_at, updated_at, embedding_model, embedding_seq, passage_embeddings)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO capsules (id, content, type, version, parent_id, owner_id, trust_level, embedding, metadata, tags, created_at, updated_at, embedding_model, embedding_seq)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
       id,
       input.content,
@@ -625,8 +637,9 @@ export class SqliteGraphStore implements GraphStore {
       at,
       input.embedding_model ?? '',
       this.nextEmbeddingSeq(),
-      passagesBlobOf(input.passage_embeddings),
     );
+    const passages = passagesBlobOf(input.passage_embeddings);
+    if (passages) this.stmt('INSERT INTO capsule_passages (rowid, vectors) VALUES (?, ?)').run(info.lastInsertRowid, passages);
     this.stmt('INSERT INTO capsule_fts (rowid, content, tags) VALUES (?, ?, ?)').run(info.lastInsertRowid, input.content, tags.join(' '));
     this.indexTerms(Number(info.lastInsertRowid), input.content, tags, input.trust_level);
     // FTS5's own automerge keeps the number of index segments logarithmic. (An explicit negative 'merge'
@@ -917,8 +930,10 @@ export class SqliteGraphStore implements GraphStore {
     const text = match ? this.readersTextRanking(query.text, match, pool, { sql, params }, query.filter?.max_trust ?? 100) : [];
     const textScores = new Map(text);
 
-    const fused = [...weightedFusion({ vector, text }, query.fusion)].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, limit);
-    const capsules = new Map(this.cachedCapsules(fused.map(([id]) => id)).map((c) => [c.id, c]));
+    const scores = weightedFusion({ vector, text }, query.fusion);
+    const capsules = new Map(this.cachedCapsules([...scores.keys()]).map((c) => [c.id, c]));
+    const placed = withThreadNeighbours(scores, (id) => threadPlaceOf(capsules.get(id)?.metadata ?? {}), query.fusion?.neighbours);
+    const fused = [...placed].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, limit);
     return fused.map(([id, score]) => ({
       capsule: capsules.get(id) as Capsule,
       score,
@@ -938,12 +953,20 @@ export class SqliteGraphStore implements GraphStore {
   async setEmbeddings(model: string, embeddings: readonly EmbeddingUpdate[]): Promise<number> {
     return this.db
       .transaction(() => {
-        const update = this.stmt<[Buffer, Buffer | null, string, number, string, string], unknown>(
-          'UPDATE capsules SET embedding = ?, passage_embeddings = ?, embedding_model = ?, embedding_seq = ? WHERE id = ? AND embedding_model != ?',
+        const update = this.stmt<[Buffer, string, number, string, string], { rowid: number }>(
+          'UPDATE capsules SET embedding = ?, embedding_model = ?, embedding_seq = ? WHERE id = ? AND embedding_model != ? RETURNING rowid',
         );
+        const drop = this.stmt<[number], unknown>('DELETE FROM capsule_passages WHERE rowid = ?');
+        const keep = this.stmt<[number, Buffer], unknown>('INSERT INTO capsule_passages (rowid, vectors) VALUES (?, ?)');
         let changed = 0;
-        for (const { id, embedding, passage_embeddings } of embeddings)
-          changed += update.run(blobOf(embedding), passagesBlobOf(passage_embeddings), model, this.nextEmbeddingSeq(), id, model).changes;
+        for (const { id, embedding, passage_embeddings } of embeddings) {
+          const row = update.get(blobOf(embedding), model, this.nextEmbeddingSeq(), id, model);
+          if (!row) continue;
+          changed++;
+          drop.run(row.rowid);
+          const passages = passagesBlobOf(passage_embeddings);
+          if (passages) keep.run(row.rowid, passages);
+        }
         return changed;
       })
       .immediate();
