@@ -14,7 +14,7 @@
  * a capsule's whole and its best passage) over what the reader may see. Ends
  * with one JSON line.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -45,7 +45,15 @@ const random = () => {
   seed ^= seed << 5;
   return (seed >>> 0) / 4294967296;
 };
-const vocabulary = Array.from({ length: 5000 }, (_, i) => `term${(i * 7919) % 100_000}`);
+// With the model: 5,000 whole words of its own WordPiece vocabulary (one token each, as prose mostly is),
+// so capsules cost what prose of their length costs to embed; with feature hashing, `termN` words as before.
+const vocabulary =
+  values.embedder === 'local'
+    ? Object.keys((JSON.parse(readFileSync(path.join(defaultModelDir(), 'tokenizer.json'), 'utf8')) as { model: { vocab: Record<string, number> } }).model.vocab)
+        .filter((w) => /^[a-z]{4,}$/.test(w))
+        .filter((_, i) => i % 3 === 0)
+        .slice(0, 5000)
+    : Array.from({ length: 5000 }, (_, i) => `term${(i * 7919) % 100_000}`);
 const text = (words: number) => Array.from({ length: words }, () => vocabulary[Math.floor(random() * vocabulary.length)]).join(' ');
 /** A capsule's content: two sentences, so each has passages besides its whole. */
 const content = () => `${text(12)}. ${text(13)}.`;

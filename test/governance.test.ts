@@ -295,7 +295,11 @@ describe('analysis', () => {
     t = await createTestForge({ FORGE_OVERLAY_THREADS: '1' });
     const { forge } = t;
     await installOverlays(forge, ROOT, builtOverlays());
-    await forge.capsules.create(ROOT, { content: 'Trust above 80 is granted only after a year of incident rota without fault.', type: 'knowledge', trust_level: 80 });
+    await forge.capsules.create(ROOT, {
+      content: "Trust changes: a user's trust level is raised above 80 only after a year on the incident rota without fault.",
+      type: 'knowledge',
+      trust_level: 80,
+    });
     const subject = await forge.users.create(ROOT, { name: 'quinn', role: 'reader', trust_level: 40 });
     const proposal = await forge.governance.propose(ROOT, {
       title: 'Trust for Quinn',

@@ -372,7 +372,8 @@ export class Governance {
     } else {
       review = { reviewer: null, rules: settings.rules, compliant: null, error: 'no active overlay reviews proposals (an entry point review_proposal)' };
     }
-    const question = `${proposal.title}. ${proposal.description}`;
+    // What is proposed, in words, is part of the question: the knowledge that bears on it is about the change.
+    const question = `${proposal.title}. ${proposal.description} Proposed ${proposal.kind.replaceAll('_', ' ')}: ${actionInWords(proposal.action)}.`;
     const hits = await this.deps.capsules.search(caller, { q: question.slice(0, 2000), limit: 5 });
     const answer = await this.deps.intelligence.answer({
       query: question,
@@ -406,4 +407,12 @@ export class Governance {
     // Redacted: not even the level it cites (a hidden trust number is itself something learnt).
     return { ...analysis, opinion: { advisory: true, redacted: true } };
   }
+}
+
+/** A proposal's action as words for retrieval: its plain fields, ids left out (`trust level 85; reason rota`). */
+function actionInWords(action: Readonly<Record<string, unknown>>): string {
+  return Object.entries(action)
+    .filter(([key, value]) => key !== 'id' && !key.endsWith('_id') && ['string', 'number', 'boolean'].includes(typeof value))
+    .map(([key, value]) => `${key.replaceAll('_', ' ')} ${String(value)}`)
+    .join('; ');
 }
