@@ -74,6 +74,10 @@ it('forge start runs everything with a private Redis, prints its URLs, and shuts
   const { id } = (await posted.json()) as { id: string };
   const done = (await (await fetch(`${api}/v2/requests/${id}?wait=10000`, { headers: auth })).json()) as { status: string };
   expect(done.status).toBe('completed');
+  // Nothing listening: one line saying where it tried and what to do, no stack.
+  const nowhere = await run(['dlq', 'list', '--target', 'http://127.0.0.1:1']);
+  expect(nowhere.code).toBe(2);
+  expect(nowhere.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^forge: could not reach Forge at http:\/\/127\.0\.0\.1:1 \(.+\): start it/)]);
   const anonymous = await run(['dlq', 'list', '--target', api]);
   expect(anonymous.code).toBe(1);
   expect(anonymous.stderr).toContain('--api-key or FORGE_API_KEY');
@@ -81,14 +85,21 @@ it('forge start runs everything with a private Redis, prints its URLs, and shuts
   // The overlay commands drive the same API.
   const overlayDir = path.join(root, 'overlays', 'ml_intelligence');
   const registered = await run(
-    ['overlay', 'register', '--manifest', path.join(overlayDir, 'manifest.yaml'), '--wasm', path.join(overlayDir, 'build', 'ml_intelligence.wasm'), '--target', api],
+    ['overlay', 'register', '--manifest', path.join(overlayDir, 'manifest.yaml'), '--wasm', path.join(overlayDir, 'build', 'ml_intelligence.wasm'), '--target', api, '--json'],
     { FORGE_API_KEY: apiKey },
   );
   expect(registered.code).toBe(0);
   const overlay = JSON.parse(registered.stdout) as { id: string; state: string; name: string };
   expect(overlay).toMatchObject({ name: 'ml-intelligence', state: 'pending' });
-  expect((await run(['overlay', 'activate', overlay.id, '--target', api], { FORGE_API_KEY: apiKey })).stdout).toContain('"state": "active"');
-  const invoked = await run(['overlay', 'invoke', overlay.id, '--function', 'process', '--args', '{"request":{"query":"Why?"}}', '--target', api], { FORGE_API_KEY: apiKey });
+  // For people by default: fields and tables; --json for machines.
+  expect((await run(['overlay', 'activate', overlay.id, '--target', api], { FORGE_API_KEY: apiKey })).stdout).toMatch(/^state\s+active$/m);
+  const table = (await run(['overlay', 'list', '--target', api], { FORGE_API_KEY: apiKey })).stdout.split('\n');
+  expect(table[0]).toMatch(/^id\s+name\s+version\s+/);
+  expect(table.some((l) => l.startsWith(overlay.id) && /\bml-intelligence\b.*\bactive\b/.test(l))).toBe(true);
+  expect(table.at(-2)).toMatch(/^\(1 row/);
+  const invoked = await run(['overlay', 'invoke', overlay.id, '--function', 'process', '--args', '{"request":{"query":"Why?"}}', '--target', api, '--json'], {
+    FORGE_API_KEY: apiKey,
+  });
   expect(JSON.parse(invoked.stdout)).toMatchObject({ success: true, result: { patterns: ['question'] } });
   const wrong = await run(['overlay', 'invoke', overlay.id, '--function', 'nope', '--target', api], { FORGE_API_KEY: apiKey });
   expect(wrong.code).toBe(1);
@@ -97,22 +108,26 @@ it('forge start runs everything with a private Redis, prints its URLs, and shuts
   // And so do the dead-letter commands.
   const dlq = await run(['dlq', 'list', '--queue', 'context', '--target', api], { FORGE_API_KEY: apiKey });
   expect(dlq.code).toBe(0);
-  expect(JSON.parse(dlq.stdout)).toEqual({ items: [], total: 0 });
+  expect(dlq.stdout.trim()).toBe('(none)\n(0 rows; total 0)');
+  expect(JSON.parse((await run(['dlq', 'list', '--queue', 'context', '--target', api, '--json'], { FORGE_API_KEY: apiKey })).stdout)).toEqual({ items: [], total: 0 });
   const refusedPurge = await run(['dlq', 'purge', '--target', api], { FORGE_API_KEY: apiKey });
   expect(refusedPurge.code).toBe(2);
   expect(refusedPurge.stderr).toContain('needs --all');
 
   // Users and keys from the CLI: the new user's key is printed once and works; revoked, it stops.
-  const made = await run(['user', 'create', 'cli-reader', '--role', 'reader', '--trust', '40', '--target', api], { FORGE_API_KEY: apiKey });
+  const made = await run(['user', 'create', 'cli-reader', '--role', 'reader', '--trust', '40', '--target', api, '--json'], { FORGE_API_KEY: apiKey });
   expect(made.code).toBe(0);
   const reader = JSON.parse(made.stdout) as { id: string; name: string; role: string; trust_level: number; api_key: string };
   expect(reader).toMatchObject({ name: 'cli-reader', role: 'reader', trust_level: 40, api_key: expect.stringMatching(/^forge_/) });
   const asReader = { authorization: `Bearer ${reader.api_key}` };
   expect((await fetch(`${api}/v2/capsules`, { headers: asReader })).status).toBe(200);
   expect((await fetch(`${api}/v2/dead-letters`, { headers: asReader })).status).toBe(403);
-  const listed = JSON.parse((await run(['user', 'list', '--target', api], { FORGE_API_KEY: apiKey })).stdout) as { items: Array<{ name: string }> };
+  const listed = JSON.parse((await run(['user', 'list', '--target', api, '--json'], { FORGE_API_KEY: apiKey })).stdout) as { items: Array<{ name: string }> };
   expect(listed.items.map((u) => u.name)).toEqual(['admin', 'cli-reader']);
-  const second = JSON.parse((await run(['key', 'create', reader.id, '--label', 'laptop', '--target', api], { FORGE_API_KEY: apiKey })).stdout) as { id: string; api_key: string };
+  const second = JSON.parse((await run(['key', 'create', reader.id, '--label', 'laptop', '--target', api, '--json'], { FORGE_API_KEY: apiKey })).stdout) as {
+    id: string;
+    api_key: string;
+  };
   expect((await run(['key', 'revoke', second.id, '--target', api], { FORGE_API_KEY: apiKey })).code).toBe(0);
   expect((await fetch(`${api}/v2/capsules`, { headers: { authorization: `Bearer ${second.api_key}` } })).status).toBe(401);
   expect((await run(['user', 'create', 'nobody', '--target', api], { FORGE_API_KEY: apiKey })).code).toBe(2); // --role and --trust are required
@@ -170,9 +185,9 @@ it('forge start --demo answers the sample questions over HTTP as an analyst the 
     const drawn = await run(['cascade', cascade as string, '--target', api, '--api-key', key]);
     expect(drawn.code).toBe(0);
     expect(drawn.stdout.split('\n').filter((l) => l.includes('→') && l.endsWith(' delivered'))).toHaveLength(5);
-    const listed = await run(['events', '--kind', 'governance_action', '--target', api, '--api-key', key]);
+    const listed = await run(['events', '--kind', 'governance_action', '--target', api, '--api-key', key, '--json']);
     expect(JSON.parse(listed.stdout)).toMatchObject({ items: [{ kind: 'governance_action', cascade_id: cascade, hop: 3 }] });
-    const proposals = await run(['governance', 'list', '--target', api, '--api-key', key]);
+    const proposals = await run(['governance', 'list', '--target', api, '--api-key', key, '--json']);
     expect(JSON.parse(proposals.stdout)).toEqual({ items: [] });
     const unknown = await run(['governance', 'frobnicate', '--target', api, '--api-key', key]);
     expect(unknown.code).toBe(2);

@@ -7,7 +7,7 @@ import { runLoad, type LoadProgress } from '../producers/load.js';
 import { packageRoot } from '../util/package-root.js';
 import { dlqCommand } from './dlq-commands.js';
 import { keyCommand, userCommand } from './user-commands.js';
-import type { ApiTarget } from './http.js';
+import { lastTarget, printJson, type ApiTarget } from './http.js';
 import { readAdminKey } from './admin-key.js';
 import { overlayCommand } from './overlay-commands.js';
 import { readSampleFile } from './sample.js';
@@ -33,7 +33,7 @@ usage:
   forge overlay invoke ID --function NAME [--args JSON] [--timeout-ms N] [--target URL]
   forge dlq list [--queue Q] [--error TEXT] [--since ISO] [--until ISO] [--request ID] [--target URL]
   forge dlq show ID | retry ID | retry --all [filters] | purge ID | purge --all [filters]
-  forge user create NAME --role R --trust T [--label L]   a user and its API key (printed once, as JSON)
+  forge user create NAME --role R --trust T [--label L]   a user and its API key (printed once)
   forge user list | key create USER-ID [--label L] | key revoke KEY-ID
   forge overlay affected ID [--hops N]   which subscribers this overlay's events reached (TRIGGERED links)
   forge events [--kind K] [--cascade ID] | events publish KIND ['{json payload}']
@@ -46,7 +46,8 @@ usage:
   forge mcp [--target URL] [--api-key K]  the MCP server over stdio (tools run on the ingress, as the key's user)
   forge audit verify [--target URL]      recompute the audit chain and check it against its signed checkpoint
                                          (exit 1 when it was edited, rewritten or truncated)
-                client commands send --api-key, FORGE_API_KEY, or for the local ingress <data-dir>/admin.key
+                client commands send --api-key, FORGE_API_KEY, or for the local ingress <data-dir>/admin.key;
+                they print tables and fields, or with --json the API's JSON
   forge help
 
 environment (flags win): ${configKeys().join(', ')}
@@ -166,6 +167,7 @@ async function load(flags: Flags): Promise<void> {
 
 async function main(argv: string[]): Promise<void> {
   const { values: flags, positionals } = parseArgs({ args: argv, options: FLAGS, allowPositionals: true, strict: true });
+  printJson(flags.json ?? false);
   const command = positionals[0] ?? 'help';
   if (flags.help || command === 'help') {
     console.log(HELP);
@@ -231,8 +233,19 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
-  if (err instanceof ForgeError) console.error(`forge: ${err.message}`);
+  const unreachable = unreachableOf(err);
+  if (unreachable) console.error(`forge: ${unreachable}`);
+  else if (err instanceof ForgeError) console.error(`forge: ${err.message}`);
   else if (err instanceof TypeError && (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) console.error(`forge: ${err.message}\n\n${HELP}`);
   else console.error('forge:', err);
   process.exit(2);
 });
+
+/** A call that never reached Forge, said in one line: what failed, where, what to do. */
+function unreachableOf(err: unknown): string | null {
+  if (!(err instanceof TypeError) || err.message !== 'fetch failed') return null;
+  const cause = err.cause as (NodeJS.ErrnoException & { address?: string; port?: number }) | undefined;
+  const where = lastTarget() ?? (cause?.address ? `${cause.address}${cause.port ? `:${cause.port}` : ''}` : 'the target');
+  const why = cause?.code === 'ECONNREFUSED' ? 'nothing is listening there' : (cause?.code ?? cause?.message ?? 'the connection failed');
+  return `could not reach Forge at ${where} (${why}): start it (npm start, or npm run quickstart), or point --target at a running one`;
+}

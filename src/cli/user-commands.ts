@@ -1,5 +1,5 @@
 import { ConfigError } from '../errors.js';
-import { clientOf, show, type ApiTarget } from './http.js';
+import { clientOf, print, show, type ApiTarget } from './http.js';
 
 export interface UserCommandOptions {
   readonly target: ApiTarget;
@@ -31,7 +31,7 @@ export async function userCommand(sub: string | undefined, rest: readonly string
       const key = await api.POST('/v2/users/{id}/keys', { params: { path: { id: user.id } }, body: { label: options.label ?? 'created by forge user create' } });
       if (!key.data) return show(key);
       // The key is shown this once: the server keeps only its hash.
-      console.log(JSON.stringify({ ...user, api_key: key.data.api_key }, null, 2));
+      print({ ...user, api_key: key.data.api_key });
       return;
     }
     case 'list':

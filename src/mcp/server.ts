@@ -118,7 +118,7 @@ export function createMcpServer(deps: McpDeps, identity: McpIdentity): McpServer
       description: 'Creates a capsule (needs the contributor role). Its trust is at most yours; name the capsules it derives from to keep its lineage.',
       inputSchema: {
         content: z.string().min(1).max(100_000),
-        type: z.enum(CAPSULE_TYPES).default('insight'),
+        type: z.enum(CAPSULE_TYPES).default('knowledge'),
         tags: z.array(z.string().min(1).max(64)).max(32).optional(),
         trust_level: z.number().int().min(0).max(100).optional(),
         derived_from: z.array(z.string().min(1).max(200)).max(20).optional(),
