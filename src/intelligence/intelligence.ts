@@ -1,4 +1,5 @@
 import { cosine, embedQueries, type Embedder } from '../search/embedder.js';
+import { leadOf } from '../search/passages.js';
 import { sentences, terms } from '../search/text.js';
 
 /** One retrieved capsule as the intelligence phase sees it. */
@@ -78,22 +79,35 @@ export class ExtractiveIntelligence implements Intelligence {
   /** The sentences closest in meaning to the question, none below the floor, in reading order. */
   private async bySense(input: AnswerInput, embedder: Pick<Embedder, 'embed' | 'embedQueries' | 'relevanceFloor'>): Promise<Answer> {
     const floor = embedder.relevanceFloor ?? 0;
-    const found: Array<{ capsule: number; order: number; text: string }> = [];
+    const found: Array<{ capsule: number; order: number; text: string; lead: string }> = [];
     const seen = new Set<string>();
-    input.capsules.forEach((capsule, capsuleIndex) =>
-      sentences(capsule.content.replace(/\s*\[\d+\]/g, '')).forEach((text, order) => {
+    input.capsules.forEach((capsule, capsuleIndex) => {
+      const content = capsule.content.replace(/\s*\[\d+\]/g, '');
+      const lead = leadOf(content);
+      sentences(content).forEach((text, order) => {
         if (seen.has(text.toLowerCase())) return;
         seen.add(text.toLowerCase());
-        found.push({ capsule: capsuleIndex, order, text });
-      }),
-    );
+        found.push({ capsule: capsuleIndex, order, text, lead: order === 0 ? '' : lead });
+      });
+    });
     const none = { text: `No capsule you can read answers "${input.query}".`, citations: [], model: this.name };
     if (found.length === 0) return none;
-    const [[query], vectors] = await Promise.all([embedQueries(embedder, [input.query]), embedder.embed(found.map((f) => f.text))]);
-    const scored = found.map((f, i) => ({ ...f, score: cosine(query as Float32Array, vectors[i] as Float32Array) })).sort((a, b) => b.score - a.score);
-    const best = (scored[0] as (typeof scored)[number]).score;
+    // A sentence is read with the label its capsule opens with, as search reads it (passagesOf).
+    const [[query], vectors] = await Promise.all([embedQueries(embedder, [input.query]), embedder.embed(found.map((f) => f.lead + f.text))]);
+    const margin = SENTENCE_MARGIN * (1 - floor);
+    const cosines = found.map((_, i) => cosine(query as Float32Array, vectors[i] as Float32Array));
+    const best = Math.max(...cosines);
     if (best < floor) return none;
-    return compose(input, scored, Math.max(floor, best - SENTENCE_MARGIN * (1 - floor)), this.name);
+    // A sentence of a capsule retrieval ranked lower must be nearer the question to take part: up to one
+    // margin less for the lowest-scored capsule (scores are relative, the best capsule's 1).
+    const top = Math.max(...input.capsules.map((c) => c.score), 0);
+    const standing = (capsule: number) => (top > 0 ? Math.min(1, Math.max(0, (input.capsules[capsule] as RetrievedCapsule).score / top)) : 1);
+    const scored = found
+      .map((f, i) => ({ ...f, score: (cosines[i] as number) - margin * (1 - standing(f.capsule)) }))
+      .filter((f, i) => (cosines[i] as number) >= floor)
+      .sort((a, b) => b.score - a.score);
+    const first = (scored[0] as (typeof scored)[number]).score;
+    return compose(input, scored, first - margin, this.name);
   }
 
   private byTerms(input: AnswerInput): Answer {

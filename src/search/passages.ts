@@ -15,6 +15,11 @@ const LEAD = /^[^\n.!?]{1,80}?:\s/;
 export function passagesOf(text: string): string[] {
   const parts = sentences(text);
   if (parts.length < 2) return [];
-  const lead = LEAD.exec(text)?.[0] ?? '';
+  const lead = leadOf(text);
   return parts.slice(0, MAX_PASSAGES).map((s, i) => (i === 0 || !lead ? s : `${lead}${s}`));
+}
+
+/** The label a text opens with, colon and space included (`Decision: `), or ''. */
+export function leadOf(text: string): string {
+  return LEAD.exec(text)?.[0] ?? '';
 }
