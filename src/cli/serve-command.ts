@@ -209,7 +209,7 @@ export async function serveCommand(
     console.log(`Dashboard: ${http.url}/ (sign in with the key in ${keyFile}; the same sign-in opens Bull Board)`);
     console.log(`API reference: ${http.url}/docs · OpenAPI document: ${http.url}/v2/openapi.json`);
     console.log(
-      `Connect an MCP client: ${http.url}/mcp with header "Authorization: Bearer <key>", or over stdio: FORGE_API_KEY=<key> forge mcp --target ${http.url} (docs/mcp.md) · live events: ${http.url.replace(/^http/, 'ws')}/ws/events`,
+      `Connect an MCP client: ${http.url}/mcp with header "Authorization: Bearer <key>", or over stdio: FORGE_API_KEY=<key> npx forge mcp --target ${http.url} (docs/mcp.md) · live events: ${http.url.replace(/^http/, 'ws')}/ws/events`,
     );
   }
 }
