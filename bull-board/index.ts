@@ -2,7 +2,10 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import type { Queue } from 'bullmq';
-import type { Router } from 'express';
+import { Router as expressRouter, type Router } from 'express';
+
+/** The stylesheet link Bull Board's page loads from Google Fonts: left out, so the board needs nothing from outside (its CSS falls back to the system's sans-serif). */
+const EXTERNAL_FONTS = /<link[^>]*fonts\.(googleapis|gstatic)\.com[^>]*>\s*/g;
 
 export interface BullBoardOptions {
   /** Where the board is mounted. @defaultValue '/admin/queues' */
@@ -23,5 +26,14 @@ export function createBullBoardRouter(options: BullBoardOptions): { basePath: st
     serverAdapter,
     options: { uiConfig: { boardTitle: 'Forge queues' } },
   });
-  return { basePath, router: serverAdapter.getRouter() as Router };
+  const router = expressRouter();
+  // The page is rendered by the adapter (res.render): it is sent here without the external font.
+  router.use((_req, res, next) => {
+    const render = res.render.bind(res);
+    res.render = ((view: string, options?: object) =>
+      render(view, options ?? {}, (err: Error | null, html: string) => (err ? next(err) : res.send(html.replace(EXTERNAL_FONTS, ''))))) as typeof res.render;
+    next();
+  });
+  router.use(serverAdapter.getRouter() as Router);
+  return { basePath, router };
 }

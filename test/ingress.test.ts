@@ -193,8 +193,23 @@ describe('system', () => {
     const core = { authorization: `Bearer ${(await createUserWithKey(t.forge, 'core-admin', 'admin', 100)).apiKey}` };
     const page = await fetch(`${base}/admin/queues`, { headers: core });
     expect(page.status).toBe(200);
-    expect(await page.text()).toContain('<html');
+    const html = await page.text();
+    expect(html).toContain('<html');
+    // Nothing from outside: no font, script or stylesheet from another host.
+    expect(html).toContain('static/css/');
+    expect(html).not.toMatch(/(href|src)="https?:\/\//);
     expect((await fetch(`${base}/admin/queues`, { headers: authHeaders(base) })).status).toBe(403); // the test admin is at trust 60
+    // A person refused it in a browser reads why on a page; a program still gets the JSON error.
+    const reader = { authorization: `Bearer ${(await createUserWithKey(t.forge, 'board-reader', 'reader', 100)).apiKey}` };
+    for (const who of [reader, authHeaders(base)]) {
+      const refused = await fetch(`${base}/admin/queues`, { headers: { ...who, accept: 'text/html' } });
+      expect(refused.status).toBe(403);
+      expect(refused.headers.get('content-type')).toMatch(/^text\/html/);
+      expect(await refused.text()).toMatch(/You are signed in as <b>(board-reader|[^<]+)<\/b> \((reader|admin), trust (100|60)\)[\s\S]*Open the dashboard/);
+    }
+    const json = await fetch(`${base}/admin/queues`, { headers: reader });
+    expect(json.status).toBe(403);
+    expect(((await json.json()) as { error: string }).error).toBe('permission_denied');
     const api = await callJson(base, 'GET', '/admin/queues/api/queues', undefined, core);
     expect(api.status).toBe(200);
     const names = (api.body.queues as Array<{ name: string }>).map((q) => q.name).sort();

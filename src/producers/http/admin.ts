@@ -3,7 +3,20 @@ import type { NextFunction, Request, Response, Router } from 'express';
 import { createBullBoardRouter } from '../../../bull-board/index.js';
 import type { GraphStore } from '../../store/graph-store.js';
 import { checkBoardAccess } from '../../auth/policy.js';
+import { ForbiddenError, PermissionDeniedError } from '../../errors.js';
 import { authorize, principalOf } from './guard.js';
+
+const escape = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** What a signed-in person refused the board sees: who they are, what the board needs, where to go instead. */
+function refusedPage(user: { name: string; role: string; trust_level: number }, reason: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Forge · queues</title>
+<style>body{font:15px system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem}.why{color:#555}</style></head>
+<body><h1>Forge queues</h1><p>You are signed in as <b>${escape(user.name)}</b> (${escape(user.role)}, trust ${user.trust_level}).
+The queues show what was retrieved and answered at every trust level, so they are for operators and admins
+at trust 100.</p><p class="why">${escape(reason)}</p>
+<p><a href="/">Open the dashboard</a> · <a href="/admin/login?next=/admin/queues">sign in as someone else</a></p></body></html>`;
+}
 
 /**
  * `/admin/queues`: Bull Board over the phase and maintenance queues; the dead-letter queue read-only
@@ -21,10 +34,16 @@ export function adminRouter({ queues, readOnlyQueues, audit }: { queues: readonl
   const board = createBullBoardRouter({ queues, readOnlyQueues });
   return {
     ...board,
-    guard: (req, res, next) => {
+    guard: (req, res, next_) => {
       const reading = req.method === 'GET' || req.method === 'HEAD';
       const principal = principalOf(res);
-      if (!principal && reading && req.get('accept')?.includes('text/html')) return res.redirect(303, '/admin/login');
+      const page = reading && req.get('accept')?.includes('text/html');
+      if (!principal && page) return res.redirect(303, '/admin/login');
+      // A person refused the board reads why on a page, not as JSON.
+      const next = (err?: unknown) =>
+        page && (err instanceof ForbiddenError || err instanceof PermissionDeniedError) && principal
+          ? res.status(403).type('html').send(refusedPage(principal.user, err.message))
+          : next_(err);
       (reading ? look : act)(req, res, (err?: unknown) => {
         if (err || !principal) return next(err);
         // Jobs' data and results carry what was retrieved and answered at every trust level: the board is
