@@ -140,7 +140,11 @@ export function OverlaysView({ tick }) {
     const overlays = list.data?.items ?? [];
     Promise.all(
       overlays.map(async (o) => {
-        const [metrics, canary] = await Promise.all([api(`/v2/overlays/${o.id}/metrics`).catch(() => null), api(`/v2/overlays/${o.id}/canary`).catch(() => null)]);
+        // Only an overlay that has a canary is asked for its figures (no 404s for the others).
+        const [metrics, canary] = await Promise.all([
+          api(`/v2/overlays/${o.id}/metrics`).catch(() => null),
+          o.canary ? api(`/v2/overlays/${o.id}/canary`).catch(() => null) : null,
+        ]);
         return [o.id, { metrics, canary }];
       }),
     ).then((entries) => setDetails(Object.fromEntries(entries)));
@@ -175,6 +179,7 @@ export function OverlaysView({ tick }) {
             <td>${c ? `${c.status}: ${c.candidate.calls}/${c.min_requests}` : '–'}</td>
             <td>
               ${o.state === 'active' ? html`<button onClick=${() => act(`/v2/overlays/${o.id}/suspend`, { reason: 'suspended from the dashboard' })}>Suspend</button>` : null}
+              ${o.state === 'suspended' || o.state === 'pending' ? html`<button onClick=${() => act(`/v2/overlays/${o.id}/activate`, {})}>Activate</button>` : null}
               ${o.state === 'quarantined' ? html`<button onClick=${() => act(`/v2/overlays/${o.id}/recover`)}>Recover</button>` : null}
             </td>
           </tr>`;

@@ -35,6 +35,9 @@ it('routes its share of calls to the candidate, compares them live, and promotes
   const started = await post(`/v2/overlays/${stable.id}/canary`, { candidate_id: candidate.id, traffic_percentage: 0.25, min_requests: 5, max_latency_ratio: 1000 });
   expect(started.status).toBe(201);
   expect(started.body).toMatchObject({ status: 'running', traffic_percentage: 0.25, max_error_rate: 0.01 });
+  // The overlay list says which overlays have a canary (the dashboard asks only those for the figures).
+  const listed = (await (await fetch(`${url}/v2/overlays`, { headers: authHeaders(url) })).json()) as { items: Array<{ id: string; canary: unknown }> };
+  expect(Object.fromEntries(listed.items.map((o) => [o.id, o.canary]))).toEqual({ [stable.id]: { status: 'running', candidate_id: candidate.id }, [candidate.id]: null });
   for (let i = 0; i < 20; i++) expect((await forge.overlays.executor.invoke(stable.id, { function: 'echo', args: { i } })).success).toBe(true);
   const live = (await (await fetch(`${url}/v2/overlays/${stable.id}/canary`, { headers: authHeaders(url) })).json()) as {
     stable: { calls: number };

@@ -185,10 +185,20 @@ describe('the dashboard, in Chromium', () => {
     await expect.poll(() => row.textContent(), { timeout: 15_000 }).toContain('completed');
     await shot(page, 'requests');
 
+    const notFound: string[] = [];
+    page.on('response', (r) => void (r.status() === 404 && notFound.push(r.url())));
     await page.goto('/#/overlays');
     await expect.poll(() => page.textContent('[data-testid=overlays]'), { timeout: 10_000 }).toContain('dash-echo@1.0.0');
     await expect.poll(() => page.textContent('[data-testid=overlays]'), { timeout: 10_000 }).toContain('closed');
     await shot(page, 'overlays');
+    // Suspended from the view, and activated again from it.
+    const echo = page.locator('[data-testid=overlays] tr', { hasText: 'dash-echo@1.0.0' });
+    await echo.getByRole('button', { name: 'Suspend' }).click();
+    await expect.poll(() => echo.textContent(), { timeout: 10_000 }).toContain('suspended');
+    await echo.getByRole('button', { name: 'Activate' }).click();
+    await expect.poll(() => echo.locator('.badge').textContent(), { timeout: 10_000 }).toBe('active');
+    // Overlays without a canary are not asked for one.
+    expect(notFound.filter((u) => u.includes('/canary'))).toEqual([]);
 
     await page.goto('/#/governance');
     await expect.poll(() => page.textContent('[data-testid=proposals]'), { timeout: 10_000 }).toContain('Quarterly pump audits');

@@ -1673,6 +1673,42 @@ export interface components {
         OverlayList: {
             items: components["schemas"]["Overlay"][];
         };
+        OverlayListWithCanaries: {
+            items: {
+                activated_at: string | null;
+                blob_key: string;
+                /** @description Its canary, running or decided (GET /v2/overlays/:id/canary has the figures); null: none. */
+                canary: {
+                    candidate_id: string;
+                    status: string;
+                } | null;
+                /** @description Secret entries read "********". */
+                config: {
+                    [key: string]: unknown;
+                };
+                /** Format: date-time */
+                created_at: string;
+                expires_at: string | null;
+                id: string;
+                imports: string[];
+                /** @description The manifest as registered, with its defaults filled in (docs/overlay-abi.md). */
+                manifest: {
+                    [key: string]: unknown;
+                };
+                manifest_text: string;
+                name: string;
+                sha256: string;
+                /** @enum {string} */
+                state: "pending" | "active" | "suspended" | "quarantined";
+                state_reason: string | null;
+                submitted_by: string;
+                trust_level: number;
+                /** Format: date-time */
+                updated_at: string;
+                version: string;
+                wasm_size: number;
+            }[];
+        };
         OverlayMetrics: {
             breaker: {
                 consecutive_failures: number;
@@ -4829,13 +4865,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Matching overlays. */
+            /** @description Matching overlays, each with its canary (or null). */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OverlayList"];
+                    "application/json": components["schemas"]["OverlayListWithCanaries"];
                 };
             };
             /** @description The request does not validate: `details.issues` lists the zod issues. */

@@ -122,6 +122,12 @@ export class OverlayCanaries {
     return this.get(stableId);
   }
 
+  /** The canary of `stableId`, or null when it never had one. */
+  async find(stableId: string): Promise<CanaryView | null> {
+    const record = await this.deps.routing.read(stableId);
+    return record ? canaryView(stableId, record) : null;
+  }
+
   async get(stableId: string): Promise<CanaryView> {
     await this.deps.registry.get(stableId);
     const record = await this.deps.routing.read(stableId);

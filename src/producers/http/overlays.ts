@@ -15,7 +15,7 @@ export interface OverlaysRouterDeps {
   readonly registry: OverlayRegistry;
   readonly executor: Pick<OverlayExecutor, 'invoke' | 'metrics'>;
   readonly health: Pick<OverlayHealth, 'check' | 'recover' | 'forget'>;
-  readonly canaries: Pick<OverlayCanaries, 'start' | 'get'>;
+  readonly canaries: Pick<OverlayCanaries, 'start' | 'get' | 'find'>;
   /** Largest module accepted, in bytes. */
   readonly maxWasmBytes: number;
   readonly events: Pick<EventQueries, 'affected'>;
@@ -47,7 +47,14 @@ export function overlaysRouter({ registry, executor, health, canaries, maxWasmBy
 
   r.get('/overlays', async (req, res) => {
     const q = parse(OverlayListQuery, req.query, 'query');
-    res.json({ items: (await registry.list(q)).map((o) => registry.view(o)) });
+    const overlays = await registry.list(q);
+    const found = await Promise.all(overlays.map((o) => canaries.find(o.id)));
+    res.json({
+      items: overlays.map((o, i) => {
+        const canary = found[i];
+        return { ...registry.view(o), canary: canary ? { status: canary.status, candidate_id: canary.candidate_id } : null };
+      }),
+    });
   });
 
   r.get('/overlays/:id', async (req, res) => {

@@ -200,7 +200,12 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
     answers: { 201: json('Registered (pending).', R.OverlayView, ['Location']) },
     errors: [409, 413],
   },
-  'GET /v2/overlays': { tag: 'overlays', summary: 'Overlays', query: A.OverlayListQuery, answers: { 200: json('Matching overlays.', R.OverlayList) } },
+  'GET /v2/overlays': {
+    tag: 'overlays',
+    summary: 'Overlays',
+    query: A.OverlayListQuery,
+    answers: { 200: json('Matching overlays, each with its canary (or null).', R.OverlayListWithCanaries) },
+  },
   'GET /v2/overlays/:id': { tag: 'overlays', summary: 'An overlay', answers: { 200: json('The overlay.', R.OverlayView) } },
   'POST /v2/overlays/:id/activate': {
     tag: 'overlays',

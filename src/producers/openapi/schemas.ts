@@ -114,6 +114,19 @@ export const OverlayView = z
 
 export const OverlayList = z.object({ items: z.array(OverlayView) }).meta({ id: 'OverlayList' });
 
+export const OverlayListWithCanaries = z
+  .object({
+    items: z.array(
+      OverlayView.extend({
+        canary: z
+          .object({ status: z.string(), candidate_id: z.string() })
+          .nullable()
+          .meta({ description: 'Its canary, running or decided (GET /v2/overlays/:id/canary has the figures); null: none.' }),
+      }),
+    ),
+  })
+  .meta({ id: 'OverlayListWithCanaries' });
+
 export const Invocation = z
   .object({
     success: z.boolean(),
