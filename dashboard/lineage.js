@@ -3,7 +3,17 @@
 // the API, so they appear only as a count on a "hidden" node. Clicking a capsule opens it.
 import cytoscape from 'cytoscape';
 
-const trustColour = (t) => (t >= 80 ? '#7b2cbf' : t >= 60 ? '#1d6fb8' : t >= 40 ? '#2a9d8f' : '#8d99ae');
+/** Trust as colour on one scale, 0 (teal) through 60 (blue) to 100 (magenta): every level its own shade. */
+export const trustColour = (t) => `hsl(${Math.round(170 + 1.6 * t)}, ${Math.round(40 + 0.25 * t)}%, 38%)`;
+
+/** The first words of a text, at most `n` characters, cut at a word with an ellipsis. */
+export function snippet(text, n) {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  if (flat.length <= n) return flat;
+  const cut = flat.slice(0, n - 1);
+  const space = cut.lastIndexOf(' ');
+  return `${(space > n / 2 ? cut.slice(0, space) : cut).replace(/[\s.,;:]+$/, '')}…`;
+}
 
 /** The graph's elements from the API's lineage and descendants answers. */
 export function lineageElements(capsule, ancestors, descendants) {
@@ -14,7 +24,8 @@ export function lineageElements(capsule, ancestors, descendants) {
       nodes.set(c.id, {
         data: {
           id: c.id,
-          label: `${c.type} v${c.version}\ntrust ${c.trust_level}${c.stale ? '\nstale' : ''}`,
+          // What it says, so different capsules look different; then what it is.
+          label: `${snippet(c.content, 34)}\n${c.type} v${c.version} · trust ${c.trust_level}${c.stale ? ' · stale' : ''}`,
           trust: c.trust_level,
           colour: trustColour(c.trust_level),
           role,
@@ -44,7 +55,7 @@ export function drawLineage(container, elements, onOpen) {
   const cy = cytoscape({
     container,
     elements,
-    layout: { name: 'breadthfirst', directed: true, spacingFactor: 1.2, padding: 20 },
+    layout: { name: 'breadthfirst', directed: true, spacingFactor: 0.9, padding: 20 },
     style: [
       {
         selector: 'node',
@@ -54,9 +65,10 @@ export function drawLineage(container, elements, onOpen) {
           color: '#fff',
           'text-wrap': 'wrap',
           'text-valign': 'center',
-          'font-size': 10,
-          width: 96,
-          height: 44,
+          'font-size': 11,
+          'text-max-width': 196,
+          width: 210,
+          height: 50,
           shape: 'round-rectangle',
         },
       },
@@ -73,7 +85,11 @@ export function drawLineage(container, elements, onOpen) {
           'target-arrow-shape': 'triangle',
           'curve-style': 'bezier',
           label: 'data(label)',
-          'font-size': 8,
+          'font-size': 10,
+          // Labels on a background: read across the line, not struck through by it.
+          'text-background-color': '#ffffff',
+          'text-background-opacity': 0.9,
+          'text-background-padding': 2,
         },
       },
     ],

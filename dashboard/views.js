@@ -4,7 +4,7 @@ import { h } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import htm from 'htm';
 import { api } from './api.js';
-import { drawLineage, lineageElements } from './lineage.js';
+import { drawLineage, lineageElements, snippet, trustColour } from './lineage.js';
 
 export const html = htm.bind(h);
 
@@ -275,7 +275,7 @@ export function CapsulesView({ tick, go }) {
         (c) =>
           html`<li>
             <a href=${`#/capsules/${c.id}`} data-capsule=${c.id} onClick=${(e) => (e.preventDefault(), go(`/capsules/${c.id}`))}>
-              <b>${c.type} v${c.version}</b> · trust ${c.trust_level}${c.score !== undefined ? ` · score ${c.score.toFixed(2)}` : ''}<br />${c.content.slice(0, 140)}
+              <b>${c.type} v${c.version}</b> · trust ${c.trust_level}${c.score !== undefined ? ` · score ${c.score.toFixed(2)}` : ''}<br />${snippet(c.content, 140)}
             </a>
           </li>`,
       )}
@@ -287,7 +287,14 @@ export function CapsuleView({ id, tick, go }) {
   const capsule = useApi(`/v2/capsules/${encodeURIComponent(id)}`, { tick });
   const lineage = useApi(`/v2/capsules/${encodeURIComponent(id)}/lineage`, { tick });
   const c = capsule.data;
-  const versions = (lineage.data?.ancestors ?? []).filter((e) => e.capsule.superseded_by);
+  // Earlier versions: down this capsule's own line only (version edges), not the lines of what it cites.
+  const versions = [];
+  for (let at = id; ;) {
+    const previous = (lineage.data?.ancestors ?? []).find((e) => e.edge.child_id === at && e.edge.changes?.from_version !== undefined);
+    if (!previous) break;
+    versions.push(previous);
+    at = previous.capsule.id;
+  }
   return html`<section>
     <h2>Capsule <code>${id}</code></h2>
     <${Problem} error=${capsule.error} />
@@ -309,13 +316,15 @@ export function CapsuleView({ id, tick, go }) {
             <p>${c.tags.map((t) => html`<span class="tag">${t}</span> `)}</p>
             <p><button onClick=${() => go(`/lineage/${id}`)} data-testid="open-lineage">Lineage picture</button></p>
             <h3>Earlier versions</h3>
-            ${
-              versions.length
-                ? html`<ul>
-                    ${versions.map((e) => html`<li><a href=${`#/capsules/${e.capsule.id}`}>v${e.capsule.version}</a> — ${e.edge.reason}, ${when(e.edge.created_at)}</li>`)}
-                  </ul>`
-                : html`<p class="muted">This is the first version.</p>`
-            }`
+            <div data-testid="versions">
+              ${
+                versions.length
+                  ? html`<ul>
+                      ${versions.map((e) => html`<li><a href=${`#/capsules/${e.capsule.id}`}>v${e.capsule.version}</a> — ${e.edge.reason}, ${when(e.edge.created_at)}</li>`)}
+                    </ul>`
+                  : html`<p class="muted">This is the first version.</p>`
+              }
+            </div>`
         : null
     }
   </section>`;
@@ -342,6 +351,9 @@ export function LineageView({ id, tick, go }) {
     <p class="muted">
       Arrows point from a capsule to what it was DERIVED_FROM. Colour is trust; click a capsule to open it.
       ${hidden ? html` <b data-testid="hidden-count">${hidden} hidden above your trust.</b>` : null}
+    </p>
+    <p class="trust-scale" data-testid="trust-scale" aria-label="trust colour scale">
+      trust ${[0, 20, 40, 60, 80, 100].map((t) => html`<span style=${`background:${trustColour(t)}`}>${t}</span>`)}
     </p>
     <div ref=${box} class="graph" data-testid="lineage-graph"></div>
   </section>`;

@@ -138,7 +138,22 @@ describe('the dashboard, in Chromium', () => {
     const expected = [capsules.fork, ...ancestors.map((e) => e.capsule.id), ...descendants.map((e) => e.capsule.id)];
     expect((await drawn()).sort()).toEqual([...new Set(expected)].sort());
     expect(await drawn()).toEqual(expect.arrayContaining([capsules.root, capsules.v2, capsules.secret]));
+    // Each node says what it is about and its trust, in its own trust's colour; the scale is shown.
+    const node = (id: string) =>
+      page.evaluate((i) => {
+        const n = (globalThis as unknown as { forgeLineage: { getElementById(x: string): { data(k: string): string } } }).forgeLineage.getElementById(i);
+        return { label: n.data('label'), colour: n.data('colour') };
+      }, id);
+    const [root, v2, fork] = [await node(capsules.root as string), await node(capsules.v2 as string), await node(capsules.fork as string)];
+    expect(root.label).toMatch(/^The intake pump is serviced…\nknowledge v1\.0\.0 · trust 40$/);
+    expect(v2.label).toMatch(/^The intake pump is serviced…\nknowledge v1\.0\.1 · trust 40$/);
+    expect(root.colour).toBe(v2.colour);
+    expect(fork.colour).not.toBe(root.colour);
+    expect(await page.textContent('[data-testid=trust-scale]')).toMatch(/0\s*20\s*40\s*60\s*80\s*100/);
     await shot(page, 'lineage');
+    // A version lists the versions before it on its own line.
+    await page.goto(`${t.url}/#/capsules/${capsules.v2}`);
+    await expect.poll(() => page.textContent('[data-testid=versions]'), { timeout: 10_000 }).toContain('v1.0.0');
     await context.close();
   }, 60_000);
 
@@ -148,6 +163,8 @@ describe('the dashboard, in Chromium', () => {
     await expect.poll(() => page.textContent('[data-testid=capsule-stale]'), { timeout: 10_000 }).toContain('Stale');
     expect(await page.textContent('[data-testid=capsule-stale]')).toContain('superseded');
     expect(await page.getAttribute('[data-testid=capsule-stale] a', 'href')).toBe(`#/capsules/${capsules.v2}`);
+    // Derived from an earlier version of another capsule: that is its source, not an earlier version of its own.
+    expect(await page.textContent('[data-testid=versions]')).toContain('This is the first version.');
     await shot(page, 'capsule-stale');
     await page.click('[data-testid=open-lineage]');
     const stale = async () =>
