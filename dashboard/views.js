@@ -46,6 +46,7 @@ const Problem = ({ error }) => (error ? html`<p class="error" role="alert">${err
 const ms = (n) => (n === undefined || n === null ? '–' : `${Math.round(n)} ms`);
 const when = (iso) => (iso ? new Date(iso).toLocaleTimeString() : '–');
 const PHASES = ['security', 'context', 'analysis', 'optimization', 'intelligence', 'metrics', 'storage'];
+const RATE_MINUTES = 5;
 
 function percentile(values, p) {
   if (!values.length) return null;
@@ -60,7 +61,12 @@ export function HealthView({ me, tick }) {
   const letters = useApi(atLeast(me, 'operator') ? '/v2/dead-letters?limit=20' : null, { tick, everyMs: 5000 });
   const [acting, setActing] = useState(null);
   const requests = recent.data?.items ?? [];
-  const minutes = requests.length > 1 ? Math.max(1 / 60, (Date.parse(requests[0].created_at) - Date.parse(requests.at(-1).created_at)) / 60_000) : 1;
+  // Rates over the last RATE_MINUTES, by the clock (not over however long the newest 100 took); when all
+  // 100 fall inside the window there were more, so the rate reads as at least that.
+  const since = Date.now() - RATE_MINUTES * 60_000;
+  const windowed = requests.filter((r) => Date.parse(r.created_at) >= since);
+  const capped = windowed.length === requests.length && requests.length >= 100;
+  const rate = (n) => `${capped ? '≥ ' : ''}${(n / RATE_MINUTES).toFixed(1)}`;
   const retry = async (id) => {
     setActing(id);
     try {
@@ -83,18 +89,22 @@ export function HealthView({ me, tick }) {
           </p>`
         : html`<p class="muted">Details of the system are for operators.</p>`
     }
-    <h3>Phases <small class="muted">over the last ${requests.length} requests you can see</small></h3>
+    <h3>Phases <small class="muted">rate over the last ${RATE_MINUTES} minutes; p95 and errors over the last ${requests.length} requests you can see</small></h3>
     <table data-testid="phases">
       <${Head} cols=${['phase', 'rate /min', 'p95', 'errors', 'queued', 'active', 'workers']} />
       <tbody>
         ${PHASES.map((phase) => {
+          // Metrics and storage run after the answer, once for each completed request: their rate is that of
+          // completed requests; their timings are on /metrics, not on the request.
+          const after = phase === 'metrics' || phase === 'storage';
+          const ran = (r) => (after ? r.status === 'completed' : r.phase_timings[phase] !== undefined);
           const times = requests.map((r) => r.phase_timings[phase]?.duration_ms).filter((t) => t !== undefined);
           const errors = requests.filter((r) => r.error?.phase === phase).length;
           const q = report?.queues?.[phase];
-          return html`<tr>
+          return html`<tr data-phase=${phase}>
             <td>${phase}</td>
-            <td>${(times.length / minutes).toFixed(1)}</td>
-            <td>${ms(percentile(times, 0.95))}</td>
+            <td>${rate(windowed.filter(ran).length)}</td>
+            <td title=${after ? 'runs after the answer: see /metrics' : ''}>${after ? '–' : ms(percentile(times, 0.95))}</td>
             <td class=${errors ? 'bad' : ''}>${errors}</td>
             <td>${q ? q.waiting + (q.prioritized ?? 0) + (q.delayed ?? 0) : '–'}</td>
             <td>${q?.active ?? '–'}</td>

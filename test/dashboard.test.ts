@@ -109,6 +109,11 @@ describe('the dashboard, in Chromium', () => {
     await expect.poll(() => page.textContent('[data-testid=health-status]'), { timeout: 10_000 }).toBe('ok');
     await expect.poll(() => page.textContent('[data-testid=live]'), { timeout: 10_000 }).toBe('live');
     expect(await page.locator('[data-testid=phases] tbody tr').count()).toBe(7);
+    // One request in the last 5 minutes: 0.2 a minute through every phase, storage and metrics (which run
+    // after the answer) included.
+    const rateOf = async (phase: string) => (await page.locator(`[data-testid=phases] tr[data-phase=${phase}] td`).nth(1).textContent())?.trim();
+    await expect.poll(() => rateOf('security'), { timeout: 10_000 }).toBe('0.2');
+    expect([await rateOf('intelligence'), await rateOf('metrics'), await rateOf('storage')]).toEqual(['0.2', '0.2', '0.2']);
     const letter = page.locator('[data-testid=dead-letters] tr[data-letter]');
     await expect.poll(() => letter.count(), { timeout: 10_000 }).toBe(1);
     await shot(page, 'health');
