@@ -87,12 +87,18 @@ afterAll(async () => {
 });
 
 /** Signs in through the same form as Bull Board, from the dashboard's own redirect. */
+let signInShot = false;
+
 async function signedIn(apiKey: string): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ baseURL: t.url, viewport: { width: 1280, height: 860 } });
   const page = await context.newPage();
   page.on('pageerror', (err) => console.error('[dashboard] page error:', err));
   await page.goto('/');
   await page.waitForURL(/\/admin\/login\?next=%2F|\/admin\/login\?next=\//);
+  if (!signInShot) {
+    signInShot = true;
+    await shot(page, 'sign-in', false);
+  }
   await page.fill('#api_key', apiKey);
   await page.click('button[type=submit]');
   await page.waitForURL(`${t.url}/`);

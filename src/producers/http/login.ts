@@ -18,18 +18,34 @@ const NEXT_PAGES = ['/', '/admin/queues'] as const;
 const nextPage = (value: unknown): string => ((NEXT_PAGES as readonly unknown[]).includes(value) ? (value as string) : '/admin/queues');
 
 function page(message: string | null, next = '/admin/queues'): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Forge · sign in</title>
-<style>body{font:15px system-ui,sans-serif;max-width:26rem;margin:4rem auto;padding:0 1rem}label{display:block;margin:.8rem 0 .2rem}
-input{width:100%;padding:.4rem;box-sizing:border-box}button{margin-top:1rem;padding:.5rem 1.2rem}.error{color:#b00020}</style></head>
-<body><h1>Forge</h1><p>Sign in with an API key, or with a user name and password.</p>
-${message ? `<p class="error">${escape(message)}</p>` : ''}
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Forge · sign in</title>
+<style>
+*{box-sizing:border-box}
+body{margin:0;min-height:100vh;display:flex;align-items:center;justify-content:center;background:#f6f7f9;color:#1f2933;font:15px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif}
+main{width:100%;max-width:24rem;margin:2rem 1rem;padding:2rem 2rem 1.5rem;background:#fff;border:1px solid #e3e6ea;border-radius:10px;box-shadow:0 4px 18px rgba(15,23,42,.06)}
+h1{margin:0 0 .2rem;font-size:1.5rem;letter-spacing:.01em}
+.lede{margin:0 0 1.2rem;color:#5b6673}
+label{display:block;margin:.9rem 0 .25rem;font-weight:600;font-size:.9rem}
+input{width:100%;padding:.55rem .65rem;border:1px solid #c9ced6;border-radius:6px;font:inherit}
+input:focus{outline:2px solid #1d6fb8;outline-offset:1px;border-color:#1d6fb8}
+.or{display:flex;align-items:center;gap:.6rem;margin:1.1rem 0 .2rem;color:#8a94a3;font-size:.85rem}
+.or::before,.or::after{content:"";flex:1;border-top:1px solid #e3e6ea}
+button{width:100%;margin-top:1.3rem;padding:.6rem 1rem;border:0;border-radius:6px;background:#1d6fb8;color:#fff;font:inherit;font-weight:600;cursor:pointer}
+button:hover{background:#185d9a}
+.error{margin:0 0 1rem;padding:.55rem .7rem;border-radius:6px;background:#fdecee;color:#9b1c2c}
+.hint{margin:1rem 0 0;color:#8a94a3;font-size:.8rem}
+</style></head>
+<body><main><h1>Forge</h1><p class="lede">Sign in with an API key, or with a user name and password.</p>
+${message ? `<p class="error" role="alert">${escape(message)}</p>` : ''}
 <form method="post" action="/admin/login"><input type="hidden" name="next" value="${escape(next)}">
-<label for="api_key">API key</label><input id="api_key" name="api_key" type="password" autocomplete="off">
-<p>or</p>
+<label for="api_key">API key</label><input id="api_key" name="api_key" type="password" autocomplete="off" placeholder="forge_…">
+<p class="or">or</p>
 <label for="name">User name</label><input id="name" name="name" autocomplete="username">
 <label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password">
 <label for="totp">One-time code (when you have a second factor)</label><input id="totp" name="totp" inputmode="numeric" autocomplete="one-time-code">
-<button type="submit">Sign in</button></form></body></html>`;
+<button type="submit">Sign in</button></form>
+<p class="hint">A first start writes the admin's key to forge-data/admin.key.</p></main></body></html>`;
 }
 
 /**
