@@ -10,8 +10,15 @@ export function signIn() {
   location.assign('/admin/login?next=/');
 }
 
+/** Whether this browser signed in (a cookie with no credential in it, set with the session): without it, asking for a token is a certain 401. */
+const signedIn = () => document.cookie.split('; ').includes('forge_signed_in=1');
+
 async function accessToken() {
   if (token && Date.now() < expiresAt - 30_000) return token;
+  if (!signedIn()) {
+    signIn();
+    return new Promise(() => {});
+  }
   const res = await fetch('/admin/session/token', { method: 'POST', credentials: 'same-origin' });
   if (res.status === 401) {
     signIn();

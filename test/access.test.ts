@@ -135,7 +135,10 @@ describe('Bull Board behind a browser login', () => {
     const operator = await login({ api_key: coreOperator.apiKey });
     expect(operator.status).toBe(303);
     expect(operator.headers.get('location')).toBe('/admin/queues');
-    expect(operator.headers.get('set-cookie')).toMatch(/^forge_session=[^;]+; Max-Age=28800; Path=\/admin; Expires=[^;]+; HttpOnly; SameSite=Strict$/);
+    const [session, hint] = operator.headers.getSetCookie();
+    expect(session).toMatch(/^forge_session=[^;]+; Max-Age=28800; Path=\/admin; Expires=[^;]+; HttpOnly; SameSite=Strict$/);
+    // And the page's hint that a sign-in happened: no credential, the same lifetime.
+    expect(hint).toMatch(/^forge_signed_in=1; Max-Age=28800; Path=\/; Expires=[^;]+; SameSite=Strict$/);
     const asOperator = { cookie: cookieOf(operator) };
     expect((await fetch(`${t.url}/admin/queues`, { headers: { ...asOperator, accept: 'text/html' } })).status).toBe(200);
     expect((await fetch(`${t.url}/admin/queues/api/queues`, { headers: asOperator })).status).toBe(200);

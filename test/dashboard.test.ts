@@ -88,11 +88,17 @@ afterAll(async () => {
 
 /** Signs in through the same form as Bull Board, from the dashboard's own redirect. */
 let signInShot = false;
+/** Console errors and requests to other hosts, from every page the tests open (checked by the last test). */
+const consoleErrors: string[] = [];
+const outside: string[] = [];
 
 async function signedIn(apiKey: string): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ baseURL: t.url, viewport: { width: 1280, height: 860 } });
   const page = await context.newPage();
-  page.on('pageerror', (err) => console.error('[dashboard] page error:', err));
+  page.on('pageerror', (err) => consoleErrors.push(`page error: ${err.message}`));
+  page.on('console', (m) => void (m.type() === 'error' && consoleErrors.push(`${page.url()}: ${m.text()}`)));
+  // Everything the pages load comes from Forge itself: nothing from another host.
+  page.on('request', (r) => void (new URL(r.url()).host !== new URL(t.url).host && !r.url().startsWith('data:') && outside.push(r.url())));
   await page.goto('/');
   await page.waitForURL(/\/admin\/login\?next=%2F|\/admin\/login\?next=\//);
   if (!signInShot) {
@@ -254,4 +260,10 @@ describe('the dashboard, in Chromium', () => {
     await shot(page, 'api-docs', false);
     await context.close();
   }, 60_000);
+
+  it('logged no console error and loaded nothing from another host on any page the walk opened', () => {
+    // Expected refusals (a reader's 403 on an operator route) are not errors the page logs: it never asks.
+    expect(consoleErrors).toEqual([]);
+    expect(outside).toEqual([]);
+  });
 });

@@ -5,12 +5,13 @@ import type { GraphStore } from '../../store/graph-store.js';
 import { checkBoardAccess } from '../../auth/policy.js';
 import { ForbiddenError, PermissionDeniedError } from '../../errors.js';
 import { authorize, principalOf } from './guard.js';
+import { FAVICON } from './web.js';
 
 const escape = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** What a signed-in person refused the board sees: who they are, what the board needs, where to go instead. */
 function refusedPage(user: { name: string; role: string; trust_level: number }, reason: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Forge · queues</title>
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Forge · queues</title>${FAVICON}
 <style>body{font:15px system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem}.why{color:#555}</style></head>
 <body><h1>Forge queues</h1><p>You are signed in as <b>${escape(user.name)}</b> (${escape(user.role)}, trust ${user.trust_level}).
 The queues show what was retrieved and answered at every trust level, so they are for operators and admins

@@ -7,6 +7,7 @@ import type { GraphStore, UserRecord } from '../../store/graph-store.js';
 import type { TokenService } from '../../auth/tokens.js';
 import { SessionRequiredError } from '../../errors.js';
 import { guardedRouter, requirePrincipal } from './guard.js';
+import { FAVICON } from './web.js';
 
 /** How long a browser session lasts. */
 const SESSION_TTL_S = 8 * 3600;
@@ -15,11 +16,13 @@ const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)}
 
 /** Where a login may send the browser afterwards: the dashboard or Bull Board, nowhere else. */
 const NEXT_PAGES = ['/', '/admin/queues'] as const;
+/** The cookie that tells the dashboard's page a sign-in happened (no credential in it). */
+const SIGNED_IN_HINT = 'forge_signed_in';
 const nextPage = (value: unknown): string => ((NEXT_PAGES as readonly unknown[]).includes(value) ? (value as string) : '/admin/queues');
 
 function page(message: string | null, next = '/admin/queues'): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Forge · sign in</title>
+<title>Forge · sign in</title>${FAVICON}
 <style>
 *{box-sizing:border-box}
 body{margin:0;min-height:100vh;display:flex;align-items:center;justify-content:center;background:#f6f7f9;color:#1f2933;font:15px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif}
@@ -107,6 +110,9 @@ export function loginRouter({
     // A session opened with an API key remembers it: revoking the key ends the session.
     const id = await sessions.create(user.id, SESSION_TTL_S, keyId);
     res.cookie(SESSION_COOKIE, id, { httpOnly: true, sameSite: 'strict', path: '/admin', maxAge: SESSION_TTL_S * 1000, secure: req.secure });
+    // A hint for the dashboard's page (the session cookie goes to /admin only): there may be a session to
+    // buy a token with. It holds no credential; without it the page goes straight to sign in.
+    res.cookie(SIGNED_IN_HINT, '1', { sameSite: 'strict', path: '/', maxAge: SESSION_TTL_S * 1000, secure: req.secure });
     res.redirect(303, nextPage(body.next));
   });
 
@@ -126,6 +132,7 @@ export function loginRouter({
     const id = sessionIdOf(req.get('cookie'));
     if (id) await sessions.end(id);
     res.clearCookie(SESSION_COOKIE, { path: '/admin' });
+    res.clearCookie(SIGNED_IN_HINT, { path: '/' });
     res.redirect(303, '/admin/login');
   });
   return r;

@@ -67,10 +67,13 @@ function html(res: Response, title: string, body: string, head = ''): void {
     .set({ 'content-security-policy': CSP, 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer', 'cache-control': 'no-store' })
     .type('html')
     .send(
-      `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${title}</title>` +
+      `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${title}</title>${FAVICON}` +
         `<script type="importmap">${importMap}</script>${head}</head><body>${body}</body></html>`,
     );
 }
+
+/** The pages' icon, inline (a browser asks for /favicon.ico otherwise, and logs its 404). */
+export const FAVICON = `<link rel="icon" href="data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'%3E%3Crect width='16' height='16' rx='3' fill='%231d6fb8'/%3E%3C/svg%3E">`;
 
 /**
  * The browser's pages: the dashboard at `/` (it signs in through `/admin/login`, then calls the API with a
