@@ -66,7 +66,7 @@ function App() {
       <span class=${`live ${live}`} data-testid="live">${live}</span>
       <span class="who">${me.name} · ${me.role} · trust ${me.trust_level}</span>
       <a href="/docs">API</a>
-      ${atLeast(me, 'operator') ? html`<a href="/admin/queues">Queues</a>` : null}
+      ${atLeast(me, 'operator') && me.trust_level >= 100 ? html`<a href="/admin/queues">Queues</a>` : null}
       <form method="post" action="/admin/logout"><button>Sign out</button></form>
     </header>
     <main><${view} ...${props} /></main>`;

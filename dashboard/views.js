@@ -293,8 +293,11 @@ export function CapsulesView({ tick, go }) {
   </section>`;
 }
 
-export function CapsuleView({ id, tick, go }) {
+export function CapsuleView({ me, id, tick, go }) {
   const capsule = useApi(`/v2/capsules/${encodeURIComponent(id)}`, { tick });
+  // Names instead of ids where the viewer may list users (admins); others see the id.
+  const users = useApi(me?.role === 'admin' ? '/v2/users' : null, { tick });
+  const nameOf = (userId) => users.data?.items.find((u) => u.id === userId)?.name;
   const lineage = useApi(`/v2/capsules/${encodeURIComponent(id)}/lineage`, { tick });
   const c = capsule.data;
   // Earlier versions: down this capsule's own line only (version edges), not the lines of what it cites.
@@ -311,7 +314,8 @@ export function CapsuleView({ id, tick, go }) {
     ${
       c
         ? html`<p>
-              <span class="badge">${c.type}</span> v${c.version} · trust ${c.trust_level} · owner ${c.owner_id} · ${c.archived ? 'archived' : 'live'}
+              <span class="badge">${c.type}</span> v${c.version} · trust ${c.trust_level} · owner
+              <span title=${c.owner_id} data-testid="owner">${nameOf(c.owner_id) ?? c.owner_id}</span> · ${c.archived ? 'archived' : 'live'}
               ${c.superseded_by ? html` · superseded by <a href=${`#/capsules/${c.superseded_by}`}>${c.superseded_by.slice(0, 8)}</a>` : null}
             </p>
             ${

@@ -142,6 +142,20 @@ describe('the dashboard, in Chromium', () => {
     await page.click('text=Search');
     await page.click(`[data-capsule="${capsules.fork}"]`);
     await expect.poll(() => page.textContent('[data-testid=capsule-content]'), { timeout: 10_000 }).toContain('serviced every month');
+    // Owners by name for an admin, not by id.
+    const written = await callJson(
+      t.url,
+      'POST',
+      '/v2/capsules',
+      { content: 'Pump spares are kept in store room 2.', type: 'knowledge', trust_level: 40 },
+      {
+        authorization: `Bearer ${admin.apiKey}`,
+      },
+    );
+    await page.goto(`${t.url}/#/capsules/${written.body.id as string}`);
+    await expect.poll(() => page.textContent('[data-testid=owner]'), { timeout: 10_000 }).toBe('dash-admin');
+    await page.goto(`${t.url}/#/capsules/${capsules.fork}`);
+    await expect.poll(() => page.textContent('[data-testid=capsule-content]'), { timeout: 10_000 }).toContain('serviced every month');
     await shot(page, 'capsule');
     await page.click('[data-testid=open-lineage]');
     const drawn = async () =>
