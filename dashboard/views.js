@@ -399,11 +399,11 @@ export function GovernanceView({ me, tick }) {
     <h2>Governance</h2>
     <${Problem} error=${proposals.error ?? problem} />
     <p>
-      ${d?.delegate_id ? html`You delegate your vote to <code>${d.delegate_id}</code>. <button onClick=${() => act('/v2/governance/delegation', 'DELETE')}>Stop delegating</button>` : 'You vote for yourself.'}
-      ${d?.delegated_to_you?.length ? ` ${d.delegated_to_you.length} delegate to you.` : ''}
+      ${d?.delegate_id ? html`You delegate your vote to <b data-testid="delegate">${d.delegate_name ?? d.delegate_id}</b>. <button onClick=${() => act('/v2/governance/delegation', 'DELETE')}>Stop delegating</button>` : 'You vote for yourself.'}
+      ${d?.delegated_to_you?.length ? ` Delegating to you: ${(d.delegated_to_you_names ?? d.delegated_to_you).join(', ')}.` : ''}
     </p>
-    <form class="inline" onSubmit=${(e) => (e.preventDefault(), act('/v2/governance/delegation', 'PUT', { delegate_id: delegate }))}>
-      <input aria-label="delegate to user id" placeholder="Delegate to (user id)" value=${delegate} onInput=${(e) => setDelegate(e.target.value)} />
+    <form class="inline" onSubmit=${(e) => (e.preventDefault(), act('/v2/governance/delegation', 'PUT', { delegate_name: delegate }))}>
+      <input aria-label="delegate to user" placeholder="Delegate to (user name)" value=${delegate} onInput=${(e) => setDelegate(e.target.value)} />
       <button disabled=${!delegate}>Delegate</button>
     </form>
     <table data-testid="proposals">

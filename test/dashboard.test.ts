@@ -250,7 +250,13 @@ describe('the dashboard, in Chromium', () => {
 
     await page.goto('/#/governance');
     await expect.poll(() => page.textContent('[data-testid=proposals]'), { timeout: 10_000 }).toContain('Quarterly pump audits');
+    // Delegation by a user's name, shown by name; then taken back.
+    await page.fill('input[aria-label="delegate to user"]', 'dash-reader');
+    await page.getByRole('button', { name: 'Delegate', exact: true }).click();
+    await expect.poll(() => page.textContent('[data-testid=delegate]').catch(() => null), { timeout: 10_000 }).toBe('dash-reader');
     await shot(page, 'governance');
+    await page.getByRole('button', { name: 'Stop delegating' }).click();
+    await expect.poll(() => page.locator('[data-testid=delegate]').count(), { timeout: 10_000 }).toBe(0);
 
     const event = await callJson(t.url, 'POST', '/v2/events', { kind: 'custom.dashboard', payload: { shown: true } }, { authorization: `Bearer ${admin.apiKey}` });
     await page.goto(`/#/cascades/${event.body.cascade_id as string}`);

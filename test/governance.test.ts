@@ -109,17 +109,25 @@ describe('governance through the API', () => {
       body: { details: { required_trust: 80, your_trust: 60 } },
     });
     // bob → carol → alice; dave delegated to alice but votes himself; alice changes her mind once.
-    for (const [who, to] of [
-      [bob, carol],
-      [carol, alice],
-      [dave, alice],
+    // By id or by name (dave names alice); the answer names the delegate.
+    for (const [who, to, body] of [
+      [bob, carol, { delegate_id: carol.id }],
+      [carol, alice, { delegate_id: alice.id }],
+      [dave, alice, { delegate_name: 'alice' }],
     ] as const) {
-      expect((await callJson(url, 'PUT', '/v2/governance/delegation', { delegate_id: to.id }, as(who.apiKey))).body).toEqual({ delegator_id: who.id, delegate_id: to.id });
+      expect((await callJson(url, 'PUT', '/v2/governance/delegation', body, as(who.apiKey))).body).toMatchObject({
+        delegator_id: who.id,
+        delegate_id: to.id,
+        delegate_name: to === alice ? 'alice' : 'carol',
+      });
     }
+    expect((await callJson(url, 'PUT', '/v2/governance/delegation', { delegate_name: 'nobody-here' }, as(bob.apiKey))).status).toBe(404);
+    expect((await callJson(url, 'PUT', '/v2/governance/delegation', { delegate_name: 'alice', delegate_id: alice.id }, as(bob.apiKey))).status).toBe(400);
     expect((await callJson(url, 'PUT', '/v2/governance/delegation', { delegate_id: bob.id }, as(alice.apiKey))).status).toBe(409); // a loop
     expect((await callJson(url, 'GET', '/v2/governance/delegation', undefined, as(alice.apiKey))).body).toMatchObject({
       delegate_id: null,
       delegated_to_you: [carol.id, dave.id].sort(),
+      delegated_to_you_names: [carol.id, dave.id].sort().map((id) => (id === carol.id ? 'carol' : 'dave')),
     });
     expect((await callJson(url, 'POST', `/v2/governance/proposals/${id}/votes`, { choice: 'against' }, as(alice.apiKey))).body).toEqual({
       proposal_id: id,

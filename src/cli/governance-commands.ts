@@ -62,8 +62,11 @@ export async function governanceCommand(sub: string | undefined, rest: readonly 
           params: { ...proposal('forge governance analysis <id> [--refresh]').params, query: options.refresh ? { refresh: 'true' } : {} },
         }),
       );
-    case 'delegate':
-      return show(await api.PUT('/v2/governance/delegation', { body: { delegate_id: need(rest[0], 'user-id', 'forge governance delegate <user-id>') } }));
+    case 'delegate': {
+      // A user's id (a UUID) or name.
+      const who = need(rest[0], 'user', 'forge governance delegate <user name or id>');
+      return show(await api.PUT('/v2/governance/delegation', { body: /^[0-9a-f]{8}-[0-9a-f]{4}-/i.test(who) ? { delegate_id: who } : { delegate_name: who } }));
+    }
     case 'undelegate':
       return show(await api.DELETE('/v2/governance/delegation'));
     case 'delegation':

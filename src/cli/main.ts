@@ -42,7 +42,7 @@ usage:
   forge governance list [--status S] | show ID | tally ID | analysis ID [--refresh] | settings
   forge governance propose --title T --description D --kind K --action JSON [--open] [--closes-at ISO]
   forge governance open ID [--closes-at ISO] | vote ID for|against|abstain
-  forge governance delegate USER-ID | undelegate | delegation
+  forge governance delegate USER (a name or an id) | undelegate | delegation
   forge mcp [--target URL] [--api-key K]  the MCP server over stdio (tools run on the ingress, as the key's user)
   forge audit verify [--target URL]      recompute the audit chain and check it against its signed checkpoint
                                          (exit 1 when it was edited, rewritten or truncated)

@@ -1442,11 +1442,9 @@ export interface components {
         /** @description Whom the caller delegates its vote to (or nobody), and who delegates to it. */
         Delegation: {
             delegate_id: string | null;
+            delegate_name: string | null;
             delegated_to_you: string[];
-            delegator_id: string;
-        };
-        DelegationSet: {
-            delegate_id: string | null;
+            delegated_to_you_names: string[];
             delegator_id: string;
         };
         Descendants: {
@@ -4079,18 +4077,19 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
-                    delegate_id: string;
+                    delegate_id?: string;
+                    delegate_name?: string;
                 };
             };
         };
         responses: {
-            /** @description Delegated. */
+            /** @description Delegated: the delegation as GET answers it. */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["DelegationSet"];
+                    "application/json": components["schemas"]["Delegation"];
                 };
             };
             /** @description The request does not validate: `details.issues` lists the zod issues. */
@@ -4164,7 +4163,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["DelegationSet"];
+                    "application/json": components["schemas"]["Delegation"];
                 };
             };
             /** @description No credential, or one that is not valid (WWW-Authenticate: Bearer). */

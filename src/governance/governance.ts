@@ -9,7 +9,7 @@ import type { OverlayExecutor } from '../overlays/executor.js';
 import type { OverlayRegistry } from '../overlays/registry.js';
 import type { CapsuleService } from '../services/capsules.js';
 import type { UserService } from '../services/users.js';
-import type { Caller, GraphStore, JsonObject, Proposal, ProposalKind, ProposalStatus, VoteChoice } from '../store/graph-store.js';
+import type { Caller, GraphStore, JsonObject, Proposal, ProposalKind, ProposalStatus, UserRecord, VoteChoice } from '../store/graph-store.js';
 import { uuidV5 } from '../util/ids.js';
 import { delegationLoops, tally, VOTER_TRUST, type Tally } from './tally.js';
 
@@ -207,13 +207,32 @@ export class Governance {
     return { delegator_id: caller.id, delegate_id: delegateId };
   }
 
-  async delegationOf(userId: string): Promise<{ delegator_id: string; delegate_id: string | null; delegated_to_you: string[] }> {
-    const all = await this.deps.store.listDelegations();
+  /** Whom `userId` delegates to and who delegates to it, by id and by name. */
+  async delegationOf(userId: string): Promise<{
+    delegator_id: string;
+    delegate_id: string | null;
+    delegate_name: string | null;
+    delegated_to_you: string[];
+    delegated_to_you_names: string[];
+  }> {
+    const [all, users] = await Promise.all([this.deps.store.listDelegations(), this.deps.store.listUsers()]);
+    const nameOf = (id: string) => users.find((u) => u.id === id)?.name ?? id;
+    const delegateId = all.find((d) => d.delegator_id === userId)?.delegate_id ?? null;
+    const toYou = all.filter((d) => d.delegate_id === userId).map((d) => d.delegator_id);
     return {
       delegator_id: userId,
-      delegate_id: all.find((d) => d.delegator_id === userId)?.delegate_id ?? null,
-      delegated_to_you: all.filter((d) => d.delegate_id === userId).map((d) => d.delegator_id),
+      delegate_id: delegateId,
+      delegate_name: delegateId === null ? null : nameOf(delegateId),
+      delegated_to_you: toYou,
+      delegated_to_you_names: toYou.map(nameOf),
     };
+  }
+
+  /** The user called `name` (a delegation by name). @throws NotFoundError */
+  async userNamed(name: string): Promise<UserRecord> {
+    const user = (await this.deps.store.listUsers()).find((u) => u.name === name);
+    if (!user) throw new NotFoundError('user', name);
+    return user;
   }
 
   /** The count as it stands (while voting) or as it was at close. */

@@ -187,7 +187,9 @@ export const ProposeBody = z.strictObject({
 
 export const OpenProposalBody = z.strictObject({ closes_at: z.iso.datetime({ offset: true }).optional() });
 export const VoteBody = z.strictObject({ choice: z.enum(VOTE_CHOICES) });
-export const DelegationBody = z.strictObject({ delegate_id: z.string().min(1).max(200) });
+export const DelegationBody = z
+  .strictObject({ delegate_id: z.string().min(1).max(200).optional(), delegate_name: z.string().min(1).max(200).optional() })
+  .refine((b) => (b.delegate_id === undefined) !== (b.delegate_name === undefined), { message: 'give delegate_id or delegate_name, not both' });
 export const ListProposalsQuery = z.strictObject({ status: z.enum(PROPOSAL_STATUSES).optional(), limit: queryInt(1, 200).default(50) });
 export const AnalysisQuery = z.strictObject({
   refresh: z

@@ -66,11 +66,15 @@ export function governanceRouter({ governance, limits }: { governance: Governanc
 
   r.put('/governance/delegation', async (req, res) => {
     const body = parse(DelegationBody, req.body, 'body');
-    res.json(await governance.delegate(callerOf(res), body.delegate_id));
+    const caller = callerOf(res);
+    const delegate = body.delegate_id ?? (await governance.userNamed(body.delegate_name as string)).id;
+    await governance.delegate(caller, delegate);
+    res.json(await governance.delegationOf(caller.id));
   });
 
   r.delete('/governance/delegation', async (_req, res) => {
-    res.json(await governance.delegate(callerOf(res), null));
+    await governance.delegate(callerOf(res), null);
+    res.json(await governance.delegationOf(callerOf(res).id));
   });
 
   r.get('/governance/settings', async (_req, res) => {

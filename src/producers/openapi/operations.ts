@@ -186,10 +186,10 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
     tag: 'governance',
     summary: 'Delegate your vote',
     body: A.DelegationBody,
-    answers: { 200: json('Delegated.', R.DelegationSet) },
+    answers: { 200: json('Delegated: the delegation as GET answers it.', R.DelegationView) },
     errors: [404, 409],
   },
-  'DELETE /v2/governance/delegation': { tag: 'governance', summary: 'Stop delegating', answers: { 200: json('No delegation.', R.DelegationSet) } },
+  'DELETE /v2/governance/delegation': { tag: 'governance', summary: 'Stop delegating', answers: { 200: json('No delegation.', R.DelegationView) } },
   'GET /v2/governance/settings': { tag: 'governance', summary: 'Governed settings', answers: { 200: json('In force now.', R.GovernanceSettings) } },
 
   'POST /v2/overlays': {

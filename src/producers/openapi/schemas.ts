@@ -283,7 +283,6 @@ export const ProposalList = z.object({ items: z.array(Proposal) }).meta({ id: 'P
 export const VoteRecord = z.object({ proposal_id: z.string(), voter_id: z.string(), choice: z.enum(VOTE_CHOICES), weight: z.number(), at: time }).meta({ id: 'Vote' });
 
 export const VoteCast = z.object({ proposal_id: z.string(), choice: z.enum(VOTE_CHOICES), weight: z.number() }).meta({ id: 'VoteCast' });
-export const DelegationSet = z.object({ delegator_id: z.string(), delegate_id: z.string().nullable() }).meta({ id: 'DelegationSet' });
 
 export const Tally = z
   .object({
@@ -305,7 +304,13 @@ export const Analysis = z
   .looseObject({})
   .meta({ id: 'Analysis', description: 'Constitutional review and advisory opinion; redacted below the trust it cites (docs/governance.md).' });
 export const DelegationView = z
-  .object({ delegator_id: z.string(), delegate_id: z.string().nullable(), delegated_to_you: z.array(z.string()) })
+  .object({
+    delegator_id: z.string(),
+    delegate_id: z.string().nullable(),
+    delegate_name: z.string().nullable(),
+    delegated_to_you: z.array(z.string()),
+    delegated_to_you_names: z.array(z.string()),
+  })
   .meta({ id: 'Delegation', description: 'Whom the caller delegates its vote to (or nobody), and who delegates to it.' });
 export const GovernanceSettings = z
   .object({ quorum: z.number(), pass_threshold: z.number(), voting_days: z.number(), rules: json })
