@@ -4,7 +4,8 @@
  * meaning over shared words on the paraphrases the hashing embedder missed, and the fallback when the
  * model is absent.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/index.js';
@@ -88,6 +89,21 @@ describe('when the model is absent', () => {
   it('refuses to make an embedder, naming the missing files and the fix', async () => {
     await expect(OnnxEmbedder.create({ dir: '/nonexistent/model' })).rejects.toThrow(EmbeddingModelError);
     await expect(OnnxEmbedder.create({ dir: '/nonexistent/model' })).rejects.toThrow(/missing model\.onnx, tokenizer\.json \(npm run setup:model/);
+  });
+
+  it('reads how to run the model from MODEL.json, and refuses a bad one naming the field', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'forge-model-'));
+    try {
+      for (const f of ['model.onnx', 'tokenizer.json']) symlinkSync(path.join(MODEL, f), path.join(dir, f));
+      writeFileSync(path.join(dir, 'MODEL.json'), JSON.stringify({ pooling: 'max' }));
+      await expect(OnnxEmbedder.create({ dir })).rejects.toThrow(/MODEL\.json: pooling: /);
+      writeFileSync(path.join(dir, 'MODEL.json'), JSON.stringify({ relevance_floor: 0.5, vector_weight: 0.7, batch_size: 1 }));
+      const configured = await OnnxEmbedder.create({ dir });
+      expect([configured.relevanceFloor, configured.vectorWeight]).toEqual([0.5, 0.7]);
+      await configured.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('falls back to the hashing embedder with FORGE_EMBEDDER=local, and says so', async () => {
