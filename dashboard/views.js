@@ -239,14 +239,19 @@ export function RequestsView({ me, tick }) {
             html`<tr data-request=${r.id} onClick=${() => setOpen(open === r.id ? null : r.id)} class="clickable">
                 <td>${when(r.created_at)}</td>
                 <td>${r.query}</td>
-                <td><span class=${`badge ${r.status}`}>${r.status}</span></td>
+                <td>
+                  <span class=${`badge ${r.status}`} title=${r.status === 'rejected' ? 'refused by the security phase, as intended: not a failure' : ''}
+                    >${r.status === 'rejected' ? 'refused' : r.status}</span
+                  >
+                </td>
                 ${PHASES.slice(0, 5).map((p) => html`<td>${ms(r.phase_timings[p]?.duration_ms)}</td>`)}
               </tr>
               ${
                 open === r.id
                   ? html`<tr class="detail">
                       <td colspan="8">
-                        ${r.answer ? html`<p><b>Answer:</b> ${r.answer}</p>` : null} ${r.error ? html`<p class="error">${r.error.phase}: ${r.error.message}</p>` : null}
+                        ${r.answer ? html`<p><b>Answer:</b> ${r.answer}</p>` : null}
+                        ${r.error ? html`<p class=${r.status === 'rejected' ? 'refusal' : 'error'}>${r.status === 'rejected' ? 'Refused' : r.error.phase}: ${r.error.message}</p>` : null}
                         <p>Cited: ${r.citations.length ? r.citations.map((c) => html`<a href=${`#/capsules/${c}`}>${c.slice(0, 8)}</a> `) : 'nothing'}</p>
                         ${Object.entries(r.result.overlays ?? {}).map(([phase, byName]) =>
                           Object.entries(byName).map(([name, rep]) => html`<p>overlay ${name} (${phase}): ${rep.success ? JSON.stringify(rep.result) : 'failed'}</p>`),
