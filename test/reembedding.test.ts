@@ -26,13 +26,13 @@ async function storeWith(count: number, embedder: HashingEmbedder) {
   return { store, ids, destroy: async () => (await store.close(), rmSync(dir, { recursive: true, force: true })) };
 }
 
-async function storeWithTwoSentences(store: SqliteGraphStore, embedder: HashingEmbedder): Promise<string[]> {
+async function storeWithTwoSentences(store: SqliteGraphStore, embedder: HashingEmbedder): Promise<string> {
   const content = 'Settlement runs nightly. The ledger is write-locked during settlement.';
   const c = await store.createCapsule(
     { content, type: 'knowledge', owner_id: 'o', trust_level: 10, tags: ['two'], embedding: embedder.embedOne(content), embedding_model: embeddingModelOf(embedder) },
     { actor_id: 'a' },
   );
-  return [c.id];
+  return c.id;
 }
 
 it('re-embeds every capsule another model made, batch by batch with progress, and search then compares them under the new model', async () => {
@@ -55,7 +55,7 @@ it('re-embeds every capsule another model made, batch by batch with progress, an
   expect((await vectorSide(next)).length).toBe(5);
   expect(await vectorSide(old)).toEqual([]);
   // Passages are re-embedded too: a capsule of two sentences scores as its nearer sentence.
-  const [two] = await storeWithTwoSentences(store, old);
+  const two = await storeWithTwoSentences(store, old);
   await reembedding.run(() => undefined);
   const sentence = 'the ledger is write-locked during settlement';
   const [hit] = await store.searchCapsules({ text: '', embedding: next.embedOne(sentence), embedding_model: embeddingModelOf(next), limit: 1, filter: { tag: 'two' } });

@@ -5,9 +5,7 @@ import type { GraphStore } from '../../store/graph-store.js';
 import { checkBoardAccess } from '../../auth/policy.js';
 import { ForbiddenError, PermissionDeniedError } from '../../errors.js';
 import { authorize, principalOf } from './guard.js';
-import { FAVICON } from './web.js';
-
-const escape = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+import { escapeHtml as escape, FAVICON } from './web.js';
 
 /** What a signed-in person refused the board sees: who they are, what the board needs, where to go instead. */
 function refusedPage(user: { name: string; role: string; trust_level: number }, reason: string): string {

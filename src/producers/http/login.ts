@@ -7,12 +7,10 @@ import type { GraphStore, UserRecord } from '../../store/graph-store.js';
 import type { TokenService } from '../../auth/tokens.js';
 import { SessionRequiredError } from '../../errors.js';
 import { guardedRouter, requirePrincipal } from './guard.js';
-import { FAVICON } from './web.js';
+import { escapeHtml as escape, FAVICON } from './web.js';
 
 /** How long a browser session lasts. */
 const SESSION_TTL_S = 8 * 3600;
-
-const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** Where a login may send the browser afterwards: the dashboard or Bull Board, nowhere else. */
 const NEXT_PAGES = ['/', '/admin/queues'] as const;

@@ -72,6 +72,9 @@ function html(res: Response, title: string, body: string, head = ''): void {
     );
 }
 
+/** Text made safe to put in HTML, text or attribute. */
+export const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
 /** The pages' icon, inline (a browser asks for /favicon.ico otherwise, and logs its 404). */
 export const FAVICON = `<link rel="icon" href="data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'%3E%3Crect width='16' height='16' rx='3' fill='%231d6fb8'/%3E%3C/svg%3E">`;
 

@@ -278,7 +278,7 @@ function flatPassages(passages: readonly Float32Array[] | undefined): number[] |
 }
 
 /** The passage vectors of a flat list, each of `dimensions`. */
-function passagesOf(flat: readonly number[] | null, dimensions: number): Float32Array[] {
+function passageVectorsOf(flat: readonly number[] | null, dimensions: number): Float32Array[] {
   if (!flat || dimensions === 0 || flat.length % dimensions !== 0) return [];
   const out: Float32Array[] = [];
   for (let at = 0; at < flat.length; at += dimensions) out.push(Float32Array.from(flat.slice(at, at + dimensions)));
@@ -405,7 +405,7 @@ export class Neo4jGraphStore implements GraphStore {
     const embedding = Float32Array.from(record.get('embedding') as number[]);
     return {
       embedding,
-      passage_embeddings: passagesOf(record.get('passage_embeddings') as number[] | null, embedding.length),
+      passage_embeddings: passageVectorsOf(record.get('passage_embeddings') as number[] | null, embedding.length),
       embedding_model: (record.get('embedding_model') as string | null) ?? '',
     };
   }
@@ -655,17 +655,17 @@ export class Neo4jGraphStore implements GraphStore {
     tx: ManagedTransaction,
     q: { filter: Params<FilterParam>; model: string | null; embedding: number[]; pool: number; minSimilarity: number; total: number },
   ): Promise<Array<[string, number]>> {
+    const query = Float32Array.from(q.embedding);
     for (let k = q.pool * OVER_FETCH; ; k *= OVER_FETCH) {
       const scan = k > EXACT_SCAN_AFTER;
       const rows = scan
         ? (await Neo4jGraphStore.run(tx, CYPHER.vectorScan, { ...q.filter, model: q.model, embedding: q.embedding, limit: q.pool * OVER_FETCH })).records
         : (await Neo4jGraphStore.run(tx, CYPHER.vectorSearch, { ...q.filter, model: q.model, embedding: q.embedding, k: Math.min(k, Math.max(q.total, 1)) })).records;
       // Neo4j scores cosine as (1 + cos) / 2; late interaction: the nearer of the whole and the best passage.
-      const query = Float32Array.from(q.embedding);
       const ranked = rows
         .map((r): [string, number] => {
           const whole = 2 * (r.get('score') as number) - 1;
-          const passages = passagesOf(r.get('passages') as number[] | null, query.length);
+          const passages = passageVectorsOf(r.get('passages') as number[] | null, query.length);
           return [r.get('id') as string, passages.reduce((best, p) => Math.max(best, cosine(query, p)), whole)];
         })
         .filter(([, score]) => score >= q.minSimilarity)

@@ -323,7 +323,7 @@ function passagesBlobOf(passages: readonly Float32Array[] | undefined): Buffer |
 }
 
 /** The passage vectors of `blob`, each of `dimensions`. */
-function passagesOf(blob: Buffer | null, dimensions: number): Float32Array[] {
+function passageVectorsOf(blob: Buffer | null, dimensions: number): Float32Array[] {
   if (!blob || dimensions === 0 || blob.byteLength % (dimensions * 4) !== 0) return [];
   const all = vectorOf(blob);
   const out: Float32Array[] = [];
@@ -482,7 +482,7 @@ export class SqliteGraphStore implements GraphStore {
       'SELECT c.embedding, p.vectors AS passage_embeddings, c.embedding_model FROM capsules c LEFT JOIN capsule_passages p ON p.rowid = c.rowid WHERE c.id = ?',
     ).get(id);
     if (!row) throw new NotFoundError('capsule', id);
-    return { embedding: vectorOf(row.embedding), passage_embeddings: passagesOf(row.passage_embeddings, row.embedding.byteLength / 4), embedding_model: row.embedding_model };
+    return { embedding: vectorOf(row.embedding), passage_embeddings: passageVectorsOf(row.passage_embeddings, row.embedding.byteLength / 4), embedding_model: row.embedding_model };
   }
 
   /** The next value of the sequence every (re-)embedding advances (the write lock is held: no race). */
@@ -517,7 +517,7 @@ export class SqliteGraphStore implements GraphStore {
       this.vectorPassages.delete(rowid);
       if (embedding.byteLength === dimensions * 4 && (model === undefined || rowModel === model || rowModel === '')) {
         index.set(rowid * KEY_SLOTS, vectorOf(embedding));
-        const own = passagesOf(passages, dimensions);
+        const own = passageVectorsOf(passages, dimensions);
         own.forEach((p, i) => index.set(rowid * KEY_SLOTS + 1 + i, p));
         if (own.length) this.vectorPassages.set(rowid, own.length);
         this.vectorsLeftOut.delete(rowid);
@@ -551,7 +551,7 @@ export class SqliteGraphStore implements GraphStore {
     // Late interaction: the nearer of the capsule's whole text and its best passage.
     const rank = (rows: readonly Row[]): Array<[string, number]> =>
       rows
-        .map((r): [string, number] => [r.id, comparable(r) ? lateCosine(embedding, vectorOf(r.embedding), passagesOf(r.passages, embedding.length)) : -Infinity])
+        .map((r): [string, number] => [r.id, comparable(r) ? lateCosine(embedding, vectorOf(r.embedding), passageVectorsOf(r.passages, embedding.length)) : -Infinity])
         .filter(([, score]) => score >= minSimilarity)
         .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
         .slice(0, pool);
