@@ -37,7 +37,7 @@ export const MODELS = {
     },
     // batch_size 1: this graph quantizes activations with one scale per batch, so a text's vector would
     // depend on the texts batched with it; one at a time it is always the same (254 sentences/s here).
-    config: { pooling: 'mean', query_prefix: 'query: ', passage_prefix: 'passage: ', max_tokens: 128, batch_size: 1, relevance_floor: 0.8, vector_weight: 0.5 },
+    config: { pooling: 'mean', query_prefix: 'query: ', passage_prefix: 'passage: ', max_tokens: 128, batch_size: 1, relevance_floor: 0.8, vector_weight: 0.55 },
   },
   'all-minilm-l6-v2-int8': {
     description: 'sentence-transformers/all-MiniLM-L6-v2 (Apache-2.0), 384 dimensions, int8 ONNX',

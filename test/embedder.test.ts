@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { cosine, HashingEmbedder } from '../src/search/embedder.js';
-import { threadPlaceOf, weightedFusion, withThreadNeighbours } from '../src/search/fusion.js';
+import { ANSWER_WEIGHT, THREAD_WINDOW, threadPlaceOf, weightedFusion, withThreadContext, type ThreadPlace } from '../src/search/fusion.js';
 import { normalizeQuery, sentences, stem } from '../src/search/text.js';
 import { describeEmbedderConformance } from './conformance/embedder-conformance.js';
 
@@ -82,20 +82,22 @@ describe('weighted score fusion', () => {
   });
 });
 
-describe('thread neighbours', () => {
-  it('reads a place in a thread only from a string thread and an integer position', () => {
+describe('thread context', () => {
+  it('reads a place in a thread only from a string thread and an integer position, and whether it asks from the content', () => {
     expect(threadPlaceOf({ thread: 'chat-1', position: 3 })).toEqual({ thread: 'chat-1', position: 3 });
+    expect(threadPlaceOf({ thread: 'chat-1', position: 3 }, 'Wow! How long have you been married? ')).toEqual({ thread: 'chat-1', position: 3, asks: true });
+    expect(threadPlaceOf({ thread: 'chat-1', position: 3 }, 'Is it? Five years already.')).toEqual({ thread: 'chat-1', position: 3, asks: false });
     expect(threadPlaceOf({ thread: 'chat-1', position: 1.5 })).toBeNull();
     expect(threadPlaceOf({ thread: '', position: 1 })).toBeNull();
     expect(threadPlaceOf({ thread: 7, position: 1 })).toBeNull();
     expect(threadPlaceOf({})).toBeNull();
   });
 
-  it('raises a capsule by the weight times its better neighbour in the same thread among the candidates, from the scores as they were', () => {
-    const places: Record<string, { thread: string; position: number }> = {
+  it('raises a capsule by its window of neighbours among the candidates (the better side at each distance), from the scores as they were', () => {
+    const places: Record<string, ThreadPlace> = {
       q: { thread: 'a', position: 1 },
       answer: { thread: 'a', position: 2 },
-      far: { thread: 'a', position: 5 },
+      far: { thread: 'a', position: 7 },
       other: { thread: 'b', position: 3 },
     };
     const fused = new Map([
@@ -105,12 +107,50 @@ describe('thread neighbours', () => {
       ['other', 0.8],
       ['loose', 0.7],
     ]);
-    const out = withThreadNeighbours(fused, (id) => places[id] ?? null, 0.5);
-    expect(out.get('answer')).toBeCloseTo(0.4 + 0.5 * 0.9, 9);
-    expect(out.get('q')).toBeCloseTo(0.9 + 0.5 * 0.4, 9);
-    // No neighbour among the candidates (position 4 and 6 absent, another thread, no thread): unchanged.
+    const [d1, d2, d3, d4] = THREAD_WINDOW as [number, number, number, number];
+    const out = withThreadContext(fused, (id) => places[id] ?? null);
+    expect(out.get('answer')).toBeCloseTo(0.4 + d1 * 0.9, 9);
+    expect(out.get('q')).toBeCloseTo(0.9 + d1 * 0.4, 9);
+    // Five apart (past the window), another thread, no thread: unchanged.
     expect([out.get('far'), out.get('other'), out.get('loose')]).toEqual([0.5, 0.8, 0.7]);
-    // Weight 0: the fused scores as they were.
-    expect([...withThreadNeighbours(fused, (id) => places[id] ?? null, 0)]).toEqual([...fused]);
+    // Farther neighbours weigh less; the nearest weight scales the window.
+    const spread = new Map([
+      ['c', 1],
+      ['n2', 0.5],
+      ['n3', 0.25],
+      ['n4', 0.125],
+      ['n5', 2],
+    ]);
+    const at: Record<string, ThreadPlace> = {
+      c: { thread: 't', position: 10 },
+      n2: { thread: 't', position: 12 },
+      n3: { thread: 't', position: 7 },
+      n4: { thread: 't', position: 14 },
+      n5: { thread: 't', position: 15 },
+    };
+    expect(withThreadContext(spread, (id) => at[id] ?? null).get('c')).toBeCloseTo(1 + d2 * 0.5 + d3 * 0.25 + d4 * 0.125, 9);
+    expect(withThreadContext(spread, (id) => at[id] ?? null, { neighbours: d1 * 2 }).get('c')).toBeCloseTo(1 + 2 * (d2 * 0.5 + d3 * 0.25 + d4 * 0.125), 9);
+    // Weights 0: the fused scores as they were.
+    expect([...withThreadContext(fused, (id) => places[id] ?? null, { neighbours: 0, answers: 0 })]).toEqual([...fused]);
+  });
+
+  it('raises the capsule after one that asks a question by ANSWER_WEIGHT × the asker, and not the one after a statement', () => {
+    const fused = new Map([
+      ['asks', 0.8],
+      ['reply', 0.2],
+      ['says', 0.8],
+      ['after', 0.2],
+    ]);
+    const places: Record<string, ThreadPlace> = {
+      asks: { thread: 'a', position: 1, asks: true },
+      reply: { thread: 'a', position: 2, asks: false },
+      says: { thread: 'b', position: 1, asks: false },
+      after: { thread: 'b', position: 2, asks: false },
+    };
+    const out = withThreadContext(fused, (id) => places[id] ?? null, { neighbours: 0 });
+    expect(out.get('reply')).toBeCloseTo(0.2 + ANSWER_WEIGHT * 0.8, 9);
+    expect(out.get('after')).toBe(0.2);
+    // The asker gains nothing from its answer, and the answer nothing from the turn after it.
+    expect(out.get('asks')).toBe(0.8);
   });
 });

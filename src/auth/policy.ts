@@ -129,6 +129,15 @@ export function joinLabels(...labels: readonly number[]): number {
   return labels.reduce((a, b) => (b > a ? b : a), PUBLIC_LABEL);
 }
 
+/**
+ * Whether a capsule's vectors may carry the words of another (the capsule before it in its thread, read with
+ * it): only when whoever may read the capsule may read the other too — nothing flows down through a
+ * similarity score.
+ */
+export function mayEmbedWith(capsuleTrust: number, other: { readonly trust_level: number }): boolean {
+  return mayObserve(capsuleTrust, other.trust_level);
+}
+
 /** The highest label a reader may see: its own trust, lowered to what it asked for. */
 export function readCeiling(caller: Pick<Caller, 'trust_level'>, requested?: number): number {
   return requested === undefined || requested > caller.trust_level ? caller.trust_level : requested;

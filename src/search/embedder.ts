@@ -1,4 +1,4 @@
-import { passagesOf } from './passages.js';
+import { contextPassageOf, passagesOf } from './passages.js';
 import { stem, words, isStopword } from './text.js';
 
 /** The embedder port: text in, a unit-length vector out. */
@@ -32,9 +32,19 @@ export interface TextEmbedding {
   readonly passage_embeddings: Float32Array[];
 }
 
-/** Embeds texts and their passages in one call to the embedder. */
-export async function embedWithPassages(embedder: Pick<Embedder, 'embed'>, texts: readonly string[]): Promise<TextEmbedding[]> {
-  const passages = texts.map(passagesOf);
+/**
+ * Embeds texts and their passages in one call to the embedder. `before[i]`, when given, is the text before
+ * `texts[i]` in its thread: the two read together are one more passage (`contextPassageOf`).
+ */
+export async function embedWithPassages(
+  embedder: Pick<Embedder, 'embed'>,
+  texts: readonly string[],
+  before: ReadonlyArray<string | null | undefined> = [],
+): Promise<TextEmbedding[]> {
+  const passages = texts.map((text, i) => {
+    const context = before[i];
+    return context ? [...passagesOf(text), contextPassageOf(context, text)] : passagesOf(text);
+  });
   const vectors = await embedder.embed([...texts, ...passages.flat()]);
   let at = texts.length;
   return texts.map((_, i) => {

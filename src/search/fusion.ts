@@ -1,14 +1,34 @@
-/** How much each side of a hybrid search weighs in `weightedFusion`, and a thread neighbour in `withThreadNeighbours`. */
+/**
+ * How much each side of a hybrid search weighs in `weightedFusion`, and a capsule's thread in
+ * `withThreadContext`.
+ */
 export interface FusionWeights {
   readonly vector: number;
   readonly text: number;
-  /** @defaultValue THREAD_NEIGHBOUR_WEIGHT */
+  /**
+   * The weight of a thread neighbour next to a capsule; the farther ones' (`THREAD_WINDOW`) scale with it, 0
+   * turns the window off. @defaultValue THREAD_WINDOW[0]
+   */
   readonly neighbours?: number;
+  /** The weight of the capsule before one, when that one asks a question. @defaultValue ANSWER_WEIGHT */
+  readonly answers?: number;
+}
+
+/**
+ * Candidates each side of a hybrid search ranks for fusion, at least: enough that a good match's thread
+ * neighbours are among them (`withThreadContext` weighs only candidates). 50 before; 100 measured +0.006
+ * recall@10 on LoCoMo (docs/benchmarks.md).
+ */
+export const MIN_CANDIDATES = 100;
+
+/** Candidates each side ranks for a search that returns `limit`. */
+export function candidatesPerSide(limit: number): number {
+  return Math.max(limit * 4, MIN_CANDIDATES);
 }
 
 /**
  * The weights of an embedder that names none (`Embedder.vectorWeight`; the built-in model's MODEL.json
- * says 0.5): measured best through the store on the LoCoMo development half (docs/benchmarks.md,
+ * says 0.55): measured best through the store on the LoCoMo development half (docs/benchmarks.md,
  * "Retrieval on LoCoMo"), the text side — the reader's BM25 over stemmed terms — a little ahead.
  */
 export const DEFAULT_FUSION: FusionWeights = { vector: 0.4, text: 0.6 };
@@ -42,43 +62,73 @@ export function weightedFusion(
 export interface ThreadPlace {
   readonly thread: string;
   readonly position: number;
+  /** Its text ends with a question: what follows it in the thread may be the answer. */
+  readonly asks?: boolean;
 }
 
-/** A capsule's place in its thread, when its metadata names one (a string `thread`, an integer `position`). */
-export function threadPlaceOf(metadata: Readonly<Record<string, unknown>>): ThreadPlace | null {
+/**
+ * A capsule's place in its thread, when its metadata names one (a string `thread`, an integer `position`);
+ * given its content, whether it asks a question too.
+ */
+export function threadPlaceOf(metadata: Readonly<Record<string, unknown>>, content?: string): ThreadPlace | null {
   const { thread, position } = metadata;
-  return typeof thread === 'string' && thread.length > 0 && Number.isSafeInteger(position) ? { thread, position: position as number } : null;
+  if (typeof thread !== 'string' || thread.length === 0 || !Number.isSafeInteger(position)) return null;
+  return content === undefined ? { thread, position: position as number } : { thread, position: position as number, asks: asksQuestion(content) };
+}
+
+/** Whether a text ends with a question ("… How long have you been married?"). */
+export function asksQuestion(content: string): boolean {
+  return content.trimEnd().endsWith('?');
 }
 
 /**
- * How much of its better neighbour's fused score a capsule in a thread gains (docs/benchmarks.md: on LoCoMo
- * a turn's answer is often spread over it and the turn next to it).
+ * How much of a neighbour's fused score a threaded capsule gains, by distance in the thread (1, 2, 3, 4):
+ * the better of the two neighbours at each distance. Measured on LoCoMo (docs/benchmarks.md): a turn's
+ * answer is often spread over it and the turns around it, and a turn near several good matches is in the
+ * part of the conversation the question is about.
  */
-export const THREAD_NEIGHBOUR_WEIGHT = 0.3;
+export const THREAD_WINDOW: readonly number[] = [0.3, 0.25, 0.2, 0.15];
 
 /**
- * Fused scores with each threaded capsule raised by `weight` × the better fused score of the capsules just
- * before and after it in its thread, where they are candidates too (a neighbour found by neither side adds
- * nothing). Scores are read from `fused` as it was: a neighbour's own gain does not pass on.
+ * How much of its predecessor's fused score a capsule gains when the predecessor asks a question — it may be
+ * the answer ("How long have you been married?" — "5 years already!"). Measured on LoCoMo as the window.
  */
-export function withThreadNeighbours(
+export const ANSWER_WEIGHT = 0.4;
+
+/**
+ * Fused scores with each threaded capsule raised by its thread around it, where those capsules are candidates
+ * too (one found by neither side adds nothing): at each distance of `THREAD_WINDOW` the better neighbour's
+ * score times the distance's weight (scaled so the nearest weighs `weights.neighbours`), and `weights.answers`
+ * × its predecessor's score when the predecessor asks a question. Scores are read from `fused` as it was: a
+ * neighbour's own gain does not pass on.
+ */
+export function withThreadContext(
   fused: ReadonlyMap<string, number>,
   placeOf: (id: string) => ThreadPlace | null,
-  weight: number = THREAD_NEIGHBOUR_WEIGHT,
+  weights: Pick<FusionWeights, 'neighbours' | 'answers'> = {},
 ): Map<string, number> {
-  const at = new Map<string, number>();
+  const nearest = THREAD_WINDOW[0] as number;
+  const window = THREAD_WINDOW.map((w) => (w * (weights.neighbours ?? nearest)) / nearest);
+  const answers = weights.answers ?? ANSWER_WEIGHT;
+  const at = new Map<string, { score: number; asks: boolean }>();
   const places = new Map<string, ThreadPlace>();
   for (const [id, score] of fused) {
     const place = placeOf(id);
     if (!place) continue;
     places.set(id, place);
-    at.set(`${place.position}\u0000${place.thread}`, score);
+    at.set(`${place.position}\u0000${place.thread}`, { score, asks: place.asks === true });
   }
   if (places.size === 0) return new Map(fused);
+  const scoreAt = (thread: string, position: number) => at.get(`${position}\u0000${thread}`)?.score ?? 0;
   const out = new Map(fused);
   for (const [id, { thread, position }] of places) {
-    const neighbour = Math.max(at.get(`${position - 1}\u0000${thread}`) ?? 0, at.get(`${position + 1}\u0000${thread}`) ?? 0);
-    if (neighbour > 0) out.set(id, (fused.get(id) as number) + weight * neighbour);
+    let gain = 0;
+    window.forEach((weight, i) => {
+      if (weight !== 0) gain += weight * Math.max(scoreAt(thread, position - i - 1), scoreAt(thread, position + i + 1));
+    });
+    const before = at.get(`${position - 1}\u0000${thread}`);
+    if (before?.asks) gain += answers * before.score;
+    if (gain > 0) out.set(id, (fused.get(id) as number) + gain);
   }
   return out;
 }

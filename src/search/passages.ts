@@ -19,6 +19,19 @@ export function passagesOf(text: string): string[] {
   return parts.slice(0, MAX_PASSAGES).map((s, i) => (i === 0 || !lead ? s : `${lead}${s}`));
 }
 
+/** Words of the text before a capsule in its thread read with it (`contextPassageOf`): its end, at most. */
+export const CONTEXT_WORDS = 48;
+
+/**
+ * A capsule read in its thread: the end of the text before it (at most `CONTEXT_WORDS` words), then its own
+ * — embedded as one more passage, so "5 years already!" is found by "How long have they been married?" when
+ * the turn before asked it.
+ */
+export function contextPassageOf(before: string, text: string): string {
+  const words = before.trim().split(/\s+/);
+  return `${words.length > CONTEXT_WORDS ? words.slice(-CONTEXT_WORDS).join(' ') : before.trim()} ${text}`;
+}
+
 /** The label a text opens with, colon and space included (`Decision: `), or ''. */
 export function leadOf(text: string): string {
   return LEAD.exec(text)?.[0] ?? '';

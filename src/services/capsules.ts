@@ -1,7 +1,8 @@
-import { canRead, checkVersionWriter, derivedTrust, readCeiling, versionTrust, visibleReference } from '../auth/policy.js';
+import { canRead, checkVersionWriter, derivedTrust, mayEmbedWith, readCeiling, versionTrust, visibleReference } from '../auth/policy.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import type { AnswerCache } from '../fleet/fleet-state.js';
 import { embeddingModelOf, embedQueries, embedWithPassages, type Embedder, type TextEmbedding } from '../search/embedder.js';
+import { threadPlaceOf } from '../search/fusion.js';
 import {
   DEFAULT_LINEAGE_LIMITS,
   type Caller,
@@ -69,6 +70,17 @@ export interface VisibleLineage {
 }
 
 /**
+ * The text of the capsule before one placed at `metadata` in a thread (`metadata.thread`, `metadata.position`),
+ * to embed with it — when there is one, current, and no higher than `trust` (policy: `mayEmbedWith`); else null.
+ */
+export async function textBefore(store: Pick<GraphStore, 'capsuleInThread'>, metadata: JsonObject, trust: number): Promise<string | null> {
+  const place = threadPlaceOf(metadata);
+  if (!place) return null;
+  const before = await store.capsuleInThread(place.thread, place.position - 1);
+  return before && mayEmbedWith(trust, before) ? before.content : null;
+}
+
+/**
  * Capsule use cases on top of the graph store: embeds content, applies the clearance rule (a caller reads
  * and writes only at or below its trust level), and invalidates the answer cache on every change.
  */
@@ -88,9 +100,15 @@ export class CapsuleService {
     return result;
   }
 
-  /** The text's embedding, its passages' and the model that made them, as capsules carry them. */
-  private async embed(text: string): Promise<{ embedding: Float32Array; passage_embeddings: Float32Array[]; embedding_model: string }> {
-    const [embedded] = await embedWithPassages(this.embedder, [text]);
+  /**
+   * The text's embedding, its passages' and the model that made them, as capsules carry them; a capsule
+   * placed in a thread (`metadata`) is read with the one before it too (see `textBefore`).
+   */
+  private async embed(
+    text: string,
+    placed: { metadata: JsonObject; trust_level: number },
+  ): Promise<{ embedding: Float32Array; passage_embeddings: Float32Array[]; embedding_model: string }> {
+    const [embedded] = await embedWithPassages(this.embedder, [text], [await textBefore(this.store, placed.metadata, placed.trust_level)]);
     return { ...(embedded as TextEmbedding), embedding_model: embeddingModelOf(this.embedder) };
   }
 
@@ -170,7 +188,7 @@ export class CapsuleService {
         trust_level: trust,
         metadata: input.metadata ?? {},
         tags: input.tags ?? [],
-        ...(await this.embed(input.content)),
+        ...(await this.embed(input.content, { metadata: input.metadata ?? {}, trust_level: trust })),
         derived_from: input.derived_from ?? [],
       },
       { actor_id: caller.id },
@@ -200,7 +218,7 @@ export class CapsuleService {
         ...input,
         owner_id: caller.id,
         trust_level: trust,
-        ...(input.content === undefined ? {} : await this.embed(input.content)),
+        ...(input.content === undefined ? {} : await this.embed(input.content, { metadata: input.metadata ?? current.metadata, trust_level: trust })),
       },
       { actor_id: caller.id },
     );
@@ -227,7 +245,7 @@ export class CapsuleService {
         ...input,
         owner_id: caller.id,
         trust_level: trust,
-        ...(input.content === undefined ? {} : await this.embed(input.content)),
+        ...(input.content === undefined ? {} : await this.embed(input.content, { metadata: input.metadata ?? source.metadata, trust_level: trust })),
       },
       { actor_id: caller.id },
     );

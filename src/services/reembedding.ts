@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import { embeddingModelOf, embedWithPassages, type Embedder, type TextEmbedding } from '../search/embedder.js';
+import { textBefore } from './capsules.js';
 import type { GraphStore } from '../store/graph-store.js';
 
 export const REEMBED_QUEUE = 'reembed';
@@ -29,11 +30,11 @@ export interface ReembedProgress {
  */
 export class Reembedding {
   readonly model: string;
-  private readonly store: Pick<GraphStore, 'countStaleEmbeddings' | 'staleEmbeddings' | 'setEmbeddings'>;
+  private readonly store: Pick<GraphStore, 'countStaleEmbeddings' | 'staleEmbeddings' | 'setEmbeddings' | 'capsuleInThread'>;
   private readonly embedder: Embedder;
   private readonly batchSize: number;
 
-  constructor(deps: { store: Pick<GraphStore, 'countStaleEmbeddings' | 'staleEmbeddings' | 'setEmbeddings'>; embedder: Embedder; batchSize?: number }) {
+  constructor(deps: { store: Pick<GraphStore, 'countStaleEmbeddings' | 'staleEmbeddings' | 'setEmbeddings' | 'capsuleInThread'>; embedder: Embedder; batchSize?: number }) {
     this.store = deps.store;
     this.embedder = deps.embedder;
     this.batchSize = deps.batchSize ?? 64;
@@ -70,9 +71,11 @@ export class Reembedding {
     for (;;) {
       const batch = await this.store.staleEmbeddings(this.model, this.batchSize);
       if (batch.length === 0) break;
+      const before = await Promise.all(batch.map((c) => textBefore(this.store, c.metadata, c.trust_level)));
       const embedded = await embedWithPassages(
         this.embedder,
         batch.map((c) => c.content),
+        before,
       );
       done += await this.store.setEmbeddings(
         this.model,

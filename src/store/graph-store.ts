@@ -119,6 +119,9 @@ export interface EmbeddingUpdate {
 export interface StaleEmbedding {
   readonly id: string;
   readonly content: string;
+  /** What places it in a thread (the capsule before it is embedded with it) and who may read it. */
+  readonly metadata: JsonObject;
+  readonly trust_level: number;
 }
 
 /** Filters applied before any ranking or limit. Trust bounds are inclusive. */
@@ -558,6 +561,11 @@ export interface GraphStore {
   getCapsule(id: string): Promise<Capsule | null>;
   /** The capsules of `ids` that exist, in the order of `ids` (each once); archived and superseded ones included. */
   getCapsules(ids: readonly string[]): Promise<Capsule[]>;
+  /**
+   * The current capsule (neither superseded nor archived) at `position` in `thread` — its `metadata.thread`
+   * and `metadata.position` — or null; the latest written when several claim the place.
+   */
+  capsuleInThread(thread: string, position: number): Promise<Capsule | null>;
   /**
    * Marks stale, transitively, what was derived from `roots` (not a newer version of them), with `reason`,
    * in one transaction, audited. Superseding and archiving a capsule do this themselves, in their own

@@ -226,13 +226,40 @@ export function describeGraphStoreConformance(name: string, factory: () => Promi
       const answer = await turn('Yes, last Saturday, and we named her Pepper.', 'chat-1', 1);
       const elsewhere = await turn('Yes, last Saturday, and we named her Pepper.', 'chat-2', 7);
       const q = 'rescue greyhound adopt';
-      const search = (neighbours: number) => store.searchCapsules({ text: q, embedding: embedder.embedOne(q), limit: 5, fusion: { vector: 0.5, text: 0.5, neighbours } });
+      const search = (neighbours: number) =>
+        store.searchCapsules({ text: q, embedding: embedder.embedOne(q), limit: 5, fusion: { vector: 0.5, text: 0.5, neighbours, answers: 0 } });
       const scoreOf = (hits: Awaited<ReturnType<typeof search>>, id: string) => hits.find((h) => h.capsule.id === id)?.score ?? 0;
       const without = await search(0);
       const withNeighbours = await search(0.5);
       expect(scoreOf(withNeighbours, answer.id)).toBeGreaterThan(scoreOf(without, answer.id));
       expect(scoreOf(withNeighbours, elsewhere.id)).toBeCloseTo(scoreOf(without, elsewhere.id), 9);
       expect(scoreOf(withNeighbours, answer.id)).toBeGreaterThan(scoreOf(withNeighbours, elsewhere.id));
+    });
+
+    it('raises the capsule after one in its thread that asks a question, found with it', async () => {
+      const turn = (content: string, thread: string, position: number) => store.createCapsule(capsule(content, { metadata: { thread, position } }), ctx);
+      await turn('Did you adopt the rescue greyhound in the end?', 'chat-1', 0);
+      const answer = await turn('Yes, last Saturday.', 'chat-1', 1);
+      const q = 'rescue greyhound adopt';
+      const search = (answers: number) => store.searchCapsules({ text: q, embedding: embedder.embedOne(q), limit: 5, fusion: { vector: 0.5, text: 0.5, neighbours: 0, answers } });
+      const scoreOf = (hits: Awaited<ReturnType<typeof search>>, id: string) => hits.find((h) => h.capsule.id === id)?.score ?? 0;
+      expect(scoreOf(await search(0.4), answer.id) - scoreOf(await search(0), answer.id)).toBeGreaterThan(0.3);
+    });
+
+    it('finds the current capsule at a place in a thread: not a superseded or archived one, the latest of several', async () => {
+      const first = await store.createCapsule(capsule('Turn one.', { metadata: { thread: 't', position: 1 } }), ctx);
+      const elsewhere = await store.createCapsule(capsule('Turn one, elsewhere.', { metadata: { thread: 'u', position: 1 } }), ctx);
+      expect((await store.capsuleInThread('t', 1))?.id).toBe(first.id);
+      expect((await store.capsuleInThread('u', 1))?.id).toBe(elsewhere.id);
+      const next = await store.updateCapsule(first.id, { content: 'Turn one, corrected.', embedding: embedder.embedOne('Turn one, corrected.') }, ctx);
+      expect((await store.capsuleInThread('t', 1))?.id).toBe(next.id);
+      await store.archiveCapsule(next.id, ctx);
+      expect(await store.capsuleInThread('t', 1)).toBeNull();
+      await store.createCapsule(capsule('Turn two.', { metadata: { thread: 't', position: 2 } }), ctx);
+      const later = await store.createCapsule(capsule('Turn two, again.', { metadata: { thread: 't', position: 2 } }), ctx);
+      expect((await store.capsuleInThread('t', 2))?.id).toBe(later.id);
+      expect(await store.capsuleInThread('t', 3)).toBeNull();
+      expect(await store.capsuleInThread('t', 1.5)).toBeNull();
     });
 
     it('applies the trust filter before top-k, so a filtered search finds the matches that exist', async () => {

@@ -112,6 +112,8 @@ export const MIGRATIONS: ReadonlyArray<readonly Statement<'genesis'>[]> = [
     q('CREATE CONSTRAINT level_docs_trust IF NOT EXISTS FOR (l:LevelDocs) REQUIRE l.trust_level IS UNIQUE', []),
     q('CREATE INDEX term_level_term IF NOT EXISTS FOR (t:TermLevel) ON (t.term)', []),
   ],
+  // A capsule's place in its thread (metadata.thread, metadata.position), kept as properties of its own to be found by.
+  [q('CREATE INDEX capsule_thread IF NOT EXISTS FOR (c:Capsule) ON (c.thread, c.thread_position)', [])],
 ];
 
 /** The vector index on capsule embeddings; Neo4j needs its size in the statement, so it is an integer checked here. */
@@ -135,6 +137,10 @@ export const CYPHER = {
   capsuleById: q('MATCH (c:Capsule {id: $id}) RETURN c', ['id']),
   capsuleEmbedding: q('MATCH (c:Capsule {id: $id}) RETURN c.embedding AS embedding, c.passage_embeddings AS passage_embeddings, c.embedding_model AS embedding_model', ['id']),
   capsulesById: q('MATCH (c:Capsule) WHERE c.id IN $ids RETURN c', ['ids']),
+  capsuleInThread: q(
+    'MATCH (c:Capsule) WHERE c.thread = $thread AND c.thread_position = $position AND c.superseded_by IS NULL AND NOT c.archived RETURN c ORDER BY c.created_at DESC, c.id DESC LIMIT 1',
+    ['thread', 'position'],
+  ),
   capsulesExisting: q('MATCH (c:Capsule) WHERE c.id IN $ids RETURN c.id AS id', ['ids']),
   createCapsule: q('CREATE (c:Capsule) SET c = $props RETURN c', ['props']),
   createEdges: q(
@@ -220,7 +226,10 @@ export const CYPHER = {
   ),
   /** Two ranges of the embedding-model index (`<>` would scan every capsule). */
   countStaleEmbeddings: q('MATCH (c:Capsule) WHERE c.embedding_model < $model OR c.embedding_model > $model RETURN count(c) AS n', ['model']),
-  staleEmbeddings: q('MATCH (c:Capsule) WHERE c.embedding_model < $model OR c.embedding_model > $model RETURN c.id AS id, c.content AS content LIMIT $limit', ['model', 'limit']),
+  staleEmbeddings: q(
+    'MATCH (c:Capsule) WHERE c.embedding_model < $model OR c.embedding_model > $model RETURN c.id AS id, c.content AS content, c.metadata AS metadata, c.trust_level AS trust_level LIMIT $limit',
+    ['model', 'limit'],
+  ),
   setEmbeddings: q(
     `UNWIND $rows AS row
      MATCH (c:Capsule {id: row.id}) WHERE c.embedding_model <> $model
@@ -374,6 +383,8 @@ export const PROPERTY_KEYS = [
   'trust_level',
   'metadata',
   'tags',
+  'thread',
+  'thread_position',
   'tags_text',
   'created_at',
   'updated_at',

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import neo4j, { type Driver, type ManagedTransaction, type Node, type QueryResult, type Relationship, type RecordShape } from 'neo4j-driver';
 import { ConflictError, NotFoundError } from '../../errors.js';
 import { cosine } from '../../search/embedder.js';
-import { threadPlaceOf, weightedFusion, withThreadNeighbours } from '../../search/fusion.js';
+import { candidatesPerSide, threadPlaceOf, weightedFusion, withThreadContext } from '../../search/fusion.js';
 import { IndexTokenizer, queryTerms, rankForReader, TEXT_CANDIDATES, type CorpusStats } from '../../search/reader-bm25.js';
 import { isStopword, words } from '../../search/text.js';
 import {
@@ -425,6 +425,7 @@ export class Neo4jGraphStore implements GraphStore {
     const at = this.now();
     const tags = [...new Set(input.tags ?? [])];
     const terms = this.tokenizer.terms(`${input.content} ${tags.join(' ')}`);
+    const place = threadPlaceOf(input.metadata ?? {});
     const record = (
       await Neo4jGraphStore.run(tx, CYPHER.createCapsule, {
         props: {
@@ -436,6 +437,9 @@ export class Neo4jGraphStore implements GraphStore {
           owner_id: input.owner_id,
           trust_level: input.trust_level,
           metadata: JSON.stringify(input.metadata ?? {}),
+          // Its place in a thread, to be found by (capsuleInThread); absent (null is not stored) outside one.
+          thread: place?.thread ?? null,
+          thread_position: place?.position ?? null,
           tags,
           tags_text: tags.join(' '),
           created_at: at,
@@ -473,6 +477,13 @@ export class Neo4jGraphStore implements GraphStore {
 
   async getCapsule(id: string): Promise<Capsule | null> {
     return this.read((tx) => this.capsuleIn(tx, id));
+  }
+
+  async capsuleInThread(thread: string, position: number): Promise<Capsule | null> {
+    return this.read(async (tx) => {
+      const record = (await Neo4jGraphStore.run(tx, CYPHER.capsuleInThread, { thread, position: neo4j.int(position) })).records[0];
+      return record ? toCapsule(props(record.get('c') as Node)) : null;
+    });
   }
 
   async getCapsules(ids: readonly string[]): Promise<Capsule[]> {
@@ -617,7 +628,7 @@ export class Neo4jGraphStore implements GraphStore {
 
   async searchCapsules(query: SearchQuery): Promise<SearchHit[]> {
     const limit = query.limit ?? 10;
-    const pool = Math.max(limit * 4, 50);
+    const pool = candidatesPerSide(limit);
     const minSimilarity = query.min_similarity ?? 0.1;
     const filter = filterParams(query.filter ?? {});
     const model = query.embedding_model ?? null;
@@ -639,7 +650,14 @@ export class Neo4jGraphStore implements GraphStore {
           return [capsule.id, capsule] as const;
         }),
       );
-      const placed = withThreadNeighbours(scores, (id) => threadPlaceOf(capsules.get(id)?.metadata ?? {}), query.fusion?.neighbours);
+      const placed = withThreadContext(
+        scores,
+        (id) => {
+          const c = capsules.get(id);
+          return c ? threadPlaceOf(c.metadata, c.content) : null;
+        },
+        query.fusion ?? {},
+      );
       const fused = [...placed].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, limit);
       return fused.map(([id, score]) => ({
         capsule: capsules.get(id) as Capsule,
@@ -725,7 +743,12 @@ export class Neo4jGraphStore implements GraphStore {
 
   async staleEmbeddings(model: string, limit: number): Promise<StaleEmbedding[]> {
     return this.read(async (tx) =>
-      (await Neo4jGraphStore.run(tx, CYPHER.staleEmbeddings, { model, limit })).records.map((r) => ({ id: r.get('id') as string, content: r.get('content') as string })),
+      (await Neo4jGraphStore.run(tx, CYPHER.staleEmbeddings, { model, limit })).records.map((r) => ({
+        id: r.get('id') as string,
+        content: r.get('content') as string,
+        metadata: json<JsonObject>(r.get('metadata') as string | null, {}),
+        trust_level: Number(r.get('trust_level')),
+      })),
     );
   }
 

@@ -288,4 +288,9 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE capsule_passages (rowid INTEGER PRIMARY KEY, vectors BLOB NOT NULL);
   `,
+  // 18: capsules by their place in a thread (metadata.thread, metadata.position): a new turn finds the one before it
+  `
+  CREATE INDEX capsules_by_thread ON capsules(json_extract(metadata, '$.thread'), json_extract(metadata, '$.position'))
+    WHERE json_extract(metadata, '$.thread') IS NOT NULL;
+  `,
 ];

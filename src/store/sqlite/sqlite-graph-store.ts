@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { ConflictError, NotFoundError } from '../../errors.js';
 import { lateCosine } from '../../search/embedder.js';
 import { QuantizedVectorIndex } from '../../search/vector-index.js';
-import { threadPlaceOf, weightedFusion, withThreadNeighbours } from '../../search/fusion.js';
+import { candidatesPerSide, threadPlaceOf, weightedFusion, withThreadContext } from '../../search/fusion.js';
 import { words, isStopword } from '../../search/text.js';
 import {
   DEFAULT_LINEAGE_LIMITS,
@@ -671,6 +671,14 @@ export class SqliteGraphStore implements GraphStore {
     return row ? toCapsule(row) : null;
   }
 
+  async capsuleInThread(thread: string, position: number): Promise<Capsule | null> {
+    const row = this.stmt<[string, number], CapsuleRow>(
+      `SELECT ${CAPSULE_COLUMNS} FROM capsules c WHERE json_extract(c.metadata, '$.thread') = ? AND json_extract(c.metadata, '$.position') = ?
+         AND json_extract(c.metadata, '$.thread') IS NOT NULL AND c.superseded_by IS NULL AND c.archived = 0 ORDER BY c.rowid DESC LIMIT 1`,
+    ).get(thread, position);
+    return row ? toCapsule(row) : null;
+  }
+
   async getCapsules(ids: readonly string[]): Promise<Capsule[]> {
     return this.snapshot(() => this.cachedCapsules([...new Set(ids)]));
   }
@@ -917,7 +925,7 @@ export class SqliteGraphStore implements GraphStore {
 
   private search(query: SearchQuery): SearchHit[] {
     const limit = query.limit ?? 10;
-    const pool = Math.max(limit * 4, 50);
+    const pool = candidatesPerSide(limit);
     const minSimilarity = query.min_similarity ?? 0.1;
     const { sql, params } = this.filterSql(query.filter ?? {});
 
@@ -932,7 +940,14 @@ export class SqliteGraphStore implements GraphStore {
 
     const scores = weightedFusion({ vector, text }, query.fusion);
     const capsules = new Map(this.cachedCapsules([...scores.keys()]).map((c) => [c.id, c]));
-    const placed = withThreadNeighbours(scores, (id) => threadPlaceOf(capsules.get(id)?.metadata ?? {}), query.fusion?.neighbours);
+    const placed = withThreadContext(
+      scores,
+      (id) => {
+        const c = capsules.get(id);
+        return c ? threadPlaceOf(c.metadata, c.content) : null;
+      },
+      query.fusion ?? {},
+    );
     const fused = [...placed].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, limit);
     return fused.map(([id, score]) => ({
       capsule: capsules.get(id) as Capsule,
@@ -947,7 +962,11 @@ export class SqliteGraphStore implements GraphStore {
   }
 
   async staleEmbeddings(model: string, limit: number): Promise<StaleEmbedding[]> {
-    return this.stmt<[string, string, number], StaleEmbedding>(`SELECT id, content FROM capsules WHERE ${STALE_EMBEDDING} LIMIT ?`).all(model, model, limit);
+    return this.stmt<[string, string, number], { id: string; content: string; metadata: string; trust_level: number }>(
+      `SELECT id, content, metadata, trust_level FROM capsules WHERE ${STALE_EMBEDDING} LIMIT ?`,
+    )
+      .all(model, model, limit)
+      .map((r) => ({ ...r, metadata: JSON.parse(r.metadata) as JsonObject }));
   }
 
   async setEmbeddings(model: string, embeddings: readonly EmbeddingUpdate[]): Promise<number> {
