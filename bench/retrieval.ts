@@ -5,7 +5,9 @@
  *   npm run bench:retrieval [-- --data ../shared/eval/locomo-dev.json --model DIR --fusion 0.4,0.5/0]
  *
  * Every turn becomes a capsule (`<speaker> (<session date>): <text>`, tagged with its conversation,
- * `metadata.dia_id`, its session a thread: `metadata.thread`, `metadata.position`); each question of categories 1-4 is searched within its conversation (limit 10);
+ * `metadata.dia_id`, its session a thread: `metadata.thread`, `metadata.position`), stored through
+ * `CapsuleService.create` as a writer stores them; each question of categories 1-4 is searched within its
+ * conversation (limit 10);
  * recall@k is the share of its evidence turns in the top k, nDCG@10 counts each evidence turn as relevant.
  * Measured in the same run: Forge with the built-in sentence-embedding model, Forge with the feature-hashing
  * embedder, and a plain BM25 ranking of the same turns (the floor to beat). Development half only: nothing
@@ -14,7 +16,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { embedWithPassages, HashingEmbedder, type Embedder, type TextEmbedding } from '../src/search/embedder.js';
+import { HashingEmbedder, type Embedder } from '../src/search/embedder.js';
 import { defaultModelDir, OnnxEmbedder } from '../src/search/onnx-embedder.js';
 import { CapsuleService } from '../src/services/capsules.js';
 import type { Caller, GraphStore, SearchQuery } from '../src/store/graph-store.js';
@@ -27,7 +29,7 @@ const { values } = parseArgs({
     model: { type: 'string', default: defaultModelDir() },
     /**
      * Also rank with these fusion settings, each reported as its own row (a lever's sweep in one run):
-     * comma-separated `vector[/neighbours]`, e.g. `0.4,0.6,0.5/0` (0.5 to the vector side, no thread neighbours).
+     * comma-separated `vector[/neighbours[/answers]]`, e.g. `0.4,0.6,0.5/0/0` (0.5 to the vector side, no thread context).
      */
     fusion: { type: 'string' },
   },
@@ -54,6 +56,7 @@ interface Conversation {
 
 const conversations = JSON.parse(readFileSync(values.data, 'utf8')) as Conversation[];
 const READER: Caller = { id: 'bench', roles: ['reader'], trust_level: 100 };
+const WRITER: Caller = { id: 'bench', roles: ['writer'], trust_level: 100 };
 const K = [1, 5, 10] as const;
 
 /** Each conversation's turns as capsule texts, by dia_id. */
@@ -72,12 +75,14 @@ interface Scores {
   recall: Record<(typeof K)[number], number>;
   ndcg10: number;
   questions: number;
+  /** recall@10 by LoCoMo's question category (as its data numbers them). */
+  by_category?: Record<number, { questions: number; recall_at_10: number }>;
   /** With a relevance floor: the share of answerable questions (1-4) nothing reached the floor for, and of adversarial ones (5). */
   abstained?: { answerable: number; adversarial: number };
 }
 
 /** Averages over the questions: recall@k and nDCG@10 of each ranking (dia_ids, best first) against its evidence. */
-function score(rankings: ReadonlyArray<{ ranked: readonly string[]; evidence: ReadonlySet<string> }>): Scores {
+function score(rankings: ReadonlyArray<{ ranked: readonly string[]; evidence: ReadonlySet<string>; category?: number }>): Scores {
   const recall = { 1: 0, 5: 0, 10: 0 };
   let ndcg = 0;
   for (const { ranked, evidence } of rankings) {
@@ -89,14 +94,22 @@ function score(rankings: ReadonlyArray<{ ranked: readonly string[]; evidence: Re
     ndcg += dcg / ideal;
   }
   const n = rankings.length;
-  return { recall: { 1: recall[1] / n, 5: recall[5] / n, 10: recall[10] / n }, ndcg10: ndcg / n, questions: n };
+  const by: Record<number, { questions: number; recall_at_10: number }> = {};
+  for (const { ranked, evidence, category } of rankings) {
+    if (category === undefined) continue;
+    const c = (by[category] ??= { questions: 0, recall_at_10: 0 });
+    c.questions++;
+    c.recall_at_10 += ranked.slice(0, 10).filter((id) => evidence.has(id)).length / evidence.size;
+  }
+  for (const c of Object.values(by)) c.recall_at_10 = Number((c.recall_at_10 / c.questions).toFixed(3));
+  return { recall: { 1: recall[1] / n, 5: recall[5] / n, 10: recall[10] / n }, ndcg10: ndcg / n, questions: n, ...(Object.keys(by).length ? { by_category: by } : {}) };
 }
 
 /** The questions of categories 1-4 whose evidence names turns of their conversation. */
-function questionsOf(c: Conversation, ids: ReadonlySet<string>): Array<{ question: string; evidence: Set<string> }> {
+function questionsOf(c: Conversation, ids: ReadonlySet<string>): Array<{ question: string; category: number; evidence: Set<string> }> {
   return c.qa
     .filter((q) => q.category >= 1 && q.category <= 4)
-    .map((q) => ({ question: q.question, evidence: new Set((q.evidence ?? []).filter((e) => ids.has(e))) }))
+    .map((q) => ({ question: q.question, category: q.category, evidence: new Set((q.evidence ?? []).filter((e) => ids.has(e))) }))
     .filter((q) => q.evidence.size > 0);
 }
 
@@ -106,50 +119,39 @@ async function forge(embedder: Embedder, sweep: readonly string[] = []): Promise
   const capsules = new CapsuleService({ store, embedder, cache: { invalidate: async () => undefined } });
   // The same store searched with other fusion settings.
   const swept = sweep.map((spec) => {
-    const [vector, neighbours] = spec.split('/').map(Number) as [number, number | undefined];
-    const fusion = { vector, text: 1 - vector, ...(neighbours === undefined ? {} : { neighbours }) };
+    const [vector, neighbours, answers] = spec.split('/').map(Number) as [number, number | undefined, number | undefined];
+    const fusion = { vector, text: 1 - vector, ...(neighbours === undefined ? {} : { neighbours }), ...(answers === undefined ? {} : { answers }) };
     const searching = Object.create(store, { searchCapsules: { value: (q: SearchQuery) => store.searchCapsules({ ...q, fusion }) } }) as GraphStore;
     return {
-      label: `vector ${vector}${neighbours === undefined ? '' : `, neighbours ${neighbours}`}`,
+      label: `vector ${vector}${neighbours === undefined ? '' : `, neighbours ${neighbours}`}${answers === undefined ? '' : `, answers ${answers}`}`,
       capsules: new CapsuleService({ store: searching, embedder, cache: { invalidate: async () => undefined } }),
       rankings: [] as Array<{ ranked: string[]; evidence: Set<string> }>,
     };
   });
-  const rankings: Array<{ ranked: string[]; evidence: Set<string> }> = [];
+  const rankings: Array<{ ranked: string[]; evidence: Set<string>; category: number }> = [];
   const abstained = { answerable: 0, adversarial: 0 };
   let adversarial = 0;
   try {
     for (const [i, c] of conversations.entries()) {
       const turns = turnsOf(c);
       const tag = `conversation-${i}`;
-      for (let at = 0; at < turns.length; at += 64) {
-        const batch = turns.slice(at, at + 64);
-        const vectors = await embedWithPassages(
-          embedder,
-          batch.map((t) => t.text),
-        );
-        for (const [j, t] of batch.entries()) {
-          await store.createCapsule(
-            {
-              content: t.text,
-              type: 'knowledge',
-              owner_id: 'bench',
-              trust_level: 0,
-              tags: [tag],
-              // Each session is a thread: its turns in order (search weighs a turn's neighbours).
-              metadata: { dia_id: t.dia_id, thread: `${tag}/${t.session}`, position: t.position },
-              ...(vectors[j] as TextEmbedding),
-              embedding_model: `${embedder.name}@${embedder.dimensions}`,
-            },
-            { actor_id: 'bench' },
-          );
-        }
-        process.stderr.write(`\r  ${embedder.name}: conversation ${i + 1}/${conversations.length}, ${Math.min(at + 64, turns.length)}/${turns.length} turns stored`);
+      // Through the service, as a writer stores them: each turn is read with the one before it in its session.
+      for (const [n, t] of turns.entries()) {
+        await capsules.create(WRITER, {
+          content: t.text,
+          type: 'knowledge',
+          trust_level: 0,
+          tags: [tag],
+          // Each session is a thread: its turns in order (search weighs a turn's neighbours).
+          metadata: { dia_id: t.dia_id, thread: `${tag}/${t.session}`, position: t.position },
+        });
+        if (n % 16 === 15 || n === turns.length - 1)
+          process.stderr.write(`\r  ${embedder.name}: conversation ${i + 1}/${conversations.length}, ${n + 1}/${turns.length} turns stored`);
       }
       const reached = (hits: ReadonlyArray<{ vector_score: number | null }>) => hits.some((h) => h.vector_score !== null && h.vector_score >= (embedder.relevanceFloor ?? -1));
       for (const q of questionsOf(c, new Set(turns.map((t) => t.dia_id)))) {
         const hits = await capsules.search(READER, { q: q.question, limit: 10, tag });
-        rankings.push({ ranked: hits.map((h) => String(h.capsule.metadata.dia_id)), evidence: q.evidence });
+        rankings.push({ ranked: hits.map((h) => String(h.capsule.metadata.dia_id)), evidence: q.evidence, category: q.category });
         for (const other of swept)
           other.rankings.push({
             ranked: (await other.capsules.search(READER, { q: q.question, limit: 10, tag })).map((h) => String(h.capsule.metadata.dia_id)),
@@ -215,6 +217,14 @@ for (const [name, s] of Object.entries(results)) {
   for (const [label, swept] of Object.entries('sweep' in s ? (s.sweep ?? {}) : {})) row(`  ${label}`, swept);
 }
 for (const [name, s] of Object.entries(results)) {
+  if (s.by_category)
+    console.log(
+      `${name}: recall@10 by category — ${Object.entries(s.by_category)
+        .map(([c, v]) => `${c} (${v.questions} questions) ${f(v.recall_at_10)}`)
+        .join(', ')}`,
+    );
+}
+for (const [name, s] of Object.entries(results)) {
   if (s.abstained)
     console.log(
       `${name}: "not known" (nothing at the relevance floor) for ${(s.abstained.adversarial * 100).toFixed(1)} % of adversarial questions (category 5), ${(s.abstained.answerable * 100).toFixed(1)} % of answerable ones`,
@@ -233,6 +243,7 @@ console.log(
           recall_at_5: Number(f(s.recall[5])),
           recall_at_10: Number(f(s.recall[10])),
           ndcg_at_10: Number(f(s.ndcg10)),
+          ...(s.by_category ? { recall_at_10_by_category: s.by_category } : {}),
           ...(s.abstained ? { not_known_adversarial: Number(f(s.abstained.adversarial)), not_known_answerable: Number(f(s.abstained.answerable)) } : {}),
           ...('sweep' in s && s.sweep
             ? { sweep: Object.fromEntries(Object.entries(s.sweep).map(([label, w]) => [label, { recall_at_1: Number(f(w.recall[1])), recall_at_10: Number(f(w.recall[10])) }])) }
