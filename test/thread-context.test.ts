@@ -73,6 +73,11 @@ describe('a turn read with the one before it', () => {
     // b was written at the writer's trust (100): a capsule below it is not embedded with it.
     expect(await textBefore(store, { thread: 't', position: 3 }, 100)).toBe('b');
     expect(await textBefore(store, { thread: 't', position: 3 }, 99)).toBeNull();
+    // A capsule above the new one's trust at that place is passed over: what is below it is read instead.
+    await capsules.create(WRITER, { content: 'c, below', type: 'knowledge', trust_level: 10, metadata: { thread: 't', position: 4 } });
+    await capsules.create(WRITER, { content: 'c, above', type: 'knowledge', trust_level: 90, metadata: { thread: 't', position: 4 } });
+    expect(await textBefore(store, { thread: 't', position: 5 }, 10)).toBe('c, below');
+    expect(await textBefore(store, { thread: 't', position: 5 }, 90)).toBe('c, above');
     expect(await textBefore(store, { thread: 't', position: 1 }, 0)).toBeNull();
     expect(await textBefore(store, {}, 0)).toBeNull();
   });

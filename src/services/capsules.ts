@@ -71,12 +71,13 @@ export interface VisibleLineage {
 
 /**
  * The text of the capsule before one placed at `metadata` in a thread (`metadata.thread`, `metadata.position`),
- * to embed with it — when there is one, current, and no higher than `trust` (policy: `mayEmbedWith`); else null.
+ * to embed with it — the latest current one no higher than `trust` (policy: `mayEmbedWith`; one above it is
+ * passed over as if absent), or null.
  */
 export async function textBefore(store: Pick<GraphStore, 'capsuleInThread'>, metadata: JsonObject, trust: number): Promise<string | null> {
   const place = threadPlaceOf(metadata);
   if (!place) return null;
-  const before = await store.capsuleInThread(place.thread, place.position - 1);
+  const before = await store.capsuleInThread(place.thread, place.position - 1, trust);
   return before && mayEmbedWith(trust, before) ? before.content : null;
 }
 

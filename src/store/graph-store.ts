@@ -563,9 +563,10 @@ export interface GraphStore {
   getCapsules(ids: readonly string[]): Promise<Capsule[]>;
   /**
    * The current capsule (neither superseded nor archived) at `position` in `thread` — its `metadata.thread`
-   * and `metadata.position` — or null; the latest written when several claim the place.
+   * and `metadata.position` — at or below `maxTrust`, or null; the latest written when several claim the
+   * place (so one above `maxTrust` changes nothing). @defaultValue maxTrust 100
    */
-  capsuleInThread(thread: string, position: number): Promise<Capsule | null>;
+  capsuleInThread(thread: string, position: number, maxTrust?: number): Promise<Capsule | null>;
   /**
    * Marks stale, transitively, what was derived from `roots` (not a newer version of them), with `reason`,
    * in one transaction, audited. Superseding and archiving a capsule do this themselves, in their own

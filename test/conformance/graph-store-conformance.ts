@@ -260,6 +260,11 @@ export function describeGraphStoreConformance(name: string, factory: () => Promi
       expect((await store.capsuleInThread('t', 2))?.id).toBe(later.id);
       expect(await store.capsuleInThread('t', 3)).toBeNull();
       expect(await store.capsuleInThread('t', 1.5)).toBeNull();
+      // Below a ceiling, one above it is passed over as if absent: the one before it is found.
+      await store.createCapsule(capsule('Turn two, above.', { metadata: { thread: 't', position: 2 }, trust_level: 90 }), ctx);
+      expect((await store.capsuleInThread('t', 2, 60))?.id).toBe(later.id);
+      expect((await store.capsuleInThread('t', 2))?.content).toBe('Turn two, above.');
+      expect(await store.capsuleInThread('t', 2, 59)).toBeNull();
     });
 
     it('applies the trust filter before top-k, so a filtered search finds the matches that exist', async () => {

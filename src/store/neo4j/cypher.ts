@@ -138,8 +138,8 @@ export const CYPHER = {
   capsuleEmbedding: q('MATCH (c:Capsule {id: $id}) RETURN c.embedding AS embedding, c.passage_embeddings AS passage_embeddings, c.embedding_model AS embedding_model', ['id']),
   capsulesById: q('MATCH (c:Capsule) WHERE c.id IN $ids RETURN c', ['ids']),
   capsuleInThread: q(
-    'MATCH (c:Capsule) WHERE c.thread = $thread AND c.thread_position = $position AND c.superseded_by IS NULL AND NOT c.archived RETURN c ORDER BY c.created_at DESC, c.id DESC LIMIT 1',
-    ['thread', 'position'],
+    'MATCH (c:Capsule) WHERE c.thread = $thread AND c.thread_position = $position AND c.superseded_by IS NULL AND NOT c.archived AND c.trust_level <= $max_trust RETURN c ORDER BY c.created_at DESC, c.id DESC LIMIT 1',
+    ['thread', 'position', 'max_trust'],
   ),
   capsulesExisting: q('MATCH (c:Capsule) WHERE c.id IN $ids RETURN c.id AS id', ['ids']),
   createCapsule: q('CREATE (c:Capsule) SET c = $props RETURN c', ['props']),

@@ -479,9 +479,9 @@ export class Neo4jGraphStore implements GraphStore {
     return this.read((tx) => this.capsuleIn(tx, id));
   }
 
-  async capsuleInThread(thread: string, position: number): Promise<Capsule | null> {
+  async capsuleInThread(thread: string, position: number, maxTrust = 100): Promise<Capsule | null> {
     return this.read(async (tx) => {
-      const record = (await Neo4jGraphStore.run(tx, CYPHER.capsuleInThread, { thread, position: neo4j.int(position) })).records[0];
+      const record = (await Neo4jGraphStore.run(tx, CYPHER.capsuleInThread, { thread, position: neo4j.int(position), max_trust: neo4j.int(maxTrust) })).records[0];
       return record ? toCapsule(props(record.get('c') as Node)) : null;
     });
   }

@@ -671,11 +671,11 @@ export class SqliteGraphStore implements GraphStore {
     return row ? toCapsule(row) : null;
   }
 
-  async capsuleInThread(thread: string, position: number): Promise<Capsule | null> {
-    const row = this.stmt<[string, number], CapsuleRow>(
+  async capsuleInThread(thread: string, position: number, maxTrust = 100): Promise<Capsule | null> {
+    const row = this.stmt<[string, number, number], CapsuleRow>(
       `SELECT ${CAPSULE_COLUMNS} FROM capsules c WHERE json_extract(c.metadata, '$.thread') = ? AND json_extract(c.metadata, '$.position') = ?
-         AND json_extract(c.metadata, '$.thread') IS NOT NULL AND c.superseded_by IS NULL AND c.archived = 0 ORDER BY c.rowid DESC LIMIT 1`,
-    ).get(thread, position);
+         AND json_extract(c.metadata, '$.thread') IS NOT NULL AND c.superseded_by IS NULL AND c.archived = 0 AND c.trust_level <= ? ORDER BY c.rowid DESC LIMIT 1`,
+    ).get(thread, position, maxTrust);
     return row ? toCapsule(row) : null;
   }
 
