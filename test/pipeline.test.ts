@@ -163,18 +163,24 @@ describe('request flow', () => {
     expect(done.status).toBe('rejected');
     expect(done.error).toMatchObject({ phase: 'security', code: 'security_denied' });
     expect(done.error?.message).toContain('caller trust 60 is below the required 80');
-    // The failure propagates up the tree: both parents end failed, neither processor ever runs.
-    for (const phase of ['optimization', 'intelligence'] as const) {
-      await eventually(
+    // A refusal is not a failure: security completes with it, and both parents complete passing it on
+    // without their processors ever running.
+    const refused = { phase: 'security', code: 'security_denied', message: expect.stringContaining('caller trust 60 is below the required 80') };
+    for (const phase of ['security', 'optimization', 'intelligence'] as const) {
+      const job = await eventually(
         async () => {
-          const job = await forge.queues.phases[phase].getJob(phaseJobId(done.id, phase));
-          return (await job?.getState()) === 'failed' ? true : undefined;
+          const found = await forge.queues.phases[phase].getJob(phaseJobId(done.id, phase));
+          // Read as it was when completed (a job read before holds no return value).
+          return found?.finishedOn && (await found.getState()) === 'completed' ? found : undefined;
         },
         10_000,
-        `${phase} failed`,
+        `${phase} completed`,
       );
+      expect(job.returnvalue).toMatchObject({ refused });
     }
     expect(ran).toEqual([]);
+    const logs = await forge.queues.phases.security.getJobLogs(phaseJobId(done.id, 'security'));
+    expect(logs.logs).toEqual([expect.stringContaining('denied: caller trust 60 is below the required 80')]);
     // A denial is an answer, not a fault: it is not dead-lettered and not retried.
     const security = (await forge.queues.phases.security.getJob(phaseJobId(done.id, 'security'))) as Job;
     expect(security.attemptsMade).toBe(1);

@@ -11,12 +11,14 @@ import type { CachedAnswer } from '../fleet/fleet-state.js';
  *     └─ optimization                     failParentOnFailure
  *          ├─ context                     failParentOnFailure      (fatal after its retries)
  *          ├─ analysis                    ignoreDependencyOnFailure (optimization gets a fallback marker)
- *          └─ security                    failParentOnFailure      (denial = UnrecoverableError)
+ *          └─ security                    failParentOnFailure      (a denial completes: `refused`)
  *   on the root's success: metrics + storage jobs (`followUpJobs`), added by the intelligence worker in
  *   one MULTI.
  *
  * With these options every failure of a child either fails its parent or is ignored by it, so no parent
- * can wait in `waiting-children` for a child that has ended.
+ * can wait in `waiting-children` for a child that has ended. A refusal is not a failure: security completes
+ * with `{refused}` (the request already recorded as rejected), and optimization and intelligence complete
+ * passing it on without running, so the queues show it as what it is.
  */
 
 /** Queue of each phase. Names carry no `:`; every queue shares the configured `{hash tag}` prefix. */
@@ -81,6 +83,27 @@ export interface AnalysisFallback {
 export interface SecurityOutput extends TimedOutput {
   readonly allowed: true;
   readonly checks: readonly string[];
+}
+
+/** Why a phase refused a request (security's denial): the request ends `rejected` with it as its error. */
+export interface Refusal {
+  readonly phase: Phase;
+  readonly code: string;
+  readonly message: string;
+}
+
+/** The output of a phase that refused the request, and of each phase after it, which passes it on without running. */
+export interface RefusedOutput extends TimedOutput {
+  readonly refused: Refusal;
+}
+
+/** The refusal among a job's children's values (`getChildrenValues`), if one refused. */
+export function refusalOf(values: Readonly<Record<string, unknown>>): Refusal | null {
+  for (const value of Object.values(values)) {
+    const refused = (value as Partial<RefusedOutput> | null)?.refused;
+    if (refused && typeof refused.message === 'string') return refused;
+  }
+  return null;
 }
 
 /** What intelligence needs, and no more: this value is stored twice in Redis for every request. */

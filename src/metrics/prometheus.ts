@@ -18,7 +18,8 @@ export interface FleetGaugeSources {
 
 /** Phase outcomes observed by workers in this process. */
 export interface PhaseTelemetry {
-  phase(phase: string, seconds: number, outcome: 'ok' | 'retry' | 'failed'): void;
+  /** `refused`: the phase refused the request (security's denial), or passed a refusal on: an answer, not a failure. */
+  phase(phase: string, seconds: number, outcome: 'ok' | 'refused' | 'retry' | 'failed'): void;
 }
 
 /**
@@ -45,7 +46,7 @@ export function createTelemetry(): { registry: Registry; telemetry: PhaseTelemet
   const telemetry: PhaseTelemetry = {
     phase(phase, seconds, outcome) {
       duration.observe({ phase, outcome }, seconds);
-      if (outcome !== 'ok') failures.inc({ phase, outcome });
+      if (outcome === 'retry' || outcome === 'failed') failures.inc({ phase, outcome });
     },
   };
 

@@ -4,7 +4,7 @@ import { TamperedJobError, type RequestIdentity } from './request-identity.js';
 import type { Caller } from '../store/graph-store.js';
 import { PHASES, type ForgeConfig, type Phase } from '../config/index.js';
 import { ForgeError, PhaseTimeoutError, SecurityDeniedError } from '../errors.js';
-import { FATAL_PHASES, QUEUE_OF, type DeadLetter, type RequestJobData } from '../flows/request-flow.js';
+import { FATAL_PHASES, QUEUE_OF, refusalOf, type DeadLetter, type Refusal, type RequestJobData } from '../flows/request-flow.js';
 import type { PhaseTiming } from '../store/graph-store.js';
 import type { PhaseTelemetry } from '../metrics/prometheus.js';
 import type { PhaseContext, PhaseHandlers } from './phases/index.js';
@@ -39,6 +39,9 @@ export interface PipelineWorkers {
 
 /** Phases that act for a request's caller (the fire-and-forget ones read the record themselves). */
 const REQUEST_PHASES: ReadonlySet<Phase> = new Set(['context', 'analysis', 'security', 'optimization', 'intelligence']);
+
+/** Phases that pass a child's refusal on without running (their handlers never see a refused request). */
+const PASS_REFUSAL_ON: ReadonlySet<Phase> = new Set(['optimization', 'intelligence']);
 
 /** Errors the runner already dead-lettered and recorded, so the `failed` event does not do it twice. */
 const finalized = new WeakSet<Error>();
@@ -91,6 +94,19 @@ export function startPipelineWorkers(options: PipelineWorkerOptions): PipelineWo
     }
   }
 
+  /**
+   * A denial (security's, or a required overlay's in any phase of a request): the request ends `rejected` at
+   * once (as fast as a failure would end it), and the job completes with the refusal, which the phases after
+   * it pass on. Not dead-lettered, not retried: an answer, not a fault.
+   */
+  async function refuse(phase: Phase, job: Job, err: SecurityDeniedError): Promise<Refusal> {
+    const refusal: Refusal = { phase, code: err.code, message: err.message };
+    const requestId = requestIdOf(job);
+    if (requestId) await outcomes.ended(requestId, { status: 'rejected', error: refusal });
+    await job.log(err.message);
+    return refusal;
+  }
+
   function processorFor(phase: Phase) {
     const handler = handlers[phase] as (ctx: Omit<PhaseContext<unknown>, 'caller'> & { readonly caller: Caller | null }) => Promise<object>;
     const { timeoutMs } = config.phases[phase];
@@ -113,6 +129,7 @@ export function startPipelineWorkers(options: PipelineWorkerOptions): PipelineWo
       });
       try {
         const caller: Caller | null = REQUEST_PHASES.has(phase) ? await identity.verify(job.data) : null;
+        let children: Promise<Record<string, unknown>> | undefined;
         const context = {
           job,
           data: job.data,
@@ -126,9 +143,22 @@ export function startPipelineWorkers(options: PipelineWorkerOptions): PipelineWo
             }
             return controller.signal;
           },
+          children: () => (children ??= job.getChildrenValues()),
         };
-        const output = await Promise.race([handler(context), deadline]);
-        telemetry?.phase(phase, (Date.now() - started) / 1000, 'ok');
+        const run = async (): Promise<object> => {
+          if (PASS_REFUSAL_ON.has(phase)) {
+            const refused = refusalOf(await context.children());
+            if (refused) return { refused };
+          }
+          try {
+            return await handler(context);
+          } catch (err) {
+            if (err instanceof SecurityDeniedError && REQUEST_PHASES.has(phase)) return { refused: await refuse(phase, job, err) };
+            throw err;
+          }
+        };
+        const output = await Promise.race([run(), deadline]);
+        telemetry?.phase(phase, (Date.now() - started) / 1000, 'refused' in output ? 'refused' : 'ok');
         return { ...output, timing: timing() };
       } catch (caught) {
         const err = caught instanceof Error ? caught : new Error(String(caught));

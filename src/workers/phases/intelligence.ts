@@ -36,8 +36,8 @@ export function intelligencePhase({
   flows,
   overlays,
 }: Pick<PhaseDeps, 'config' | 'capsules' | 'intelligence' | 'outcomes' | 'flows' | 'overlays'>): PhaseHandlers['intelligence'] {
-  return async ({ job, data, caller, timing }) => {
-    const optimization = childValue<OptimizationOutput>(await job.getChildrenValues(), 'optimization');
+  return async ({ data, caller, timing, children }) => {
+    const optimization = childValue<OptimizationOutput>(await children(), 'optimization');
     if (!optimization) throw new Error('intelligence ran without optimization output');
     const answer = optimization.cached
       ? { text: optimization.cached.answer, citations: optimization.cached.citations, model: 'cache', ...groundingOf(optimization.cached) }

@@ -10,13 +10,13 @@ import { childValue, overlayRequest } from './types.js';
  * fallback), looks the answer up in the cache and passes intelligence only what it needs.
  */
 export function optimizationPhase({ cache, overlays }: Pick<PhaseDeps, 'cache' | 'overlays'>): PhaseHandlers['optimization'] {
-  return async ({ job, data, caller }) => {
+  return async ({ job, data, caller, children }) => {
     // The cache key is the question as this caller may ask it; the parameters, which depend on the analysis,
     // are checked against the entry. So the lookup needs no child value and shares the children's round trip.
     const digest = createHash('sha256')
       .update(JSON.stringify([normalizeQuery(data.query), caller.trust_level]))
       .digest('hex');
-    const [values, entry] = await Promise.all([job.getChildrenValues(), cache.lookup(digest)]);
+    const [values, entry] = await Promise.all([children(), cache.lookup(digest)]);
     const context = childValue<ContextOutput>(values, 'context');
     const security = childValue<SecurityOutput>(values, 'security');
     if (!context || !security) throw new Error(`optimization ran without ${context ? 'security' : 'context'} output`);

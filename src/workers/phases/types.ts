@@ -34,6 +34,8 @@ export interface PhaseContext<D> {
   readonly caller: D extends RequestJobData ? Caller : null;
   /** The phase's timing so far (the runner adds the final timing to every output). */
   timing(): PhaseTiming;
+  /** The values of the job's children (`job.getChildrenValues()`), read once per attempt. */
+  children(): Promise<Record<string, unknown>>;
 }
 
 export type Untimed<T> = Omit<T, 'timing'>;
