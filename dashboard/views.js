@@ -298,11 +298,13 @@ export function CapsulesView({ tick, go }) {
   </section>`;
 }
 
-export function CapsuleView({ me, id, tick, go }) {
+export function CapsuleView({ id, tick, go }) {
   const capsule = useApi(`/v2/capsules/${encodeURIComponent(id)}`, { tick });
-  // Names instead of ids where the viewer may list users (admins); others see the id.
-  const users = useApi(me?.role === 'admin' ? '/v2/users' : null, { tick });
-  const nameOf = (userId) => users.data?.items.find((u) => u.id === userId)?.name;
+  // The owner's name where the viewer may know it (a user at or below its trust); else its id. An overlay's
+  // id (`overlay:<name>`) is its name already.
+  const owner = capsule.data?.owner_id;
+  const names = useApi(owner && !owner.startsWith('overlay:') ? `/v2/names?ids=${encodeURIComponent(owner)}` : null, { tick });
+  const nameOf = (userId) => names.data?.items.find((u) => u.id === userId)?.name;
   const lineage = useApi(`/v2/capsules/${encodeURIComponent(id)}/lineage`, { tick });
   const c = capsule.data;
   // Earlier versions: down this capsule's own line only (version edges), not the lines of what it cites.

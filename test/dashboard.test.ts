@@ -218,6 +218,15 @@ describe('the dashboard, in Chromium', () => {
     expect(drawn.sort()).toEqual([capsules.fork, capsules.v2, capsules.root, 'hidden'].sort());
     expect(drawn).not.toContain(capsules.secret);
     await shot(page, 'lineage-reader');
+    // Owners by name where the reader may know them (a user at or below its trust), else by id.
+    const writer = await createUserWithKey(forge, 'dash-writer', 'contributor', 40);
+    const writes = async (key: string) =>
+      (await callJson(t.url, 'POST', '/v2/capsules', { content: 'Pump gaskets are replaced yearly.', type: 'knowledge', trust_level: 40 }, { authorization: `Bearer ${key}` })).body
+        .id as string;
+    await page.goto(`/#/capsules/${await writes(writer.apiKey)}`);
+    await expect.poll(() => page.textContent('[data-testid=owner]').catch(() => null), { timeout: 10_000 }).toBe('dash-writer');
+    await page.goto(`/#/capsules/${await writes(admin.apiKey)}`);
+    await expect.poll(() => page.textContent('[data-testid=owner]').catch(() => null), { timeout: 10_000 }).toBe(admin.id);
     await context.close();
   }, 60_000);
 

@@ -46,6 +46,8 @@ beforeAll(async () => {
   await installOverlays(t.forge, ROOT, builtOverlays());
   for (const level of LEVELS) {
     for (const role of ['contributor', 'operator', 'reader'] as const) keys[role].set(level, (await createUserWithKey(t.forge, `flow-${role}-${level}`, role, level)).apiKey);
+    // A user whose name is a marker of its trust: its name is labelled as it is.
+    namedUsers.push((await createUserWithKey(t.forge, `named-mk${level}u0`, 'reader', level)).id);
   }
   // The adversaries: one at 40, one at CORE (through the gate, as an admin's emergency), one never approved.
   for (const [name, trust] of [
@@ -84,7 +86,8 @@ afterAll(async () => {
 });
 
 type Write = 'ask' | 'save' | 'publish' | 'invoke' | 'health';
-type Read = 'search' | 'get' | 'list' | 'lineage' | 'events' | 'event' | 'cascade' | 'audit' | 'dead-letters' | 'requests' | 'request' | 'mcp-search' | 'mcp-ask' | 'affected';
+type Read =
+  'search' | 'get' | 'list' | 'lineage' | 'events' | 'event' | 'cascade' | 'audit' | 'dead-letters' | 'requests' | 'request' | 'mcp-search' | 'mcp-ask' | 'affected' | 'names';
 const WRITES: readonly Write[] = ['ask', 'save', 'publish', 'invoke', 'health'];
 const READS: readonly Read[] = [
   'search',
@@ -101,8 +104,10 @@ const READS: readonly Read[] = [
   'mcp-search',
   'mcp-ask',
   'affected',
+  'names',
 ];
 const requestIds: string[] = [];
+const namedUsers: string[] = [];
 
 /** One write as a caller at `level`: everything it makes carries marker `mk<level>…`. */
 async function write(op: Write, level: Level, n: number): Promise<void> {
@@ -178,6 +183,8 @@ async function read(op: Read, level: Level, n: number): Promise<unknown[]> {
       return [await (mcp.get(level) as Client).callTool({ name: 'search_capsules', arguments: { query: 'ledger note', limit: 50 } })];
     case 'mcp-ask':
       return [await (mcp.get(level) as Client).callTool({ name: 'ask', arguments: { question: 'What do the ledger notes say?', wait_ms: 15_000 } })];
+    case 'names':
+      return [(await callJson(t.url, 'GET', `/v2/names?ids=${namedUsers.join(',')}`, undefined, reader)).body];
     case 'affected': {
       const overlay = overlays[n % overlays.length] as OverlayRecord;
       return [(await callJson(t.url, 'GET', `/v2/overlays/${overlay.id}/affected?hops=5`, undefined, operator)).body];

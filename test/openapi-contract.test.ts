@@ -361,6 +361,11 @@ describe('every route × status, validated against the document', () => {
     const userId = String(user.body.id);
     await expectStatus(409, 'POST', '/v2/users', { body: { name: 'contract-user', role: 'reader', trust_level: 10 } });
     await expectStatus(200, 'GET', '/v2/users');
+    // Names: a reader (trust 40) learns the names of users at or below it only (contract-user is at 50).
+    const named = await expectStatus(200, 'GET', '/v2/names', { query: `ids=${String(user.body.id)},${reader.id},no-such-user`, key: reader.apiKey });
+    expect(named.body.items).toEqual([{ id: reader.id, name: 'contract-reader' }]);
+    expect((await expectStatus(200, 'GET', '/v2/names', { query: `ids=${String(user.body.id)}` })).body.items).toEqual([{ id: user.body.id, name: 'contract-user' }]);
+    await expectStatus(400, 'GET', '/v2/names', { query: `ids=${Array.from({ length: 101 }, (_, i) => `u${i}`).join(',')}` });
     await expectStatus(200, 'GET', '/v2/users/:id', { params: { id: userId } });
     await expectStatus(404, 'GET', '/v2/users/:id');
     await expectStatus(200, 'PATCH', '/v2/users/:id', { params: { id: userId }, body: { trust_level: 55, reason: 'contract' } });

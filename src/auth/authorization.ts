@@ -111,6 +111,8 @@ export const ROUTES: readonly RouteRule[] = [
   { method: 'DELETE', path: '/v2/dead-letters/:id', permission: 'dead-letter:purge' },
 
   { method: 'GET', path: '/v2/auth/me', permission: 'self:read' },
+  // Names of users (a capsule's owner): only those at or below the reader's trust.
+  { method: 'GET', path: '/v2/names', permission: 'capsule:read' },
   { method: 'POST', path: '/v2/auth/login', permission: 'public' },
   { method: 'POST', path: '/v2/auth/register', permission: 'public' },
   { method: 'POST', path: '/v2/auth/refresh', permission: 'public' },

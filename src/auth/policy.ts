@@ -138,6 +138,14 @@ export function mayEmbedWith(capsuleTrust: number, other: { readonly trust_level
   return mayObserve(capsuleTrust, other.trust_level);
 }
 
+/**
+ * Whether a reader may know a user's name: a user is labelled by its trust (as the audit log labels what
+ * it says of a user), so a reader learns the names of users at or below its own trust only.
+ */
+export function mayKnowUser(readerTrust: number, user: { readonly trust_level: number }): boolean {
+  return mayObserve(readerTrust, user.trust_level);
+}
+
 /** The highest label a reader may see: its own trust, lowered to what it asked for. */
 export function readCeiling(caller: Pick<Caller, 'trust_level'>, requested?: number): number {
   return requested === undefined || requested > caller.trust_level ? caller.trust_level : requested;

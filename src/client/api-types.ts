@@ -776,6 +776,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v2/names": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Names of users
+         * @description The names of the users of `ids` (a capsule's owner, say) at or below your trust; any other id is left out as if absent.
+         *
+         *     Permission: `capsule:read` (reader and above).
+         */
+        get: operations["get_v2_names"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v2/openapi.json": {
         parameters: {
             query?: never;
@@ -1597,6 +1619,12 @@ export interface components {
         Me: {
             user: components["schemas"]["User"] | null;
             via: ("api_key" | "token" | "oidc" | "session" | "scrape_token") | null;
+        };
+        Names: {
+            items: {
+                id: string;
+                name: string;
+            }[];
         };
         OpenApiDocument: {
             info: {
@@ -4803,6 +4831,55 @@ export interface operations {
             };
             /** @description Not found — or above your trust, which reads the same. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Server-side failure (500), or 503 while the fleet state (Redis) is unavailable; retry. */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    get_v2_names: {
+        parameters: {
+            query: {
+                ids: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The names you may know. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Names"];
+                };
+            };
+            /** @description The request does not validate: `details.issues` lists the zod issues. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No credential, or one that is not valid (WWW-Authenticate: Bearer). */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };

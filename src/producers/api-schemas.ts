@@ -110,6 +110,16 @@ export const ForkCapsuleBody = z.strictObject({
   reason: z.string().min(1).max(200).optional(),
 });
 
+/** Ids to name (`GET /v2/names`): comma-separated, at most 100. */
+export const NamesQuery = z.strictObject({
+  ids: z
+    .string()
+    .min(1)
+    .max(10_000)
+    .transform((v) => v.split(',').filter((id) => id.length > 0))
+    .pipe(z.array(z.string().max(200)).min(1).max(100)),
+});
+
 export const ListCapsulesQuery = z.strictObject({
   type: z.enum(CAPSULE_TYPES).optional(),
   owner: z.string().min(1).max(200).optional(),

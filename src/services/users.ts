@@ -1,6 +1,6 @@
 import { generateApiKey } from '../auth/api-keys.js';
 import { hashPassword } from '../auth/passwords.js';
-import { checkGrant } from '../auth/policy.js';
+import { checkGrant, mayKnowUser } from '../auth/policy.js';
 import { NotFoundError } from '../errors.js';
 import type { GateAuthority, GovernanceGate } from '../governance/gate.js';
 import type { ApiKeyRecord, Caller, GraphStore, Role, TrustChange, UserRecord } from '../store/graph-store.js';
@@ -56,6 +56,15 @@ export class UserService {
 
   list(): Promise<UserRecord[]> {
     return this.store.listUsers();
+  }
+
+  /**
+   * The names of the users of `ids` the reader may know (`mayKnowUser`: at or below its trust), each once;
+   * an id of nobody, or of a user above the reader, is left out as if absent.
+   */
+  async names(reader: Pick<Caller, 'trust_level'>, ids: readonly string[]): Promise<Array<{ id: string; name: string }>> {
+    const users = await Promise.all([...new Set(ids)].map((id) => this.store.getUser(id)));
+    return users.filter((u): u is UserRecord => u !== null && mayKnowUser(reader.trust_level, u)).map((u) => ({ id: u.id, name: u.name }));
   }
 
   /**

@@ -1,7 +1,7 @@
 import type { Router } from 'express';
 import type { UserService } from '../../services/users.js';
 import type { UserRecord } from '../../store/graph-store.js';
-import { CreateKeyBody, CreateUserBody, UpdateUserBody } from '../api-schemas.js';
+import { CreateKeyBody, CreateUserBody, NamesQuery, UpdateUserBody } from '../api-schemas.js';
 import { callerOf } from './context.js';
 import { parse } from './errors.js';
 import { guardedRouter, principalOf } from './guard.js';
@@ -23,6 +23,11 @@ export function usersRouter({ users }: { users: UserService }): Router {
   r.get('/auth/me', (_req, res) => {
     const principal = principalOf(res);
     res.json({ user: principal ? userView(principal.user) : null, via: principal?.via ?? null });
+  });
+
+  r.get('/names', async (req, res) => {
+    const { ids } = parse(NamesQuery, req.query, 'query');
+    res.json({ items: await users.names(callerOf(res), ids) });
   });
 
   r.post('/users', async (req, res) => {

@@ -267,6 +267,13 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
   'DELETE /v2/dead-letters/:id': { tag: 'dead-letters', summary: 'Delete one letter', answers: { 204: none('Deleted.') } },
 
   'GET /v2/auth/me': { tag: 'auth', summary: 'Who am I', answers: { 200: json('The caller.', R.Me) } },
+  'GET /v2/names': {
+    tag: 'users',
+    summary: 'Names of users',
+    description: "The names of the users of `ids` (a capsule's owner, say) at or below your trust; any other id is left out as if absent.",
+    query: A.NamesQuery,
+    answers: { 200: json('The names you may know.', R.Names) },
+  },
   'POST /v2/auth/login': {
     tag: 'auth',
     summary: 'Sign in with a name and password',

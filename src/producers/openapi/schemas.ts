@@ -350,6 +350,7 @@ export const UserView = z
   .meta({ id: 'User' });
 export const UserCreated = z.object({ id: z.string(), name: z.string(), role: z.enum(ROLES), trust_level: trust }).meta({ id: 'UserCreated' });
 export const UserList = z.object({ items: z.array(UserView) }).meta({ id: 'UserList' });
+export const Names = z.object({ items: z.array(z.object({ id: z.string(), name: z.string() })) }).meta({ id: 'Names' });
 export const Me = z.object({ user: UserView.nullable(), via: z.enum(['api_key', 'token', 'oidc', 'session', 'scrape_token']).nullable() }).meta({ id: 'Me' });
 export const TrustHistory = z
   .object({
