@@ -68,6 +68,25 @@ it('rolls back a candidate whose error rate passes the limit, with the reason', 
   expect((await forge.overlays.executor.invoke(stable.id, { function: 'echo', args: { after: 1 } })).result).toEqual({ after: 1 });
 });
 
+it('stops by hand: every call on the stable version again, the candidate as it was, recorded with who and why; a verdict then stands', async () => {
+  const { forge, stable, candidate, post } = await setup('echo-broken');
+  await post(`/v2/overlays/${stable.id}/canary`, { candidate_id: candidate.id, traffic_percentage: 0.5, min_requests: 4 });
+  for (let i = 0; i < 4; i++) await forge.overlays.executor.invoke(stable.id, { function: 'echo', args: {} });
+  const stopped = await post(`/v2/overlays/${stable.id}/canary/stop`, { reason: 'the release is pulled' });
+  expect(stopped.status).toBe(200);
+  expect(stopped.body).toMatchObject({ status: 'rolled_back', candidate: { calls: 2 } });
+  expect(stopped.body.reason).toMatch(/^stopped by .+: the release is pulled$/);
+  // The broken candidate gets no more calls: all succeed on the stable version.
+  for (let i = 0; i < 6; i++) expect((await forge.overlays.executor.invoke(stable.id, { function: 'echo', args: { i } })).result).toEqual({ i });
+  expect(await forge.overlays.registry.get(candidate.id)).toMatchObject({ state: 'pending' });
+  expect(await forge.overlays.registry.get(stable.id)).toMatchObject({ state: 'active' });
+  expect(await forge.overlays.canaries.evaluate()).toEqual([]);
+  expect((await forge.store.listAudit({ limit: 3, entity_id: stable.id })).map((e) => e.action)).toContain('overlay.canary.stopped');
+  // Stopping again, or a canary the scheduled round decided, is refused: the verdict stands.
+  expect((await post(`/v2/overlays/${stable.id}/canary/stop`, { reason: 'again' })).status).toBe(409);
+  expect((await post(`/v2/overlays/${stable.id}/canary/stop`, {})).status).toBe(400);
+});
+
 it('refuses a candidate that is not another version of the same overlay', async () => {
   const { forge, stable, post } = await setup('abi-test');
   const other = await forge.overlays.registry.register(

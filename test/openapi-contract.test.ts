@@ -298,6 +298,10 @@ describe('every route × status, validated against the document', () => {
     await expectStatus(404, 'POST', '/v2/overlays/:id/canary', { body: { candidate_id: stableId } });
     await expectStatus(200, 'GET', '/v2/overlays/:id/canary', { params: { id: stableId } });
     await expectStatus(404, 'GET', '/v2/overlays/:id/canary');
+    const stopped = await expectStatus(200, 'POST', '/v2/overlays/:id/canary/stop', { params: { id: stableId }, body: { reason: 'contract' } });
+    expect(stopped.body).toMatchObject({ status: 'rolled_back', reason: expect.stringContaining('contract') });
+    await expectStatus(409, 'POST', '/v2/overlays/:id/canary/stop', { params: { id: stableId }, body: { reason: 'again' } });
+    await expectStatus(404, 'POST', '/v2/overlays/:id/canary/stop', { body: { reason: 'none' } });
     await expectStatus(200, 'GET', '/v2/overlays/:id/affected', { params: { id: stableId } });
     await expectStatus(404, 'GET', '/v2/overlays/:id/affected');
     await expectStatus(200, 'POST', '/v2/overlays/:id/suspend', { params: { id: stableId }, body: { reason: 'contract test' } });

@@ -99,6 +99,7 @@ export const ROUTES: readonly RouteRule[] = [
   { method: 'POST', path: '/v2/overlays/:id/recover', permission: 'overlay:manage' },
   { method: 'POST', path: '/v2/overlays/:id/canary', permission: 'overlay:manage' },
   { method: 'GET', path: '/v2/overlays/:id/canary', permission: 'overlay:manage' },
+  { method: 'POST', path: '/v2/overlays/:id/canary/stop', permission: 'overlay:manage' },
   { method: 'GET', path: '/v2/overlays/:id/affected', permission: 'overlay:manage' },
   { method: 'DELETE', path: '/v2/overlays/:id', permission: 'overlay:manage' },
   { method: 'GET', path: '/v2/immune/quarantined', permission: 'overlay:manage' },

@@ -175,7 +175,8 @@ export interface CanaryRouting {
   /** Where this call of `stableId` goes: call n goes to the candidate when floor(n × share) steps up. */
   route(stableId: string): Promise<CanaryRoute>;
   record(stableId: string, side: 'stable' | 'candidate', failed: boolean, ms: number): Promise<void>;
-  end(stableId: string, status: 'promoted' | 'rolled_back', reason: string): Promise<void>;
+  /** Ends a running canary with its verdict; false (and nothing written) when it had already ended. */
+  end(stableId: string, status: 'promoted' | 'rolled_back', reason: string): Promise<boolean>;
   /** Stable overlay ids with a running canary. */
   running(): Promise<string[]>;
   read(stableId: string): Promise<CanaryRecord | null>;

@@ -180,6 +180,13 @@ return { state, invocations, failures, quarantine }
  * Returns '' when no canary runs, '-' when this call stays on the stable version, or the candidate id.
  * Deterministic share: call n goes to the candidate when floor(n × share) steps up.
  */
+/** Ends a running canary, once: whoever takes it out of the running set records the end; 0 when it had ended. */
+const CANARY_END = `
+if redis.call('SREM', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[2], 'status', ARGV[2], 'reason', ARGV[3], 'ended_at', ARGV[4])
+return 1
+`;
+
 const CANARY_ROUTE = `
 if redis.call('HGET', KEYS[1], 'status') ~= 'running' then return '' end
 local share = tonumber(redis.call('HGET', KEYS[1], 'traffic_percentage'))
@@ -276,6 +283,7 @@ function createRedisFleetState(redis: RedisConnection, subscriber: RedisConnecti
   const admit = defineScript(redis, BREAKER_ADMIT);
   const recordCall = defineScript(redis, BREAKER_RECORD);
   const route = defineScript(redis, CANARY_ROUTE);
+  const endCanary = defineScript(redis, CANARY_END);
   const auditAdvance = defineScript(redis, AUDIT_ADVANCE);
 
   // One subscription to the channel per process, shared by every listener.
@@ -444,7 +452,7 @@ function createRedisFleetState(redis: RedisConnection, subscriber: RedisConnecti
         await tx.exec();
       },
       async end(stableId, status, reason) {
-        await redis.multi().hset(k.canary(stableId), { status, reason, ended_at: new Date().toISOString() }).srem(k.canaries, stableId).exec();
+        return (await endCanary([k.canaries, k.canary(stableId)], [stableId, status, reason, new Date().toISOString()])) === 1;
       },
       running: () => redis.smembers(k.canaries),
       async read(stableId): Promise<CanaryRecord | null> {

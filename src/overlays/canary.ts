@@ -122,6 +122,27 @@ export class OverlayCanaries {
     return this.get(stableId);
   }
 
+  /**
+   * Stops `stableId`'s running canary by hand: every call goes to the stable version again and the
+   * candidate stays as it was (pending or suspended); recorded as rolled back, with who stopped it and why.
+   * @throws NotFoundError (no canary), ConflictError (it had ended: its verdict stands)
+   */
+  async stop(caller: Caller, stableId: string, reason: string): Promise<CanaryView> {
+    const view = await this.get(stableId);
+    const why = `stopped by ${caller.id}: ${reason}`;
+    if (view.status !== 'running' || !(await this.deps.routing.end(stableId, 'rolled_back', why))) {
+      throw new ConflictError('canary of overlay', stableId, `has ended (${(await this.get(stableId)).status}); its verdict stands`);
+    }
+    await this.deps.store.appendAudit({
+      actor_id: caller.id,
+      action: 'overlay.canary.stopped',
+      entity_type: 'overlay',
+      entity_id: stableId,
+      details: { candidate_id: view.candidate_id, reason: why },
+    });
+    return this.get(stableId);
+  }
+
   /** The canary of `stableId`, or null when it never had one. */
   async find(stableId: string): Promise<CanaryView | null> {
     const record = await this.deps.routing.read(stableId);

@@ -182,6 +182,7 @@ export const ActivateOverlayBody = z.strictObject({
 });
 
 export const SuspendOverlayBody = z.strictObject({ reason: z.string().trim().min(1).max(500) });
+export const StopCanaryBody = z.strictObject({ reason: z.string().trim().min(1).max(500) });
 
 export const ProposeBody = z.strictObject({
   title: z.string().trim().min(1).max(500),

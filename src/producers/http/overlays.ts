@@ -6,7 +6,7 @@ import type { OverlayExecutor } from '../../overlays/executor.js';
 import type { OverlayHealth } from '../../overlays/health.js';
 import type { OverlayRegistry } from '../../overlays/registry.js';
 import type { EventQueries } from '../../events/cascades.js';
-import { ActivateOverlayBody, AffectedQuery, CanaryBody, InvokeOverlayBody, OverlayListQuery, SuspendOverlayBody } from '../api-schemas.js';
+import { ActivateOverlayBody, AffectedQuery, CanaryBody, InvokeOverlayBody, OverlayListQuery, StopCanaryBody, SuspendOverlayBody } from '../api-schemas.js';
 import { callerOf } from './context.js';
 import { guardedRouter } from './guard.js';
 import { parse, uploadOr400 } from './errors.js';
@@ -15,7 +15,7 @@ export interface OverlaysRouterDeps {
   readonly registry: OverlayRegistry;
   readonly executor: Pick<OverlayExecutor, 'invoke' | 'metrics'>;
   readonly health: Pick<OverlayHealth, 'check' | 'recover' | 'forget'>;
-  readonly canaries: Pick<OverlayCanaries, 'start' | 'get' | 'find'>;
+  readonly canaries: Pick<OverlayCanaries, 'start' | 'get' | 'find' | 'stop'>;
   /** Largest module accepted, in bytes. */
   readonly maxWasmBytes: number;
   readonly events: Pick<EventQueries, 'affected'>;
@@ -108,6 +108,11 @@ export function overlaysRouter({ registry, executor, health, canaries, maxWasmBy
 
   r.get('/overlays/:id/canary', async (req, res) => {
     res.json(await canaries.get(req.params.id));
+  });
+
+  r.post('/overlays/:id/canary/stop', async (req, res) => {
+    const body = parse(StopCanaryBody, req.body, 'body');
+    res.json(await canaries.stop(callerOf(res), req.params.id, body.reason));
   });
 
   r.get('/immune/quarantined', async (_req, res) => {

@@ -240,6 +240,14 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
     errors: [403, 409],
   },
   'GET /v2/overlays/:id/canary': { tag: 'overlays', summary: 'Canary progress', answers: { 200: json('Both sides’ figures and the verdict.', R.Canary) } },
+  'POST /v2/overlays/:id/canary/stop': {
+    tag: 'overlays',
+    summary: 'Stop a canary',
+    description: 'Every call goes to the stable version again; the candidate stays as it was. Recorded as rolled back, with who stopped it and why.',
+    body: A.StopCanaryBody,
+    answers: { 200: json('Stopped.', R.Canary) },
+    errors: [409],
+  },
   'GET /v2/overlays/:id/affected': {
     tag: 'overlays',
     summary: 'What an overlay reaches through cascades',
