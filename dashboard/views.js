@@ -141,7 +141,7 @@ export function HealthView({ me, tick }) {
   </section>`;
 }
 
-/** Overlays: state, breaker, canary, fuel and latency; suspend and recover. */
+/** Overlays: state, breaker, canary, fuel and latency; suspend, activate, recover, start and stop a canary. */
 export function OverlaysView({ tick }) {
   const list = useApi('/v2/overlays', { tick, everyMs: 5000 });
   const [details, setDetails] = useState({});
@@ -168,6 +168,8 @@ export function OverlaysView({ tick }) {
     }
     list.reload();
   };
+  // A canary's candidates: the other versions of the same overlay that are not serving (pending or suspended).
+  const candidatesOf = (o) => (list.data?.items ?? []).filter((v) => v.name === o.name && v.id !== o.id && (v.state === 'pending' || v.state === 'suspended'));
   return html`<section>
     <h2>Overlays</h2>
     <${Problem} error=${list.error ?? problem} />
@@ -191,6 +193,21 @@ export function OverlaysView({ tick }) {
               ${o.state === 'active' ? html`<button onClick=${() => act(`/v2/overlays/${o.id}/suspend`, { reason: 'suspended from the dashboard' })}>Suspend</button>` : null}
               ${o.state === 'suspended' || o.state === 'pending' ? html`<button onClick=${() => act(`/v2/overlays/${o.id}/activate`, {})}>Activate</button>` : null}
               ${o.state === 'quarantined' ? html`<button onClick=${() => act(`/v2/overlays/${o.id}/recover`)}>Recover</button>` : null}
+              ${
+                o.canary?.status === 'running'
+                  ? html`<button onClick=${() => act(`/v2/overlays/${o.id}/canary/stop`, { reason: 'stopped from the dashboard' })}>Stop canary</button>`
+                  : o.state === 'active'
+                    ? candidatesOf(o).map(
+                        (v) =>
+                          html`<button
+                            title=${`send 5 % of ${o.name}@${o.version}'s calls to ${v.version}; promoted or rolled back after 100 of them`}
+                            onClick=${() => act(`/v2/overlays/${o.id}/canary`, { candidate_id: v.id })}
+                          >
+                            Canary ${v.version}
+                          </button>`,
+                      )
+                    : null
+              }
             </td>
           </tr>`;
         })}

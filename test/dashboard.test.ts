@@ -68,6 +68,19 @@ beforeAll(async () => {
   );
   await forge.overlays.registry.activate(SYSTEM, overlay.id, {});
   await forge.overlays.executor.invoke(overlay.id, { function: 'echo', args: { hello: 'dashboard' } });
+  // Its next version, registered and not serving: a canary's candidate. And an overlay in quarantine to recover.
+  await forge.overlays.registry.register(
+    SYSTEM,
+    'name: dash-echo\nversion: 1.1.0\nentry_points: [echo]\ncapabilities: [capsule:read, event:publish]\nconfig: { greeting: { default: hi } }',
+    await compileWat('abi-test'),
+  );
+  const sick = await forge.overlays.registry.register(
+    SYSTEM,
+    'name: dash-sick\nversion: 1.0.0\nentry_points: [echo]\ncapabilities: [capsule:read, event:publish]',
+    await compileWat('abi-test'),
+  );
+  await forge.overlays.registry.activate(SYSTEM, sick.id, {});
+  await forge.overlays.executor.quarantine(await forge.overlays.registry.get(sick.id), 'failing in the walk');
   await callJson(
     t.url,
     'POST',
@@ -237,6 +250,11 @@ describe('the dashboard, in Chromium', () => {
     await expect.poll(() => page.textContent('[data-testid=live]'), { timeout: 10_000 }).toBe('live');
     // Asked elsewhere (over the API, as another user): the page shows it without being reloaded.
     const asked = await callJson(t.url, 'POST', '/v2/requests', { query: 'who services the intake pump?' }, { authorization: `Bearer ${reader.apiKey}` });
+    // A question asked from the box at the top appears and completes.
+    await page.fill('input[aria-label="question"]', 'When is the intake pump serviced?');
+    await page.getByRole('button', { name: 'Ask', exact: true }).click();
+    const askedHere = page.locator('[data-testid=requests] tr', { hasText: 'When is the intake pump serviced?' });
+    await expect.poll(() => askedHere.first().textContent(), { timeout: 15_000 }).toContain('completed');
     const row = page.locator(`tr[data-request="${asked.body.id as string}"]`);
     await expect.poll(() => row.count(), { timeout: 15_000 }).toBe(1);
     await expect.poll(() => row.textContent(), { timeout: 15_000 }).toContain('completed');
@@ -267,9 +285,24 @@ describe('the dashboard, in Chromium', () => {
     await expect.poll(() => echo.locator('.badge').textContent(), { timeout: 10_000 }).toBe('active');
     // Overlays without a canary are not asked for one.
     expect(notFound.filter((u) => u.includes('/canary'))).toEqual([]);
+    // A canary of the next version started from the view, and stopped from it.
+    await echo.getByRole('button', { name: 'Canary 1.1.0' }).click();
+    await expect.poll(() => echo.textContent(), { timeout: 10_000 }).toContain('running: 0/100');
+    await echo.getByRole('button', { name: 'Stop canary' }).click();
+    await expect.poll(() => echo.textContent(), { timeout: 10_000 }).toContain('rolled_back');
+    await expect.poll(() => echo.getByRole('button', { name: 'Canary 1.1.0' }).count(), { timeout: 10_000 }).toBe(1);
+    // A quarantined overlay recovered from the view (its health check passes).
+    const sickRow = page.locator('[data-testid=overlays] tr', { hasText: 'dash-sick@1.0.0' });
+    await expect.poll(() => sickRow.locator('.badge').textContent(), { timeout: 10_000 }).toBe('quarantined');
+    await sickRow.getByRole('button', { name: 'Recover' }).click();
+    await expect.poll(() => sickRow.locator('.badge').textContent(), { timeout: 10_000 }).toBe('active');
 
     await page.goto('/#/governance');
     await expect.poll(() => page.textContent('[data-testid=proposals]'), { timeout: 10_000 }).toContain('Quarterly pump audits');
+    // A vote cast from the view shows in the tally.
+    const proposal = page.locator('[data-testid=proposals] tr', { hasText: 'Quarterly pump audits' });
+    await proposal.getByRole('button', { name: 'for', exact: true }).click();
+    await expect.poll(async () => Number(await proposal.locator('td').nth(3).textContent()), { timeout: 10_000 }).toBeGreaterThan(0);
     // Delegation by a user's name, shown by name; then taken back.
     await page.fill('input[aria-label="delegate to user"]', 'dash-reader');
     await page.getByRole('button', { name: 'Delegate', exact: true }).click();
