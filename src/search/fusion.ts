@@ -132,3 +132,24 @@ export function withThreadContext(
   }
   return out;
 }
+
+/**
+ * The search's final order: `fused` weighed by each candidate's thread (`withThreadContext`, the candidates'
+ * places read from `capsules`), best first (ties by id), the first `limit`.
+ */
+export function rankInThreads(
+  fused: ReadonlyMap<string, number>,
+  capsules: ReadonlyMap<string, { readonly metadata: Readonly<Record<string, unknown>>; readonly content: string }>,
+  weights: Pick<FusionWeights, 'neighbours' | 'answers'>,
+  limit: number,
+): Array<[string, number]> {
+  const placed = withThreadContext(
+    fused,
+    (id) => {
+      const c = capsules.get(id);
+      return c ? threadPlaceOf(c.metadata, c.content) : null;
+    },
+    weights,
+  );
+  return [...placed].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, limit);
+}

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { ConflictError, NotFoundError } from '../../errors.js';
 import { lateCosine } from '../../search/embedder.js';
 import { QuantizedVectorIndex } from '../../search/vector-index.js';
-import { candidatesPerSide, threadPlaceOf, weightedFusion, withThreadContext } from '../../search/fusion.js';
+import { candidatesPerSide, rankInThreads, weightedFusion } from '../../search/fusion.js';
 import { words, isStopword } from '../../search/text.js';
 import {
   DEFAULT_LINEAGE_LIMITS,
@@ -940,15 +940,7 @@ export class SqliteGraphStore implements GraphStore {
 
     const scores = weightedFusion({ vector, text }, query.fusion);
     const capsules = new Map(this.cachedCapsules([...scores.keys()]).map((c) => [c.id, c]));
-    const placed = withThreadContext(
-      scores,
-      (id) => {
-        const c = capsules.get(id);
-        return c ? threadPlaceOf(c.metadata, c.content) : null;
-      },
-      query.fusion ?? {},
-    );
-    const fused = [...placed].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, limit);
+    const fused = rankInThreads(scores, capsules, query.fusion ?? {}, limit);
     return fused.map(([id, score]) => ({
       capsule: capsules.get(id) as Capsule,
       score,
