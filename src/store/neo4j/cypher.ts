@@ -138,7 +138,7 @@ export const CYPHER = {
   capsuleEmbedding: q('MATCH (c:Capsule {id: $id}) RETURN c.embedding AS embedding, c.passage_embeddings AS passage_embeddings, c.embedding_model AS embedding_model', ['id']),
   capsulesById: q('MATCH (c:Capsule) WHERE c.id IN $ids RETURN c', ['ids']),
   capsuleInThread: q(
-    'MATCH (c:Capsule) WHERE c.thread = $thread AND c.thread_position = $position AND c.superseded_by IS NULL AND NOT c.archived AND c.trust_level <= $max_trust RETURN c ORDER BY c.created_at DESC, c.id DESC LIMIT 1',
+    'MATCH (c:Capsule) WHERE c.thread = $thread AND c.thread_position = $position AND c.superseded_by IS NULL AND NOT c.archived AND c.trust_level <= $max_trust RETURN c ORDER BY c.thread_written DESC, c.id DESC LIMIT 1',
     ['thread', 'position', 'max_trust'],
   ),
   capsulesExisting: q('MATCH (c:Capsule) WHERE c.id IN $ids RETURN c.id AS id', ['ids']),
@@ -186,9 +186,10 @@ export const CYPHER = {
   capsuleCount: q('MATCH (c:Capsule) RETURN count(c) AS n', []),
   /** Neo4j's vector index filters after its top k: over-fetched and refilled by the adapter. Scores are (1 + cos) / 2. */
   vectorSearch: q(
-    `CALL db.index.vector.queryNodes('${VECTOR_INDEX}', $k, $embedding) YIELD node AS c, score
+    // The index's own score is approximate (its vectors are quantized): each candidate is scored again exactly.
+    `CALL db.index.vector.queryNodes('${VECTOR_INDEX}', $k, $embedding) YIELD node AS c
      WHERE ${CAPSULE_FILTER} AND ($model IS NULL OR c.embedding_model IN [$model, ''])
-     RETURN c.id AS id, score, c.passage_embeddings AS passages`,
+     RETURN c.id AS id, vector.similarity.cosine(c.embedding, $embedding) AS score, c.passage_embeddings AS passages`,
     [...FILTER_PARAMS, 'k', 'embedding', 'model'],
   ),
   /** A filter too selective for the index's top k: rank exactly what it passes. */
@@ -385,6 +386,7 @@ export const PROPERTY_KEYS = [
   'tags',
   'thread',
   'thread_position',
+  'thread_written',
   'tags_text',
   'created_at',
   'updated_at',

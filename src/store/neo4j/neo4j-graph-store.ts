@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import neo4j, { type Driver, type ManagedTransaction, type Node, type QueryResult, type Relationship, type RecordShape } from 'neo4j-driver';
 import { ConflictError, NotFoundError } from '../../errors.js';
 import { cosine } from '../../search/embedder.js';
-import { candidatesPerSide, threadPlaceOf, weightedFusion, withThreadContext } from '../../search/fusion.js';
+import { candidatesPerSide, rankInThreads, threadPlaceOf, weightedFusion } from '../../search/fusion.js';
 import { IndexTokenizer, queryTerms, rankForReader, TEXT_CANDIDATES, type CorpusStats } from '../../search/reader-bm25.js';
 import { isStopword, words } from '../../search/text.js';
 import {
@@ -252,6 +252,8 @@ export function luceneQuery(text: string): string | null {
 function cypherParams(params: object): Record<string, unknown> {
   const convert = (value: unknown): unknown => {
     if (typeof value === 'number' && Number.isInteger(value)) return neo4j.int(value);
+    // Already a Cypher integer (neo4j.int): kept, not taken apart as a map of its fields.
+    if (neo4j.isInt(value)) return value;
     if (value && typeof value === 'object' && !Array.isArray(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, convert(v)]));
     return value;
   };
@@ -386,6 +388,14 @@ export class Neo4jGraphStore implements GraphStore {
     return new Date().toISOString();
   }
 
+  private lastWritten = 0;
+
+  /** Microseconds since the epoch, strictly increasing in this process. */
+  private writtenSeq(): number {
+    this.lastWritten = Math.max(this.lastWritten + 1, Date.now() * 1000);
+    return this.lastWritten;
+  }
+
   // ---- capsules -------------------------------------------------------------------------------
 
   private async capsuleIn(tx: ManagedTransaction, id: string): Promise<Capsule | null> {
@@ -440,6 +450,8 @@ export class Neo4jGraphStore implements GraphStore {
           // Its place in a thread, to be found by (capsuleInThread); absent (null is not stored) outside one.
           thread: place?.thread ?? null,
           thread_position: place?.position ?? null,
+          // Which of several capsules at one place was written last (created_at has milliseconds only).
+          thread_written: place ? this.writtenSeq() : null,
           tags,
           tags_text: tags.join(' '),
           created_at: at,
@@ -481,7 +493,7 @@ export class Neo4jGraphStore implements GraphStore {
 
   async capsuleInThread(thread: string, position: number, maxTrust = 100): Promise<Capsule | null> {
     return this.read(async (tx) => {
-      const record = (await Neo4jGraphStore.run(tx, CYPHER.capsuleInThread, { thread, position: neo4j.int(position), max_trust: neo4j.int(maxTrust) })).records[0];
+      const record = (await Neo4jGraphStore.run(tx, CYPHER.capsuleInThread, { thread, position, max_trust: maxTrust })).records[0];
       return record ? toCapsule(props(record.get('c') as Node)) : null;
     });
   }
@@ -635,7 +647,9 @@ export class Neo4jGraphStore implements GraphStore {
     const embedding = Array.from(query.embedding);
     return this.read(async (tx) => {
       const total = (await Neo4jGraphStore.run(tx, CYPHER.capsuleCount, {})).records[0]?.get('n') as number;
-      const vector = await this.vectorRanking(tx, { filter, model, embedding, pool, minSimilarity, total });
+      // A query of no direction (an embedding of zeros: nothing the embedder knows) is near nothing; Neo4j's
+      // index refuses it, so the vector side is empty, as every cosine with it is 0.
+      const vector = embedding.some((x) => x !== 0) ? await this.vectorRanking(tx, { filter, model, embedding, pool, minSimilarity, total }) : [];
       const vectorScores = new Map(vector);
       const lucene = luceneQuery(query.text);
       const text = lucene
@@ -650,15 +664,7 @@ export class Neo4jGraphStore implements GraphStore {
           return [capsule.id, capsule] as const;
         }),
       );
-      const placed = withThreadContext(
-        scores,
-        (id) => {
-          const c = capsules.get(id);
-          return c ? threadPlaceOf(c.metadata, c.content) : null;
-        },
-        query.fusion ?? {},
-      );
-      const fused = [...placed].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, limit);
+      const fused = rankInThreads(scores, capsules, query.fusion ?? {}, limit);
       return fused.map(([id, score]) => ({
         capsule: capsules.get(id) as Capsule,
         score,

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# A real Neo4j 5.26 (community) for the tests and development, from Maven Central: builds the launcher in
+# scripts/neo4j the first time (the artifacts are cached in ~/.m2), starts it on a free loopback port with
+# its data in DIR, waits until Bolt answers and prints the line to export.
+#
+#   eval "$(bash scripts/neo4j.sh start [DIR] [WATCH_PID])"   # exports NEO4J_URI and NEO4J_PID
+#   bash scripts/neo4j.sh stop                                 # stops the one NEO4J_PID names
+#
+# Neo4j stops by itself when WATCH_PID (default: the calling shell) ends. Needs Java 17+ and Maven.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+module="$here/neo4j"
+
+need() {
+  if ! command -v "$1" >/dev/null 2>&1; then
+    echo "neo4j.sh: $1 is not installed; Neo4j for the tests needs Java 17 or newer and Maven (Debian: apt-get install -y openjdk-17-jdk-headless maven)" >&2
+    exit 1
+  fi
+}
+
+case "${1:-}" in
+  start)
+    need java
+    need mvn
+    dir="${2:-$(mktemp -d "${TMPDIR:-/tmp}/forge-neo4j-XXXXXX")}"
+    watch="${3:-$PPID}"
+    if [ ! -f "$module/target/classes/dev/forge/neo4j/Launcher.class" ] || [ ! -s "$module/target/classpath.txt" ] ||
+      [ "$module/pom.xml" -nt "$module/target/classpath.txt" ] ||
+      [ "$module/src/main/java/dev/forge/neo4j/Launcher.java" -nt "$module/target/classes/dev/forge/neo4j/Launcher.class" ]; then
+      echo "neo4j.sh: building the Neo4j launcher (Maven; the first time downloads Neo4j 5.26, about 120 MB)…" >&2
+      (cd "$module" && mvn -q -B compile dependency:build-classpath -Dmdep.outputFile=target/classpath.txt >&2)
+    fi
+    port="$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")"
+    mkdir -p "$dir"
+    log="$dir/launcher.log"
+    nohup java -Xms256m -Xmx1g -cp "$module/target/classes:$(cat "$module/target/classpath.txt")" dev.forge.neo4j.Launcher "$dir/db" "$port" "$watch" >"$log" 2>&1 </dev/null &
+    pid=$!
+    for _ in $(seq 1 120); do
+      if grep -q '^bolt://' "$log" 2>/dev/null; then
+        echo "export NEO4J_URI=bolt://127.0.0.1:$port NEO4J_USER=neo4j NEO4J_PASSWORD= NEO4J_PID=$pid"
+        echo "neo4j.sh: Neo4j 5.26 ready at bolt://127.0.0.1:$port (pid $pid, data in $dir)" >&2
+        exit 0
+      fi
+      if ! kill -0 "$pid" 2>/dev/null; then
+        echo "neo4j.sh: Neo4j exited before it was ready; its log ($log):" >&2
+        tail -20 "$log" >&2
+        exit 1
+      fi
+      sleep 1
+    done
+    echo "neo4j.sh: Neo4j did not answer within 120 s; its log ($log):" >&2
+    tail -20 "$log" >&2
+    kill "$pid" 2>/dev/null || true
+    exit 1
+    ;;
+  stop)
+    if [ -n "${NEO4J_PID:-}" ] && kill -0 "$NEO4J_PID" 2>/dev/null; then
+      kill "$NEO4J_PID"
+      for _ in $(seq 1 30); do kill -0 "$NEO4J_PID" 2>/dev/null || exit 0; sleep 1; done
+      kill -9 "$NEO4J_PID" 2>/dev/null || true
+    fi
+    ;;
+  *)
+    echo "usage: bash scripts/neo4j.sh start [DIR] [WATCH_PID] | stop" >&2
+    exit 2
+    ;;
+esac
