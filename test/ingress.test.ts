@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { authHeaders, callJson, createServedForge, createUserWithKey, type ServedForge } from './helpers/forge.js';
 
@@ -68,6 +69,27 @@ describe('requests API', () => {
     expect((await call('GET', '/v2/capsules/not-a-capsule')).status).toBe(404);
     expect((await call('GET', '/v2/nowhere')).status).toBe(404);
     expect((await call('PUT', '/v2/capsules/nope', { content: 'x' })).status).toBe(404);
+  });
+
+  it('answers a method a path does not serve with 405 and the methods it does (Allow), whatever the method', async () => {
+    const raw = (method: string, path: string) =>
+      new Promise<{ status: number; allow: string | undefined; body: string }>((resolve, reject) => {
+        const req = request(new URL(path, t.url), { method, headers: authHeaders(t.url) }, (res) => {
+          let body = '';
+          res.on('data', (c: Buffer) => (body += c.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, allow: res.headers.allow, body }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    // TRACE: a method fetch will not even send.
+    const traced = await raw('TRACE', '/v2/capsules');
+    expect([traced.status, traced.allow]).toEqual([405, 'GET, HEAD, POST']);
+    expect(JSON.parse(traced.body)).toMatchObject({ error: 'method_not_allowed' });
+    expect(await raw('PATCH', '/v2/capsules/some-id')).toMatchObject({ status: 405, allow: 'DELETE, GET, HEAD, PUT' });
+    expect(await raw('DELETE', '/v2/auth/me')).toMatchObject({ status: 405, allow: 'GET, HEAD' });
+    // A path nothing serves is still 404.
+    expect((await raw('TRACE', '/v2/nowhere')).status).toBe(404);
   });
 
   it('never answers 5xx to hostile input', async () => {

@@ -168,6 +168,19 @@ export function allows(role: Role | null, permission: Permission): boolean {
   return role !== null && rank(role) >= rank(needs);
 }
 
+/** Declared paths as patterns (`/v2/capsules/:id` → one segment in place of `:id`). */
+const PATTERNS = ROUTES.map((r) => ({ method: r.method, pattern: new RegExp(`^${r.path.replace(/:[a-z_]+/g, '[^/]+')}$`) }));
+
+/**
+ * The methods the table serves at a concrete path (HEAD with GET), none when it serves nothing there: a
+ * request for another method is answered 405 with these as `Allow`.
+ */
+export function allowedMethods(path: string): string[] {
+  const methods = new Set<string>(PATTERNS.filter((p) => p.pattern.test(path)).map((p) => p.method));
+  if (methods.has('GET')) methods.add('HEAD');
+  return [...methods].sort();
+}
+
 /** The rule of a route, by method and declared path. */
 export function ruleOf(method: string, path: string): RouteRule | undefined {
   return ROUTES.find((r) => r.method === method && r.path === path);

@@ -2939,7 +2939,7 @@ export interface operations {
                     /** @enum {string} */
                     type?: "knowledge" | "code" | "decision" | "insight" | "config";
                     version?: string;
-                };
+                } | unknown | unknown | unknown | unknown | unknown;
             };
         };
         responses: {
@@ -3134,7 +3134,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": {
                     content?: string;
@@ -3677,7 +3677,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": {
                     error?: string;
@@ -3754,7 +3754,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": {
                     error?: string;
@@ -3887,6 +3887,7 @@ export interface operations {
             content: {
                 "application/json": {
                     correlation_id?: string;
+                    /** @description a known kind, or custom.<name> */
                     kind: string;
                     /** @default {} */
                     payload?: {
@@ -4129,7 +4130,7 @@ export interface operations {
                 "application/json": {
                     delegate_id?: string;
                     delegate_name?: string;
-                };
+                } & (unknown | unknown);
             };
         };
         responses: {
@@ -4504,7 +4505,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": {
                     /** Format: date-time */
@@ -5229,7 +5230,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": {
                     config?: {
@@ -6694,7 +6695,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": {
                     /** @default  */

@@ -33,6 +33,9 @@ export type EventKind = KnownEventKind | `custom.${string}`;
 const CUSTOM_KIND = /^custom\.[a-z0-9][a-z0-9_.-]{0,63}$/;
 const CustomPayload = z.record(z.string(), z.unknown());
 
+/** Every kind there is, as one regular expression (the API document's pattern for a kind). */
+export const EVENT_KIND_PATTERN = `^(?:${Object.keys(EVENT_KINDS).join('|')}|${CUSTOM_KIND.source.slice(1, -1)})$`;
+
 export function isEventKind(kind: string): kind is EventKind {
   return Object.hasOwn(EVENT_KINDS, kind) || CUSTOM_KIND.test(kind);
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EVENT_KIND_PATTERN } from '../events/kinds.js';
 import { CAPSULE_TYPES, PROPOSAL_KINDS, PROPOSAL_STATUSES, ROLES, VOTE_CHOICES } from '../store/graph-store.js';
 
 /** Request and query schemas of the `/v2` API. Parsed once, in the handler; unknown fields are errors. */
@@ -100,7 +101,9 @@ export const UpdateCapsuleBody = z
     tags: tags.optional(),
     reason: z.string().min(1).max(200).optional(),
   })
-  .refine((b) => Object.keys(b).some((k) => k !== 'reason' && k !== 'version'), 'give at least one of content, type, trust_level, metadata, tags');
+  .refine((b) => Object.keys(b).some((k) => k !== 'reason' && k !== 'version'), 'give at least one of content, type, trust_level, metadata, tags')
+  // The rule above, as the document says it (a refinement has no JSON Schema of its own).
+  .meta({ anyOf: ['content', 'type', 'trust_level', 'metadata', 'tags'].map((field) => ({ required: [field] })) });
 
 export const ForkCapsuleBody = z.strictObject({
   content: content.optional(),
@@ -200,7 +203,8 @@ export const OpenProposalBody = z.strictObject({ closes_at: z.iso.datetime({ off
 export const VoteBody = z.strictObject({ choice: z.enum(VOTE_CHOICES) });
 export const DelegationBody = z
   .strictObject({ delegate_id: z.string().min(1).max(200).optional(), delegate_name: z.string().min(1).max(200).optional() })
-  .refine((b) => (b.delegate_id === undefined) !== (b.delegate_name === undefined), { message: 'give delegate_id or delegate_name, not both' });
+  .refine((b) => (b.delegate_id === undefined) !== (b.delegate_name === undefined), { message: 'give delegate_id or delegate_name, not both' })
+  .meta({ oneOf: [{ required: ['delegate_id'] }, { required: ['delegate_name'] }] });
 export const ListProposalsQuery = z.strictObject({ status: z.enum(PROPOSAL_STATUSES).optional(), limit: queryInt(1, 200).default(50) });
 export const AnalysisQuery = z.strictObject({
   refresh: z
@@ -210,7 +214,8 @@ export const AnalysisQuery = z.strictObject({
 });
 
 export const PublishEventBody = z.strictObject({
-  kind: z.string().min(1).max(100),
+  // Checked by the event bus (with its own message); the pattern says the same in the document.
+  kind: z.string().min(1).max(100).meta({ pattern: EVENT_KIND_PATTERN, description: 'a known kind, or custom.<name>' }),
   payload: z.record(z.string(), z.unknown()).default({}),
   /** At most the caller's own trust. @defaultValue the caller's trust */
   trust_level: z.number().int().min(0).max(100).optional(),

@@ -14,6 +14,7 @@ import type { AuditCheckpoints } from '../services/audit-checkpoints.js';
 import type { CapsuleService } from '../services/capsules.js';
 import type { GraphStore } from '../store/graph-store.js';
 import type { DeadLetterService } from '../workers/dead-letters.js';
+import { allowedMethods } from '../auth/authorization.js';
 import { authenticate, authenticateSession, scrapePrincipal } from '../auth/authenticate.js';
 import { loginRouter } from './http/login.js';
 import { authRouter } from './http/auth.js';
@@ -160,6 +161,15 @@ export function createIngressApp(services: IngressServices): express.Express {
   app.use(mcpRouter({ capsules: services.capsules, requests: services.requests }));
 
   app.use((req, res) => {
+    // A path the table serves, asked with another method: 405 and what it does serve.
+    const allowed = allowedMethods(req.path);
+    if (allowed.length > 0) {
+      res
+        .status(405)
+        .set('allow', allowed.join(', '))
+        .json({ error: 'method_not_allowed', message: `${req.path} answers ${allowed.join(', ')}, not ${req.method}` });
+      return;
+    }
     res.status(404).json({ error: 'not_found', message: `no route for ${req.method} ${req.path}` });
   });
   app.use(errorMapper({ fleetAvailable: () => fleet.available(), fleetState: () => fleet.describe() }));

@@ -89,7 +89,8 @@ function operationObject(rule: RouteRule, op: Operation): ZodOpenApiOperationObj
       ...(op.query ? { query: op.query } : {}),
       ...(op.headers ? { header: op.headers } : {}),
     },
-    ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: op.body } } } } : {}),
+    // A body whose every field may be left out may itself be left out (the ingress reads a missing one as {}).
+    ...(op.body ? { requestBody: { required: !op.body.safeParse({}).success, content: { 'application/json': { schema: op.body } } } } : {}),
     ...(op.multipart ? { requestBody: { required: true, content: { 'multipart/form-data': { schema: op.multipart } } } } : {}),
     responses,
   };
