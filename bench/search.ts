@@ -6,6 +6,8 @@
  *   npm run bench:search [-- --sizes 1000,10000,100000 --searches 60]
  *   npm run bench:search -- --large          # adds 300,000
  *   npm run bench:search -- --embedder local # the built-in sentence-embedding model instead of feature hashing
+ *   npm run bench:search -- --store both     # the embedded store, then Neo4j (NEO4J_URI: a disposable one, it is
+ *                                            # wiped; eval "$(bash scripts/neo4j.sh start)" gives one), same data
  *
  * Per size: the average insert over the step that reached it (capsules embedded in batches of 64; the
  * first search after the step, which brings the vector index up to the table, included), search p50/p95
@@ -21,6 +23,9 @@ import { parseArgs } from 'node:util';
 import { embeddingModelOf, embedQueries, embedWithPassages, HashingEmbedder, lateCosine, type Embedder, type TextEmbedding } from '../src/search/embedder.js';
 import { defaultModelDir, OnnxEmbedder } from '../src/search/onnx-embedder.js';
 import { SqliteGraphStore } from '../src/store/sqlite/sqlite-graph-store.js';
+import { Neo4jGraphStore } from '../src/store/neo4j/neo4j-graph-store.js';
+import type { GraphStore } from '../src/store/graph-store.js';
+import neo4j from 'neo4j-driver';
 import { percentile } from '../src/producers/load.js';
 
 const { values } = parseArgs({
@@ -30,6 +35,8 @@ const { values } = parseArgs({
     large: { type: 'boolean', default: false },
     /** `local`: the built-in sentence-embedding model (npm run setup:model) instead of feature hashing. */
     embedder: { type: 'string', default: 'hashing' },
+    /** `sqlite` (the embedded store), `neo4j` (NEO4J_URI, wiped first) or `both`, one after the other on the same data. */
+    store: { type: 'string', default: 'sqlite' },
   },
 });
 const sizes = values.sizes.split(',').map(Number);
@@ -58,10 +65,43 @@ const text = (words: number) => Array.from({ length: words }, () => vocabulary[M
 /** A capsule's content: two sentences, so each has passages besides its whole. */
 const content = () => `${text(12)}. ${text(13)}.`;
 
+type StoreKind = 'sqlite' | 'neo4j';
+
+/** A fresh store of `kind`: a new SQLite file, or the Neo4j NEO4J_URI names, emptied. */
+async function openStore(kind: StoreKind, dimensions: number, dir: string): Promise<GraphStore> {
+  if (kind === 'sqlite') return SqliteGraphStore.open({ file: path.join(dir, 'forge.db') });
+  const uri = process.env.NEO4J_URI;
+  if (!uri) throw new Error('--store neo4j needs NEO4J_URI (a disposable Neo4j 5: it is wiped). eval "$(bash scripts/neo4j.sh start)" starts one.');
+  const auth = neo4j.auth.basic(process.env.NEO4J_USER ?? 'neo4j', process.env.NEO4J_PASSWORD ?? '');
+  const driver = neo4j.driver(uri, auth);
+  try {
+    // Emptied in slices (one transaction for 100k nodes would need the memory of all of them).
+    while (((await driver.executeQuery('MATCH (n) WITH n LIMIT 10000 DETACH DELETE n RETURN count(*) AS n')).records[0]?.get('n') as { toNumber(): number }).toNumber() > 0);
+    await driver.executeQuery('DROP INDEX capsule_embedding IF EXISTS');
+  } finally {
+    await driver.close();
+  }
+  return Neo4jGraphStore.open({ uri, user: process.env.NEO4J_USER ?? 'neo4j', password: process.env.NEO4J_PASSWORD ?? '', dimensions });
+}
+
 async function main(): Promise<void> {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'forge-bench-search-'));
-  const store = await SqliteGraphStore.open({ file: path.join(dir, 'forge.db') });
+  const kinds: StoreKind[] = values.store === 'both' ? ['sqlite', 'neo4j'] : [values.store as StoreKind];
+  if (!kinds.every((k) => k === 'sqlite' || k === 'neo4j')) throw new Error(`--store: sqlite, neo4j or both, not ${values.store}`);
   const embedder: Embedder = values.embedder === 'local' ? await OnnxEmbedder.create({ dir: defaultModelDir() }) : new HashingEmbedder(256);
+  const results: Record<string, unknown> = {};
+  for (const kind of kinds) {
+    seed = 42; // the same knowledge base and queries on each store
+    console.log(`${kind === 'sqlite' ? 'embedded store (SQLite)' : 'Neo4j'}:`);
+    results[kind] = await runOn(kind, embedder);
+  }
+  if (embedder instanceof OnnxEmbedder) await embedder.close();
+  const only = kinds.length === 1 ? (results[kinds[0] as StoreKind] as object) : { stores: results };
+  console.log(JSON.stringify({ bench: 'search', embedder: embeddingModelOf(embedder), ...only }));
+}
+
+async function runOn(kind: StoreKind, embedder: Embedder): Promise<object> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'forge-bench-search-'));
+  const store = await openStore(kind, embedder.dimensions, dir);
   const embedOne = async (t: string) => (await embedQueries(embedder, [t]))[0] as Float32Array;
   const vectors = new Map<string, { vectors: TextEmbedding; trust: number }>();
   const p95: Record<string, number> = {};
@@ -133,17 +173,7 @@ async function main(): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
   }
   const round = (o: Record<string, number>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, Number(v.toFixed(3))]));
-  if (embedder instanceof OnnxEmbedder) await embedder.close();
-  console.log(
-    JSON.stringify({
-      bench: 'search',
-      embedder: embeddingModelOf(embedder),
-      p50_ms: p50,
-      p95_ms: p95,
-      insert_ms_per_capsule: round(insertMs),
-      recall_at_10: Number(Math.min(...recall).toFixed(3)),
-    }),
-  );
+  return { p50_ms: p50, p95_ms: p95, insert_ms_per_capsule: round(insertMs), recall_at_10: Number(Math.min(...recall).toFixed(3)) };
 }
 
 await main();
