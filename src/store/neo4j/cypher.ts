@@ -121,7 +121,7 @@ export function createVectorIndex(dimensions: number): Statement<never> {
   if (!Number.isInteger(dimensions) || dimensions < 1 || dimensions > 4096) throw new RangeError(`vector index size must be an integer in 1..4096, got ${dimensions}`);
   return q(
     `CREATE VECTOR INDEX ${VECTOR_INDEX} IF NOT EXISTS FOR (c:Capsule) ON (c.embedding)
-       OPTIONS { indexConfig: { \`vector.dimensions\`: ${dimensions}, \`vector.similarity_function\`: 'cosine' } }`,
+       OPTIONS { indexConfig: { \`vector.dimensions\`: ${dimensions}, \`vector.similarity_function\`: 'cosine', \`vector.quantization.enabled\`: false } }`,
     [],
   );
 }
