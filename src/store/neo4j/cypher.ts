@@ -53,6 +53,12 @@ const CAPSULE_FILTER = `($include_archived OR NOT c.archived)
   AND ($min_trust IS NULL OR c.trust_level >= $min_trust)
   AND ($max_trust IS NULL OR c.trust_level <= $max_trust)
   AND ($tag IS NULL OR $tag IN c.tags)`;
+/**
+ * Late interaction in Cypher: a capsule `c` scores as the nearer of its whole text and its best passage
+ * (`passage_embeddings`, the passages' vectors one after another), as (1 + cos) / 2.
+ */
+const LATE_SCORE = `WITH c, coalesce(c.passage_embeddings, []) AS passages, size($embedding) AS d
+     WITH c, reduce(best = vector.similarity.cosine(c.embedding, $embedding), s IN [i IN range(0, size(passages) / d - 1) | vector.similarity.cosine(passages[i * d..(i + 1) * d], $embedding)] | CASE WHEN s > best THEN s ELSE best END) AS score`;
 const FILTER_PARAMS = ['include_archived', 'include_superseded', 'include_stale', 'type', 'owner_id', 'min_trust', 'max_trust', 'tag'] as const;
 export type FilterParam = (typeof FILTER_PARAMS)[number];
 
@@ -136,7 +142,8 @@ export const CYPHER = {
   // ---- capsules ------------------------------------------------------------------------------
   capsuleById: q('MATCH (c:Capsule {id: $id}) RETURN c', ['id']),
   capsuleEmbedding: q('MATCH (c:Capsule {id: $id}) RETURN c.embedding AS embedding, c.passage_embeddings AS passage_embeddings, c.embedding_model AS embedding_model', ['id']),
-  capsulesById: q('MATCH (c:Capsule) WHERE c.id IN $ids RETURN c', ['ids']),
+  /** Without the vectors and the term counts: a capsule as it is read (searches read a few hundred of them). */
+  capsulesById: q('MATCH (c:Capsule) WHERE c.id IN $ids RETURN c {.*, embedding: null, passage_embeddings: null, terms: null} AS c', ['ids']),
   capsuleInThread: q(
     'MATCH (c:Capsule) WHERE c.thread = $thread AND c.thread_position = $position AND c.superseded_by IS NULL AND NOT c.archived AND c.trust_level <= $max_trust RETURN c ORDER BY c.thread_written DESC, c.id DESC LIMIT 1',
     ['thread', 'position', 'max_trust'],
@@ -184,20 +191,24 @@ export const CYPHER = {
 
   // ---- search --------------------------------------------------------------------------------
   capsuleCount: q('MATCH (c:Capsule) RETURN count(c) AS n', []),
-  /** Neo4j's vector index filters after its top k: over-fetched and refilled by the adapter. Scores are (1 + cos) / 2. */
+  /**
+   * Neo4j's vector index filters after its top k: over-fetched and refilled by the adapter. Scores are
+   * (1 + cos) / 2 of late interaction, computed here so no vector leaves the server.
+   */
   vectorSearch: q(
-    // The index's own score is approximate (its vectors are quantized): each candidate is scored again exactly.
+    // The index's own score is approximate: each candidate is scored again exactly.
     `CALL db.index.vector.queryNodes('${VECTOR_INDEX}', $k, $embedding) YIELD node AS c
      WHERE ${CAPSULE_FILTER} AND ($model IS NULL OR c.embedding_model IN [$model, ''])
-     RETURN c.id AS id, vector.similarity.cosine(c.embedding, $embedding) AS score, c.passage_embeddings AS passages`,
+     ${LATE_SCORE}
+     RETURN c.id AS id, score`,
     [...FILTER_PARAMS, 'k', 'embedding', 'model'],
   ),
   /** A filter too selective for the index's top k: rank exactly what it passes. */
   vectorScan: q(
     `MATCH (c:Capsule)
      WHERE ${CAPSULE_FILTER} AND ($model IS NULL OR c.embedding_model IN [$model, '']) AND size(c.embedding) = size($embedding)
-     WITH c, vector.similarity.cosine(c.embedding, $embedding) AS score
-     RETURN c.id AS id, score, c.passage_embeddings AS passages ORDER BY score DESC, id LIMIT $limit`,
+     ${LATE_SCORE}
+     RETURN c.id AS id, score ORDER BY score DESC, id LIMIT $limit`,
     [...FILTER_PARAMS, 'model', 'embedding', 'limit'],
   ),
   /** One more capsule at `trust_level` holding each of `terms`, and `length` more tokens at that level. */

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import neo4j, { type Driver, type ManagedTransaction, type Node, type QueryResult, type Relationship, type RecordShape } from 'neo4j-driver';
 import { ConflictError, NotFoundError } from '../../errors.js';
-import { cosine } from '../../search/embedder.js';
 import { candidatesPerSide, rankInThreads, threadPlaceOf, weightedFusion } from '../../search/fusion.js';
 import { IndexTokenizer, queryTerms, rankForReader, TEXT_CANDIDATES, type CorpusStats } from '../../search/reader-bm25.js';
 import { isStopword, words } from '../../search/text.js';
@@ -502,7 +501,7 @@ export class Neo4jGraphStore implements GraphStore {
     const unique = [...new Set(ids)];
     if (unique.length === 0) return [];
     const result = await this.read((tx) => Neo4jGraphStore.run(tx, CYPHER.capsulesById, { ids: unique }));
-    const found = new Map(result.records.map((r) => toCapsule(props(r.get('c') as Node))).map((c) => [c.id, c]));
+    const found = new Map(result.records.map((r) => toCapsule(r.get('c') as Props)).map((c) => [c.id, c]));
     return unique.flatMap((id) => found.get(id) ?? []);
   }
 
@@ -660,7 +659,7 @@ export class Neo4jGraphStore implements GraphStore {
       const scores = weightedFusion({ vector, text }, query.fusion);
       const capsules = new Map(
         (await Neo4jGraphStore.run(tx, CYPHER.capsulesById, { ids: [...scores.keys()] })).records.map((r) => {
-          const capsule = toCapsule(props(r.get('c') as Node));
+          const capsule = toCapsule(r.get('c') as Props);
           return [capsule.id, capsule] as const;
         }),
       );
@@ -679,19 +678,14 @@ export class Neo4jGraphStore implements GraphStore {
     tx: ManagedTransaction,
     q: { filter: Params<FilterParam>; model: string | null; embedding: number[]; pool: number; minSimilarity: number; total: number },
   ): Promise<Array<[string, number]>> {
-    const query = Float32Array.from(q.embedding);
     for (let k = q.pool * OVER_FETCH; ; k *= OVER_FETCH) {
       const scan = k > EXACT_SCAN_AFTER;
       const rows = scan
         ? (await Neo4jGraphStore.run(tx, CYPHER.vectorScan, { ...q.filter, model: q.model, embedding: q.embedding, limit: q.pool * OVER_FETCH })).records
         : (await Neo4jGraphStore.run(tx, CYPHER.vectorSearch, { ...q.filter, model: q.model, embedding: q.embedding, k: Math.min(k, Math.max(q.total, 1)) })).records;
-      // Neo4j scores cosine as (1 + cos) / 2; late interaction: the nearer of the whole and the best passage.
+      // Neo4j scores cosine as (1 + cos) / 2 (late interaction, in the statement).
       const ranked = rows
-        .map((r): [string, number] => {
-          const whole = 2 * (r.get('score') as number) - 1;
-          const passages = passageVectorsOf(r.get('passages') as number[] | null, query.length);
-          return [r.get('id') as string, passages.reduce((best, p) => Math.max(best, cosine(query, p)), whole)];
-        })
+        .map((r): [string, number] => [r.get('id') as string, 2 * (r.get('score') as number) - 1])
         .filter(([, score]) => score >= q.minSimilarity)
         .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
       if (ranked.length >= q.pool || k >= q.total || scan) return ranked.slice(0, q.pool);
