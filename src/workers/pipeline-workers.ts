@@ -61,36 +61,31 @@ function requestIdOf(job: Job): string | null {
  * Runs every pipeline phase as a BullMQ worker. Each attempt runs under the phase's timeout; an attempt
  * that throws is retried with exponential backoff; the final failure is copied to the dead-letter queue
  * (before BullMQ records it as failed, so a crash in between cannot lose it) and, for a fatal phase,
- * ends the request as failed or rejected.
+ * ends the request as failed. A denial is not a failure: the request ends rejected and the job completes
+ * with the refusal (`refuse`).
  */
 export function startPipelineWorkers(options: PipelineWorkerOptions): PipelineWorkers {
   const { config, connection, outcomes, identity, handlers, deadLetters, telemetry } = options;
 
   async function finalizeFailure(phase: Phase, job: Job, err: Error, attempts: number): Promise<void> {
     const requestId = requestIdOf(job);
-    const denied = err instanceof SecurityDeniedError;
-    if (!denied) {
-      const letter: DeadLetter = {
-        queue: job.queueName,
-        job_id: String(job.id),
-        job_name: job.name,
-        request_id: requestId,
-        data: job.data,
-        error: { name: err.name, code: err instanceof ForgeError ? err.code : null, message: err.message, stack: err.stack ?? null },
-        attempts,
-        failed_at: new Date().toISOString(),
-      };
-      // One letter per failed job instance: a retry of the same failure finds its letter, a re-driven job that
-      // fails again (same job id, new timestamp) gets a new one.
-      await deadLetters.add(job.queueName, letter, { jobId: `${String(job.id)}.${job.timestamp}`, removeOnComplete: true });
-    }
+    const letter: DeadLetter = {
+      queue: job.queueName,
+      job_id: String(job.id),
+      job_name: job.name,
+      request_id: requestId,
+      data: job.data,
+      error: { name: err.name, code: err instanceof ForgeError ? err.code : null, message: err.message, stack: err.stack ?? null },
+      attempts,
+      failed_at: new Date().toISOString(),
+    };
+    // One letter per failed job instance: a retry of the same failure finds its letter, a re-driven job that
+    // fails again (same job id, new timestamp) gets a new one.
+    await deadLetters.add(job.queueName, letter, { jobId: `${String(job.id)}.${job.timestamp}`, removeOnComplete: true });
     // A job naming no stored request has no request to end.
     const orphan = err instanceof TamperedJobError && err.fields.includes('request_id');
     if (requestId && FATAL_PHASES.has(phase) && !orphan) {
-      await outcomes.ended(requestId, {
-        status: denied ? 'rejected' : 'failed',
-        error: { phase, code: err instanceof ForgeError ? err.code : 'phase_failed', message: err.message },
-      });
+      await outcomes.ended(requestId, { status: 'failed', error: { phase, code: err instanceof ForgeError ? err.code : 'phase_failed', message: err.message } });
     }
   }
 
