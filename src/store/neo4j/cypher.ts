@@ -145,7 +145,7 @@ export const CYPHER = {
   /** Without the vectors and the term counts: a capsule as it is read (searches read a few hundred of them). */
   capsulesById: q('MATCH (c:Capsule) WHERE c.id IN $ids RETURN c {.*, embedding: null, passage_embeddings: null, terms: null} AS c', ['ids']),
   capsuleInThread: q(
-    'MATCH (c:Capsule) WHERE c.thread = $thread AND c.thread_position = $position AND c.superseded_by IS NULL AND NOT c.archived AND c.trust_level <= $max_trust RETURN c ORDER BY c.thread_written DESC, c.id DESC LIMIT 1',
+    'MATCH (c:Capsule) WHERE c.thread = $thread AND c.thread_position = $position AND c.superseded_by IS NULL AND NOT c.archived AND c.trust_level <= $max_trust RETURN c {.*, embedding: null, passage_embeddings: null, terms: null} AS c ORDER BY c.thread_written DESC, c.id DESC LIMIT 1',
     ['thread', 'position', 'max_trust'],
   ),
   capsulesExisting: q('MATCH (c:Capsule) WHERE c.id IN $ids RETURN c.id AS id', ['ids']),

@@ -493,7 +493,7 @@ export class Neo4jGraphStore implements GraphStore {
   async capsuleInThread(thread: string, position: number, maxTrust = 100): Promise<Capsule | null> {
     return this.read(async (tx) => {
       const record = (await Neo4jGraphStore.run(tx, CYPHER.capsuleInThread, { thread, position, max_trust: maxTrust })).records[0];
-      return record ? toCapsule(props(record.get('c') as Node)) : null;
+      return record ? toCapsule(record.get('c') as Props) : null;
     });
   }
 
