@@ -3,7 +3,7 @@
  * before it, when that one is no higher than itself; search weighs the thread around a candidate.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { embeddingModelOf, embedWithPassages, HashingEmbedder } from '../src/search/embedder.js';
+import { cosine, embeddingModelOf, embedWithPassages, HashingEmbedder } from '../src/search/embedder.js';
 import { CONTEXT_WORDS, contextPassageOf, passagesOf } from '../src/search/passages.js';
 import { CapsuleService, textBefore } from '../src/services/capsules.js';
 import { Reembedding } from '../src/services/reembedding.js';
@@ -86,12 +86,16 @@ describe('a turn read with the one before it', () => {
     const open = await exchange('open', 0);
     const secret = await exchange('secret', 80);
     const loose = (await capsules.create(WRITER, { content: 'Five years already!', type: 'knowledge', trust_level: 0, tags: ['loose'] })).id;
-    const hits = await capsules.search(READER, { q: 'How long have you and your husband been married', limit: 10 });
-    const [openScore, secretScore, looseScore] = [vectorScore(hits, open), vectorScore(hits, secret), vectorScore(hits, loose)];
-    expect(openScore).not.toBeNull();
+    // The vector side alone, every capsule scored (no floor): each reply's score is there to compare.
+    const q = 'How long have you and your husband been married';
+    const hits = await store.searchCapsules({ text: '', embedding: embedder.embedOne(q), embedding_model: embeddingModelOf(embedder), limit: 10, min_similarity: -1 });
+    const [openScore, secretScore, looseScore] = [vectorScore(hits, open), vectorScore(hits, secret), vectorScore(hits, loose)].map((v) => {
+      expect(v).not.toBeNull();
+      return v as number;
+    }) as [number, number, number];
     // The reply after a secret question scores as the reply alone: the secret's words are not in its vectors.
-    expect(secretScore ?? looseScore).toBe(looseScore ?? secretScore);
-    expect(openScore as number).toBeGreaterThan((secretScore ?? 0) + 0.2);
+    expect(secretScore).toBeCloseTo(looseScore, 6);
+    expect(openScore).toBeGreaterThan(secretScore + 0.2);
     expect(await textBefore(store, { thread: 'secret', position: 2 }, 0)).toBeNull();
     expect(await textBefore(store, { thread: 'secret', position: 2 }, 80)).toBe('How long have you and your husband been married?');
   });
@@ -103,10 +107,7 @@ describe('a turn read with the one before it', () => {
     expect((await new Reembedding({ store, embedder: next, batchSize: 1 }).run(() => undefined)).reembedded).toBe(4);
     const q = 'How long have you and your husband been married';
     const hits = await store.searchCapsules({ text: '', embedding: next.embedOne(q), embedding_model: embeddingModelOf(next), limit: 10 });
-    const alone = next.embedOne('Five years already!');
-    const question = next.embedOne(q);
-    let plain = 0;
-    for (let i = 0; i < alone.length; i++) plain += (alone[i] as number) * (question[i] as number);
+    const plain = cosine(next.embedOne(q), next.embedOne('Five years already!'));
     expect(vectorScore(hits, open) as number).toBeGreaterThan(plain + 0.2);
     expect(vectorScore(hits, secret) ?? plain).toBeCloseTo(plain, 5);
   });
