@@ -11,7 +11,6 @@ import type { Caller, SearchHit } from '../src/store/graph-store.js';
 import { SqliteGraphStore } from '../src/store/sqlite/sqlite-graph-store.js';
 
 const WRITER: Caller = { id: 'writer', roles: ['writer'], trust_level: 100 };
-const READER: Caller = { id: 'reader', roles: ['reader'], trust_level: 100 };
 
 describe('contextPassageOf', () => {
   it('reads the end of the text before (at most CONTEXT_WORDS words), then the text', () => {
