@@ -6,7 +6,10 @@
 #   eval "$(bash scripts/neo4j.sh start [DIR] [WATCH_PID])"   # exports NEO4J_URI and NEO4J_PID
 #   bash scripts/neo4j.sh stop                                 # stops the one NEO4J_PID names
 #
-# Neo4j stops by itself when WATCH_PID (default: the calling shell) ends. Needs Java 17+ and Maven.
+# NEO4J_SERVERS=N starts N servers in the one process (the community edition has one user database each;
+# a test run gives one to each of its workers); NEO4J_URIS then lists them all, comma-separated, and
+# NEO4J_URI is the first. Neo4j stops by itself when WATCH_PID (default: the calling shell) ends. Needs
+# Java 17+ and Maven.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 module="$here/neo4j"
@@ -30,15 +33,24 @@ case "${1:-}" in
       echo "neo4j.sh: building the Neo4j launcher (Maven; the first time downloads Neo4j 5.26, about 120 MB)…" >&2
       (cd "$module" && mvn -q -B compile dependency:build-classpath -Dmdep.outputFile=target/classpath.txt >&2)
     fi
-    port="$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")"
+    servers="${NEO4J_SERVERS:-1}"
+    # Free loopback ports, one per server (all held open together, so they differ).
+    ports="$(node -e "
+      const net = require('net');
+      const held = Array.from({ length: Number(process.argv[1]) }, () => net.createServer().listen(0, '127.0.0.1'));
+      Promise.all(held.map((s) => new Promise((r) => s.on('listening', r)))).then(() => {
+        console.log(held.map((s) => s.address().port).join(','));
+        held.forEach((s) => s.close());
+      });" "$servers")"
     mkdir -p "$dir"
     log="$dir/launcher.log"
-    nohup java -Xms256m -Xmx1g -cp "$module/target/classes:$(cat "$module/target/classpath.txt")" dev.forge.neo4j.Launcher "$dir/db" "$port" "$watch" >"$log" 2>&1 </dev/null &
+    nohup java -Xms256m -Xmx$((512 + 512 * servers))m -cp "$module/target/classes:$(cat "$module/target/classpath.txt")" dev.forge.neo4j.Launcher "$dir/db" "$ports" "$watch" >"$log" 2>&1 </dev/null &
     pid=$!
     for _ in $(seq 1 120); do
-      if grep -q '^bolt://' "$log" 2>/dev/null; then
-        echo "export NEO4J_URI=bolt://127.0.0.1:$port NEO4J_USER=neo4j NEO4J_PASSWORD= NEO4J_PID=$pid"
-        echo "neo4j.sh: Neo4j 5.26 ready at bolt://127.0.0.1:$port (pid $pid, data in $dir)" >&2
+      if [ "$(grep -c '^bolt://' "$log" 2>/dev/null)" = "$servers" ]; then
+        uris="$(grep '^bolt://' "$log" | paste -sd, -)"
+        echo "export NEO4J_URI=${uris%%,*} NEO4J_URIS=$uris NEO4J_USER=neo4j NEO4J_PASSWORD= NEO4J_PID=$pid"
+        echo "neo4j.sh: Neo4j 5.26 ready at $uris (pid $pid, data in $dir)" >&2
         exit 0
       fi
       if ! kill -0 "$pid" 2>/dev/null; then

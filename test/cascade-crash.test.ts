@@ -7,6 +7,7 @@ import { expect, inject, it } from 'vitest';
 import { createForge } from '../src/app.js';
 import { loadConfig } from '../src/config/index.js';
 import { deleteKeys, eventually } from './helpers/forge.js';
+import { graphEnv } from './helpers/neo4j.js';
 import { CLI, startForge } from './helpers/processes.js';
 import { relayOverlay } from './helpers/relay-overlay.js';
 
@@ -24,6 +25,7 @@ it('a cascade survives its worker being SIGKILLed mid-way: no hop lost, none app
     FORGE_BACKOFF_MS: '50',
     FORGE_HEALTH_INTERVAL_MS: '0',
     FORGE_OVERLAY_THREADS: '1',
+    ...(await graphEnv()),
   };
   // This process registers the overlays and starts the cascade; the worker processes deliver it.
   const forge = await createForge(loadConfig(env));

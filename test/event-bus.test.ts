@@ -33,11 +33,45 @@ it('validates, persists and delivers events to their subscribers, each event onc
     parent: threat,
   });
   expect(update).toMatchObject({ cascade_id: threat.id, hop: 1, parent_id: threat.id });
+  // Queued by priority: the threat's deliveries are taken first (workers then run up to 16 at a time, so
+  // the order the handlers are called in is not the queue's).
+  const queued = await t.forge.queues.events.getJobs(['prioritized'], 0, -1, true);
+  const kindOf = new Map([custom, threat, update].map((e) => [e.id, e.kind]));
+  expect(queued.map((j) => `${kindOf.get(j.data.event_id)} ${j.data.subscriber}`)).toEqual([
+    'security_threat ml',
+    'security_threat audit',
+    'model_updated audit',
+    'custom.note audit',
+  ]);
   t.forge.startWorkers();
   await eventually(async () => (seen.length === 4 ? true : undefined), 10_000, 'four deliveries');
+  // A handler has run before its delivery is recorded: wait for the records too.
+  const recorded = async () =>
+    (
+      await Promise.all(
+        [
+          [threat.id, 'ml'],
+          [threat.id, 'audit'],
+          [update.id, 'audit'],
+          [custom.id, 'audit'],
+        ].map(([e, s]) => store.wasDelivered(e as string, s as string)),
+      )
+    ).every(Boolean);
+  await eventually(async () => ((await recorded()) ? true : undefined), 10_000, 'the four deliveries recorded');
   expect(seen.filter(([s]) => s === 'ml').map(([, e]) => e.id)).toEqual([threat.id]);
-  expect(seen.filter(([s]) => s === 'audit').map(([, e]) => e.kind)).toEqual(['security_threat', 'model_updated', 'custom.note']);
-  expect(seen[0]?.[1]).toMatchObject({ kind: 'security_threat', payload: { pattern: 'prompt injection', severity: 'high' }, source, correlation_id: 'req-1', trust_level: 60 });
+  expect(
+    seen
+      .filter(([s]) => s === 'audit')
+      .map(([, e]) => e.kind)
+      .sort(),
+  ).toEqual(['custom.note', 'model_updated', 'security_threat']);
+  expect(seen.find(([, e]) => e.id === threat.id)?.[1]).toMatchObject({
+    kind: 'security_threat',
+    payload: { pattern: 'prompt injection', severity: 'high' },
+    source,
+    correlation_id: 'req-1',
+    trust_level: 60,
+  });
   expect((await store.listEvents({ limit: 10, cascade_id: threat.id })).map((e) => e.kind)).toEqual(['security_threat', 'model_updated']);
   expect((await store.listEvents({ limit: 10, max_trust: 40 })).map((e) => e.id)).toEqual([custom.id]);
 

@@ -9,6 +9,7 @@ import { createIngressApp, listen } from '../../src/producers/ingress.js';
 import type { RequestRecord, Role } from '../../src/store/graph-store.js';
 import type { Server } from 'node:http';
 import { loadConfig, type ForgeConfig } from '../../src/config/index.js';
+import { graphEnv } from './neo4j.js';
 
 export interface TestForge {
   readonly forge: Forge;
@@ -17,14 +18,20 @@ export interface TestForge {
   cleanup(): Promise<void>;
 }
 
-/** A Forge on the shared test Redis with its own random queue prefix and its own data dir. */
+/**
+ * A Forge on the shared test Redis with its own random queue prefix and its own data dir. In the run's
+ * `neo4j` project (FORGE_TEST_STORE=neo4j) its graph store is the worker's Neo4j, wiped first: one such
+ * Forge at a time per test file.
+ */
 export async function createTestForge(env: Record<string, string> = {}, overrides: ForgeOverrides = {}): Promise<TestForge> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'forge-test-'));
+  const graph = overrides.store ? {} : await graphEnv();
   const config = loadConfig({
     REDIS_URL: inject('redisUrl'),
     FORGE_DATA_DIR: dataDir,
     FORGE_QUEUE_PREFIX: `{test-${randomUUID().slice(0, 8)}}`,
     FORGE_BACKOFF_MS: '10',
+    ...graph,
     ...env,
   });
   const forge = await createForge(config, overrides);
