@@ -171,7 +171,10 @@ export class Governance {
   /** The delayed job that closes a proposal at its deadline (fixed id: scheduling twice adds one job). */
   private async schedule(proposal: Proposal): Promise<void> {
     const jobId = `close.${proposal.id}`;
-    if (await this.deps.queue.getJob(jobId)) return;
+    const existing = await this.deps.queue.getJob(jobId);
+    // One that failed every attempt (the store was down, say) is tried again; any other is on its way.
+    if (existing && (await existing.isFailed())) await existing.retry();
+    if (existing) return;
     await this.deps.queue.add(
       'close',
       { proposal_id: proposal.id },
@@ -345,19 +348,19 @@ export class Governance {
   }
 
   /**
-   * After a restart: re-schedules the close of every proposal in voting and closes the overdue ones (a
-   * deadline that passed while no worker ran), and finishes executions left pending. Returns the closed.
+   * After a restart: makes sure every proposal in voting, and every passed one whose action has not run,
+   * has its close job (a deadline that passed while no worker ran closes at once). Each proposal is closed
+   * and its action run only by that job, one at a time however many workers start together. Returns the
+   * overdue proposals, which close now.
    */
   async recover(): Promise<string[]> {
-    const closed: string[] = [];
+    const overdue: string[] = [];
     for (const p of await this.list({ status: 'voting', limit: 10_000 })) {
-      if (Date.parse(p.closes_at ?? '') <= Date.now()) {
-        await this.close(p.id);
-        closed.push(p.id);
-      } else await this.schedule(p);
+      if (Date.parse(p.closes_at ?? '') <= Date.now()) overdue.push(p.id);
+      await this.schedule(p);
     }
-    for (const p of await this.list({ status: 'closed', limit: 10_000 })) if (p.outcome === 'passed' && p.execution?.state !== 'done') await this.execute(p);
-    return closed;
+    for (const p of await this.list({ status: 'closed', limit: 10_000 })) if (p.outcome === 'passed' && p.execution?.state !== 'done') await this.schedule(p);
+    return overdue;
   }
 
   /**

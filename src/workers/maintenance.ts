@@ -56,7 +56,7 @@ export function startMaintenanceWorkers(options: MaintenanceWorkerOptions): Work
   // Deadlines that passed while no worker ran close now; every open proposal has its close job.
   void governance
     .recover()
-    .then((closed) => closed.length && console.log(`[forge] closed ${closed.length} proposal(s) whose voting ended while no worker ran`))
+    .then((closed) => closed.length && console.log(`[forge] closing ${closed.length} proposal(s) whose voting ended while no worker ran`))
     .catch((err: unknown) => console.error('[forge] could not recover governance deadlines:', err));
   if (config.events.outboxIntervalMs > 0) {
     void outbox
