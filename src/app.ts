@@ -72,7 +72,7 @@ function httpProbe(url: string): HealthProbe {
  * A signing key: the configured one, or one kept in `<data-dir>/<file>` (mode 0600), made on first use —
  * right for one machine; a fleet sets the variable (FORGE_TOKEN_SECRET, FORGE_AUDIT_KEY) on every process.
  */
-function localSecret(config: ForgeConfig, configured: string | undefined, name: string): Uint8Array {
+export function localSecret(config: ForgeConfig, configured: string | undefined, name: string): Uint8Array {
   if (configured) return new TextEncoder().encode(configured);
   const file = path.join(config.dataDir, name);
   if (!existsSync(file)) {

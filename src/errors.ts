@@ -24,6 +24,8 @@ const HTTP_STATUS = {
   write_down: 403,
   session_required: 403,
   phase_timeout: 504,
+  migration_refused: 409,
+  migration_incomplete: 500,
   redis_server_missing: 500,
   redis_start_failed: 500,
   redis_unavailable: 503,
@@ -330,6 +332,26 @@ export class PhaseTimeoutError extends ForgeError {
 
   override details(): Record<string, unknown> {
     return { phase: this.phase, timeout_ms: this.timeoutMs };
+  }
+}
+
+/** A store copy (`forge migrate`) that would mix two stores: the target holds other data. */
+export class MigrationRefusedError extends ForgeError {
+  constructor(message: string) {
+    super('migration_refused', message, { retryable: false });
+  }
+}
+
+/** A store copy whose result does not match its source: `mismatches` names each kind whose counts differ. */
+export class MigrationIncompleteError extends ForgeError {
+  readonly mismatches: ReadonlyArray<{ kind: string; source: number; target: number }>;
+  constructor(message: string, mismatches: ReadonlyArray<{ kind: string; source: number; target: number }>) {
+    super('migration_incomplete', message, { retryable: false });
+    this.mismatches = mismatches;
+  }
+
+  override details(): Record<string, unknown> {
+    return { mismatches: this.mismatches };
   }
 }
 

@@ -46,6 +46,9 @@ usage:
   forge mcp [--target URL] [--api-key K]  the MCP server over stdio (tools run on the ingress, as the key's user)
   forge audit verify [--target URL]      recompute the audit chain and check it against its signed checkpoint
                                          (exit 1 when it was edited, rewritten or truncated)
+  forge migrate --to neo4j [--data-dir DIR] [--replace] [--batch N] [--json]
+                copy the data dir's embedded store into the Neo4j NEO4J_URI names (stop Forge first);
+                run again to resume after a failure; a target holding other data is refused unless --replace
                 client commands send --api-key, FORGE_API_KEY, or for the local ingress <data-dir>/admin.key;
                 they print tables and fields, or with --json the API's JSON
   forge help
@@ -92,6 +95,9 @@ const FLAGS = {
   open: { type: 'boolean' },
   'closes-at': { type: 'string' },
   refresh: { type: 'boolean' },
+  to: { type: 'string' },
+  replace: { type: 'boolean' },
+  batch: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -197,6 +203,13 @@ async function main(argv: string[]): Promise<void> {
       return keyCommand(positionals[1], positionals.slice(2), { target: targetOf(flags), label: flags.label });
     case 'audit':
       return auditCommand(positionals[1], targetOf(flags));
+    case 'migrate':
+      return (await import('./migrate-command.js')).migrateCommand(configFrom(flags), {
+        to: flags.to,
+        replace: flags.replace ?? false,
+        batch: Math.floor(positiveNumber(flags.batch, 'batch', 500)),
+        json: flags.json ?? false,
+      });
     case 'overlay':
       return overlayCommand(positionals[1], positionals.slice(2), {
         target: targetOf(flags),

@@ -39,6 +39,7 @@ export const LABELS = [
   'Setting',
   'TermLevel',
   'LevelDocs',
+  'TransferProgress',
 ] as const;
 export const RELATIONSHIP_TYPES = ['DERIVED_FROM', 'TRIGGERED'] as const;
 export const VECTOR_INDEX = 'capsule_embedding';
@@ -380,6 +381,56 @@ export const CYPHER = {
     ['sources', 'max_trust'],
   ),
 
+  // ---- copying a whole store in (forge migrate): each row MERGEd by its key, so a batch written twice is written once
+  transferUsers: q('UNWIND $rows AS row MERGE (n:User {id: row.id}) ON CREATE SET n = row', ['rows']),
+  transferTrustHistory: q('UNWIND $rows AS row MERGE (n:TrustChange {user_id: row.user_id, seq: row.seq}) ON CREATE SET n = row', ['rows']),
+  transferApiKeys: q('UNWIND $rows AS row MERGE (n:ApiKey {id: row.id}) ON CREATE SET n = row', ['rows']),
+  transferRefreshTokens: q('UNWIND $rows AS row MERGE (n:RefreshToken {id: row.id}) ON CREATE SET n = row', ['rows']),
+  transferOverlays: q('UNWIND $rows AS row MERGE (n:Overlay {id: row.id}) ON CREATE SET n = row', ['rows']),
+  transferCapsules: q('UNWIND $rows AS row MERGE (n:Capsule {id: row.id}) ON CREATE SET n = row', ['rows']),
+  transferLineage: q(
+    `UNWIND $rows AS row
+     MATCH (child:Capsule {id: row.child_id})
+     MATCH (parent:Capsule {id: row.parent_id})
+     MERGE (child)-[e:DERIVED_FROM]->(parent)
+       ON CREATE SET e.reason = row.reason, e.changes = row.changes, e.created_at = row.created_at`,
+    ['rows'],
+  ),
+  transferRequests: q('UNWIND $rows AS row MERGE (n:Request {id: row.id}) ON CREATE SET n = row', ['rows']),
+  transferAudit: q('UNWIND $rows AS row MERGE (n:Audit {seq: row.seq}) ON CREATE SET n = row', ['rows']),
+  transferEvents: q('UNWIND $rows AS row MERGE (n:Event {id: row.id}) ON CREATE SET n = row', ['rows']),
+  transferDeliveries: q('UNWIND $rows AS row MERGE (n:Delivery {key: row.key}) ON CREATE SET n = row', ['rows']),
+  transferLinks: q(
+    `UNWIND $rows AS row
+     MERGE (s:Subscriber {key: row.source})
+     MERGE (t:Subscriber {key: row.target})
+     MERGE (s)-[l:TRIGGERED {key: row.key}]->(t)
+     ON CREATE SET l += row.props`,
+    ['rows'],
+  ),
+  transferProposals: q('UNWIND $rows AS row MERGE (n:Proposal {id: row.id}) ON CREATE SET n = row', ['rows']),
+  transferVotes: q('UNWIND $rows AS row MERGE (n:Vote {key: row.key}) ON CREATE SET n = row', ['rows']),
+  transferDelegations: q('UNWIND $rows AS row MERGE (n:Delegation {delegator_id: row.delegator_id}) ON CREATE SET n = row', ['rows']),
+  transferSettings: q('UNWIND $rows AS row MERGE (n:Setting {key: row.key}) ON CREATE SET n = row', ['rows']),
+  transferCursors: q('UNWIND $rows AS row MERGE (n:Cursor {name: row.name}) ON CREATE SET n = row', ['rows']),
+  transferProgress: q('OPTIONAL MATCH (p:TransferProgress {id: 1}) RETURN p.source AS source, p.done AS done, p.finished AS finished', []),
+  saveTransferProgress: q('MERGE (p:TransferProgress {id: 1}) SET p.source = $source, p.done = $done, p.finished = $finished', ['source', 'done', 'finished']),
+  /** Anything but the schema's own bookkeeping: the chain and event heads, the migrations, a copy's progress. */
+  holdsData: q('RETURN EXISTS { MATCH (n) WHERE NOT (n:ForgeMigration OR n:AuditHead OR n:EventHead OR n:TransferProgress) } AS any', []),
+  /** Run outside a transaction (it commits in batches). */
+  clearData: q('MATCH (n) WHERE NOT (n:ForgeMigration OR n:AuditHead OR n:EventHead) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 5000 ROWS', []),
+  resetHeads: q('MATCH (a:AuditHead {id: 1}) MATCH (e:EventHead {id: 1}) SET a.seq = $seq, a.hash = $hash, e.seq = $event_seq', ['seq', 'hash', 'event_seq']),
+  maxEventSeq: q('MATCH (e:Event) RETURN coalesce(max(e.seq), 0) AS seq', []),
+  transferCounts: q(
+    `RETURN COUNT { (:User) } AS users, COUNT { (:TrustChange) } AS trust_history, COUNT { (:ApiKey) } AS api_keys,
+       COUNT { (:RefreshToken) } AS refresh_tokens, COUNT { (:Overlay) } AS overlays, COUNT { (:Capsule) } AS capsules,
+       COUNT { ()-[:DERIVED_FROM]->() } AS lineage, COUNT { (:Request) } AS requests, COUNT { (:Audit) } AS audit,
+       COUNT { (:Event) } AS events, COUNT { (:Delivery) } AS deliveries, COUNT { ()-[:TRIGGERED]->() } AS cascade_links,
+       COUNT { (:Proposal) } AS proposals, COUNT { (:Vote) } AS votes, COUNT { (:Delegation) } AS delegations,
+       COUNT { (:Setting) } AS settings, COUNT { (:Cursor) } AS cursors`,
+    [],
+  ),
+
   stats: q('RETURN COUNT { (c:Capsule) } AS capsules, COUNT { (r:Request) } AS requests, COUNT { (a:Audit) } AS audit_entries', []),
 } as const;
 
@@ -481,6 +532,14 @@ export const PROPERTY_KEYS = [
   'target_id',
   'payload_digest',
   'outcome',
+  // a copy's rows (transfer*), its progress
+  'target',
+  'row',
+  'rows',
+  'child_id',
+  'props',
+  'done',
+  'finished',
   // schema views
   'options',
   'indexConfig',

@@ -60,6 +60,8 @@ import {
 import { AuditChainCheck, chainedAuditEntry, decodeCursor, encodeCursor, forkOf, GENESIS_HASH, manifestOf, newVersionOf, proposalAction, staleAuditEntry } from '../records.js';
 import { compareVersions, isSemver, nextPatch } from '../versions.js';
 import { createVectorIndex, CYPHER, MIGRATIONS, VECTOR_INDEX, type FilterParam, type Statement } from './cypher.js';
+import { cypherParams, deliveryKey } from './params.js';
+import { Neo4jTransferTarget } from './neo4j-transfer.js';
 
 export interface Neo4jGraphStoreOptions {
   /** `neo4j://`, `neo4j+s://`, `bolt://` … */
@@ -216,9 +218,6 @@ function toEvent(p: Props): ForgeEvent {
   };
 }
 
-/** One delivery's key: event and subscriber, joined by a character neither contains. */
-const deliveryKey = (eventId: string, subscriber: string) => `${eventId}\u0000${subscriber}`;
-
 function toAudit(p: Props): AuditEntry {
   return {
     seq: p.seq as number,
@@ -241,22 +240,6 @@ function toAudit(p: Props): AuditEntry {
 export function luceneQuery(text: string): string | null {
   const tokens = [...new Set(words(text).filter((w) => !isStopword(w)))].slice(0, 32);
   return tokens.length === 0 ? null : tokens.map((t) => `"${t.replace(/[\\"]/g, (c) => `\\${c}`)}"`).join(' OR ');
-}
-
-/**
- * The driver sends every JavaScript number as a float; LIMIT, a top-k and stored counts and trust levels
- * must be integers. Whole numbers in parameters and in property maps become Cypher integers; lists stay as
- * they are (an embedding is a list of floats, zeros included).
- */
-function cypherParams(params: object): Record<string, unknown> {
-  const convert = (value: unknown): unknown => {
-    if (typeof value === 'number' && Number.isInteger(value)) return neo4j.int(value);
-    // Already a Cypher integer (neo4j.int): kept, not taken apart as a map of its fields.
-    if (neo4j.isInt(value)) return value;
-    if (value && typeof value === 'object' && !Array.isArray(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, convert(v)]));
-    return value;
-  };
-  return convert(params) as Record<string, unknown>;
 }
 
 function filterParams(filter: CapsuleFilter): Params<FilterParam> {
@@ -360,6 +343,16 @@ export class Neo4jGraphStore implements GraphStore {
     if (existing !== undefined && existing !== dimensions) await run(CYPHER.dropVectorIndex, {});
     await run(createVectorIndex(dimensions), {});
     await this.countMissingTerms();
+  }
+
+  /** This store as the target of a copy of another (`forge migrate --to neo4j`). */
+  transferTarget(): Neo4jTransferTarget {
+    return new Neo4jTransferTarget({
+      read: (work) => this.read(work),
+      write: (work) => this.write(work),
+      session: () => this.session(),
+      countMissingTerms: () => this.countMissingTerms(),
+    });
   }
 
   /** Counts the terms of capsules stored before the per-level text statistics were kept (once, in batches). */

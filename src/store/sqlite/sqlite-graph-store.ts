@@ -72,7 +72,7 @@ export interface SqliteGraphStoreOptions {
   readonly busyTimeoutMs?: number;
 }
 
-interface CapsuleRow {
+export interface CapsuleRow {
   rowid: number;
   id: string;
   content: string;
@@ -92,7 +92,7 @@ interface CapsuleRow {
   stale_source: string | null;
 }
 
-interface RequestRow {
+export interface RequestRow {
   id: string;
   status: string;
   correlation_id: string;
@@ -112,7 +112,7 @@ interface RequestRow {
   finished_at: string | null;
 }
 
-interface AuditRow {
+export interface AuditRow {
   seq: number;
   id: string;
   at: string;
@@ -125,7 +125,7 @@ interface AuditRow {
   hash: string;
 }
 
-const CAPSULE_COLUMNS =
+export const CAPSULE_COLUMNS =
   'c.rowid AS rowid, c.id, c.content, c.type, c.version, c.parent_id, c.owner_id, c.trust_level, c.metadata, c.tags, c.created_at, c.updated_at, c.archived, c.superseded_by, c.stale_reason, c.stale_at, c.stale_source';
 /** Bound of the search cache (capsules kept); past it it starts again. */
 const SEARCH_CACHE_CAPSULES = 10_000;
@@ -156,9 +156,9 @@ interface SearchCache {
   readonly generation: number;
   readonly capsules: Map<string, Capsule>;
 }
-const AUDIT_COLUMNS = 'seq, id, at, actor_id, action, entity_type, entity_id, details, prev_hash, hash';
+export const AUDIT_COLUMNS = 'seq, id, at, actor_id, action, entity_type, entity_id, details, prev_hash, hash';
 
-function toCapsule(row: CapsuleRow): Capsule {
+export function toCapsule(row: CapsuleRow): Capsule {
   return {
     id: row.id,
     content: row.content,
@@ -177,7 +177,7 @@ function toCapsule(row: CapsuleRow): Capsule {
   };
 }
 
-function toRequest(row: RequestRow): RequestRecord {
+export function toRequest(row: RequestRow): RequestRecord {
   return {
     id: row.id,
     status: row.status as RequestStatus,
@@ -199,7 +199,7 @@ function toRequest(row: RequestRow): RequestRecord {
   };
 }
 
-interface OverlayRow {
+export interface OverlayRow {
   id: string;
   name: string;
   version: string;
@@ -220,7 +220,7 @@ interface OverlayRow {
   updated_at: string;
 }
 
-function toOverlay(row: OverlayRow): OverlayRecord {
+export function toOverlay(row: OverlayRow): OverlayRecord {
   return {
     ...row,
     state: row.state as OverlayState,
@@ -230,7 +230,7 @@ function toOverlay(row: OverlayRow): OverlayRecord {
   };
 }
 
-interface UserRow {
+export interface UserRow {
   id: string;
   name: string;
   role: string;
@@ -243,7 +243,7 @@ interface UserRow {
   updated_at: string;
 }
 
-function toUser(row: UserRow): UserRecord {
+export function toUser(row: UserRow): UserRecord {
   return {
     id: row.id,
     name: row.name,
@@ -259,7 +259,7 @@ function toUser(row: UserRow): UserRecord {
 
 const API_KEY_COLUMNS = 'id, user_id, label, prefix, created_at, last_used_at, revoked_at';
 
-interface EventRow {
+export interface EventRow {
   seq: number;
   id: string;
   kind: string;
@@ -274,11 +274,11 @@ interface EventRow {
   created_at: string;
 }
 
-function toEvent(row: EventRow): ForgeEvent {
+export function toEvent(row: EventRow): ForgeEvent {
   return { ...row, payload: JSON.parse(row.payload) as JsonObject, source: JSON.parse(row.source) as ForgeEvent['source'], visited: JSON.parse(row.visited) as string[] };
 }
 
-interface ProposalRow {
+export interface ProposalRow {
   id: string;
   title: string;
   description: string;
@@ -298,7 +298,7 @@ interface ProposalRow {
 
 const jsonOrNull = (v: string | null): JsonObject | null => (v === null ? null : (JSON.parse(v) as JsonObject));
 
-function toProposal(row: ProposalRow): Proposal {
+export function toProposal(row: ProposalRow): Proposal {
   return {
     ...row,
     action: JSON.parse(row.action) as JsonObject,
@@ -308,7 +308,7 @@ function toProposal(row: ProposalRow): Proposal {
   };
 }
 
-function toAudit(row: AuditRow): AuditEntry {
+export function toAudit(row: AuditRow): AuditEntry {
   return { ...row, details: JSON.parse(row.details) as JsonObject };
 }
 
@@ -323,7 +323,7 @@ function passagesBlobOf(passages: readonly Float32Array[] | undefined): Buffer |
 }
 
 /** The passage vectors of `blob`, each of `dimensions`. */
-function passageVectorsOf(blob: Buffer | null, dimensions: number): Float32Array[] {
+export function passageVectorsOf(blob: Buffer | null, dimensions: number): Float32Array[] {
   if (!blob || dimensions === 0 || blob.byteLength % (dimensions * 4) !== 0) return [];
   const all = vectorOf(blob);
   const out: Float32Array[] = [];
@@ -331,7 +331,7 @@ function passageVectorsOf(blob: Buffer | null, dimensions: number): Float32Array
   return out;
 }
 
-function vectorOf(blob: Buffer): Float32Array {
+export function vectorOf(blob: Buffer): Float32Array {
   // Copy: a Buffer's offset into its pool need not be 4-byte aligned.
   const copy = new Uint8Array(blob.byteLength);
   copy.set(blob);
