@@ -90,6 +90,23 @@ describe('requests API', () => {
     expect(await raw('DELETE', '/v2/auth/me')).toMatchObject({ status: 405, allow: 'GET, HEAD' });
     // A path nothing serves is still 404.
     expect((await raw('TRACE', '/v2/nowhere')).status).toBe(404);
+    // A path two declared paths match is the more specific one's: the search, not a capsule named "search".
+    expect(await raw('OPTIONS', '/v2/capsules/search')).toMatchObject({ status: 204, allow: 'GET, HEAD, OPTIONS' });
+    expect(await raw('GET', '/v2/dead-letters/purge')).toMatchObject({ status: 405, allow: 'POST' });
+    // Refused for its method before its body is looked at (not 415 for a body type the path never takes).
+    const traceWithBody = await fetch(new URL('/v2/overlays', t.url), {
+      method: 'PUT',
+      headers: { ...authHeaders(t.url), 'content-type': 'multipart/form-data; boundary=x' },
+      body: '--x\r\ncontent-disposition: form-data; name="manifest"\r\n\r\n{}\r\n--x--\r\n',
+    });
+    expect([traceWithBody.status, traceWithBody.headers.get('allow')]).toEqual([405, 'GET, HEAD, POST']);
+  });
+
+  it('answers a request head larger than it reads (a very long URL) with 431 in JSON', async () => {
+    const res = await fetch(new URL(`/v2/names?ids=${'a'.repeat(20_000)}`, t.url), { headers: authHeaders(t.url) });
+    expect(res.status).toBe(431);
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(await res.json()).toMatchObject({ error: 'request_header_too_large' });
   });
 
   it('never answers 5xx to hostile input', async () => {

@@ -423,7 +423,9 @@ describe('every route × status, validated against the document', () => {
     expect(init.body).toMatchObject({ result: { serverInfo: { name: 'forge' } } });
     await expectStatus(202, 'POST', '/mcp', { headers: mcpHeaders, body: { jsonrpc: '2.0', method: 'notifications/initialized' } });
     await expectStatus(400, 'POST', '/mcp', { headers: mcpHeaders, body: { not: 'json-rpc' } });
-    await expectStatus(406, 'POST', '/mcp', { body: { jsonrpc: '2.0', id: 2, method: 'tools/list' } });
+    await expectStatus(406, 'POST', '/mcp', { headers: { accept: 'text/html' }, body: { jsonrpc: '2.0', id: 2, method: 'tools/list' } });
+    const unparsed = await expectStatus(400, 'POST', '/mcp', { headers: { ...mcpHeaders, 'content-type': 'application/json' }, text: '{"jsonrpc": ' });
+    expect(unparsed.body).toMatchObject({ jsonrpc: '2.0', id: null, error: { code: -32700 } });
     await expectStatus(405, 'GET', '/mcp');
     await expectStatus(405, 'DELETE', '/mcp');
 

@@ -168,15 +168,18 @@ export function allows(role: Role | null, permission: Permission): boolean {
   return role !== null && rank(role) >= rank(needs);
 }
 
-/** Declared paths as patterns (`/v2/capsules/:id` → one segment in place of `:id`). */
-const PATTERNS = ROUTES.map((r) => ({ method: r.method, pattern: new RegExp(`^${r.path.replace(/:[a-z_]+/g, '[^/]+')}$`) }));
+/** Declared paths as patterns (`/v2/capsules/:id` → one segment in place of `:id`), with how many parameters each has. */
+const PATTERNS = ROUTES.map((r) => ({ method: r.method, pattern: new RegExp(`^${r.path.replace(/:[a-z_]+/g, '[^/]+')}$`), params: (r.path.match(/:/g) ?? []).length }));
 
 /**
  * The methods the table serves at a concrete path (HEAD with GET), none when it serves nothing there: a
- * request for another method is answered 405 with these as `Allow`.
+ * request for another method is answered 405 with these as `Allow`. A path that several declared paths
+ * match is the most specific one's: `/v2/capsules/search` is the search, not a capsule called "search".
  */
 export function allowedMethods(path: string): string[] {
-  const methods = new Set<string>(PATTERNS.filter((p) => p.pattern.test(path)).map((p) => p.method));
+  const matching = PATTERNS.filter((p) => p.pattern.test(path));
+  const fewest = Math.min(...matching.map((p) => p.params));
+  const methods = new Set<string>(matching.filter((p) => p.params === fewest).map((p) => p.method));
   if (methods.has('GET')) methods.add('HEAD');
   return [...methods].sort();
 }

@@ -1,6 +1,9 @@
+import type { operations } from '../client/api-types.js';
 import { ConfigError } from '../errors.js';
 import { clientOf, show, type ApiTarget } from './http.js';
 import { json, need } from './overlay-commands.js';
+
+type ProposeBody = operations['post_v2_governance_proposals']['requestBody']['content']['application/json'];
 
 export interface GovernanceCommandOptions {
   readonly target: ApiTarget;
@@ -30,6 +33,7 @@ export async function governanceCommand(sub: string | undefined, rest: readonly 
     case 'propose':
       return show(
         await api.POST('/v2/governance/proposals', {
+          // The action's shape depends on the kind: the server checks it and says what is wrong.
           body: {
             title: need(options.title, '--title'),
             description: need(options.description, '--description'),
@@ -37,7 +41,7 @@ export async function governanceCommand(sub: string | undefined, rest: readonly 
             action: json(need(options.action, '--action', 'is required, as JSON (e.g. {"overlay_id": "…"})'), 'action') as Record<string, unknown>,
             ...(options.open ? { open: true } : {}),
             ...(options.closesAt ? { closes_at: options.closesAt } : {}),
-          },
+          } as ProposeBody,
         }),
       );
     case 'open':

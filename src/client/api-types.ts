@@ -1604,7 +1604,7 @@ export interface components {
             } & {
                 [key: string]: unknown;
             };
-            id: string | number | null;
+            id: (string | number) | null;
             /** @constant */
             jsonrpc: "2.0";
         };
@@ -1617,8 +1617,6 @@ export interface components {
             params?: {
                 [key: string]: unknown;
             };
-        } & {
-            [key: string]: unknown;
         };
         LineageEntry: {
             capsule: components["schemas"]["Capsule"];
@@ -2087,7 +2085,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Not a JSON-RPC message the server takes: a JSON-RPC error. */
+            /** @description Not JSON (-32700), or not a JSON-RPC message the server takes: a JSON-RPC error. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2105,7 +2103,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `Accept` must name both application/json and text/event-stream: a JSON-RPC error. */
+            /** @description `Accept` does not admit application/json (answers are JSON): a JSON-RPC error. */
             406: {
                 headers: {
                     [name: string]: unknown;
@@ -3894,7 +3892,42 @@ export interface operations {
                         [key: string]: unknown;
                     };
                     trust_level?: number;
-                };
+                } & ({
+                    /** @constant */
+                    kind: "security_threat";
+                    payload: {
+                        details?: {
+                            [key: string]: unknown;
+                        };
+                        pattern: string;
+                        request_id?: string;
+                        /** @enum {string} */
+                        severity: "low" | "medium" | "high" | "critical";
+                    };
+                } | {
+                    /** @constant */
+                    kind: "model_updated";
+                    payload: {
+                        details?: {
+                            [key: string]: unknown;
+                        };
+                        model: string;
+                        reason?: string;
+                        version?: string;
+                    };
+                } | {
+                    /** @constant */
+                    kind: "optimization_applied";
+                    payload: {
+                        change: string;
+                        details?: {
+                            [key: string]: unknown;
+                        };
+                        target: string;
+                    };
+                } | {
+                    kind?: unknown;
+                });
             };
         };
         responses: {
@@ -4307,7 +4340,57 @@ export interface operations {
                     kind: "policy" | "overlay_activation" | "trust_change" | "config_change";
                     open?: boolean;
                     title: string;
-                };
+                } & ({
+                    action?: {
+                        text: string;
+                    };
+                    /** @constant */
+                    kind?: "policy";
+                } | {
+                    action?: {
+                        config?: {
+                            [key: string]: unknown;
+                        };
+                        overlay_id: string;
+                    };
+                    /** @constant */
+                    kind?: "overlay_activation";
+                } | {
+                    action?: {
+                        reason: string;
+                        trust_level: number;
+                        user_id: string;
+                    };
+                    /** @constant */
+                    kind?: "trust_change";
+                } | {
+                    action?: {
+                        /** @constant */
+                        key: "governance.quorum";
+                        value: number;
+                    } | {
+                        /** @constant */
+                        key: "governance.pass_threshold";
+                        value: number;
+                    } | {
+                        /** @constant */
+                        key: "governance.voting_days";
+                        value: number;
+                    } | {
+                        /** @constant */
+                        key: "governance.rules";
+                        value: {
+                            /** @default [] */
+                            forbidden_kinds?: ("policy" | "overlay_activation" | "trust_change" | "config_change")[];
+                            /** @default 20 */
+                            max_trust_step?: number;
+                            /** @default 40 */
+                            min_description_chars?: number;
+                        };
+                    };
+                    /** @constant */
+                    kind?: "config_change";
+                });
             };
         };
         responses: {

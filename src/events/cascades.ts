@@ -2,18 +2,7 @@ import { canReadEvent, checkPublishLabel } from '../auth/policy.js';
 import { NotFoundError, RequestValidationError } from '../errors.js';
 import type { CascadeLink, Caller, ForgeEvent, GraphStore } from '../store/graph-store.js';
 import type { EventBus } from './bus.js';
-
-/** Kinds only Forge itself publishes (it is their source of truth); callers publish the others. */
-export const SYSTEM_EVENT_KINDS: ReadonlySet<string> = new Set([
-  'governance_action',
-  'capsule_created',
-  'capsule_updated',
-  'overlay_quarantined',
-  'overlay_activated',
-  'trust_changed',
-  'proposal_opened',
-  'proposal_closed',
-]);
+import { SYSTEM_EVENT_KINDS } from './kinds.js';
 
 /** A cascade hop as the API shows it. */
 export type LinkView = Omit<CascadeLink, 'cascade_id' | 'event_id' | 'kind' | 'hop' | 'trust_level'>;

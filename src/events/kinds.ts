@@ -28,10 +28,25 @@ export const EVENT_KINDS = {
 } as const;
 
 export type KnownEventKind = keyof typeof EVENT_KINDS;
+
+/** Kinds only Forge itself publishes (it is their source of truth); callers publish the others. */
+export const SYSTEM_EVENT_KINDS: ReadonlySet<string> = new Set<KnownEventKind>([
+  'governance_action',
+  'capsule_created',
+  'capsule_updated',
+  'overlay_quarantined',
+  'overlay_activated',
+  'trust_changed',
+  'proposal_opened',
+  'proposal_closed',
+]);
 export type EventKind = KnownEventKind | `custom.${string}`;
 
 const CUSTOM_KIND = /^custom\.[a-z0-9][a-z0-9_.-]{0,63}$/;
 const CustomPayload = z.record(z.string(), z.unknown());
+
+/** The kinds overlays and users make up, as a regular expression's text. */
+export const CUSTOM_KIND_PATTERN = CUSTOM_KIND.source;
 
 /** Every kind there is, as one regular expression (the API document's pattern for a kind). */
 export const EVENT_KIND_PATTERN = `^(?:${Object.keys(EVENT_KINDS).join('|')}|${CUSTOM_KIND.source.slice(1, -1)})$`;

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { Queue } from 'bullmq';
-import { z } from 'zod';
 import { canRead, checkVoter, joinLabels, proposerTrustAfter, PUBLIC_LABEL } from '../auth/policy.js';
 import { ConflictError, NotFoundError, RequestValidationError } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
@@ -12,33 +11,9 @@ import type { UserService } from '../services/users.js';
 import type { Caller, GraphStore, JsonObject, Proposal, ProposalKind, ProposalStatus, UserRecord, VoteChoice } from '../store/graph-store.js';
 import { uuidV5 } from '../util/ids.js';
 import { delegationLoops, tally, VOTER_TRUST, type Tally } from './tally.js';
+import { ConstitutionRules, GOVERNED_SETTINGS, PROPOSAL_ACTIONS, type GovernedSetting } from './actions.js';
 
 export const GOVERNANCE_QUEUE = 'governance';
-
-/** The rules the constitutional review checks, as the organisation configured them. */
-export const ConstitutionRules = z.strictObject({
-  min_description_chars: z.number().int().min(0).max(10_000).default(40),
-  max_trust_step: z.number().int().min(0).max(100).default(20),
-  forbidden_kinds: z.array(z.enum(['policy', 'overlay_activation', 'trust_change', 'config_change'])).default([]),
-});
-export type ConstitutionRules = z.output<typeof ConstitutionRules>;
-
-/** Settings a `config_change` proposal may change, each with its schema. */
-export const GOVERNED_SETTINGS = {
-  'governance.quorum': z.number().min(0.01).max(1),
-  'governance.pass_threshold': z.number().min(0.5).max(0.99),
-  'governance.voting_days': z.number().int().min(1).max(90),
-  'governance.rules': ConstitutionRules,
-} as const;
-export type GovernedSetting = keyof typeof GOVERNED_SETTINGS;
-
-/** What each kind of proposal would do when it passes. */
-export const PROPOSAL_ACTIONS = {
-  policy: z.strictObject({ text: z.string().trim().min(1).max(5000) }),
-  overlay_activation: z.strictObject({ overlay_id: z.string().min(1).max(200), config: z.record(z.string(), z.unknown()).optional() }),
-  trust_change: z.strictObject({ user_id: z.string().min(1).max(200), trust_level: z.number().int().min(0).max(100), reason: z.string().trim().min(1).max(500) }),
-  config_change: z.strictObject({ key: z.enum(Object.keys(GOVERNED_SETTINGS) as [GovernedSetting, ...GovernedSetting[]]), value: z.unknown() }),
-} as const satisfies Record<ProposalKind, z.ZodType>;
 
 export interface GovernanceDefaults {
   readonly quorum: number;

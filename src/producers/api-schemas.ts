@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { EVENT_KIND_PATTERN } from '../events/kinds.js';
+import { CUSTOM_KIND_PATTERN, EVENT_KIND_PATTERN, EVENT_KINDS, SYSTEM_EVENT_KINDS } from '../events/kinds.js';
+import { GOVERNED_SETTINGS, PROPOSAL_ACTIONS } from '../governance/actions.js';
+import { nonBlank } from '../util/text-schema.js';
 import { CAPSULE_TYPES, PROPOSAL_KINDS, PROPOSAL_STATUSES, ROLES, VOTE_CHOICES } from '../store/graph-store.js';
 
 /** Request and query schemas of the `/v2` API. Parsed once, in the handler; unknown fields are errors. */
@@ -20,7 +22,14 @@ const semver = z
   .max(64)
   .regex(/^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?$/, 'must be a semantic version such as 1.2.0');
 const content = z.string().min(1).max(100_000);
-const queryInt = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+/** A schema as the API document gives it (what a request may send), for rules that depend on another field. */
+function documented(schema: z.ZodType): Record<string, unknown> {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
+  return rest;
+}
+/** An integer in a query string: digits only (an empty value, spaces, `0x…` or `1e3` are not one). */
+const queryInt = (min: number, max: number) => z.preprocess((v) => (typeof v === 'string' && !/^-?\d{1,16}$/.test(v) ? Number.NaN : v), z.coerce.number().int().min(min).max(max));
 
 const code = z.string().regex(/^\d{6}$/, 'six digits');
 export const LoginBody = z.strictObject({ name: z.string().min(1).max(64), password: z.string().min(1).max(1024), totp: code.optional() });
@@ -34,14 +43,14 @@ export const RegisterBody = z.strictObject({
 });
 export const RefreshBody = z.strictObject({ refresh_token: z.string().min(1).max(200) });
 
-/** The parts of an overlay registration (multipart/form-data); checked by the handler and the manifest parser. */
-export const RegisterOverlayParts = z.object({
+/** The parts of an overlay registration (multipart/form-data), no others; checked by the handler and the manifest parser. */
+export const RegisterOverlayParts = z.strictObject({
   wasm: z.string().meta({ format: 'binary', description: 'The WebAssembly module.' }),
-  manifest: z.string().meta({ description: 'The manifest, YAML or JSON (docs/overlay-abi.md); a field or a file.' }),
+  manifest: z.string().min(1).meta({ description: 'The manifest, YAML or JSON (docs/overlay-abi.md); a field or a file.' }),
 });
 
 export const SubmitRequestBody = z.strictObject({
-  query: z.string().trim().min(1).max(10_000),
+  query: nonBlank(10_000),
   required_trust: trust.optional(),
   save_as_capsule: z.boolean().optional(),
   metadata: metadata.optional(),
@@ -119,6 +128,7 @@ export const NamesQuery = z.strictObject({
     .string()
     .min(1)
     .max(10_000)
+    .regex(/^[^,]{1,200}(?:,[^,]{1,200}){0,99}$/, 'one to 100 ids, comma-separated, each of 1 to 200 characters')
     .transform((v) => v.split(',').filter((id) => id.length > 0))
     .pipe(z.array(z.string().max(200)).min(1).max(100)),
 });
@@ -141,7 +151,7 @@ export const ListCapsulesQuery = z.strictObject({
 });
 
 export const SearchCapsulesQuery = z.strictObject({
-  q: z.string().trim().min(1).max(2000),
+  q: nonBlank(2000),
   limit: queryInt(1, 100).default(10),
   min_trust: queryInt(0, 100).optional(),
   type: z.enum(CAPSULE_TYPES).optional(),
@@ -171,7 +181,7 @@ export const OverlayListQuery = z.strictObject({
 });
 
 /** An admin acting alone where governance would decide (see GovernanceGate): audited with the reason. */
-const emergency = z.strictObject({ reason: z.string().trim().min(10, 'say why, in at least 10 characters').max(1000) }).optional();
+const emergency = z.strictObject({ reason: nonBlank(1000, 10, 'say why, in at least 10 characters') }).optional();
 
 export const ActivateOverlayBody = z.strictObject({
   config: z.record(z.string(), z.unknown()).optional(),
@@ -184,20 +194,40 @@ export const ActivateOverlayBody = z.strictObject({
     .optional(),
 });
 
-export const SuspendOverlayBody = z.strictObject({ reason: z.string().trim().min(1).max(500) });
-export const StopCanaryBody = z.strictObject({ reason: z.string().trim().min(1).max(500) });
+export const SuspendOverlayBody = z.strictObject({ reason: nonBlank(500) });
+export const StopCanaryBody = z.strictObject({ reason: nonBlank(500) });
 
-export const ProposeBody = z.strictObject({
-  title: z.string().trim().min(1).max(500),
-  description: z.string().trim().min(1).max(10_000),
-  kind: z.enum(PROPOSAL_KINDS),
-  /** What it does when it passes; its shape depends on `kind` (checked by the governance service). */
-  action: z.record(z.string(), z.unknown()),
-  /** Open for voting at once. */
-  open: z.boolean().optional(),
-  /** When voting ends (with `open`); by default the voting period from now. */
-  closes_at: z.iso.datetime({ offset: true }).optional(),
-});
+export const ProposeBody = z
+  .strictObject({
+    title: nonBlank(500),
+    description: nonBlank(10_000),
+    kind: z.enum(PROPOSAL_KINDS),
+    /** What it does when it passes; its shape depends on `kind` (checked by the governance service). */
+    action: z.record(z.string(), z.unknown()),
+    /** Open for voting at once. */
+    open: z.boolean().optional(),
+    /** When voting ends (with `open`); by default the voting period from now. */
+    closes_at: z.iso.datetime({ offset: true }).optional(),
+  })
+  .meta({
+    // The action each kind takes (and for a config_change, the value each setting takes), as the service checks it.
+    oneOf: PROPOSAL_KINDS.map((kind) => ({
+      properties: {
+        kind: { const: kind },
+        action:
+          kind === 'config_change'
+            ? {
+                oneOf: Object.entries(GOVERNED_SETTINGS).map(([key, value]) => ({
+                  type: 'object',
+                  properties: { key: { const: key }, value: documented(value) },
+                  required: ['key', 'value'],
+                  additionalProperties: false,
+                })),
+              }
+            : documented(PROPOSAL_ACTIONS[kind]),
+      },
+    })),
+  });
 
 export const OpenProposalBody = z.strictObject({ closes_at: z.iso.datetime({ offset: true }).optional() });
 export const VoteBody = z.strictObject({ choice: z.enum(VOTE_CHOICES) });
@@ -213,14 +243,25 @@ export const AnalysisQuery = z.strictObject({
     .optional(),
 });
 
-export const PublishEventBody = z.strictObject({
-  // Checked by the event bus (with its own message); the pattern says the same in the document.
-  kind: z.string().min(1).max(100).meta({ pattern: EVENT_KIND_PATTERN, description: 'a known kind, or custom.<name>' }),
-  payload: z.record(z.string(), z.unknown()).default({}),
-  /** At most the caller's own trust. @defaultValue the caller's trust */
-  trust_level: z.number().int().min(0).max(100).optional(),
-  correlation_id: z.string().min(1).max(200).optional(),
-});
+export const PublishEventBody = z
+  .strictObject({
+    // Checked by the event bus (with its own message); the pattern says the same in the document.
+    kind: z.string().min(1).max(100).meta({ pattern: EVENT_KIND_PATTERN, description: 'a known kind, or custom.<name>' }),
+    payload: z.record(z.string(), z.unknown()).default({}),
+    /** At most the caller's own trust. @defaultValue the caller's trust */
+    trust_level: z.number().int().min(0).max(100).optional(),
+    correlation_id: z.string().min(1).max(200).optional(),
+  })
+  .meta({
+    // Each kind a caller may publish with its payload, as the event bus checks it (the kinds only Forge
+    // publishes are refused); a custom kind's payload is any object.
+    oneOf: [
+      ...Object.entries(EVENT_KINDS)
+        .filter(([kind]) => !SYSTEM_EVENT_KINDS.has(kind))
+        .map(([kind, payload]) => ({ properties: { kind: { const: kind }, payload: documented(payload) }, required: ['kind', 'payload'] })),
+      { properties: { kind: { pattern: CUSTOM_KIND_PATTERN } } },
+    ],
+  });
 
 export const ListEventsQuery = z.strictObject({
   kind: z.string().min(1).max(100).optional(),
@@ -286,7 +327,7 @@ export const UpdateUserBody = z
     trust_level: trustLevel.optional(),
     disabled: z.boolean().optional(),
     password: z.string().min(12, 'at least 12 characters').max(1024).optional(),
-    reason: z.string().trim().min(1).max(500),
+    reason: nonBlank(500),
     emergency,
   })
   .refine(
@@ -294,4 +335,4 @@ export const UpdateUserBody = z
     'change at least one of role, trust_level, disabled, password',
   );
 
-export const CreateKeyBody = z.strictObject({ label: z.string().trim().max(100).default('') });
+export const CreateKeyBody = z.strictObject({ label: z.string().max(100).trim().default('') });

@@ -89,6 +89,7 @@ export function createIngressApp(services: IngressServices): express.Express {
   }
   app.use(hostAllowList(config.allowedHosts));
   app.use(wellEncodedPaths());
+  app.use(declaredMethodsOnly());
   app.use(jsonBodiesOnly());
   // Identity comes from the credential only: a principal (or null for an anonymous caller) before any
   // router runs; each route then authorises it from the table.
@@ -161,19 +162,32 @@ export function createIngressApp(services: IngressServices): express.Express {
   app.use(mcpRouter({ capsules: services.capsules, requests: services.requests }));
 
   app.use((req, res) => {
-    // A path the table serves, asked with another method: 405 and what it does serve.
-    const allowed = allowedMethods(req.path);
-    if (allowed.length > 0) {
-      res
-        .status(405)
-        .set('allow', allowed.join(', '))
-        .json({ error: 'method_not_allowed', message: `${req.path} answers ${allowed.join(', ')}, not ${req.method}` });
-      return;
-    }
     res.status(404).json({ error: 'not_found', message: `no route for ${req.method} ${req.path}` });
   });
   app.use(errorMapper({ fleetAvailable: () => fleet.available(), fleetState: () => fleet.describe() }));
   return app;
+}
+
+/**
+ * A path the route table serves, asked with a method it does not serve there, is answered 405 with the
+ * methods it does serve (`Allow`) before anything reads the request's body; OPTIONS is answered with them.
+ */
+function declaredMethodsOnly(): express.RequestHandler {
+  return (req, res, next) => {
+    const allowed = allowedMethods(req.path);
+    if (allowed.length === 0 || allowed.includes(req.method)) return next();
+    if (req.method === 'OPTIONS') {
+      res
+        .status(204)
+        .set('allow', [...allowed, 'OPTIONS'].join(', '))
+        .end();
+      return;
+    }
+    res
+      .status(405)
+      .set('allow', allowed.join(', '))
+      .json({ error: 'method_not_allowed', message: `${req.path} answers ${allowed.join(', ')}, not ${req.method}` });
+  };
 }
 
 /**
@@ -211,6 +225,21 @@ export async function listen(app: express.Express, host: string, port: number): 
         return close(callback);
       }) as typeof server.close;
     }
+    // A request whose head is larger than the server reads (16 KB: a very long URL) is refused before it is
+    // routed; it is told so in JSON like every other refusal, not with an empty body.
+    server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+      if (!socket.writable) return socket.destroy();
+      if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') return socket.end('HTTP/1.1 408 Request Timeout\r\nconnection: close\r\n\r\n');
+      const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+      const body = JSON.stringify(
+        tooLarge
+          ? { error: 'request_header_too_large', message: 'the request line and headers exceed 16 KB; send long lists in a body or in several requests' }
+          : { error: 'bad_request', message: 'the request is not valid HTTP' },
+      );
+      socket.end(
+        `HTTP/1.1 ${tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+      );
+    });
     server.once('error', reject);
     server.once('listening', () => {
       const address = server.address();

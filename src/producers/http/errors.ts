@@ -47,11 +47,21 @@ export interface ErrorMapperOptions {
  * errors of the HTTP libraries are turned into Forge errors first; anything else is a 500 with a
  * correlation id, logged — or a 503 when Redis went away while the request was served.
  */
+/** The Model Context Protocol endpoint (producers/http/mcp.ts). */
+export const MCP_PATH = '/mcp';
+
 export function errorMapper(options: ErrorMapperOptions): ErrorRequestHandler {
-  return (caught: unknown, _req: Request, res: Response, next: NextFunction) => {
+  return (caught: unknown, req: Request, res: Response, next: NextFunction) => {
     void next;
     let err = fromHttpLibraries(caught);
     if (!(err instanceof ForgeError && err.httpStatus < 500) && !options.fleetAvailable()) err = new FleetUnavailableError(options.fleetState());
+    // A body the MCP endpoint cannot read is answered as JSON-RPC clients expect: a parse error (-32700)
+    // or an invalid request (-32600), with Forge's own error as its data.
+    if (req.path === MCP_PATH && err instanceof ForgeError && err.httpStatus === 400) {
+      const code = err.code === 'entity_parse_failed' ? -32700 : -32600;
+      res.status(400).json({ jsonrpc: '2.0', id: null, error: { code, message: err.message, data: err.toBody() } });
+      return;
+    }
     if (err instanceof ForgeError && (err.httpStatus < 500 || err instanceof FleetUnavailableError)) {
       res.status(err.httpStatus).set(err.httpHeaders()).json(err.toBody());
       return;

@@ -38,6 +38,9 @@ export function overlaysRouter({ registry, executor, health, canaries, maxWasmBy
     const manifest = typeof body.manifest === 'string' ? body.manifest : files.manifest?.[0]?.buffer.toString('utf8');
     const wasm = files.wasm?.[0]?.buffer;
     const issues: Array<{ path: string[]; message: string }> = [];
+    // Only the two parts (multer refuses other files; other fields are refused here).
+    for (const field of Object.keys(body).filter((f) => f !== 'manifest')) issues.push({ path: [field], message: 'is not a part of an overlay registration (wasm, manifest)' });
+    if (issues.length) throw new RequestValidationError('multipart body', issues);
     if (!manifest) issues.push({ path: ['manifest'], message: 'a manifest (YAML or JSON) is required, as a field or a file' });
     if (!wasm) issues.push({ path: ['wasm'], message: 'the WebAssembly module is required, as a file field "wasm"' });
     if (!manifest || !wasm) throw new RequestValidationError('multipart body', issues);

@@ -324,8 +324,8 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
     answers: {
       200: json('The JSON-RPC answer.', R.JsonRpcAnswer),
       202: none('A notification, accepted.'),
-      400: json('Not a JSON-RPC message the server takes: a JSON-RPC error.', R.JsonRpcAnswer),
-      406: json('`Accept` must name both application/json and text/event-stream: a JSON-RPC error.', R.JsonRpcAnswer),
+      400: json('Not JSON (-32700), or not a JSON-RPC message the server takes: a JSON-RPC error.', R.JsonRpcAnswer),
+      406: json('`Accept` does not admit application/json (answers are JSON): a JSON-RPC error.', R.JsonRpcAnswer),
     },
   },
   'GET /mcp': { tag: 'mcp', summary: 'Not offered (stateless endpoint)', answers: {}, errors: [405] },

@@ -417,9 +417,9 @@ export const AuditLog = z
 
 export const UserWithFactor = UserView.extend({ totp_enabled: z.boolean() }).meta({ id: 'UserWithFactor' });
 
-const jsonRpcId = z.union([z.string(), z.number()]);
+const jsonRpcId = z.union([z.string(), z.number().int()]);
 export const JsonRpcMessage = z
-  .looseObject({ jsonrpc: z.literal('2.0'), method: z.string(), id: jsonRpcId.optional(), params: json.optional() })
+  .strictObject({ jsonrpc: z.literal('2.0'), method: z.string(), id: jsonRpcId.optional(), params: json.optional() })
   .meta({ id: 'JsonRpcMessage', description: 'An MCP request or notification (initialize, tools/list, tools/call, resources/read, …).' });
 export const JsonRpcAnswer = z
   .union([
