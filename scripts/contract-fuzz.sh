@@ -54,7 +54,10 @@ echo "contract-fuzz: fuzzing $url/v2/openapi.json (schemathesis $version)" >&2
 # The key is passed through the environment, not the command line.
 export FORGE_FUZZ_AUTH="Bearer $(cat "$data/forge/admin.key")"
 # Bounded by the number of cases (a few thousand), and by time: 15 minutes at most.
-timeout 900 "$venv/bin/st" --config-file test/contract/schemathesis.toml run "$url/v2/openapi.json" \
+# Run from the scratch dir: the fuzzer keeps its example cache in the working directory.
+config="$PWD/test/contract/schemathesis.toml"
+cd "$data"
+timeout 900 "$venv/bin/st" --config-file "$config" run "$url/v2/openapi.json" \
   --max-examples "${FORGE_FUZZ_EXAMPLES:-25}" \
   --seed "${FORGE_FUZZ_SEED:-1}" \
   --workers 2 \
