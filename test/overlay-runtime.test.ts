@@ -103,6 +103,39 @@ describe('overlay runtime', () => {
     expect(await invoke('publish', { type: 'x', payload: {} })).toMatchObject({ success: true, result: { status: 0 } });
   });
 
+  it('counts a call’s deadline from when a thread takes it: a call that waited for a busy thread is not timed out for the wait', async () => {
+    let entered!: () => void;
+    const hostEntered = new Promise<void>((r) => (entered = r));
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    const single = createOverlayRuntime<Ctx>({
+      threads: 1,
+      host: {
+        async call() {
+          entered();
+          await released;
+          return { reply: { ok: true, capsule: { id: 'c', content: 'late' } } };
+        },
+      },
+    });
+    try {
+      const call = (entry: string, timeoutMs: number) =>
+        single.invoke({ sha256, module, entry, input: { id: 'c' }, fuel: 1_000_000, timeoutMs, grants: ALL, context: { overlay: 'abi-test' } });
+      // The only thread is held by a call waiting on its host.
+      const holding = call('read', 5000);
+      await hostEntered;
+      const queued = call('echo', 100);
+      // Past the queued call's deadline while it still waits for the thread.
+      await new Promise((r) => setTimeout(r, 300));
+      release();
+      expect(await holding).toMatchObject({ success: true });
+      expect(await queued).toMatchObject({ success: true, result: { id: 'c' } });
+    } finally {
+      release();
+      await single.close();
+    }
+  });
+
   it('checks capabilities again at call time', async () => {
     calls.length = 0;
     const read = await invoke('read', { id: 'capsule-1' }, { grants: ['log'] });

@@ -72,7 +72,9 @@ export interface OverlayRuntime<C> {
 
 /**
  * A Piscina pool that runs overlay invocations. A call past its deadline is aborted: Piscina terminates
- * the thread (the guest cannot delay that) and starts a replacement, and only that call fails.
+ * the thread (the guest cannot delay that) and starts a replacement, and only that call fails. The
+ * deadline counts from when a thread takes the call: calls wait their turn for one of `threads` first,
+ * so a busy process queues calls instead of failing them for time they spent waiting.
  */
 export function createOverlayRuntime<C>(options: OverlayRuntimeOptions<C> = {}): OverlayRuntime<C> {
   const threads = options.threads ?? 2;
@@ -97,6 +99,21 @@ export function createOverlayRuntime<C>(options: OverlayRuntimeOptions<C> = {}):
     return buffer;
   };
   const hostTimeoutMs = options.hostTimeoutMs ?? 5000;
+  // One call per thread at a time; the others wait here, first come first served.
+  let free = threads;
+  const waiting: Array<() => void> = [];
+  const acquire = (): Promise<void> => {
+    if (free > 0) {
+      free--;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => waiting.push(resolve));
+  };
+  const release = (): void => {
+    const next = waiting.shift();
+    if (next) next();
+    else free++;
+  };
   const maxOutputBytes = options.maxOutputBytes ?? 1024 * 1024;
   const maxHostCalls = options.maxHostCalls ?? DEFAULT_MAX_HOST_CALLS;
 
@@ -138,6 +155,19 @@ export function createOverlayRuntime<C>(options: OverlayRuntimeOptions<C> = {}):
   return {
     threads,
     async invoke(request) {
+      await acquire();
+      try {
+        return await runOnThread(request);
+      } finally {
+        release();
+      }
+    },
+    async close() {
+      await pool.destroy();
+    },
+  };
+
+  async function runOnThread(request: InvokeRequest<C>): Promise<InvocationResult> {
       const started = performance.now();
       const needsHost = (request.imports ?? request.grants).length > 0;
       let channel: MessageChannel | undefined;
@@ -192,9 +222,5 @@ export function createOverlayRuntime<C>(options: OverlayRuntimeOptions<C> = {}):
         // The host channel closes once the thread is done with it (at once for a finished call).
         void run.finally(() => channel?.port1.close());
       }
-    },
-    async close() {
-      await pool.destroy();
-    },
-  };
+  }
 }
