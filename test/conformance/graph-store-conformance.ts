@@ -706,5 +706,37 @@ export function describeGraphStoreConformance(name: string, factory: () => Promi
       expect(await store.revokeRefreshFamily('out', { actor_id: 'a' })).toBe(0);
       expect(await store.useRefreshToken('h8', { id: 'r9', hash: 'h9', expires_at: later })).toEqual({ kind: 'invalid' });
     });
+
+    it('decides concurrent changes that depend on what they read one at a time: of several from one state, exactly one happens', async () => {
+      const at = (n: number) => Array.from({ length: n }, (_, i) => i);
+      // An overlay moved from active by several processes at once (each saw it failing): one quarantine.
+      const o = await store.createOverlay(overlay('racer'), ctx);
+      await store.setOverlayState(o.id, { state: 'active' }, ctx);
+      const moved = await Promise.all(at(6).map(() => store.setOverlayState(o.id, { state: 'quarantined', from: ['active'], reason: 'failing' }, ctx)));
+      expect(moved.filter(Boolean)).toHaveLength(1);
+      expect(await store.listAudit({ limit: 20, entity_id: o.id, action: 'overlay.quarantined' })).toHaveLength(1);
+      // A refresh token presented twice at once: one rotation, and the other is a reuse (the family is revoked).
+      const user = await store.createUser({ name: 'racer', role: 'reader', trust_level: 40, password_hash: null }, ctx);
+      const later = new Date(Date.now() + 3600_000).toISOString();
+      await store.createRefreshToken({ id: 'race-1', family_id: 'race', user_id: user.id, hash: 'race-h1', expires_at: later });
+      const uses = await Promise.all(at(4).map((i) => store.useRefreshToken('race-h1', { id: `race-n${i}`, hash: `race-hn${i}`, expires_at: later })));
+      expect(uses.filter((u) => u.kind === 'rotated')).toHaveLength(1);
+      expect(await store.refreshFamilyLive('race')).toBe(false);
+      // One version updated at once by several writers: one new version, the others refused.
+      const c = await store.createCapsule(capsule('version one'), ctx);
+      const updates = await Promise.allSettled(at(4).map((i) => store.updateCapsule(c.id, { tags: [`t${i}`] }, ctx)));
+      expect(updates.filter((u) => u.status === 'fulfilled')).toHaveLength(1);
+      expect(updates.filter((u) => u.status === 'rejected').every((u) => (u as PromiseRejectedResult).reason instanceof ConflictError)).toBe(true);
+      expect(await store.getDescendants(c.id)).toHaveLength(1);
+      // A request ended by several at once keeps one outcome, audited once.
+      const r = (await store.createRequest(newRequest())).record;
+      await Promise.all(at(4).map((i) => store.finishRequest(r.id, { status: 'failed', error: { phase: 'context', code: `e${i}`, message: 'x' } })));
+      expect(await store.listAudit({ limit: 20, entity_id: r.id, action: 'request.failed' })).toHaveLength(1);
+      // A proposal closed by several at once: one close.
+      await store.createProposal({ id: 'race-p', title: 'T', description: 'D', kind: 'policy', action: { text: 'x' }, proposer_id: user.id }, ctx);
+      await store.changeProposal('race-p', { from: ['draft'], status: 'voting', opened_at: new Date().toISOString(), closes_at: later }, ctx);
+      const closed = await Promise.all(at(4).map(() => store.changeProposal('race-p', { from: ['voting'], status: 'closed', outcome: 'expired', closed_at: later }, ctx)));
+      expect(closed.filter(Boolean)).toHaveLength(1);
+    });
   });
 }

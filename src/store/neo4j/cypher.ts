@@ -140,6 +140,16 @@ export const CYPHER = {
   vectorIndexSize: q("SHOW VECTOR INDEXES YIELD name, options WHERE name = $name RETURN options.indexConfig['vector.dimensions'] AS dimensions", ['name']),
   dropVectorIndex: q(`DROP INDEX ${VECTOR_INDEX} IF EXISTS`, []),
 
+  // ---- locks: a transaction that decides by what it reads (a state, a status, whether a token was used)
+  // writes to the node first, taking its write lock, so two such transactions run one after the other (as
+  // every write does in the embedded store) instead of both acting on what each read.
+  lockCapsule: q('MATCH (n:Capsule {id: $id}) SET n.locks = coalesce(n.locks, 0) + 1', ['id']),
+  lockRequest: q('MATCH (n:Request {id: $id}) SET n.locks = coalesce(n.locks, 0) + 1', ['id']),
+  lockOverlay: q('MATCH (n:Overlay {id: $id}) SET n.locks = coalesce(n.locks, 0) + 1', ['id']),
+  lockUser: q('MATCH (n:User {id: $id}) SET n.locks = coalesce(n.locks, 0) + 1', ['id']),
+  lockProposal: q('MATCH (n:Proposal {id: $id}) SET n.locks = coalesce(n.locks, 0) + 1', ['id']),
+  lockRefreshToken: q('MATCH (n:RefreshToken {hash: $hash}) SET n.locks = coalesce(n.locks, 0) + 1', ['hash']),
+
   // ---- capsules ------------------------------------------------------------------------------
   capsuleById: q('MATCH (c:Capsule {id: $id}) RETURN c', ['id']),
   capsuleEmbedding: q('MATCH (c:Capsule {id: $id}) RETURN c.embedding AS embedding, c.passage_embeddings AS passage_embeddings, c.embedding_model AS embedding_model', ['id']),

@@ -512,6 +512,7 @@ export class Neo4jGraphStore implements GraphStore {
   async updateCapsule(id: string, patch: CapsulePatch, ctx: MutationContext): Promise<Capsule> {
     if (patch.content !== undefined && !patch.embedding) throw new TypeError('updateCapsule: content changed without an embedding');
     return this.write(async (tx) => {
+      await Neo4jGraphStore.run(tx, CYPHER.lockCapsule, { id });
       const current = await this.mustCapsule(tx, id);
       if (current.archived) throw new ConflictError('capsule', id, 'is archived');
       if (current.superseded_by) throw new ConflictError('capsule', id, `was superseded by ${current.superseded_by}; update the latest version`);
@@ -557,6 +558,7 @@ export class Neo4jGraphStore implements GraphStore {
 
   async archiveCapsule(id: string, ctx: MutationContext): Promise<Capsule> {
     return this.write(async (tx) => {
+      await Neo4jGraphStore.run(tx, CYPHER.lockCapsule, { id });
       const current = await this.mustCapsule(tx, id);
       if (current.archived) return current;
       const node = (await Neo4jGraphStore.run(tx, CYPHER.archive, { id, at: this.now() })).records[0]?.get('c') as Node;
@@ -803,6 +805,7 @@ export class Neo4jGraphStore implements GraphStore {
 
   async finishRequest(id: string, outcome: RequestOutcome): Promise<RequestRecord> {
     return this.write(async (tx) => {
+      await Neo4jGraphStore.run(tx, CYPHER.lockRequest, { id });
       const current = await this.requestIn(tx, id);
       if (!current) throw new NotFoundError('request', id);
       // A request that already ended keeps its first outcome.
@@ -839,6 +842,7 @@ export class Neo4jGraphStore implements GraphStore {
 
   async annotateRequest(id: string, result: JsonObject): Promise<void> {
     await this.write(async (tx) => {
+      await Neo4jGraphStore.run(tx, CYPHER.lockRequest, { id });
       const current = await this.requestIn(tx, id);
       if (!current) throw new NotFoundError('request', id);
       await Neo4jGraphStore.run(tx, CYPHER.updateRequest, { id, changes: { result: JSON.stringify({ ...current.result, ...result }), updated_at: this.now() } });
@@ -847,6 +851,7 @@ export class Neo4jGraphStore implements GraphStore {
 
   async reopenRequest(id: string, ctx: MutationContext): Promise<RequestRecord> {
     return this.write(async (tx) => {
+      await Neo4jGraphStore.run(tx, CYPHER.lockRequest, { id });
       const current = await this.requestIn(tx, id);
       if (!current) throw new NotFoundError('request', id);
       if (current.status !== 'failed') throw new ConflictError('request', id, `is ${current.status}; only failed requests are re-driven`);
@@ -924,6 +929,7 @@ export class Neo4jGraphStore implements GraphStore {
 
   async setOverlayState(id: string, change: OverlayStateChange, ctx: MutationContext): Promise<OverlayRecord | null> {
     return this.write(async (tx) => {
+      await Neo4jGraphStore.run(tx, CYPHER.lockOverlay, { id });
       const current = await this.overlayIn(tx, id);
       if (!current) throw new NotFoundError('overlay', id);
       if (change.from && !change.from.includes(current.state)) return null;
@@ -954,6 +960,7 @@ export class Neo4jGraphStore implements GraphStore {
 
   async setOverlayTrust(id: string, trust: number, reason: string, ctx: MutationContext): Promise<OverlayRecord> {
     return this.write(async (tx) => {
+      await Neo4jGraphStore.run(tx, CYPHER.lockOverlay, { id });
       const current = await this.overlayIn(tx, id);
       if (!current) throw new NotFoundError('overlay', id);
       const node = (await Neo4jGraphStore.run(tx, CYPHER.updateOverlay, { id, changes: { trust_level: trust, updated_at: this.now() } })).records[0]?.get('o') as Node;
@@ -1023,6 +1030,7 @@ export class Neo4jGraphStore implements GraphStore {
 
   async setTotp(userId: string, totp: { secret: string; enabled: boolean } | null, ctx: MutationContext): Promise<UserRecord> {
     return this.write(async (tx) => {
+      await Neo4jGraphStore.run(tx, CYPHER.lockUser, { id: userId });
       if (!(await this.userProps(tx, userId))) throw new NotFoundError('user', userId);
       const node = (
         await Neo4jGraphStore.run(tx, CYPHER.updateUser, {
@@ -1050,6 +1058,7 @@ export class Neo4jGraphStore implements GraphStore {
 
   async updateUser(id: string, change: UserChange, ctx: MutationContext): Promise<UserRecord> {
     return this.write(async (tx) => {
+      await Neo4jGraphStore.run(tx, CYPHER.lockUser, { id });
       const current = await this.userProps(tx, id);
       if (!current) throw new NotFoundError('user', id);
       const before = toUser(current);
@@ -1150,6 +1159,7 @@ export class Neo4jGraphStore implements GraphStore {
 
   async useRefreshToken(hash: string, next: { id: string; hash: string; expires_at: string }): Promise<RefreshOutcome> {
     return this.write(async (tx): Promise<RefreshOutcome> => {
+      await Neo4jGraphStore.run(tx, CYPHER.lockRefreshToken, { hash });
       const node = (await Neo4jGraphStore.run(tx, CYPHER.refreshTokenByHash, { hash })).records[0]?.get('t') as Node | undefined;
       const at = this.now();
       if (!node) return { kind: 'invalid' };
@@ -1344,6 +1354,7 @@ export class Neo4jGraphStore implements GraphStore {
 
   async changeProposal(id: string, change: ProposalChange, ctx: MutationContext): Promise<Proposal | null> {
     return this.write(async (tx) => {
+      await Neo4jGraphStore.run(tx, CYPHER.lockProposal, { id });
       const current = await this.proposalIn(tx, id);
       if (!current) throw new NotFoundError('proposal', id);
       if (!change.from.includes(current.status)) return null;
@@ -1372,6 +1383,7 @@ export class Neo4jGraphStore implements GraphStore {
 
   async castVote(vote: Omit<Vote, 'at'>, ctx: MutationContext): Promise<boolean> {
     return this.write(async (tx) => {
+      await Neo4jGraphStore.run(tx, CYPHER.lockProposal, { id: vote.proposal_id });
       const proposal = await this.proposalIn(tx, vote.proposal_id);
       if (!proposal) throw new NotFoundError('proposal', vote.proposal_id);
       if (proposal.status !== 'voting') return false;
