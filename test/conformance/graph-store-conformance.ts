@@ -737,6 +737,25 @@ export function describeGraphStoreConformance(name: string, factory: () => Promi
       await store.changeProposal('race-p', { from: ['draft'], status: 'voting', opened_at: new Date().toISOString(), closes_at: later }, ctx);
       const closed = await Promise.all(at(4).map(() => store.changeProposal('race-p', { from: ['voting'], status: 'closed', outcome: 'expired', closed_at: later }, ctx)));
       expect(closed.filter(Boolean)).toHaveLength(1);
+      // One submission sent twice at once (a client's retry): one request.
+      const submitted = await Promise.all(at(4).map(() => store.createRequest(newRequest({ idempotency_key: 'race-key' }))));
+      expect(submitted.filter((x) => x.created)).toHaveLength(1);
+      expect(new Set(submitted.map((x) => x.record.id)).size).toBe(1);
+      // One event (a fixed id) published twice at once: recorded once.
+      const event = {
+        id: randomUUID(),
+        kind: 'custom.race',
+        payload: {},
+        trust_level: 40,
+        source: { type: 'system' as const, id: 'race' },
+        correlation_id: null,
+        cascade_id: 'race',
+        hop: 0,
+        parent_id: null,
+        visited: [],
+      };
+      const appended = await Promise.all(at(4).map(() => store.appendEvent(event)));
+      expect(appended.filter((x) => x.created)).toHaveLength(1);
     });
   });
 }

@@ -121,6 +121,11 @@ export const MIGRATIONS: ReadonlyArray<readonly Statement<'genesis'>[]> = [
   ],
   // A capsule's place in its thread (metadata.thread, metadata.position), kept as properties of its own to be found by.
   [q('CREATE INDEX capsule_thread IF NOT EXISTS FOR (c:Capsule) ON (c.thread, c.thread_position)', [])],
+  // One request per (caller, idempotency key), held by the database: two submissions at once cannot both create one.
+  [
+    q('DROP INDEX request_idempotency IF EXISTS', []),
+    q('CREATE CONSTRAINT request_idempotency_key IF NOT EXISTS FOR (r:Request) REQUIRE (r.caller_id, r.idempotency_key) IS UNIQUE', []),
+  ],
 ];
 
 /** The vector index on capsule embeddings; Neo4j needs its size in the statement, so it is an integer checked here. */

@@ -760,6 +760,24 @@ export class Neo4jGraphStore implements GraphStore {
   }
 
   async createRequest(input: NewRequest): Promise<{ record: RequestRecord; created: boolean }> {
+    // Submitted twice at once, the second finds the first on its retry (the database refused its copy).
+    return this.onceUnique(() => this.insertRequest(input));
+  }
+
+  /**
+   * Runs a write that creates a node under a uniqueness constraint, once more when the constraint refused
+   * it: another transaction created the same thing meanwhile, and the second run finds it.
+   */
+  private async onceUnique<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'Neo.ClientError.Schema.ConstraintValidationFailed') throw err;
+      return work();
+    }
+  }
+
+  private async insertRequest(input: NewRequest): Promise<{ record: RequestRecord; created: boolean }> {
     return this.write(async (tx) => {
       if (input.idempotency_key !== null) {
         const prior = (await Neo4jGraphStore.run(tx, CYPHER.requestByIdempotencyKey, { caller_id: input.caller.id, idempotency_key: input.idempotency_key })).records[0];
@@ -1228,6 +1246,11 @@ export class Neo4jGraphStore implements GraphStore {
   }
 
   async appendEvent(event: NewEvent, stopped: readonly CascadeLink[] = []): Promise<{ event: ForgeEvent; created: boolean }> {
+    // The same event (a fixed id) published twice at once: the second finds the first on its retry.
+    return this.onceUnique(() => this.insertEvent(event, stopped));
+  }
+
+  private async insertEvent(event: NewEvent, stopped: readonly CascadeLink[]): Promise<{ event: ForgeEvent; created: boolean }> {
     return this.write(async (tx) => {
       for (const link of stopped) await this.createLink(tx, link);
       const existing = (await Neo4jGraphStore.run(tx, CYPHER.eventById, { id: event.id })).records[0]?.get('e') as Node | undefined;
