@@ -5,7 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { freePort, startLocalRedis, type LocalRedis } from '../../src/redis/local-redis.js';
-import { eventually } from './forge.js';
+import { eventually } from './eventually.js';
 
 export interface ClusterNode {
   readonly port: number;
