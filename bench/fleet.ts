@@ -26,7 +26,7 @@ import { loadConfig } from '../src/config/index.js';
 import { percentile } from '../src/producers/load.js';
 import { packageRoot } from '../src/util/package-root.js';
 import { startRedisCluster } from '../test/helpers/redis-cluster.js';
-import { S3RVER_CREDENTIALS, startLocalS3 } from '../test/helpers/s3.js';
+import { s3Env, startLocalS3 } from '../test/helpers/s3.js';
 import { eventually } from '../test/helpers/eventually.js';
 
 const { values } = parseArgs({ options: { requests: { type: 'string', default: '2000' }, store: { type: 'string', default: 'both' } } });
@@ -96,12 +96,7 @@ async function runFleet(store: StoreKind): Promise<Outcome> {
     FORGE_QUEUE_PARTITIONS: '3',
     FORGE_QUEUE_PREFIX: '{fleet}',
     FORGE_DATA_DIR: dataDir,
-    FORGE_BLOB_STORE: 's3',
-    FORGE_S3_BUCKET: s3.bucket,
-    FORGE_S3_ENDPOINT: s3.endpoint,
-    FORGE_S3_PATH_STYLE: 'true',
-    AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
+    ...s3Env(s3),
     AWS_REGION: 'us-east-1',
     FORGE_EMBEDDER: 'hashing',
     FORGE_AUDIT_KEY: 'fleet-bench-audit-key-0123456789abcdef',

@@ -23,19 +23,14 @@ import { embeddingModelOf, embedWithPassages, HashingEmbedder } from '../src/sea
 import { Neo4jGraphStore } from '../src/store/neo4j/neo4j-graph-store.js';
 import { SqliteGraphStore } from '../src/store/sqlite/sqlite-graph-store.js';
 import { TRANSFER_KINDS } from '../src/store/transfer.js';
+import { seededRandom } from './random.js';
 
 const { values } = parseArgs({ options: { capsules: { type: 'string', default: '10000' } } });
 const N = Number(values.capsules);
 const run = promisify(execFile);
 const CLI = path.join(import.meta.dirname, '..', 'src', 'cli', 'main.js');
 
-let seed = 7;
-const random = () => {
-  seed ^= seed << 13;
-  seed ^= seed >>> 17;
-  seed ^= seed << 5;
-  return (seed >>> 0) / 4294967296;
-};
+const random = seededRandom(7).next;
 const vocabulary = Array.from({ length: 5000 }, (_, i) => `term${(i * 7919) % 100_000}`);
 const words = (n: number) => Array.from({ length: n }, () => vocabulary[Math.floor(random() * vocabulary.length)]).join(' ');
 

@@ -27,6 +27,7 @@ import { Neo4jGraphStore } from '../src/store/neo4j/neo4j-graph-store.js';
 import type { GraphStore } from '../src/store/graph-store.js';
 import neo4j from 'neo4j-driver';
 import { percentile } from '../src/producers/load.js';
+import { seededRandom } from './random.js';
 
 const { values } = parseArgs({
   options: {
@@ -45,13 +46,8 @@ const SEARCHES = Number(values.searches);
 const READER_TRUST = 60;
 
 // A fixed vocabulary and a seeded generator: every run builds the same knowledge base.
-let seed = 42;
-const random = () => {
-  seed ^= seed << 13;
-  seed ^= seed >>> 17;
-  seed ^= seed << 5;
-  return (seed >>> 0) / 4294967296;
-};
+const generator = seededRandom(42);
+const random = generator.next;
 // With the model: 5,000 whole words of its own WordPiece vocabulary (one token each, as prose mostly is),
 // so capsules cost what prose of their length costs to embed; with feature hashing, `termN` words as before.
 const vocabulary =
@@ -90,7 +86,7 @@ async function main(): Promise<void> {
   const embedder: Embedder = values.embedder === 'local' ? await OnnxEmbedder.create({ dir: defaultModelDir() }) : new HashingEmbedder(256);
   const results: Record<string, unknown> = {};
   for (const kind of kinds) {
-    seed = 42; // the same knowledge base and queries on each store
+    generator.reset(); // the same knowledge base and queries on each store
     console.log(`${kind === 'sqlite' ? 'embedded store (SQLite)' : 'Neo4j'}:`);
     results[kind] = await runOn(kind, embedder);
   }

@@ -9,7 +9,7 @@ import { DEAD_LETTER_QUEUE } from '../src/flows/request-flow.js';
 import { SqliteGraphStore } from '../src/store/sqlite/sqlite-graph-store.js';
 import { uuidV5 } from '../src/util/ids.js';
 import { deleteKeys, eventually } from './helpers/forge.js';
-import { S3RVER_CREDENTIALS, startLocalS3 } from './helpers/s3.js';
+import { s3Env, startLocalS3 } from './helpers/s3.js';
 import { compileWat } from './helpers/wat.js';
 import { CLI, startForge } from './helpers/processes.js';
 
@@ -24,12 +24,7 @@ it('a fleet (one ingress, two workers, one Redis, SQLite shared in WAL, blobs on
     REDIS_URL: inject('redisUrl'),
     FORGE_QUEUE_PREFIX: prefix,
     FORGE_DATA_DIR: dataDir,
-    FORGE_BLOB_STORE: 's3',
-    FORGE_S3_BUCKET: s3.bucket,
-    FORGE_S3_ENDPOINT: s3.endpoint,
-    FORGE_S3_PATH_STYLE: 'true',
-    AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
+    ...s3Env(s3),
     // A killed worker's jobs are taken back after its lock lapses: short here, so the test is quick.
     FORGE_LOCK_DURATION_MS: '2000',
     FORGE_STALLED_INTERVAL_MS: '1000',

@@ -29,3 +29,15 @@ export async function startLocalS3(bucket = 'forge-test'): Promise<LocalS3> {
     },
   };
 }
+
+/** Forge's settings for blobs on this S3 (and the credentials its client reads from the environment). */
+export function s3Env(s3: LocalS3): Record<string, string> {
+  return {
+    FORGE_BLOB_STORE: 's3',
+    FORGE_S3_BUCKET: s3.bucket,
+    FORGE_S3_ENDPOINT: s3.endpoint,
+    FORGE_S3_PATH_STYLE: 'true',
+    AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
+  };
+}
