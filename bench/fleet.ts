@@ -18,7 +18,6 @@ import { createWriteStream, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import neo4j from 'neo4j-driver';
 import { createForge, type Forge } from '../src/app.js';
 import { builtOverlays, installOverlays } from '../src/cli/core-overlays.js';
 import { readSampleFile, loadSampleKnowledge } from '../src/cli/sample.js';
@@ -28,6 +27,7 @@ import { packageRoot } from '../src/util/package-root.js';
 import { startRedisCluster } from '../test/helpers/redis-cluster.js';
 import { s3Env, startLocalS3 } from '../test/helpers/s3.js';
 import { eventually } from '../test/helpers/eventually.js';
+import { emptyNeo4j } from './neo4j.js';
 
 const { values } = parseArgs({ options: { requests: { type: 'string', default: '2000' }, store: { type: 'string', default: 'both' } } });
 const N = Number(values.requests);
@@ -68,27 +68,14 @@ function start(role: 'ingress' | 'worker', env: Record<string, string>, log: str
   });
 }
 
-async function wipeNeo4j(uri: string, user: string, password: string): Promise<void> {
-  const driver = neo4j.driver(uri, neo4j.auth.basic(user, password));
-  try {
-    while (((await driver.executeQuery('MATCH (n) WITH n LIMIT 10000 DETACH DELETE n RETURN count(*) AS n')).records[0]?.get('n') as { toNumber(): number }).toNumber() > 0);
-  } finally {
-    await driver.close();
-  }
-}
-
 async function runFleet(store: StoreKind): Promise<Outcome> {
   const s3 = await startLocalS3('forge-fleet');
   const cluster = await startRedisCluster(3);
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'forge-bench-fleet-'));
   const graph: Record<string, string> = {};
   if (store === 'neo4j') {
-    const uri = process.env.NEO4J_URI;
-    if (!uri) throw new Error('--store neo4j needs NEO4J_URI (a disposable Neo4j 5: it is wiped). eval "$(bash scripts/neo4j.sh start)" starts one.');
-    const user = process.env.NEO4J_USER ?? 'neo4j';
-    const password = process.env.NEO4J_PASSWORD || 'unused';
-    await wipeNeo4j(uri, user, password);
-    Object.assign(graph, { NEO4J_URI: uri, NEO4J_USER: user, NEO4J_PASSWORD: password });
+    const db = await emptyNeo4j('--store neo4j');
+    Object.assign(graph, { NEO4J_URI: db.uri, NEO4J_USER: db.user, NEO4J_PASSWORD: db.password });
   }
   const env: Record<string, string> = {
     REDIS_URL: cluster.nodes[0]?.url ?? '',

@@ -14,7 +14,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
-import neo4j from 'neo4j-driver';
 import { createForge } from '../src/app.js';
 import { loadConfig } from '../src/config/index.js';
 import { createIngressApp, listen } from '../src/producers/ingress.js';
@@ -23,6 +22,7 @@ import { embeddingModelOf, embedWithPassages, HashingEmbedder } from '../src/sea
 import { Neo4jGraphStore } from '../src/store/neo4j/neo4j-graph-store.js';
 import { SqliteGraphStore } from '../src/store/sqlite/sqlite-graph-store.js';
 import { TRANSFER_KINDS } from '../src/store/transfer.js';
+import { emptyNeo4j } from './neo4j.js';
 import { seededRandom } from './random.js';
 
 const { values } = parseArgs({ options: { capsules: { type: 'string', default: '10000' } } });
@@ -35,12 +35,7 @@ const vocabulary = Array.from({ length: 5000 }, (_, i) => `term${(i * 7919) % 10
 const words = (n: number) => Array.from({ length: n }, () => vocabulary[Math.floor(random() * vocabulary.length)]).join(' ');
 
 async function main(): Promise<void> {
-  const uri = process.env.NEO4J_URI;
-  if (!uri) throw new Error('needs NEO4J_URI (a disposable Neo4j 5: it is wiped). eval "$(bash scripts/neo4j.sh start)" starts one.');
-  const neo = { uri, user: process.env.NEO4J_USER ?? 'neo4j', password: process.env.NEO4J_PASSWORD || 'unused' };
-  const driver = neo4j.driver(uri, neo4j.auth.basic(neo.user, neo.password));
-  while (((await driver.executeQuery('MATCH (n) WITH n LIMIT 10000 DETACH DELETE n RETURN count(*) AS n')).records[0]?.get('n') as { toNumber(): number }).toNumber() > 0);
-  await driver.close();
+  const neo = await emptyNeo4j('bench:migrate');
 
   const dir = mkdtempSync(path.join(os.tmpdir(), 'forge-bench-migrate-'));
   const redis = await startLocalRedis({ dir: path.join(dir, 'redis'), appendOnly: false });
@@ -83,7 +78,7 @@ async function main(): Promise<void> {
       FORGE_QUEUE_PREFIX: '{bench-migrate}',
       FORGE_EMBEDDER: 'hashing',
       FORGE_EMBEDDING_DIM: '256',
-      NEO4J_URI: uri,
+      NEO4J_URI: neo.uri,
       NEO4J_USER: neo.user,
       NEO4J_PASSWORD: neo.password,
     };

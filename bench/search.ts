@@ -25,8 +25,8 @@ import { defaultModelDir, OnnxEmbedder } from '../src/search/onnx-embedder.js';
 import { SqliteGraphStore } from '../src/store/sqlite/sqlite-graph-store.js';
 import { Neo4jGraphStore } from '../src/store/neo4j/neo4j-graph-store.js';
 import type { GraphStore } from '../src/store/graph-store.js';
-import neo4j from 'neo4j-driver';
 import { percentile } from '../src/producers/load.js';
+import { emptyNeo4j } from './neo4j.js';
 import { seededRandom } from './random.js';
 
 const { values } = parseArgs({
@@ -66,18 +66,7 @@ type StoreKind = 'sqlite' | 'neo4j';
 /** A fresh store of `kind`: a new SQLite file, or the Neo4j NEO4J_URI names, emptied. */
 async function openStore(kind: StoreKind, dimensions: number, dir: string): Promise<GraphStore> {
   if (kind === 'sqlite') return SqliteGraphStore.open({ file: path.join(dir, 'forge.db') });
-  const uri = process.env.NEO4J_URI;
-  if (!uri) throw new Error('--store neo4j needs NEO4J_URI (a disposable Neo4j 5: it is wiped). eval "$(bash scripts/neo4j.sh start)" starts one.');
-  const auth = neo4j.auth.basic(process.env.NEO4J_USER ?? 'neo4j', process.env.NEO4J_PASSWORD ?? '');
-  const driver = neo4j.driver(uri, auth);
-  try {
-    // Emptied in slices (one transaction for 100k nodes would need the memory of all of them).
-    while (((await driver.executeQuery('MATCH (n) WITH n LIMIT 10000 DETACH DELETE n RETURN count(*) AS n')).records[0]?.get('n') as { toNumber(): number }).toNumber() > 0);
-    await driver.executeQuery('DROP INDEX capsule_embedding IF EXISTS');
-  } finally {
-    await driver.close();
-  }
-  return Neo4jGraphStore.open({ uri, user: process.env.NEO4J_USER ?? 'neo4j', password: process.env.NEO4J_PASSWORD ?? '', dimensions });
+  return Neo4jGraphStore.open({ ...(await emptyNeo4j('--store neo4j')), dimensions });
 }
 
 async function main(): Promise<void> {

@@ -129,8 +129,7 @@ export const NamesQuery = z.strictObject({
     .min(1)
     .max(10_000)
     .regex(/^[^,]{1,200}(?:,[^,]{1,200}){0,99}$/, 'one to 100 ids, comma-separated, each of 1 to 200 characters')
-    .transform((v) => v.split(',').filter((id) => id.length > 0))
-    .pipe(z.array(z.string().max(200)).min(1).max(100)),
+    .transform((v) => v.split(',')),
 });
 
 export const ListCapsulesQuery = z.strictObject({

@@ -60,6 +60,7 @@ export async function migrateStore(options: MigrationOptions): Promise<Migration
   } else if (!progress && !(await target.isEmpty())) {
     throw new MigrationRefusedError('the target already holds data that is not a copy of this store; to delete it and copy this store, run again with --replace');
   }
+  const head = await source.auditHead();
   const start: MigrationReport['start'] = progress?.finished ? 'finished_before' : progress ? 'resumed' : 'fresh';
 
   const totals = Object.fromEntries(await Promise.all(TRANSFER_KINDS.map(async (k) => [k, await source.count(k)] as const))) as Record<TransferKind, number>;
@@ -86,14 +87,14 @@ export async function migrateStore(options: MigrationOptions): Promise<Migration
         if (records.length < batch) break;
       } while (done[kind] < totals[kind]);
     }
-    await target.finish(identity, await source.auditHead());
+    await target.finish(identity, head);
   }
 
-  const counts = Object.fromEntries(await Promise.all(TRANSFER_KINDS.map(async (k) => [k, { source: totals[k], target: await target.count(k) }] as const))) as Record<
+  const copiedCounts = await target.counts();
+  const counts = Object.fromEntries(TRANSFER_KINDS.map((k) => [k, { source: totals[k], target: copiedCounts[k] }] as const)) as Record<
     TransferKind,
     { source: number; target: number }
   >;
-  const head = await source.auditHead();
   const chain = await options.targetStore.verifyAudit();
   const mismatches = TRANSFER_KINDS.filter((k) => counts[k].source !== counts[k].target).map((k) => ({ kind: k, ...counts[k] }));
   if (mismatches.length) {

@@ -104,5 +104,6 @@ export interface TransferTarget {
   finish(source: string, auditHead: { seq: number; hash: string }): Promise<void>;
   /** Deletes everything it holds (for `--replace`); the schema is kept. */
   clear(): Promise<void>;
-  count(kind: TransferKind): Promise<number>;
+  /** How many records of every kind it holds. */
+  counts(): Promise<Record<TransferKind, number>>;
 }

@@ -36,6 +36,9 @@ function fromHttpLibraries(err: unknown): unknown {
   return err;
 }
 
+/** The Model Context Protocol endpoint (producers/http/mcp.ts). */
+export const MCP_PATH = '/mcp';
+
 export interface ErrorMapperOptions {
   /** Whether Redis answers now: a failure while it is away is a 503 to retry, not a 500. */
   readonly fleetAvailable: () => boolean;
@@ -47,9 +50,6 @@ export interface ErrorMapperOptions {
  * errors of the HTTP libraries are turned into Forge errors first; anything else is a 500 with a
  * correlation id, logged — or a 503 when Redis went away while the request was served.
  */
-/** The Model Context Protocol endpoint (producers/http/mcp.ts). */
-export const MCP_PATH = '/mcp';
-
 export function errorMapper(options: ErrorMapperOptions): ErrorRequestHandler {
   return (caught: unknown, req: Request, res: Response, next: NextFunction) => {
     void next;

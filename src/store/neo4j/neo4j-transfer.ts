@@ -142,10 +142,6 @@ export class Neo4jTransferTarget implements TransferTarget {
     await this.deps.write((tx) => run(tx, CYPHER.resetHeads, { seq: 0, hash: GENESIS_HASH, event_seq: 0 }));
   }
 
-  async count(kind: TransferKind): Promise<number> {
-    return (await this.counts())[kind];
-  }
-
   /** Every kind's count, in one statement. */
   async counts(): Promise<Record<TransferKind, number>> {
     const record = await this.deps.read(async (tx) => (await run(tx, CYPHER.transferCounts, {})).records[0]);
